@@ -1,0 +1,32 @@
+"""Building the python-telegram-bot Application that the service and the demo run."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import errors, resident
+from bot.context import KEY, BotServices
+from bot.texts import t
+
+
+def build_application(*, token: str, api_url: str, services: BotServices) -> Application:
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .updater(None)  # updates come through bot.inbox (stored before they are confirmed)
+        .build()
+    )
+    app.bot_data[KEY] = services
+    resident.register(app)
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+async def publish_commands(app: Application) -> None:
+    """The command menu, in Chinese by default and in English for English-language clients."""
+    for language, code in (("zh", None), ("en", "en")):
+        commands = [BotCommand(c, t(language, f"commands.{c}")) for c in resident.COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=code)

@@ -1,0 +1,37 @@
+"""What the handlers need from the Application: the domain objects and the sender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from triage.intake import Intake
+from triage.people import Person
+
+KEY = "firecircle"
+
+
+@dataclass
+class BotServices:
+    intake: Intake
+    timezone: ZoneInfo
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    return context.bot_data[KEY]
+
+
+def person_of(update: Update) -> Person:
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    return Person(
+        telegram_id=user.id,
+        chat_id=chat.id,
+        name=user.full_name,
+        username=user.username,
+        language_code=user.language_code,
+    )

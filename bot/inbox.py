@@ -1,0 +1,111 @@
+"""Updates in: stored first, confirmed to Telegram after, processed once each, in order.
+
+Polling asks for the next batch with offset = last stored id + 1 only after the batch is in
+the database, so an update Telegram considers delivered is never only in memory. Processing
+reads the stored rows, so a crash between the two loses nothing: the rows wait for the next
+start. A payload python-telegram-bot cannot read is marked with the error and passed over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from storage import inbox
+from storage.engine import SessionFactory, transaction
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+# Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
+
+
+class Inbox:
+    def __init__(self, sessions: SessionFactory, app: Application):
+        self.sessions = sessions
+        self.app = app
+        self._arrived = asyncio.Event()
+
+    async def receive(self, payloads: list[dict[str, Any]]) -> int:
+        """Store updates (webhook or polling). Returns how many were new."""
+        valid = [p for p in payloads if isinstance(p, dict) and isinstance(p.get("update_id"), int)]
+        if len(valid) != len(payloads):
+            log.warning("dropped %d updates without an update_id", len(payloads) - len(valid))
+        async with transaction(self.sessions) as session:
+            added = await inbox.store_updates(session=session, payloads=valid, now=utcnow())
+        if added:
+            self._arrived.set()
+        return added
+
+    async def process_pending(self) -> int:
+        """Process every stored, unprocessed update in update_id order."""
+        done = 0
+        while True:
+            async with transaction(self.sessions) as session:
+                batch = await inbox.pending_updates(session=session)
+            if not batch:
+                return done
+            for row in batch:
+                error = await self._process(row.payload)
+                async with transaction(self.sessions) as session:
+                    await inbox.mark_processed(
+                        session=session, update_id=row.update_id, at=utcnow(), error=error
+                    )
+                done += 1
+
+    async def _process(self, payload: dict[str, Any]) -> str | None:
+        try:
+            update = Update.de_json(payload, self.app.bot)
+        except Exception as exc:  # any shape of malformed payload
+            log.warning("unreadable update %s: %r", payload.get("update_id"), exc)
+            return f"unreadable: {exc!r}"[:500]
+        await self.app.process_update(update)  # handler errors go to the error handler
+        return None
+
+    async def run_processor(self) -> None:
+        while True:
+            self._arrived.clear()
+            await self.process_pending()
+            await self._arrived.wait()
+
+    async def run_polling(self) -> None:
+        bot = self.app.bot
+        offset: int | None = None
+        backoff = 1.0
+        while True:
+            try:
+                batch = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": offset,
+                        "timeout": POLL_TIMEOUT,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
+                    read_timeout=POLL_TIMEOUT + 10,
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (NetworkError, Conflict, TelegramError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            backoff = 1.0
+            if batch:
+                await self.receive(batch)
+                ids = [p["update_id"] for p in batch if isinstance(p, dict) and "update_id" in p]
+                offset = max(ids) + 1 if ids else offset
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

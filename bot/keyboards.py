@@ -1,0 +1,71 @@
+"""Keyboards the resident sees, by step. Callback data stays well under Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.texts import t
+from triage.intake import Step
+
+COMMUNITY_PREFIX = "community:"
+LANGUAGE_PREFIX = "lang:"
+
+
+def for_step(language: str, step: Step | None):
+    """The reply keyboard that belongs to a step of writing a report (none outside one)."""
+    if step == Step.LOCATION:
+        return ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(t(language, "buttons.share_location"), request_location=True)],
+                [KeyboardButton(t(language, "buttons.choose_community"))],
+                [KeyboardButton(t(language, "buttons.cancel"))],
+            ],
+            resize_keyboard=True,
+        )
+    if step == Step.PHOTOS:
+        return ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(t(language, "buttons.done"))],
+                [KeyboardButton(t(language, "buttons.cancel"))],
+            ],
+            resize_keyboard=True,
+        )
+    if step == Step.DESCRIPTION:
+        return ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(t(language, "buttons.share_location"), request_location=True)],
+                [KeyboardButton(t(language, "buttons.cancel"))],
+            ],
+            resize_keyboard=True,
+        )
+    return ReplyKeyboardRemove()
+
+
+def communities(names: list[str]) -> InlineKeyboardMarkup:
+    """One button per community; the data is the index, since names can pass 64 bytes."""
+    rows = [
+        [InlineKeyboardButton(name, callback_data=f"{COMMUNITY_PREFIX}{index}")]
+        for index, name in enumerate(names)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def languages() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("zh", "buttons.lang_zh"), callback_data=f"{LANGUAGE_PREFIX}zh"
+                ),
+                InlineKeyboardButton(
+                    t("en", "buttons.lang_en"), callback_data=f"{LANGUAGE_PREFIX}en"
+                ),
+            ]
+        ]
+    )

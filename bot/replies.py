@@ -1,0 +1,77 @@
+"""Turning the domain's Reply into the words and keyboard the resident sees."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from bot import keyboards
+from bot.texts import t
+from storage.models import Report
+from triage.intake import Reply
+from triage.taxonomy import Kind
+
+# Keys whose text asks the question of a step again; "resumed" picks the *_resumed wording.
+_RESUMABLE = {"ask_description", "ask_location", "ask_photos"}
+
+
+@dataclass(frozen=True)
+class Said:
+    text: str
+    markup: Any = None
+
+
+def render(reply: Reply) -> Said:
+    lang = reply.language
+    if reply.say == "receipt":
+        return Said(receipt(lang, reply.report), keyboards.for_step(lang, None))
+    key = reply.say
+    if key in _RESUMABLE and reply.values.get("resumed"):
+        key += "_resumed"
+    values = {k: v for k, v in reply.values.items() if k != "resumed"}
+    if key == "welcome":
+        values["name"] = reply.resident.name or ""
+    text = t(lang, key, **values)
+    if key == "welcome" and reply.step is not None:
+        text += "\n\n" + t(lang, "welcome_resume")
+    return Said(text, keyboards.for_step(lang, reply.step))
+
+
+def receipt(language: str, report: Report | None) -> str:
+    assert report is not None
+    text = t(
+        language,
+        "receipt",
+        reference=report.reference,
+        category=t(language, f"category.{report.category or 'other'}"),
+        severity=t(language, f"severity.{report.severity or 'normal'}"),
+        place=place_of(language, report),
+    )
+    if report.kind == Kind.EMERGENCY:
+        text = t(language, "receipt_emergency") + "\n\n" + text
+    return text
+
+
+def place_of(language: str, report: Report) -> str:
+    parts = [p for p in (report.community, report.address) if p]
+    if not parts and report.latitude is not None:
+        parts.append(f"📍 {report.latitude:.5f}, {report.longitude:.5f}")
+    return " · ".join(parts) or t(language, "place_unknown")
+
+
+def report_list(language: str, reports: Sequence[Report], timezone: tzinfo) -> str:
+    lines = [t(language, "my_reports")]
+    for report in reports:
+        lines.append(
+            t(
+                language,
+                "my_report_line",
+                reference=report.reference,
+                category=t(language, f"category.{report.category or 'other'}"),
+                status=t(language, f"status.{report.status}"),
+                date=report.created_at.astimezone(timezone).strftime("%m-%d %H:%M"),
+            )
+        )
+    return "\n".join(lines)

@@ -1,0 +1,186 @@
+"""The resident's conversation: each handler receives, calls one domain step, replies."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import keyboards
+from bot.context import person_of, services
+from bot.replies import render, report_list
+from bot.texts import all_labels, t
+from triage.intake import Reply
+
+DONE = all_labels("buttons.done")
+CANCEL = all_labels("buttons.cancel")
+CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
+
+
+async def say(update: Update, reply: Reply) -> None:
+    said = render(reply)
+    await update.effective_chat.send_message(said.text, reply_markup=said.markup)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await say(update, await services(context).intake.greet(person_of(update)))
+
+
+async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await say(update, await services(context).intake.where_am_i(person_of(update)))
+
+
+async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = " ".join(context.args or []) or None
+    await say(update, await services(context).intake.start_report(person_of(update), text))
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await say(update, await services(context).intake.cancel(person_of(update)))
+
+
+async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await say(update, await services(context).intake.skip(person_of(update)))
+
+
+async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    reply, reports = await svc.intake.my_reports(person_of(update))
+    if not reports:
+        await say(update, reply)
+        return
+    text = report_list(reply.language, reports, svc.timezone)
+    await update.effective_chat.send_message(text)
+
+
+async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    choice = (context.args or [None])[0]
+    reply = await services(context).intake.set_language(person_of(update), choice)
+    if reply.say == "choose_language":
+        await update.effective_chat.send_message(
+            t(reply.language, "choose_language"), reply_markup=keyboards.languages()
+        )
+        return
+    await say(update, reply)
+
+
+async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    off = (context.args or [""])[0].lower() in ("off", "stop", "退订", "关闭")
+    await say(update, await services(context).intake.subscribe_tips(person_of(update), not off))
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await services(context).intake.language_of(person_of(update))
+    await update.effective_chat.send_message(t(language, "ask_prompt"))
+
+
+async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    intake, person = services(context).intake, person_of(update)
+    words = update.effective_message.text
+    if words in DONE:
+        reply = await intake.finish(person)
+    elif words in CANCEL:
+        reply = await intake.cancel(person)
+    elif words in CHOOSE_COMMUNITY:
+        await communities(update, context)
+        return
+    else:
+        reply = await intake.receive_text(person, words)
+    await say(update, reply)
+
+
+async def communities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reply, names = await services(context).intake.communities(person_of(update))
+    if not names:
+        await update.effective_chat.send_message(t(reply.language, "no_communities"))
+        return
+    await update.effective_chat.send_message(
+        t(reply.language, "choose_community"), reply_markup=keyboards.communities(names)
+    )
+
+
+async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    intake, person = services(context).intake, person_of(update)
+    _, names = await intake.communities(person)
+    index = query.data.removeprefix(keyboards.COMMUNITY_PREFIX)
+    name = names[int(index)] if index.isdigit() and int(index) < len(names) else ""
+    reply = await intake.choose_community(person, name)
+    await query.answer(
+        t(reply.language, "button_expired") if reply.say == "community_stale" else None
+    )
+    if reply.say != "community_stale":
+        await query.edit_message_reply_markup(None)
+    await say(update, reply)
+
+
+async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    choice = query.data.removeprefix(keyboards.LANGUAGE_PREFIX)
+    reply = await services(context).intake.set_language(person_of(update), choice)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await say(update, reply)
+
+
+async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    point = update.effective_message.location
+    reply = await services(context).intake.receive_location(
+        person_of(update), point.latitude, point.longitude
+    )
+    await say(update, reply)
+
+
+async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    file_id = message.photo[-1].file_id if message.photo else message.document.file_id
+    await say(update, await services(context).intake.receive_photo(person_of(update), file_id))
+
+
+async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await services(context).intake.language_of(person_of(update))
+    await update.effective_chat.send_message(t(language, "unsupported_input"))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await services(context).intake.language_of(person_of(update))
+    await update.effective_chat.send_message(t(language, "unknown_command"))
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await services(context).intake.language_of(person_of(update))
+    await update.callback_query.answer(t(language, "button_expired"), show_alert=True)
+
+
+COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang")
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handlers(
+        [
+            CommandHandler("start", start, private),
+            CommandHandler("help", help_, private),
+            CommandHandler("report", report, private),
+            CommandHandler("cancel", cancel, private),
+            CommandHandler("skip", skip, private),
+            CommandHandler("my", my, private),
+            CommandHandler("lang", lang, private),
+            CommandHandler("tips", tips, private),
+            CommandHandler("ask", ask, private),
+            MessageHandler(private & filters.COMMAND, unknown_command),
+            MessageHandler(private & filters.TEXT, text),
+            MessageHandler(private & filters.LOCATION, location),
+            MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), photo),
+            MessageHandler(private & filters.UpdateType.MESSAGE, unsupported),
+            CallbackQueryHandler(community_chosen, pattern=f"^{keyboards.COMMUNITY_PREFIX}"),
+            CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),
+            CallbackQueryHandler(stale_button),
+        ]
+    )

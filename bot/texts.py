@@ -1,0 +1,30 @@
+"""The bot's words, kept in locales/<lang>.toml, looked up by section and key."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LOCALES = Path(__file__).parent / "locales"
+LANGUAGES = ("zh", "en")
+DEFAULT = "zh"
+
+
+@cache
+def catalogue(language: str) -> dict[str, dict[str, str]]:
+    with open(LOCALES / f"{language}.toml", "rb") as file:
+        return tomllib.load(file)
+
+
+def t(language: str, key: str, /, **values: object) -> str:
+    """The text for 'section.key' (section defaults to 'text') in a language, filled in."""
+    section, _, name = key.rpartition(".")
+    lang = language if language in LANGUAGES else DEFAULT
+    template = catalogue(lang)[section or "text"][name]
+    return template.format(**values) if values else template
+
+
+def all_labels(key: str) -> set[str]:
+    """A button's label in every language: a resident may switch language mid-conversation."""
+    return {t(language, key) for language in LANGUAGES}

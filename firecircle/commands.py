@@ -1,0 +1,124 @@
+"""What each CLI command does; firecircle.cli parses, this runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from firecircle.cli import CommandError
+from firecircle.settings import Settings
+from storage.engine import SessionFactory, make_engine, make_session_factory
+from storage.migrate import current_revision, head_revision, upgrade
+from triage import grid_import, staffing
+
+
+@asynccontextmanager
+async def database(settings: Settings, *, check: bool = True) -> AsyncIterator[SessionFactory]:
+    engine = make_engine(settings.database_url)
+    try:
+        if check:
+            try:
+                revision = await current_revision(engine)
+            except Exception as exc:
+                raise CommandError(f"cannot open the database ({exc})") from None
+            if revision != head_revision():
+                raise CommandError(
+                    "the database schema is not up to date: run `firecircle db upgrade` first"
+                )
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from firecircle.service import Service, StartupError
+
+    try:
+        service = Service(settings)
+    except StartupError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        await service.start()
+        print(
+            f"firecircle is serving as @{service.app.bot.username}; "
+            f"dashboard on http://{settings.http_host}:{service.http_port}/ (Ctrl-C stops)"
+        )
+        await asyncio.Event().wait()
+    except StartupError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await service.stop()
+    return 0
+
+
+async def demo(args: argparse.Namespace, settings: None) -> int:
+    from firecircle.demo import run_demo
+
+    return await run_demo(once=args.once, port=args.port)
+
+
+async def db(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        before = await current_revision(engine)
+        await upgrade(engine)
+        after = await current_revision(engine)
+    except Exception as exc:
+        raise CommandError(f"migration failed: {exc}") from None
+    finally:
+        await engine.dispose()
+    print(
+        f"schema {'already ' if before == after else ''}at revision {after}"
+        + (f" (was {before or 'empty'})" if before != after else "")
+    )
+    return 0
+
+
+async def grids(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    try:
+        specs = grid_import.parse_grid_file(text)
+    except grid_import.GridFileError as exc:
+        raise CommandError(f"{args.file}: {exc}; nothing was imported") from None
+    async with database(settings) as sessions:
+        result = await grid_import.import_cells(sessions, specs)
+    print(f"imported {len(specs)} grid cells ({result.added} new, {result.updated} updated)")
+    return 0
+
+
+async def staff(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings) as sessions:
+        try:
+            if args.action == "add":
+                entry = await staffing.add_staff(
+                    sessions,
+                    telegram_id=args.telegram_id,
+                    name=args.name,
+                    role=args.role,
+                    grids=args.grid,
+                    community=args.community,
+                    street=args.street,
+                    duty_hours=args.duty_hours,
+                )
+                print(f"added {_line(entry)}")
+            elif args.action == "list":
+                entries = await staffing.list_staff(sessions)
+                print("\n".join(_line(e) for e in entries) or "no staff yet")
+            else:
+                gone = await staffing.remove_staff(sessions, telegram_id=args.telegram_id)
+                print(f"removed {gone.name} ({gone.telegram_id}); their history is kept")
+        except staffing.StaffError as exc:
+            raise CommandError(str(exc)) from None
+    return 0
+
+
+def _line(entry: staffing.StaffEntry) -> str:
+    s = entry.staff
+    where = ", ".join(entry.grids) or " / ".join(p for p in (s.street, s.community) if p) or "-"
+    state = "" if s.active else " (removed)"
+    return f"{s.telegram_id:>12}  {s.role:<11} {s.name}  [{where}]{state}"

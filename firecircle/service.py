@@ -1,0 +1,116 @@
+"""Wiring: builds storage, the domain, the bot and the web side, starts and stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.app import build_application, publish_commands
+from bot.context import BotServices
+from bot.inbox import Inbox
+from firecircle.settings import Settings
+from storage.engine import make_engine, make_session_factory
+from storage.migrate import current_revision, head_revision
+from triage.grid import DistrictCache
+from triage.intake import Intake
+from web.app import build_web_app
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The service cannot start; the message is one line that says what to do."""
+
+
+class Service:
+    def __init__(self, settings: Settings, *, api_url: str | None = None):
+        if not settings.bot_token:
+            raise StartupError("setting FIRECIRCLE_BOT_TOKEN is missing (the bot's token)")
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.sessions = make_session_factory(self.engine)
+        self.district = DistrictCache()
+        self.intake = Intake(
+            self.sessions,
+            self.district,
+            default_language=settings.language,
+            district_margin_meters=settings.district_margin_meters,
+        )
+        self.app = build_application(
+            token=settings.bot_token,
+            api_url=api_url or settings.telegram_api_url,
+            services=BotServices(intake=self.intake, timezone=ZoneInfo("Asia/Shanghai")),
+        )
+        self.inbox = Inbox(self.sessions, self.app)
+        self._tasks: list[asyncio.Task] = []
+        self._web: web.AppRunner | None = None
+
+    async def check_schema(self) -> None:
+        try:
+            revision = await current_revision(self.engine)
+        except Exception as exc:
+            raise StartupError(
+                f"cannot open the database ({exc.__class__.__name__}: {exc})"
+            ) from None
+        if revision != head_revision():
+            raise StartupError(
+                "the database schema is not up to date: run `firecircle db upgrade` first"
+            )
+
+    async def start(self, *, with_web: bool = True) -> None:
+        await self.check_schema()
+        await self.app.initialize()
+        await self.app.start()
+        await publish_commands(self.app)
+        await self.app.bot.delete_webhook()
+        self._tasks = [
+            asyncio.create_task(self.inbox.run_processor(), name="inbox-processor"),
+            asyncio.create_task(self.inbox.run_polling(), name="telegram-polling"),
+        ]
+        if with_web:
+            await self._start_web()
+        log.info("firecircle is running as @%s", self.app.bot.username)
+
+    async def _start_web(self) -> None:
+        self._web = web.AppRunner(build_web_app(self.sessions), access_log=None)
+        await self._web.setup()
+        site = web.TCPSite(self._web, self.settings.http_host, self.settings.http_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(
+                f"cannot listen on {self.settings.http_host}:{self.settings.http_port} ({exc.strerror});"
+                " set FIRECIRCLE_HTTP_PORT to a free port"
+            ) from None
+
+    @property
+    def http_port(self) -> int | None:
+        if self._web is None or not self._web.addresses:
+            return None
+        return self._web.addresses[0][1]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._web is not None:
+            await self._web.cleanup()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        await self.engine.dispose()
+
+
+async def serve(settings: Settings) -> None:
+    service = Service(settings)
+    try:
+        await service.start()
+        await asyncio.Event().wait()  # until Ctrl-C cancels us
+    finally:
+        await service.stop()

@@ -1,0 +1,50 @@
+"""The inbox: every update as Telegram sent it, stored once per update_id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import InboxUpdate
+
+
+async def store_updates(
+    *, session: AsyncSession, payloads: Sequence[dict[str, Any]], now: datetime
+) -> int:
+    """Insert the updates not seen before; a second delivery of an update_id is a no-op."""
+    rows = [{"update_id": p["update_id"], "payload": p, "received_at": now} for p in payloads]
+    if not rows:
+        return 0
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboxUpdate)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    result = await session.exec(statement)
+    return max(result.rowcount, 0)
+
+
+async def pending_updates(*, session: AsyncSession, limit: int = 100) -> Sequence[InboxUpdate]:
+    result = await session.exec(
+        select(InboxUpdate)
+        .where(col(InboxUpdate.processed_at).is_(None))
+        .order_by(col(InboxUpdate.update_id))
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def mark_processed(
+    *, session: AsyncSession, update_id: int, at: datetime, error: str | None = None
+) -> None:
+    await session.exec(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id) == update_id)
+        .values(processed_at=at, error=error)
+    )

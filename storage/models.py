@@ -1,0 +1,169 @@
+"""The tables, in one place. Times are aware UTC; deadlines are columns, never timers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _time(*, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _telegram_id(*, unique: bool = False, index: bool = False) -> Any:
+    return Field(sa_type=BigInteger, nullable=False, unique=unique, index=index)
+
+
+class Resident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = _telegram_id(unique=True)
+    chat_id: int = Field(sa_type=BigInteger, nullable=False)
+    name: str = ""
+    username: str | None = None
+    language: str = "zh"
+    language_chosen: bool = False  # /lang was used: stop following Telegram's language_code
+    subscribed_tips: bool = False
+    created_at: datetime = _created()
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = _telegram_id(unique=True)
+    name: str
+    role: str  # worker | coordinator | officer | admin
+    community: str | None = None
+    street: str | None = None
+    language: str = "zh"
+    active: bool = True
+    created_at: datetime = _created()
+
+
+class GridCell(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    community: str = Field(index=True)
+    street: str
+    geometry: str = Field(sa_type=Text)  # GeoJSON Polygon/MultiPolygon, lon/lat (WGS 84)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()  # lets a running service notice a re-import
+
+
+class GridDuty(SQLModel, table=True):
+    """Who works a grid cell, in order: position 0 is on duty, the rest are backups."""
+
+    __table_args__ = (UniqueConstraint("grid_id", "staff_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="gridcell.id", index=True, ondelete="CASCADE")
+    staff_id: int = Field(foreign_key="staff.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    duty_start: str | None = None  # "HH:MM" local time; both None means all day
+    duty_end: str | None = None
+
+
+class Report(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_report_status_next_deadline", "status", "next_deadline_at"),
+        Index("ix_report_resident_created", "resident_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str | None = Field(default=None, unique=True)  # "FC-000123", set from id
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    language: str = "zh"
+    text: str = Field(sa_type=Text)
+    kind: str = "hazard"
+    category: str | None = None
+    severity: str | None = None
+    cues: list[str] = Field(default_factory=list, sa_type=JSON)
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    community: str | None = None
+    grid_id: int | None = Field(default=None, foreign_key="gridcell.id", index=True)
+    status: str = Field(default="new", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    escalation_level: int = 0
+    merged_into_id: int | None = Field(default=None, foreign_key="report.id")
+    photos: list[str] = Field(default_factory=list, sa_type=JSON)  # Telegram file ids
+    supervised: bool = False  # 挂牌督办: a rectification deadline was missed
+    reopen_count: int = 0
+    rating: int | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    assigned_at: datetime | None = _time()
+    ack_deadline_at: datetime | None = _time()
+    acknowledged_at: datetime | None = _time()
+    rectify_deadline_at: datetime | None = _time()
+    resolved_at: datetime | None = _time()
+    closed_at: datetime | None = _time()
+    # The earliest pending deadline of any kind: what the scheduler selects on.
+    next_deadline_at: datetime | None = _time()
+
+
+class ReportEvent(SQLModel, table=True):
+    """Append-only history of a report: who did what, when, from which state to which."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    at: datetime = _created()
+    actor: str  # "resident:12", "staff:3", "system"
+    action: str  # created, assigned, acknowledged, escalated, …
+    from_status: str | None = None
+    to_status: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class ReportDraft(SQLModel, table=True):
+    """A report being written in the chat; kept here so it survives a restart."""
+
+    resident_id: int = Field(foreign_key="resident.id", primary_key=True)
+    step: str  # description | location | photos
+    text: str | None = Field(default=None, sa_type=Text)
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    community: str | None = None
+    photos: list[str] = Field(default_factory=list, sa_type=JSON)
+    started_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class InboxUpdate(SQLModel, table=True):
+    """Every Telegram update as received, stored before it is confirmed."""
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    received_at: datetime = _created()
+    processed_at: datetime | None = _time(index=True)
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, kept until Telegram accepted it or it can never be delivered."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    method: str = "sendMessage"
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    priority: int = 50  # lower goes first: emergency 0 … bulk 90
+    status: str = "pending"  # pending | sending | sent | failed | undeliverable
+    attempts: int = 0
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    created_at: datetime = _created()
+    next_attempt_at: datetime = _created()
+    sent_at: datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_type=Text)

@@ -1,0 +1,93 @@
+"""Real databases for tests: a SQLite file per test, and a PostgreSQL database per test.
+
+PostgreSQL comes from FIRECIRCLE_TEST_POSTGRES_URL (`.ci/run` starts a server and sets it).
+Without it those tests are skipped with the reason shown; with FIRECIRCLE_TEST_REQUIRE_POSTGRES
+set, they fail instead, so CI cannot pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.engine import make_engine
+from storage.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("FIRECIRCLE_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = bool(os.environ.get("FIRECIRCLE_TEST_REQUIRE_POSTGRES"))
+TEMPLATE = "firecircle_test_template"
+_template_ready = False
+
+
+def require_postgres() -> str:
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    if REQUIRE_POSTGRES:
+        pytest.fail("FIRECIRCLE_TEST_REQUIRE_POSTGRES is set but no PostgreSQL URL is given")
+    pytest.skip("no PostgreSQL server: set FIRECIRCLE_TEST_POSTGRES_URL (as .ci/run does)")
+
+
+async def _admin(sql: str) -> None:
+    engine = make_engine(require_postgres())
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def _ensure_template() -> None:
+    """One migrated database to copy from: CREATE DATABASE … TEMPLATE is far faster."""
+    global _template_ready
+    if _template_ready:
+        return
+    await _admin(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+    await _admin(f"CREATE DATABASE {TEMPLATE}")
+    url = make_url(require_postgres()).set(database=TEMPLATE)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    await upgrade(engine)
+    await engine.dispose()
+    _template_ready = True
+
+
+@asynccontextmanager
+async def postgres_database(*, migrated: bool = True) -> AsyncIterator[str]:
+    name = f"fc_test_{uuid.uuid4().hex[:12]}"
+    if migrated:
+        await _ensure_template()
+        await _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    else:
+        await _admin(f"CREATE DATABASE {name}")
+    url = make_url(require_postgres()).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@asynccontextmanager
+async def sqlite_database(directory: Path, *, migrated: bool = True) -> AsyncIterator[str]:
+    url = f"sqlite+aiosqlite:///{directory / 'firecircle.db'}"
+    if migrated:
+        engine = make_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+    yield url
+
+
+@asynccontextmanager
+async def database(kind: str, directory: Path, *, migrated: bool = True) -> AsyncIterator[str]:
+    if kind == "postgresql":
+        async with postgres_database(migrated=migrated) as url:
+            yield url
+    else:
+        async with sqlite_database(directory, migrated=migrated) as url:
+            yield url

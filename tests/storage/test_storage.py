@@ -1,0 +1,86 @@
+"""Storage on real SQLite files and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage import inbox, queries
+from storage.engine import make_engine, transaction
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import Report, Resident
+from tests.databases import database
+
+
+async def _resident(sessions) -> Resident:
+    async with transaction(sessions) as session:
+        resident = Resident(telegram_id=10**12, chat_id=10**12, name="小李")
+        session.add(resident)
+    return resident
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_upgrade_creates_the_schema_and_is_idempotent(kind, tmp_path):
+    async with database(kind, tmp_path, migrated=False) as url:
+        engine = make_engine(url)
+        assert await current_revision(engine) is None
+        await upgrade(engine)
+        await upgrade(engine)
+        assert await current_revision(engine) == head_revision()
+        await engine.dispose()
+
+
+async def test_report_gets_reference_and_created_event(sessions):
+    resident = await _resident(sessions)
+    async with transaction(sessions) as session:
+        report = Report(resident_id=resident.id, text="楼道堆物", status="new")
+        await queries.add_report(session=session, report=report, actor="resident:1")
+    async with transaction(sessions) as session:
+        stored = await queries.report_by_reference(session=session, reference=report.reference)
+        history = await queries.history_of(session=session, report_id=report.id)
+    assert stored is not None and stored.reference == f"FC-{report.id:06d}"
+    assert [(e.action, e.to_status) for e in history] == [("created", "new")]
+
+
+async def test_times_come_back_aware_and_equal(sessions):
+    resident = await _resident(sessions)
+    deadline = datetime(2026, 11, 22, 12, 0, tzinfo=UTC) + timedelta(microseconds=5)
+    async with transaction(sessions) as session:
+        report = Report(resident_id=resident.id, text="x", ack_deadline_at=deadline)
+        await queries.add_report(session=session, report=report, actor="system")
+    async with sessions() as session:
+        stored = await session.get(Report, report.id)
+    assert stored.ack_deadline_at == deadline
+    assert stored.ack_deadline_at.tzinfo is not None
+
+
+async def test_guarded_change_lets_exactly_one_of_many_win(sessions):
+    resident = await _resident(sessions)
+    async with transaction(sessions) as session:
+        report = Report(resident_id=resident.id, text="x", status="assigned")
+        await queries.add_report(session=session, report=report, actor="system")
+
+    async def press() -> bool:
+        async with transaction(sessions) as session:
+            return await queries.change_report(
+                session=session, report_id=report.id, from_statuses=["assigned"],
+                values={"status": "acknowledged"},
+            )
+
+    results = await asyncio.gather(*(press() for _ in range(8)))
+    assert sorted(results) == [False] * 7 + [True]
+
+
+async def test_inbox_stores_each_update_id_once(sessions):
+    now = datetime.now(UTC)
+    updates = [{"update_id": 7, "message": {"text": "a"}}, {"update_id": 8}]
+    async with transaction(sessions) as session:
+        first = await inbox.store_updates(session=session, payloads=updates, now=now)
+    async with transaction(sessions) as session:
+        again = await inbox.store_updates(session=session, payloads=updates[:1], now=now)
+        pending = await inbox.pending_updates(session=session)
+    assert (first, again) == (2, 0)
+    assert [u.update_id for u in pending] == [7, 8]
+    assert pending[0].payload == updates[0]

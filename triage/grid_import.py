@@ -1,0 +1,102 @@
+"""Importing grid cells from GeoJSON (polygons with code, name, community, street)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from storage import queries
+from storage.engine import SessionFactory, transaction
+from storage.models import GridCell
+from storage.types import utcnow
+
+REQUIRED = ("code", "name", "community", "street")
+
+
+class GridFileError(ValueError):
+    """The file cannot be imported; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    code: str
+    name: str
+    community: str
+    street: str
+    geometry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+
+
+def parse_grid_file(text: str) -> list[CellSpec]:
+    """Validate the whole file before anything is stored, so a bad file changes nothing."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GridFileError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise GridFileError("expected a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        raise GridFileError("the FeatureCollection has no features")
+    specs = [_cell(i, feature) for i, feature in enumerate(features, start=1)]
+    codes = [s.code for s in specs]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise GridFileError(f"duplicate codes: {', '.join(duplicates)}")
+    return specs
+
+
+def _cell(number: int, feature: Any) -> CellSpec:
+    where = f"feature {number}"
+    if not isinstance(feature, dict):
+        raise GridFileError(f"{where}: not a GeoJSON Feature")
+    props = feature.get("properties") or {}
+    missing = [k for k in REQUIRED if not str(props.get(k) or "").strip()]
+    if missing:
+        raise GridFileError(f"{where}: missing properties {', '.join(missing)}")
+    geometry = feature.get("geometry") or {}
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise GridFileError(f"{where} ({props['code']}): geometry must be a Polygon")
+    try:
+        polygon = shape(geometry)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise GridFileError(f"{where} ({props['code']}): bad coordinates ({exc})") from None
+    if polygon.is_empty or not polygon.is_valid:
+        raise GridFileError(f"{where} ({props['code']}): {explain_validity(polygon)}")
+    min_lon, min_lat, max_lon, max_lat = polygon.bounds
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise GridFileError(f"{where} ({props['code']}): coordinates must be longitude, latitude")
+    return CellSpec(*(str(props[k]).strip() for k in REQUIRED), geometry=geometry)
+
+
+async def import_cells(
+    sessions: SessionFactory, specs: list[CellSpec], now: datetime | None = None
+) -> ImportResult:
+    """Add new cells and update those whose code exists; never deletes (reports point at them)."""
+    now = now or utcnow()
+    added = updated = 0
+    async with transaction(sessions) as session:
+        for spec in specs:
+            cell = await queries.grid_cell_by_code(session=session, code=spec.code)
+            if cell is None:
+                cell = GridCell(
+                    code=spec.code, created_at=now, name="", community="", street="", geometry=""
+                )
+                session.add(cell)
+                added += 1
+            else:
+                updated += 1
+            cell.name, cell.community, cell.street = spec.name, spec.community, spec.street
+            cell.geometry = json.dumps(spec.geometry, ensure_ascii=False)
+            cell.updated_at = now
+    return ImportResult(added, updated)

@@ -1,0 +1,335 @@
+"""The resident's side of the conversation: greeting, language, and writing a report.
+
+A report is written as a draft row (description → location → photos), so a half-written
+report survives a restart. Each method is one step of the conversation: it opens its own
+transaction and returns a Reply telling the chat side what to say next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from storage import queries
+from storage.engine import SessionFactory, transaction
+from storage.models import Report, ReportDraft, Resident
+from storage.types import utcnow
+from triage.district import valid_coordinates
+from triage.grid import DistrictCache
+from triage.people import Person, language_from_code
+from triage.reports import NewReport, create_report
+
+DESCRIPTION_MIN_CHARS = 2
+DESCRIPTION_MAX_CHARS = 1000
+ADDRESS_MAX_CHARS = 200
+MAX_PHOTOS = 5
+
+
+class Step(StrEnum):
+    DESCRIPTION = "description"
+    LOCATION = "location"
+    PHOTOS = "photos"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to tell the resident: a text key, the values it needs, and where the draft is."""
+
+    say: str
+    resident: Resident
+    step: Step | None = None
+    report: Report | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str:
+        return self.resident.language
+
+
+class Intake:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        district: DistrictCache,
+        *,
+        default_language: str = "zh",
+        district_margin_meters: float = 2000,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.sessions = sessions
+        self.district = district
+        self.default_language = default_language
+        self.margin = district_margin_meters
+        self.clock = clock
+
+    # --- who is talking ---------------------------------------------------------------
+
+    async def _resident(self, session, person: Person) -> Resident:
+        resident = await queries.resident_by_telegram_id(
+            session=session, telegram_id=person.telegram_id
+        )
+        if resident is None:
+            resident = Resident(
+                telegram_id=person.telegram_id,
+                chat_id=person.chat_id,
+                language=language_from_code(person.language_code, self.default_language),
+                created_at=self.clock(),
+            )
+            session.add(resident)
+        elif not resident.language_chosen:
+            resident.language = language_from_code(person.language_code, resident.language)
+        resident.name = person.name[:100]
+        resident.username = person.username
+        resident.chat_id = person.chat_id
+        await session.flush()
+        return resident
+
+    async def greet(self, person: Person) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            return Reply("welcome", resident, step=_step(draft))
+
+    async def language_of(self, person: Person) -> str:
+        async with transaction(self.sessions) as session:
+            return (await self._resident(session, person)).language
+
+    async def subscribe_tips(self, person: Person, on: bool) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            resident.subscribed_tips = on
+            return Reply("tips_on" if on else "tips_off", resident)
+
+    async def set_language(self, person: Person, language: str | None) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            if language not in ("zh", "en"):
+                return Reply("choose_language", resident)
+            resident.language = language
+            resident.language_chosen = True
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            return Reply("language_set", resident, step=_step(draft))
+
+    async def my_reports(self, person: Person) -> tuple[Reply, Sequence[Report]]:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            reports = await queries.reports_of_resident(session=session, resident_id=resident.id)
+            return Reply("my_reports" if reports else "no_reports", resident), reports
+
+    async def where_am_i(self, person: Person) -> Reply:
+        """Repeats the question of the step the resident is at (after a restart, an odd input)."""
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            return _ask(draft, resident) if draft else Reply("help", resident)
+
+    # --- writing a report -------------------------------------------------------------
+
+    async def start_report(self, person: Person, text: str | None = None) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            if draft is None:
+                draft = ReportDraft(
+                    resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
+                )
+                session.add(draft)
+            elif text is None:
+                return _ask(draft, resident, resumed=True)
+            if text is None:
+                draft.step = Step.DESCRIPTION
+                return _ask(draft, resident)
+            return self._describe(draft, resident, text)
+
+    async def receive_text(self, person: Person, text: str) -> Reply:
+        """Text typed while a report is being written; without a draft, it starts one."""
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            if draft is None:
+                draft = ReportDraft(
+                    resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
+                )
+                session.add(draft)
+            if draft.step == Step.DESCRIPTION:
+                return self._describe(draft, resident, text)
+            if draft.step == Step.LOCATION:
+                return self._address(draft, resident, text)
+            return self._add_detail(draft, resident, text)
+
+    async def receive_location(self, person: Person, latitude: float, longitude: float) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            district = await self.district.current(session)
+            if not valid_coordinates(latitude, longitude):
+                return Reply("location_invalid", resident, step=Step.LOCATION)
+            if not district.serves(latitude, longitude, self.margin):
+                draft = await queries.draft_of(session=session, resident_id=resident.id)
+                return Reply("location_outside", resident, step=_step(draft) or Step.LOCATION)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            first = draft is None
+            if first:
+                # A location shared before anything else is the start of a report: keep it.
+                draft = ReportDraft(
+                    resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
+                )
+                session.add(draft)
+            draft.latitude, draft.longitude = latitude, longitude
+            cell = district.cell_at(latitude, longitude)
+            draft.community = cell.community if cell else draft.community
+            self._touch(draft)
+            if draft.step == Step.DESCRIPTION:
+                return Reply("location_first", resident, step=Step.DESCRIPTION)
+            if draft.step == Step.LOCATION:
+                draft.step = Step.PHOTOS
+                return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, cell))
+            return Reply("location_updated", resident, step=draft.step)
+
+    async def communities(self, person: Person) -> tuple[Reply, list[str]]:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            names = (await self.district.current(session)).communities()
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            return Reply("choose_community", resident, step=_step(draft)), names
+
+    async def choose_community(self, person: Person, community: str) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            if draft is None or draft.step != Step.LOCATION:
+                return Reply("community_stale", resident, step=_step(draft))
+            if community not in (await self.district.current(session)).communities():
+                return Reply("community_unknown", resident, step=Step.LOCATION)
+            draft.community = community
+            draft.step = Step.PHOTOS
+            self._touch(draft)
+            return Reply("ask_photos", resident, step=Step.PHOTOS, values={"place": community})
+
+    async def receive_photo(self, person: Person, file_id: str) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            if draft is None or draft.step != Step.PHOTOS:
+                if draft is not None and draft.step == Step.LOCATION:
+                    return Reply("photo_before_location", resident, step=Step.LOCATION)
+                return Reply("photo_without_report", resident, step=_step(draft))
+            if len(draft.photos) >= MAX_PHOTOS:
+                return Reply("photo_limit", resident, step=Step.PHOTOS, values={"max": MAX_PHOTOS})
+            draft.photos = [*draft.photos, file_id]
+            self._touch(draft)
+            return Reply("photo_added", resident, step=Step.PHOTOS, values=_counts(draft))
+
+    async def skip(self, person: Person) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            draft = await queries.draft_of(session=session, resident_id=resident.id)
+            if draft is None:
+                return Reply("nothing_to_skip", resident)
+            if draft.step != Step.PHOTOS:
+                return Reply("cannot_skip", resident, step=Step(draft.step))
+            return await self._finish(session, draft, resident)
+
+    async def finish(self, person: Person) -> Reply:
+        """The resident pressed 完成 (done) at the photo step."""
+        return await self.skip(person)
+
+    async def cancel(self, person: Person) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await self._resident(session, person)
+            gone = await queries.delete_draft(session=session, resident_id=resident.id)
+            return Reply("cancelled" if gone else "nothing_to_cancel", resident)
+
+    # --- the steps ----------------------------------------------------------------------
+
+    def _describe(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
+        text = text.strip()
+        if len(text) > DESCRIPTION_MAX_CHARS:
+            return Reply(
+                "description_too_long",
+                resident,
+                step=Step.DESCRIPTION,
+                values={"max": DESCRIPTION_MAX_CHARS, "length": len(text)},
+            )
+        if len(text) < DESCRIPTION_MIN_CHARS:
+            return Reply("description_too_short", resident, step=Step.DESCRIPTION)
+        draft.text = text
+        self._touch(draft)
+        if draft.latitude is not None or draft.community is not None:
+            draft.step = Step.PHOTOS
+            return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
+        draft.step = Step.LOCATION
+        return Reply("ask_location", resident, step=Step.LOCATION)
+
+    def _address(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
+        text = " ".join(text.split())
+        if len(text) > ADDRESS_MAX_CHARS:
+            return Reply(
+                "address_too_long",
+                resident,
+                step=Step.LOCATION,
+                values={"max": ADDRESS_MAX_CHARS},
+            )
+        if len(text) < 2:
+            return Reply("ask_location", resident, step=Step.LOCATION)
+        draft.address = text
+        draft.step = Step.PHOTOS
+        self._touch(draft)
+        return Reply("ask_photos", resident, step=Step.PHOTOS, values={"place": text})
+
+    def _add_detail(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
+        combined = f"{draft.text}\n{text.strip()}"
+        if len(combined) > DESCRIPTION_MAX_CHARS:
+            return Reply(
+                "description_too_long",
+                resident,
+                step=Step.PHOTOS,
+                values={"max": DESCRIPTION_MAX_CHARS, "length": len(combined)},
+            )
+        draft.text = combined
+        self._touch(draft)
+        return Reply("detail_added", resident, step=Step.PHOTOS, values=_counts(draft))
+
+    async def _finish(self, session, draft: ReportDraft, resident: Resident) -> Reply:
+        new = NewReport(
+            text=draft.text or "",
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            address=draft.address,
+            community=draft.community,
+            photos=list(draft.photos),
+        )
+        district = await self.district.current(session)
+        report = await create_report(
+            session, resident=resident, new=new, district=district, now=self.clock()
+        )
+        await session.delete(draft)
+        return Reply("receipt", resident, report=report)
+
+    def _touch(self, draft: ReportDraft) -> None:
+        draft.updated_at = self.clock()
+
+
+def _step(draft: ReportDraft | None) -> Step | None:
+    return Step(draft.step) if draft else None
+
+
+def _ask(draft: ReportDraft, resident: Resident, *, resumed: bool = False) -> Reply:
+    key = {Step.DESCRIPTION: "ask_description", Step.LOCATION: "ask_location"}.get(
+        Step(draft.step), "ask_photos"
+    )
+    values = {"resumed": resumed, **_place(draft, None), **_counts(draft)}
+    return Reply(key, resident, step=Step(draft.step), values=values)
+
+
+def _place(draft: ReportDraft, cell) -> dict[str, Any]:
+    place = cell.name if cell else (draft.address or draft.community)
+    if place is None and draft.latitude is not None:
+        place = f"{draft.latitude:.5f}, {draft.longitude:.5f}"
+    return {"place": place or ""}
+
+
+def _counts(draft: ReportDraft) -> dict[str, Any]:
+    return {"photos": len(draft.photos), "max": MAX_PHOTOS}

@@ -1,0 +1,24 @@
+"""What coordinators see at a glance: counts by status and the latest reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storage import queries
+from storage.engine import SessionFactory, transaction
+from storage.models import Report
+
+
+@dataclass(frozen=True)
+class Overview:
+    by_status: dict[str, int]
+    latest: Sequence[Report]
+
+
+async def overview(sessions: SessionFactory, *, limit: int = 50) -> Overview:
+    async with transaction(sessions) as session:
+        return Overview(
+            by_status=await queries.count_reports_by_status(session=session),
+            latest=await queries.latest_reports(session=session, limit=limit),
+        )
