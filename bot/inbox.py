@@ -34,6 +34,7 @@ class Inbox:
         self.sessions = sessions
         self.app = app
         self._arrived = asyncio.Event()
+        self._stopping = False
 
     async def receive(self, payloads: list[dict[str, Any]]) -> int:
         """Store updates (webhook or polling). Returns how many were new."""
@@ -49,18 +50,21 @@ class Inbox:
     async def process_pending(self) -> int:
         """Process every stored, unprocessed update in update_id order."""
         done = 0
-        while True:
+        while not self._stopping:
             async with transaction(self.sessions) as session:
                 batch = await inbox.pending_updates(session=session)
             if not batch:
-                return done
+                break
             for row in batch:
+                if self._stopping:
+                    return done
                 error = await self._process(row.payload)
                 async with transaction(self.sessions) as session:
                     await inbox.mark_processed(
                         session=session, update_id=row.update_id, at=utcnow(), error=error
                     )
                 done += 1
+        return done
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         try:
@@ -72,10 +76,15 @@ class Inbox:
         return None
 
     async def run_processor(self) -> None:
-        while True:
+        while not self._stopping:
             self._arrived.clear()
             await self.process_pending()
             await self._arrived.wait()
+
+    def stop(self) -> None:
+        """Finish the update in hand, then stop: cancelling mid-update would run it twice."""
+        self._stopping = True
+        self._arrived.set()
 
     async def run_polling(self) -> None:
         bot = self.app.bot

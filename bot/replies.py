@@ -26,7 +26,9 @@ class Said:
 def render(reply: Reply) -> Said:
     lang = reply.language
     if reply.say == "receipt":
-        return Said(receipt(lang, reply.report), keyboards.for_step(lang, None))
+        return Said(
+            receipt(lang, reply.report, reply.values.get("place")), keyboards.for_step(lang, None)
+        )
     key = reply.say
     if key in _RESUMABLE and reply.values.get("resumed"):
         key += "_resumed"
@@ -39,7 +41,7 @@ def render(reply: Reply) -> Said:
     return Said(text, keyboards.for_step(lang, reply.step))
 
 
-def receipt(language: str, report: Report | None) -> str:
+def receipt(language: str, report: Report | None, place: str | None = None) -> str:
     assert report is not None
     text = t(
         language,
@@ -47,7 +49,7 @@ def receipt(language: str, report: Report | None) -> str:
         reference=report.reference,
         category=t(language, f"category.{report.category or 'other'}"),
         severity=t(language, f"severity.{report.severity or 'normal'}"),
-        place=place_of(language, report),
+        place=place or place_of(language, report),
     )
     if report.kind == Kind.EMERGENCY:
         text = t(language, "receipt_emergency") + "\n\n" + text

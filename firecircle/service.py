@@ -20,6 +20,7 @@ from triage.intake import Intake
 from web.app import build_web_app
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 10  # how long an update in hand may take to finish at shutdown
 
 
 class StartupError(Exception):
@@ -94,11 +95,13 @@ class Service:
         return self._web.addresses[0][1]
 
     async def stop(self) -> None:
+        self.inbox.stop()
         for task in self._tasks:
-            task.cancel()
+            if task.get_name() != "inbox-processor":
+                task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
         if self._web is not None:
             await self._web.cleanup()
         if self.app.running:

@@ -206,7 +206,7 @@ class Intake:
             draft.community = community
             draft.step = Step.PHOTOS
             self._touch(draft)
-            return Reply("ask_photos", resident, step=Step.PHOTOS, values={"place": community})
+            return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
 
     async def receive_photo(self, person: Person, file_id: str) -> Reply:
         async with transaction(self.sessions) as session:
@@ -277,7 +277,7 @@ class Intake:
         draft.address = text
         draft.step = Step.PHOTOS
         self._touch(draft)
-        return Reply("ask_photos", resident, step=Step.PHOTOS, values={"place": text})
+        return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
 
     def _add_detail(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
         combined = f"{draft.text}\n{text.strip()}"
@@ -305,8 +305,9 @@ class Intake:
         report = await create_report(
             session, resident=resident, new=new, district=district, now=self.clock()
         )
+        cell = district.cell_at(new.latitude, new.longitude) if new.latitude is not None else None
         await session.delete(draft)
-        return Reply("receipt", resident, report=report)
+        return Reply("receipt", resident, report=report, values=_place(draft, cell))
 
     def _touch(self, draft: ReportDraft) -> None:
         draft.updated_at = self.clock()
@@ -325,10 +326,11 @@ def _ask(draft: ReportDraft, resident: Resident, *, resumed: bool = False) -> Re
 
 
 def _place(draft: ReportDraft, cell) -> dict[str, Any]:
+    """Where the draft's hazard is, in words, with the photo limit the same text mentions."""
     place = cell.name if cell else (draft.address or draft.community)
     if place is None and draft.latitude is not None:
         place = f"{draft.latitude:.5f}, {draft.longitude:.5f}"
-    return {"place": place or ""}
+    return {"place": place or "", "max": MAX_PHOTOS}
 
 
 def _counts(draft: ReportDraft) -> dict[str, Any]:

@@ -1,0 +1,129 @@
+"""`firecircle demo`: the service on the built-in emulator, a sample district, a scripted scene.
+
+Nothing needs configuring: a temporary SQLite file, the Bot API emulator on a free port, the
+sample district (东湖街道). The conversation is printed as it happens; the dashboard stays up
+until Ctrl-C unless --once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import tempfile
+import textwrap
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.emulator import BotApiEmulator, Player
+from firecircle.sample import load_sample_district
+from firecircle.service import Service
+from firecircle.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+
+TOKEN = "100000:DEMO-firecircle"
+WIDTH = 72
+HOME = (30.5418, 114.3324)  # inside 幸福社区第一网格
+
+
+class Stage:
+    """Plays people in the chat and prints what they do and what the bot answers."""
+
+    def __init__(self, emulator: BotApiEmulator, out: Callable[[str], None] = print):
+        self.emulator = emulator
+        self.out = out
+
+    def scene(self, title: str) -> None:
+        self.out(f"\n── {title} " + "─" * max(0, WIDTH - len(title) - 4))
+
+    async def act(self, who: Player, what: str, action: Awaitable, replies: int = 1) -> None:
+        self.out(f"👤 {who.user['first_name']} › {what}")
+        await action
+        for _ in range(replies):
+            self.show(who, await who.next_message(timeout=10))
+
+    def show(self, who: Player, message: dict) -> None:
+        body = message.get("text") or message.get("caption") or "[…]"
+        lines = [
+            line for part in body.splitlines() for line in textwrap.wrap(part, WIDTH - 8) or [""]
+        ]
+        buttons = _buttons(message)
+        if buttons:
+            lines.append(buttons)
+        self.out(f"🤖 → {who.user['first_name']}")
+        for line in lines:
+            self.out(f"   │ {line}")
+
+
+def _buttons(message: dict) -> str:
+    markup = message.get("reply_markup") or {}
+    rows = markup.get("inline_keyboard") or []
+    labels = [button["text"] for row in rows for button in row]
+    return "  ".join(f"[{label}]" for label in labels)
+
+
+async def scenario(stage: Stage) -> None:
+    emu = stage.emulator
+    li = emu.user(80001, "小李", language_code="zh-hans")
+    anna = emu.user(80002, "Anna", language_code="en")
+
+    stage.scene("一位居民报告楼道里的电动车飞线充电")
+    await stage.act(li, "/start", li.command("/start"))
+    await stage.act(
+        li,
+        "楼道里有电动车在充电，电线从三楼窗户拉下来的",
+        li.send("楼道里有电动车在充电，电线从三楼窗户拉下来的"),
+    )
+    await stage.act(li, "📍 发送位置", li.send_location(*HOME))
+    await stage.act(li, "📷 照片", li.send_photo())
+    await stage.act(li, "✅ 完成", li.tap_reply_button("✅ 完成"))
+    await stage.act(li, "/my", li.command("/my"))
+
+    stage.scene("A resident shares the location first, in English")
+    await stage.act(anna, "📍 location", anna.send_location(30.5455, 114.3390))
+    await stage.act(
+        anna,
+        "The fire exit on the 2nd floor is locked with a chain",
+        anna.send("The fire exit on the 2nd floor is locked with a chain"),
+    )
+    await stage.act(anna, "/skip", anna.command("/skip"))
+
+
+def _free_port(preferred: int) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+
+async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] = print) -> int:
+    with tempfile.TemporaryDirectory(prefix="firecircle-demo-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
+        engine = make_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+        async with BotApiEmulator(token=TOKEN, bot_username="firecircle_demo_bot") as emulator:
+            settings = Settings(
+                bot_token=TOKEN,
+                database_url=url,
+                telegram_api_url=emulator.url,
+                http_port=_free_port(port),
+                ack_sla_seconds=6,
+                escalation_step_seconds=6,
+            )
+            service = Service(settings)
+            await load_sample_district(service.sessions)
+            await service.start()
+            try:
+                out("🧯 firecircle demo — 东湖街道示例辖区（3个社区，9个网格）")
+                await scenario(Stage(emulator, out))
+                out(f"\n看板 Dashboard: http://127.0.0.1:{service.http_port}/")
+                if not once:
+                    out("按 Ctrl-C 退出 / Ctrl-C to stop")
+                    await asyncio.Event().wait()
+            finally:
+                await service.stop()
+    return 0
