@@ -1,4 +1,4 @@
-"""What the handlers need from the Application: the domain objects and the sender."""
+"""What the handlers need from the Application: the domain objects and the notifier."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.notify import Notifier
+from triage.frontdesk import FrontDesk
 from triage.intake import Intake
 from triage.people import Person
+from triage.tasks import StaffDesk
 
 KEY = "firecircle"
 
@@ -17,7 +20,10 @@ KEY = "firecircle"
 @dataclass
 class BotServices:
     intake: Intake
+    frontdesk: FrontDesk
+    desk: StaffDesk
     timezone: ZoneInfo
+    notifier: Notifier | None = None  # set once the Application (and so the Bot) exists
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

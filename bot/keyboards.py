@@ -69,3 +69,46 @@ def languages() -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+FIX_PREFIX = "fix:"
+
+
+def emergency(language: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t(language, "buttons.share_location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def correction(
+    language: str, report_id: int | None, *, offer_hazard: bool = False
+) -> InlineKeyboardMarkup:
+    """Under a triaged answer: "that's not what I meant" (and, out of scope, "it is a hazard")."""
+    target = report_id if report_id is not None else "-"
+    row = [
+        InlineKeyboardButton(t(language, "fix.menu"), callback_data=f"{FIX_PREFIX}menu:{target}")
+    ]
+    if offer_hazard:
+        row.insert(
+            0,
+            InlineKeyboardButton(
+                t(language, "fix.is_hazard"), callback_data=f"{FIX_PREFIX}hazard:{target}"
+            ),
+        )
+    return InlineKeyboardMarkup([row])
+
+
+def kinds(language: str, report_id: int | None) -> InlineKeyboardMarkup:
+    target = report_id if report_id is not None else "-"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, f"fix.{kind}"), callback_data=f"{FIX_PREFIX}{kind}:{target}"
+                )
+            ]
+            for kind in ("hazard", "question", "feedback", "out_of_scope")
+        ]
+    )

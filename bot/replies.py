@@ -23,22 +23,42 @@ class Said:
     markup: Any = None
 
 
+_HIDDEN = {"resumed", "triaged", "report_id"}
+
+
 def render(reply: Reply) -> Said:
     lang = reply.language
     if reply.say == "receipt":
-        return Said(
-            receipt(lang, reply.report, reply.values.get("place")), keyboards.for_step(lang, None)
-        )
+        text = receipt(lang, reply.report, reply.values.get("place"))
+        return Said(text, keyboards.for_step(lang, None))
     key = reply.say
     if key in _RESUMABLE and reply.values.get("resumed"):
         key += "_resumed"
-    values = {k: v for k, v in reply.values.items() if k != "resumed"}
+    values = {k: v for k, v in reply.values.items() if k not in _HIDDEN}
     if key == "welcome":
         values["name"] = reply.resident.name or ""
+    if reply.report is not None:
+        values.setdefault("reference", reply.report.reference)
     text = t(lang, key, **values)
     if key == "welcome" and reply.step is not None:
         text += "\n\n" + t(lang, "welcome_resume")
-    return Said(text, keyboards.for_step(lang, reply.step))
+    if reply.values.get("triaged"):
+        category = t(lang, f"category.{reply.values['triaged']}")
+        text = t(lang, "triaged", category=category) + "\n" + text
+    return Said(text, _markup(reply))
+
+
+def _markup(reply: Reply):
+    lang, report_id = reply.language, reply.values.get("report_id")
+    if reply.say == "emergency":
+        return keyboards.emergency(lang)
+    if reply.say in ("question_queued", "feedback_thanks"):
+        return keyboards.correction(lang, report_id)
+    if reply.say == "out_of_scope":
+        return keyboards.correction(lang, report_id, offer_hazard=True)
+    if reply.say == "correction_menu":
+        return keyboards.kinds(lang, report_id)
+    return keyboards.for_step(lang, reply.step)
 
 
 def receipt(language: str, report: Report | None, place: str | None = None) -> str:

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
+from bot import keyboards, staff
 from bot.context import person_of, services
 from bot.replies import render, report_list
 from bot.texts import all_labels, t
@@ -23,37 +23,56 @@ CANCEL = all_labels("buttons.cancel")
 CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
 
 
-async def say(update: Update, reply: Reply) -> None:
+async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the resident, then pass on whatever others must now be told."""
     said = render(reply)
     await update.effective_chat.send_message(said.text, reply_markup=said.markup)
+    if reply.notices:
+        await services(context).notifier.deliver(reply.notices)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await say(update, await services(context).intake.greet(person_of(update)))
+    svc, person = services(context), person_of(update)
+    member = await svc.desk.is_staff(person)
+    if member is not None and not context.args:
+        text = t(
+            member.language,
+            "staff.welcome",
+            name=member.name,
+            role=t(member.language, f"role.{member.role}").strip(),
+        )
+        await update.effective_chat.send_message(text)
+        return
+    await say(update, await svc.intake.greet(person), context)
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await say(update, await services(context).intake.where_am_i(person_of(update)))
+    await say(update, await services(context).intake.where_am_i(person_of(update)), context)
 
 
 async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = " ".join(context.args or []) or None
-    await say(update, await services(context).intake.start_report(person_of(update), text))
+    await say(update, await services(context).intake.start_report(person_of(update), text), context)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await say(update, await services(context).intake.cancel(person_of(update)))
+    svc, person = services(context), person_of(update)
+    outcome = await svc.desk.cancel_input(person)
+    if outcome is not None:
+        await update.effective_chat.send_message(t(outcome.language, f"staff.{outcome.say}"))
+        return
+    await say(update, await svc.intake.cancel(person), context)
 
 
 async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await say(update, await services(context).intake.skip(person_of(update)))
+    await say(update, await services(context).intake.skip(person_of(update)), context)
 
 
 async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     reply, reports = await svc.intake.my_reports(person_of(update))
     if not reports:
-        await say(update, reply)
+        await say(update, reply, context)
         return
     text = report_list(reply.language, reports, svc.timezone)
     await update.effective_chat.send_message(text)
@@ -67,12 +86,14 @@ async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t(reply.language, "choose_language"), reply_markup=keyboards.languages()
         )
         return
-    await say(update, reply)
+    await say(update, reply, context)
 
 
 async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     off = (context.args or [""])[0].lower() in ("off", "stop", "退订", "关闭")
-    await say(update, await services(context).intake.subscribe_tips(person_of(update), not off))
+    await say(
+        update, await services(context).intake.subscribe_tips(person_of(update), not off), context
+    )
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,9 +111,11 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif words in CHOOSE_COMMUNITY:
         await communities(update, context)
         return
+    elif await staff.staff_input(update, context):
+        return
     else:
-        reply = await intake.receive_text(person, words)
-    await say(update, reply)
+        reply = await services(context).frontdesk.text(person, words)
+    await say(update, reply, context)
 
 
 async def communities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,7 +140,7 @@ async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
     if reply.say != "community_stale":
         await query.edit_message_reply_markup(None)
-    await say(update, reply)
+    await say(update, reply, context)
 
 
 async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,21 +149,48 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     reply = await services(context).intake.set_language(person_of(update), choice)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await say(update, reply)
+    await say(update, reply, context)
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc, person = services(context), person_of(update)
     point = update.effective_message.location
-    reply = await services(context).intake.receive_location(
-        person_of(update), point.latitude, point.longitude
-    )
-    await say(update, reply)
+    where = (point.latitude, point.longitude)
+    reply = await svc.frontdesk.awaited(person, location=where)
+    if reply is None:
+        reply = await svc.intake.receive_location(person, *where)
+    await say(update, reply, context)
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc, person = services(context), person_of(update)
     message = update.effective_message
     file_id = message.photo[-1].file_id if message.photo else message.document.file_id
-    await say(update, await services(context).intake.receive_photo(person_of(update), file_id))
+    if message.photo and await staff.staff_input(update, context):
+        return
+    reply = await svc.frontdesk.awaited(person, photo=file_id, text=message.caption)
+    if reply is None:
+        reply = await svc.intake.receive_photo(person, file_id)
+    await say(update, reply, context)
+
+
+async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The resident corrects the bot: fix:<kind or menu>:<report id or ->."""
+    query = update.callback_query
+    _, kind, target = (query.data.split(":") + ["", ""])[:3]
+    report_id = int(target) if target.isdigit() else None
+    frontdesk, person = services(context).frontdesk, person_of(update)
+    await query.answer()
+    if kind == "menu":
+        reply = Reply(
+            "correction_menu",
+            (await frontdesk.correction_menu(person)).resident,
+            values={"report_id": report_id},
+        )
+    else:
+        reply = await frontdesk.correct(person, kind, report_id)
+    await query.edit_message_reply_markup(None)
+    await say(update, reply, context)
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -181,6 +231,7 @@ def register(app: Application) -> None:
             MessageHandler(private & filters.UpdateType.MESSAGE, unsupported),
             CallbackQueryHandler(community_chosen, pattern=f"^{keyboards.COMMUNITY_PREFIX}"),
             CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),
+            CallbackQueryHandler(fix, pattern=f"^{keyboards.FIX_PREFIX}"),
             CallbackQueryHandler(stale_button),
         ]
     )

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator, Player
-from firecircle.sample import load_sample_district
+from firecircle.sample import load_sample_district, sample_staff
 from firecircle.service import Service
 from firecircle.settings import Settings
 from storage.engine import make_engine
@@ -116,6 +116,8 @@ async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] =
             )
             service = Service(settings)
             await load_sample_district(service.sessions)
+            for person in sample_staff():
+                emulator.user(person["telegram_id"], person["name"], language_code="zh")
             await service.start()
             try:
                 out("🧯 firecircle demo — 东湖街道示例辖区（3个社区，9个网格）")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -15,12 +16,24 @@ from bot.inbox import Inbox
 from firecircle.settings import Settings
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision
+from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
 from triage.intake import Intake
+from triage.policy import Policy
+from triage.tasks import StaffDesk
 from web.app import build_web_app
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10  # how long an update in hand may take to finish at shutdown
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        ack=timedelta(seconds=settings.ack_sla_seconds),
+        escalation_step=timedelta(seconds=settings.escalation_step_seconds),
+        duplicate_radius_meters=settings.duplicate_radius_meters,
+        timezone=ZoneInfo(settings.timezone),
+    )
 
 
 class StartupError(Exception):
@@ -35,16 +48,25 @@ class Service:
         self.engine = make_engine(settings.database_url)
         self.sessions = make_session_factory(self.engine)
         self.district = DistrictCache()
+        self.policy = policy_from(settings)
         self.intake = Intake(
             self.sessions,
             self.district,
+            policy=self.policy,
             default_language=settings.language,
             district_margin_meters=settings.district_margin_meters,
+        )
+        self.desk = StaffDesk(self.sessions, self.policy)
+        services = BotServices(
+            intake=self.intake,
+            frontdesk=FrontDesk(self.sessions, self.intake),
+            desk=self.desk,
+            timezone=self.policy.timezone,
         )
         self.app = build_application(
             token=settings.bot_token,
             api_url=api_url or settings.telegram_api_url,
-            services=BotServices(intake=self.intake, timezone=ZoneInfo("Asia/Shanghai")),
+            services=services,
         )
         self.inbox = Inbox(self.sessions, self.app)
         self._tasks: list[asyncio.Task] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -37,6 +38,17 @@ class Settings(BaseSettings):
     escalation_step_seconds: float = Field(default=600, gt=0)
     language: Literal["zh", "en"] = "zh"
     district_margin_meters: float = Field(default=2000, ge=0)
+    duplicate_radius_meters: float = Field(default=50, ge=0)
+    timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
 
     @field_validator("telegram_api_url", "webhook_url")
     @classmethod

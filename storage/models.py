@@ -167,3 +167,17 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = _created()
     sent_at: datetime | None = _time()
     last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class PendingInput(SQLModel, table=True):
+    """What the bot is waiting for someone to type or send next, about a report.
+
+    One at a time per person: a worker writing a question for the resident, the resident's
+    answer, a resolution note and photo, a hand-over reason, an emergency's location.
+    """
+
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    purpose: str
+    report_id: int = Field(foreign_key="report.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _created()

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import (
     GridCell,
     GridDuty,
+    PendingInput,
     Report,
     ReportDraft,
     ReportEvent,
@@ -201,3 +202,145 @@ async def latest_reports(*, session: AsyncSession, limit: int) -> Sequence[Repor
         select(Report).order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(limit)
     )
     return result.all()
+
+
+async def workers_of_cell(*, session: AsyncSession, grid_id: int) -> list[tuple[GridDuty, Staff]]:
+    """The cell's active workers in duty order (position 0 first)."""
+    result = await session.exec(
+        select(GridDuty, Staff)
+        .join(Staff, col(Staff.id) == GridDuty.staff_id)
+        .where(GridDuty.grid_id == grid_id, col(Staff.active).is_(True))
+        .order_by(col(GridDuty.position), col(GridDuty.id))
+    )
+    return list(result.all())
+
+
+async def community_coordinators(*, session: AsyncSession, community: str | None) -> list[Staff]:
+    if community is None:
+        return []
+    result = await session.exec(
+        select(Staff)
+        .where(Staff.role == "coordinator", Staff.community == community, col(Staff.active))
+        .order_by(col(Staff.id))
+    )
+    return list(result.all())
+
+
+async def street_coordinators(*, session: AsyncSession, street: str | None) -> list[Staff]:
+    """Coordinators over the whole street (no community of their own); any street if unknown."""
+    statement = select(Staff).where(
+        Staff.role == "coordinator", col(Staff.community).is_(None), col(Staff.active)
+    )
+    if street is not None:
+        statement = statement.where(Staff.street == street)
+    result = await session.exec(statement.order_by(col(Staff.id)))
+    return list(result.all())
+
+
+async def duty_officers(*, session: AsyncSession, street: str | None) -> list[Staff]:
+    """Officers of the street, or with no street (district-wide)."""
+    statement = select(Staff).where(Staff.role == "officer", col(Staff.active))
+    if street is not None:
+        statement = statement.where((Staff.street == street) | col(Staff.street).is_(None))
+    result = await session.exec(statement.order_by(col(Staff.id)))
+    return list(result.all())
+
+
+async def grid_cell_by_id(*, session: AsyncSession, grid_id: int | None) -> GridCell | None:
+    return await session.get(GridCell, grid_id) if grid_id is not None else None
+
+
+async def followers_of(*, session: AsyncSession, report_id: int) -> list[Resident]:
+    """Residents of the report and of the reports merged into it, each once."""
+    result = await session.exec(
+        select(Resident)
+        .join(Report, col(Report.resident_id) == Resident.id)
+        .where((Report.id == report_id) | (Report.merged_into_id == report_id))
+        .distinct()
+    )
+    return list(result.all())
+
+
+async def open_hazards_near(
+    *,
+    session: AsyncSession,
+    category: str,
+    latitude: float,
+    longitude: float,
+    d_lat: float,
+    d_lon: float,
+) -> Sequence[Report]:
+    """Open hazards of a category inside a lat/lon box (the caller checks the real distance)."""
+    result = await session.exec(
+        select(Report)
+        .where(
+            Report.kind == "hazard",
+            Report.category == category,
+            col(Report.status).in_(["new", "assigned", "acknowledged"]),
+            col(Report.latitude).between(latitude - d_lat, latitude + d_lat),
+            col(Report.longitude).between(longitude - d_lon, longitude + d_lon),
+        )
+        .order_by(col(Report.id))
+    )
+    return result.all()
+
+
+async def latest_report_of(*, session: AsyncSession, resident_id: int) -> Report | None:
+    result = await session.exec(
+        select(Report)
+        .where(Report.resident_id == resident_id)
+        .order_by(col(Report.id).desc())
+        .limit(1)
+    )
+    return result.first()
+
+
+async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
+    return await session.get(PendingInput, telegram_id)
+
+
+async def open_tasks_of(*, session: AsyncSession, staff_id: int) -> Sequence[Report]:
+    result = await session.exec(
+        select(Report)
+        .where(Report.assignee_id == staff_id, col(Report.status).in_(["assigned", "acknowledged"]))
+        .order_by(col(Report.created_at))
+    )
+    return result.all()
+
+
+async def staff_by_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Staff]:
+    if not ids:
+        return []
+    result = await session.exec(select(Staff).where(col(Staff.id).in_(list(ids))))
+    return list(result.all())
+
+
+async def events_of(*, session: AsyncSession, report_id: int, action: str) -> Sequence[ReportEvent]:
+    result = await session.exec(
+        select(ReportEvent)
+        .where(ReportEvent.report_id == report_id, ReportEvent.action == action)
+        .order_by(col(ReportEvent.id))
+    )
+    return result.all()
+
+
+async def street_of(*, session: AsyncSession, community: str | None) -> str | None:
+    if community is None:
+        return None
+    result = await session.exec(select(GridCell.street).where(GridCell.community == community))
+    return result.first()
+
+
+async def workers_of_community(*, session: AsyncSession, community: str | None) -> list[Staff]:
+    """Active workers on any cell of the community, each once, in a stable order."""
+    if community is None:
+        return []
+    result = await session.exec(
+        select(Staff)
+        .join(GridDuty, col(GridDuty.staff_id) == Staff.id)
+        .join(GridCell, col(GridCell.id) == GridDuty.grid_id)
+        .where(GridCell.community == community, col(Staff.active), Staff.role == "worker")
+        .distinct()
+        .order_by(col(Staff.id))
+    )
+    return list(result.all())

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.emulator import BotApiEmulator
-from firecircle.sample import load_sample_district
+from firecircle.sample import load_sample_district, sample_staff
 from firecircle.service import Service
 from firecircle.settings import Settings
 
@@ -15,6 +15,11 @@ TOKEN = "123456:TEST-firecircle"
 # Inside the sample district (幸福社区第一网格) and far outside it (the Pacific Ocean).
 INSIDE = (30.5415, 114.3320)
 OCEAN = (0.0, -160.0)
+
+
+# The sample district's people (firecircle/data/sample_staff.json).
+WORKER_1, WORKER_2 = 2001, 2002  # 王建国 (DH-01-01), 李秀英 (DH-01-02), both in 幸福社区
+COORDINATOR_XINGFU, STREET_COORDINATOR, OFFICER = 3001, 3100, 4001
 
 
 @dataclass
@@ -25,6 +30,10 @@ class Running:
     @property
     def sessions(self):
         return self.service.sessions
+
+    def staff(self, telegram_id: int):
+        """The emulator's player for a staff member of the sample district."""
+        return self.emulator.player(telegram_id)
 
 
 @asynccontextmanager
@@ -43,6 +52,8 @@ async def running_service(
         )
         service = Service(config)
         await load_sample_district(service.sessions)
+        for person in sample_staff():  # staff have opened a chat with the bot
+            emulator.user(person["telegram_id"], person["name"], language_code="zh")
         await service.start()
         try:
             yield Running(emulator, service)

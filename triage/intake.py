@@ -19,8 +19,11 @@ from storage.models import Report, ReportDraft, Resident
 from storage.types import utcnow
 from triage.district import valid_coordinates
 from triage.grid import DistrictCache
+from triage.notices import Notice
 from triage.people import Person, language_from_code
+from triage.policy import Policy
 from triage.reports import NewReport, create_report
+from triage.routing import community_in
 
 DESCRIPTION_MIN_CHARS = 2
 DESCRIPTION_MAX_CHARS = 1000
@@ -43,6 +46,7 @@ class Reply:
     step: Step | None = None
     report: Report | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()  # what others must be told (tasks, alerts)
 
     @property
     def language(self) -> str:
@@ -55,19 +59,21 @@ class Intake:
         sessions: SessionFactory,
         district: DistrictCache,
         *,
+        policy: Policy | None = None,
         default_language: str = "zh",
         district_margin_meters: float = 2000,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.sessions = sessions
         self.district = district
+        self.policy = policy or Policy()
         self.default_language = default_language
         self.margin = district_margin_meters
         self.clock = clock
 
     # --- who is talking ---------------------------------------------------------------
 
-    async def _resident(self, session, person: Person) -> Resident:
+    async def resident_for(self, session, person: Person) -> Resident:
         resident = await queries.resident_by_telegram_id(
             session=session, telegram_id=person.telegram_id
         )
@@ -89,23 +95,23 @@ class Intake:
 
     async def greet(self, person: Person) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return Reply("welcome", resident, step=_step(draft))
 
     async def language_of(self, person: Person) -> str:
         async with transaction(self.sessions) as session:
-            return (await self._resident(session, person)).language
+            return (await self.resident_for(session, person)).language
 
     async def subscribe_tips(self, person: Person, on: bool) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             resident.subscribed_tips = on
             return Reply("tips_on" if on else "tips_off", resident)
 
     async def set_language(self, person: Person, language: str | None) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             if language not in ("zh", "en"):
                 return Reply("choose_language", resident)
             resident.language = language
@@ -115,14 +121,14 @@ class Intake:
 
     async def my_reports(self, person: Person) -> tuple[Reply, Sequence[Report]]:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             reports = await queries.reports_of_resident(session=session, resident_id=resident.id)
             return Reply("my_reports" if reports else "no_reports", resident), reports
 
     async def where_am_i(self, person: Person) -> Reply:
         """Repeats the question of the step the resident is at (after a restart, an odd input)."""
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return _ask(draft, resident) if draft else Reply("help", resident)
 
@@ -130,7 +136,7 @@ class Intake:
 
     async def start_report(self, person: Person, text: str | None = None) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
                 draft = ReportDraft(
@@ -147,7 +153,7 @@ class Intake:
     async def receive_text(self, person: Person, text: str) -> Reply:
         """Text typed while a report is being written; without a draft, it starts one."""
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
                 draft = ReportDraft(
@@ -157,12 +163,13 @@ class Intake:
             if draft.step == Step.DESCRIPTION:
                 return self._describe(draft, resident, text)
             if draft.step == Step.LOCATION:
-                return self._address(draft, resident, text)
+                communities = (await self.district.current(session)).communities()
+                return self._address(draft, resident, text, communities)
             return self._add_detail(draft, resident, text)
 
     async def receive_location(self, person: Person, latitude: float, longitude: float) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             district = await self.district.current(session)
             if not valid_coordinates(latitude, longitude):
                 return Reply("location_invalid", resident, step=Step.LOCATION)
@@ -190,14 +197,14 @@ class Intake:
 
     async def communities(self, person: Person) -> tuple[Reply, list[str]]:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             names = (await self.district.current(session)).communities()
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return Reply("choose_community", resident, step=_step(draft)), names
 
     async def choose_community(self, person: Person, community: str) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.LOCATION:
                 return Reply("community_stale", resident, step=_step(draft))
@@ -210,7 +217,7 @@ class Intake:
 
     async def receive_photo(self, person: Person, file_id: str) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.PHOTOS:
                 if draft is not None and draft.step == Step.LOCATION:
@@ -224,7 +231,7 @@ class Intake:
 
     async def skip(self, person: Person) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
                 return Reply("nothing_to_skip", resident)
@@ -238,7 +245,7 @@ class Intake:
 
     async def cancel(self, person: Person) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self._resident(session, person)
+            resident = await self.resident_for(session, person)
             gone = await queries.delete_draft(session=session, resident_id=resident.id)
             return Reply("cancelled" if gone else "nothing_to_cancel", resident)
 
@@ -263,7 +270,9 @@ class Intake:
         draft.step = Step.LOCATION
         return Reply("ask_location", resident, step=Step.LOCATION)
 
-    def _address(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
+    def _address(
+        self, draft: ReportDraft, resident: Resident, text: str, communities: list[str]
+    ) -> Reply:
         text = " ".join(text.split())
         if len(text) > ADDRESS_MAX_CHARS:
             return Reply(
@@ -275,6 +284,7 @@ class Intake:
         if len(text) < 2:
             return Reply("ask_location", resident, step=Step.LOCATION)
         draft.address = text
+        draft.community = community_in(text, communities) or draft.community
         draft.step = Step.PHOTOS
         self._touch(draft)
         return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
@@ -302,12 +312,27 @@ class Intake:
             photos=list(draft.photos),
         )
         district = await self.district.current(session)
-        report = await create_report(
-            session, resident=resident, new=new, district=district, now=self.clock()
+        created = await create_report(
+            session,
+            resident=resident,
+            new=new,
+            district=district,
+            policy=self.policy,
+            now=self.clock(),
         )
         cell = district.cell_at(new.latitude, new.longitude) if new.latitude is not None else None
         await session.delete(draft)
-        return Reply("receipt", resident, report=report, values=_place(draft, cell))
+        values = _place(draft, cell)
+        if created.original is not None:
+            values["original"] = created.original.reference
+            return Reply("merged", resident, report=created.report, values=values)
+        return Reply(
+            "receipt",
+            resident,
+            report=created.report,
+            values=values,
+            notices=tuple(created.notices),
+        )
 
     def _touch(self, draft: ReportDraft) -> None:
         draft.updated_at = self.clock()

@@ -1,4 +1,5 @@
-"""Creating a report: the one place a report comes into being."""
+"""Creating a report: the one place a report comes into being (classified, placed, merged or
+dispatched, with its first events)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import queries
 from storage.models import Report, Resident
 from triage.classify import classify
-from triage.district import DistrictMap
+from triage.dispatch import dispatch
+from triage.district import CellInfo, DistrictMap
+from triage.duplicates import find_original
 from triage.lifecycle import Status
+from triage.notices import Notice
+from triage.policy import Policy
 from triage.taxonomy import Category, Kind, Severity
 
 
@@ -22,7 +27,15 @@ class NewReport:
     longitude: float | None = None
     address: str | None = None
     community: str | None = None
+    grid_id: int | None = None  # known without a location (e.g. a question from a past reporter)
     photos: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Created:
+    report: Report
+    notices: list[Notice]
+    original: Report | None = None  # the open report this one was merged into
 
 
 async def create_report(
@@ -31,15 +44,15 @@ async def create_report(
     resident: Resident,
     new: NewReport,
     district: DistrictMap,
+    policy: Policy,
     now: datetime,
-) -> Report:
-    """Classify, place on the grid and store a report with its first event.
-
-    The resident chose to report, so whatever the classifier thinks the kind is, this is a
-    hazard, unless it reads as an emergency (which must never be played down).
-    """
+    kind: Kind | None = None,
+) -> Created:
+    """Store a report and hand it on. Reported through /report, it is a hazard unless it reads
+    as an emergency, which must never be played down."""
     label = classify(new.text)
-    kind = Kind.EMERGENCY if label.kind == Kind.EMERGENCY else Kind.HAZARD
+    if kind is None:
+        kind = Kind.EMERGENCY if label.kind == Kind.EMERGENCY else Kind.HAZARD
     cell = _cell_for(new, district)
     report = Report(
         resident_id=resident.id,
@@ -47,23 +60,71 @@ async def create_report(
         language=resident.language,
         text=new.text,
         kind=kind,
+        cues=list(label.cues),
         category=label.category or (Category.OTHER if kind == Kind.HAZARD else None),
         severity=label.severity or (Severity.NORMAL if kind == Kind.HAZARD else None),
-        cues=list(label.cues),
         latitude=new.latitude,
         longitude=new.longitude,
         address=new.address,
         community=cell.community if cell else new.community,
-        grid_id=cell.id if cell else None,
+        grid_id=cell.id if cell else new.grid_id,
         photos=list(new.photos),
         status=Status.NEW,
         created_at=now,
         updated_at=now,
     )
-    return await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+    if kind not in (Kind.HAZARD, Kind.EMERGENCY):
+        report.category = report.severity = None
+    original = await _original(session, report, policy)
+    if original is not None:
+        return await _merge(session, report, original, resident, now)
+    if kind == Kind.OUT_OF_SCOPE:
+        report.status, report.closed_at = Status.CLOSED, now
+    await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+    if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION):
+        return Created(report, await dispatch(session, report, policy=policy, now=now))
+    return Created(report, [])
 
 
-def _cell_for(new: NewReport, district: DistrictMap):
+async def _original(session: AsyncSession, report: Report, policy: Policy) -> Report | None:
+    if report.kind != Kind.HAZARD or report.latitude is None or report.longitude is None:
+        return None
+    return await find_original(
+        session,
+        category=report.category,
+        latitude=report.latitude,
+        longitude=report.longitude,
+        radius_m=policy.duplicate_radius_meters,
+    )
+
+
+async def _merge(
+    session: AsyncSession, report: Report, original: Report, resident: Resident, now: datetime
+) -> Created:
+    report.status, report.merged_into_id = Status.MERGED, original.id
+    await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+    await queries.add_event(
+        session=session,
+        report_id=report.id,
+        actor="system",
+        action="merged",
+        from_status=Status.NEW,
+        to_status=Status.MERGED,
+        at=now,
+        detail={"into": original.reference},
+    )
+    await queries.add_event(
+        session=session,
+        report_id=original.id,
+        actor="system",
+        action="duplicate_merged",
+        at=now,
+        detail={"duplicate": report.reference, "resident": resident.id},
+    )
+    return Created(report, [], original)
+
+
+def _cell_for(new: NewReport, district: DistrictMap) -> CellInfo | None:
     if new.latitude is None or new.longitude is None:
         return None
     return district.cell_at(new.latitude, new.longitude)

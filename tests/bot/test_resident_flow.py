@@ -58,7 +58,7 @@ async def test_whole_report_in_chinese(bot):
     assert report.category == "ebike" and report.community == "幸福社区"
     assert report.grid_id is not None and len(report.photos) == 1
     assert (report.latitude, report.longitude) == INSIDE
-    assert history == ["created"]
+    assert history == ["created", "assigned"]
     assert await counts(bot.sessions) == (1, 0)
 
 
@@ -171,7 +171,7 @@ async def test_my_lists_reports_with_their_status(bot):
     receipt = (await resident.next_message())["text"]
     await resident.command("/my")
     listing = (await resident.next_message())["text"]
-    assert REFERENCE.search(receipt).group() in listing and "待分派" in listing
+    assert REFERENCE.search(receipt).group() in listing and "待接单" in listing
 
 
 async def test_language_switch_and_unknown_command(bot):

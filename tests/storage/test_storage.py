@@ -65,7 +65,9 @@ async def test_guarded_change_lets_exactly_one_of_many_win(sessions):
     async def press() -> bool:
         async with transaction(sessions) as session:
             return await queries.change_report(
-                session=session, report_id=report.id, from_statuses=["assigned"],
+                session=session,
+                report_id=report.id,
+                from_statuses=["assigned"],
                 values={"status": "acknowledged"},
             )
 

@@ -1,0 +1,113 @@
+"""The staff side in the chat: task buttons, what staff type after a prompt, /tasks."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot import taskcard
+from bot.context import person_of, services
+from bot.texts import t
+from triage.tasks import Outcome
+
+MAX_LISTED = 10
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
+    """Reply to a staff member, pass on the notices, and redraw the task if it changed."""
+    text = t(outcome.language, f"staff.{outcome.say}", **_values(outcome))
+    query = update.callback_query
+    if query is not None:
+        await query.answer(text, show_alert=outcome.refused)
+        if outcome.card is not None and query.message is not None:
+            await _redraw(context, query, outcome)
+    if query is None or not outcome.refused and outcome.card is None:
+        await update.effective_chat.send_message(text)
+    await services(context).notifier.deliver(outcome.notices)
+
+
+def _values(outcome: Outcome) -> dict:
+    return {k: v for k, v in outcome.values.items() if k not in ("choices", "report_id")}
+
+
+async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -> None:
+    tz = services(context).timezone
+    card, lang = outcome.card, outcome.language
+    if query.data.startswith(f"{taskcard.PREFIX}hot:"):
+        await query.edit_message_text(t(lang, f"staff.{outcome.say}", **_values(outcome)))
+        return
+    await query.edit_message_text(
+        taskcard.text(lang, card, tz), reply_markup=taskcard.buttons(lang, card)
+    )
+
+
+async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    parts = query.data.removeprefix(taskcard.PREFIX).split(":")
+    desk, person = services(context).desk, person_of(update)
+    if len(parts) < 2 or not parts[1].isdigit():
+        await query.answer(t("zh", "button_expired"), show_alert=True)
+        return
+    action, report_id = parts[0], int(parts[1])
+    if action == "ack":
+        outcome = await desk.acknowledge(person, report_id)
+    elif action == "ask":
+        outcome = await desk.start_asking(person, report_id)
+    elif action == "res":
+        outcome = await desk.start_resolving(person, report_id)
+    elif action == "ho":
+        outcome = await desk.handover_choices(person, report_id)
+        if not outcome.refused:
+            await query.answer()
+            await update.effective_chat.send_message(
+                t(outcome.language, "staff.handover_choose"),
+                reply_markup=taskcard.handover_choices(
+                    outcome.language, report_id, outcome.values["choices"]
+                ),
+            )
+            return
+    elif action == "hot" and len(parts) == 3:
+        outcome = await desk.hand_over(person, report_id, parts[2])
+    else:
+        await query.answer(t("zh", "button_expired"), show_alert=True)
+        return
+    await answer(update, context, _with_prompt(outcome))
+
+
+def _with_prompt(outcome: Outcome) -> Outcome:
+    """Questions get a note-only resolve prompt (no photo of a fixed state to take)."""
+    if outcome.say == "resolve_prompt" and not outcome.values.get("photo", True):
+        return Outcome("resolve_prompt_note", outcome.language, outcome.values)
+    return outcome
+
+
+async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Text or a photo that answers a staff prompt; False if the bot was not waiting for one."""
+    message = update.effective_message
+    photo = message.photo[-1].file_id if message.photo else None
+    text = message.text or message.caption
+    outcome = await services(context).desk.staff_input(person_of(update), text, photo)
+    if outcome is None:
+        return False
+    await answer(update, context, outcome)
+    return True
+
+
+async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    outcome, cards = await svc.desk.open_tasks(person_of(update))
+    await update.effective_chat.send_message(t(outcome.language, f"staff.{outcome.say}"))
+    for card in cards[:MAX_LISTED]:
+        await update.effective_chat.send_message(
+            taskcard.text(outcome.language, card, svc.timezone),
+            reply_markup=taskcard.buttons(outcome.language, card),
+        )
+
+
+def register(app: Application) -> None:
+    app.add_handlers(
+        [
+            CommandHandler("tasks", tasks, filters.ChatType.PRIVATE),
+            CallbackQueryHandler(pressed, pattern=f"^{taskcard.PREFIX}"),
+        ]
+    )

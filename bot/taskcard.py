@@ -1,0 +1,123 @@
+"""A task as staff see it in the chat: the card's text and its buttons, for each state."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.texts import t
+
+PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
+
+
+def local(iso: str | None, tz: tzinfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%m-%d %H:%M") if iso else "—"
+
+
+def place(language: str, card: dict[str, Any]) -> str:
+    parts = [p for p in (card.get("grid") or card.get("community"), card.get("address")) if p]
+    if not parts and card.get("latitude") is not None:
+        parts.append(f"{card['latitude']:.5f}, {card['longitude']:.5f}")
+    return " · ".join(parts) or t(language, "task.place_pending")
+
+
+def text(
+    language: str, card: dict[str, Any], tz: tzinfo, extra: dict[str, Any] | None = None
+) -> str:
+    extra = extra or {}
+    kind = card["kind"]
+    title = "title_handed" if extra.get("handed_from") else f"title_{kind}"
+    if kind not in ("hazard", "emergency", "question"):
+        title = "title_hazard"
+    lines = [t(language, f"task.{title}", reference=card["reference"])]
+    if card.get("category"):
+        lines.append(
+            t(
+                language,
+                "task.category",
+                category=t(language, f"category.{card['category']}"),
+                severity=t(language, f"severity.{card.get('severity') or 'normal'}"),
+            )
+        )
+    lines.append(t(language, "task.text", text=card["text"]))
+    lines.append(t(language, "task.place", place=place(language, card)))
+    if extra.get("handed_from"):
+        reason = extra.get("reason") or ""
+        if reason == "not_my_grid":
+            reason = t(language, "staff.reason_not_my_grid")
+        lines.append(t(language, "task.handed", name=extra["handed_from"], reason=reason))
+    if kind == "emergency":
+        lines.append(t(language, "task.emergency_note"))
+    lines.append(status_line(language, card, tz))
+    return "\n".join(lines)
+
+
+def status_line(language: str, card: dict[str, Any], tz: tzinfo) -> str:
+    status = card["status"]
+    if status == "acknowledged":
+        line = t(language, "task.status_acknowledged", assignee=card.get("assignee") or "")
+        if card.get("rectify_deadline_at"):
+            line += "\n" + t(
+                language, "task.status_rectify", deadline=local(card["rectify_deadline_at"], tz)
+            )
+        return line
+    if status in ("resolved", "closed", "merged"):
+        return t(language, f"task.status_{status}")
+    return t(
+        language,
+        "task.reported",
+        created=local(card["created_at"], tz),
+        deadline=local(card.get("ack_deadline_at"), tz),
+    )
+
+
+def buttons(language: str, card: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    report_id, status = card["report_id"], card["status"]
+    ask = "staff.btn_reply" if card["kind"] == "question" else "staff.btn_ask"
+
+    def button(label: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            t(language, label), callback_data=f"{PREFIX}{action}:{report_id}"
+        )
+
+    if status == "assigned":
+        return InlineKeyboardMarkup(
+            [
+                [button("staff.btn_ack", "ack"), button(ask, "ask")],
+                [button("staff.btn_handover", "ho"), button("staff.btn_resolve", "res")],
+            ]
+        )
+    if status == "acknowledged":
+        return InlineKeyboardMarkup(
+            [
+                [button(ask, "ask"), button("staff.btn_handover", "ho")],
+                [button("staff.btn_resolve", "res")],
+            ]
+        )
+    return None
+
+
+def handover_choices(
+    language: str, report_id: int, choices: list[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(f"→ {name}", callback_data=f"{PREFIX}hot:{report_id}:{staff_id}")]
+        for staff_id, name in choices[:8]
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t(language, "staff.btn_to_coordinator"), callback_data=f"{PREFIX}hot:{report_id}:c"
+            )
+        ]
+    )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t(language, "staff.btn_not_my_grid"), callback_data=f"{PREFIX}hot:{report_id}:n"
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(rows)

@@ -1,0 +1,276 @@
+"""From a resident's words to a grid worker holding a task, and the worker working it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlmodel import select
+
+from storage import queries
+from storage.engine import transaction
+from storage.models import Report
+from tests.harness import (
+    COORDINATOR_XINGFU,
+    INSIDE,
+    OFFICER,
+    STREET_COORDINATOR,
+    WORKER_1,
+    WORKER_2,
+    running_service,
+)
+from triage.people import Person
+
+REFERENCE = re.compile(r"FC-\d{6,}")
+NEAR_INSIDE = (INSIDE[0] + 0.0002, INSIDE[1])  # about 22 m away
+EBIKE = "7栋楼道里停了好几辆电动车在充电，电线从窗户拉下来"
+
+
+@pytest.fixture
+async def bot(database_url):
+    async with running_service(database_url) as running:
+        yield running
+
+
+async def report_ebike(bot, user_id=1101, name="小李", where=INSIDE, photo=True) -> str:
+    resident = bot.emulator.user(user_id, name)
+    await resident.send(EBIKE)
+    await resident.next_message()
+    await resident.send_location(*where)
+    await resident.next_message()
+    if photo:
+        await resident.send_photo()
+        await resident.next_message()
+    await resident.command("/skip")
+    return REFERENCE.search((await next_text(resident))["text"]).group()
+
+
+async def report_of(bot, reference: str) -> tuple[Report, list[str]]:
+    async with transaction(bot.sessions) as session:
+        report = await queries.report_by_reference(session=session, reference=reference)
+        events = [e.action for e in await queries.history_of(session=session, report_id=report.id)]
+    return report, events
+
+
+def sent_to(bot, chat_id: int) -> list[dict]:
+    return [
+        c
+        for c in bot.emulator.calls
+        if c.method.lower().startswith("send") and int(c.params.get("chat_id", 0)) == chat_id
+    ]
+
+
+async def next_text(player) -> dict:
+    """The next text message, passing over a task's location and photos."""
+    message = await player.next_message()
+    while "text" not in message:
+        message = await player.next_message()
+    return message
+
+
+async def task_message(worker) -> dict:
+    """The worker's newest task card (the message with the task buttons)."""
+    message = await worker.next_message()
+    while "reply_markup" not in message:
+        message = await worker.next_message()
+    return message
+
+
+async def test_report_reaches_the_cells_on_duty_worker_and_no_one_else(bot):
+    reference = await report_ebike(bot)
+    worker = bot.staff(WORKER_1)
+    task = await task_message(worker)
+    assert reference in task["text"] and "电动车违规停放充电" in task["text"]
+    assert "幸福社区第一网格" in task["text"] and "前接单" in task["text"]
+    labels = [b["text"] for row in task["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["接单", "联系居民", "转交", "办结"]
+    location, photo = await worker.next_message(), await worker.next_message()  # in this order
+    assert location["location"]["latitude"] == pytest.approx(INSIDE[0], abs=1e-5)
+    assert "photo" in photo
+    for other in (WORKER_2, COORDINATOR_XINGFU, STREET_COORDINATOR, OFFICER):
+        assert sent_to(bot, other) == []
+    report, events = await report_of(bot, reference)
+    assert report.status == "assigned" and report.escalation_level == 0
+    assert report.ack_deadline_at is not None and events == ["created", "assigned"]
+
+
+async def test_acknowledge_tells_the_resident_and_a_second_press_changes_nothing(bot):
+    reference = await report_ebike(bot)
+    resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
+    task = await task_message(worker)
+    data = task["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    answer = await worker.callback_answer(await worker.press(task, "接单"))
+    assert "已接单" in answer["text"]
+    told = await resident.next_message()
+    assert reference in told["text"] and "网格员王建国" in told["text"]
+    edited = await worker.wait_for(
+        lambda: "已接单" in worker.messages[0]["text"] and worker.messages[0]
+    )
+    assert "接单" not in [
+        b["text"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    report, events = await report_of(bot, reference)
+    assert report.status == "acknowledged" and report.rectify_deadline_at is not None
+
+    stale = await worker.callback_answer(press_as(worker, task, data))  # the pre-edit card
+    assert "已由王建国接单" in stale["text"]
+    assert (await report_of(bot, reference))[1] == events
+
+
+def press_as(player, message: dict, data: str) -> str:
+    """A press of a button as it was on a message (an old copy, or another chat's message
+    forwarded to this player): what a stale or foreign client can send Telegram."""
+    return player._callback(message, data)
+
+
+async def test_someone_not_on_the_task_is_refused(bot):
+    reference = await report_ebike(bot)
+    task = await task_message(bot.staff(WORKER_1))
+    data = task["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    other_worker = bot.staff(2004)  # 刘芳, a worker of 和平社区
+    answer = await other_worker.callback_answer(press_as(other_worker, task, data))
+    assert "不是派给您的" in answer["text"] and answer["show_alert"]
+    stranger = bot.emulator.user(999, "路人")
+    answer = await stranger.callback_answer(press_as(stranger, task, data))
+    assert "不是登记的工作人员" in answer["text"]
+    assert (await report_of(bot, reference))[0].status == "assigned"
+
+
+async def test_resolve_asks_for_a_note_and_a_photo_and_tells_the_resident(bot):
+    reference = await report_ebike(bot)
+    resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
+    task = await task_message(worker)
+    answer = await worker.callback_answer(await worker.press(task, "办结"))
+    assert "请先点「接单」" in answer["text"]
+    await worker.press(task, "接单")
+    await resident.next_message()
+    await worker.press_data(task, f"t:res:{task_id(task)}")
+    assert "整改后的现场照片" in (await next_text(worker))["text"]
+    await worker.send("已清理楼道电动车，拆除飞线")
+    assert "还差一张" in (await next_text(worker))["text"]
+    await worker.send_photo()
+    assert "已办结" in (await next_text(worker))["text"]
+    done = await resident.next_message()
+    assert reference in done["text"] and "已清理楼道电动车" in done["text"]
+    assert "photo" in await resident.next_message()
+    report, events = await report_of(bot, reference)
+    assert report.status == "resolved" and events[-1] == "resolved"
+
+
+def task_id(task: dict) -> int:
+    return int(task["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[2])
+
+
+async def test_asking_the_resident_relays_both_ways(bot):
+    reference = await report_ebike(bot, photo=False)
+    resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
+    task = await task_message(worker)
+    await worker.press(task, "联系居民")
+    assert "要问居民的话" in (await next_text(worker))["text"]
+    await worker.send("请问是几单元？")
+    assert "已发给居民" in (await next_text(worker))["text"]
+    asked = await resident.next_message()
+    assert "王建国问您" in asked["text"] and "请问是几单元？" in asked["text"]
+    await resident.send("2单元，一楼到三楼都有")
+    assert "已转告" in (await next_text(resident))["text"]
+    relayed = await worker.next_message()
+    assert reference in relayed["text"] and "2单元，一楼到三楼都有" in relayed["text"]
+    _, events = await report_of(bot, reference)
+    assert events[-2:] == ["asked_resident", "resident_answered"]
+
+
+async def test_hand_over_to_another_worker_with_a_reason(bot):
+    reference = await report_ebike(bot, photo=False)
+    resident, worker, other = bot.emulator.player(1101), bot.staff(WORKER_1), bot.staff(WORKER_2)
+    task = await task_message(worker)
+    await worker.press(task, "转交")
+    choices = await next_text(worker)
+    await worker.press(choices, "→ 李秀英")
+    assert "转交原因" in (await next_text(worker))["text"]
+    await worker.send("这栋楼归二网格")
+    assert "已转交给李秀英" in (await next_text(worker))["text"]
+    handed = await task_message(other)
+    assert reference in handed["text"] and "由王建国转交：这栋楼归二网格" in handed["text"]
+    assert "李秀英" in (await next_text(resident))["text"]
+    query = await worker.press(task, "接单")  # the old card's button
+    assert "已转由李秀英处理" in (await worker.callback_answer(query))["text"]
+    report, events = await report_of(bot, reference)
+    assert report.status == "assigned" and events[-1] == "handed_over"
+
+
+async def test_not_my_grid_goes_back_to_the_coordinator(bot):
+    reference = await report_ebike(bot, photo=False)
+    worker = bot.staff(WORKER_1)
+    task = await task_message(worker)
+    await worker.press(task, "转交")
+    await worker.press(await next_text(worker), "🗺 不是我的网格")
+    coordinator_task = await task_message(bot.staff(COORDINATOR_XINGFU))
+    assert reference in coordinator_task["text"] and "不是我的网格" in coordinator_task["text"]
+    assert (await report_of(bot, reference))[0].escalation_level == 1
+
+
+async def test_tasks_lists_a_workers_open_tasks(bot):
+    reference = await report_ebike(bot, photo=False)
+    worker = bot.staff(WORKER_1)
+    await task_message(worker)
+    await worker.next_message()  # the location
+    await worker.command("/tasks")
+    assert "任务" in (await next_text(worker))["text"]
+    assert reference in (await next_text(worker))["text"]
+    await bot.staff(WORKER_2).command("/tasks")
+    assert "没有待办任务" in (await next_text(bot.staff(WORKER_2)))["text"]
+
+
+async def test_two_presses_at_once_only_one_wins(bot):
+    reference = await report_ebike(bot, photo=False)
+    report, _ = await report_of(bot, reference)
+    desk = bot.service.desk
+    worker = Person(WORKER_1, WORKER_1, "王建国")
+    coordinator = Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU, "孙红梅")
+    outcomes = await asyncio.gather(
+        desk.acknowledge(worker, report.id), desk.acknowledge(coordinator, report.id)
+    )
+    assert sorted(o.refused for o in outcomes) == [False, True]
+    _, events = await report_of(bot, reference)
+    assert events.count("acknowledged") == 1
+
+
+async def test_a_duplicate_nearby_is_merged_and_its_resident_follows_the_original(bot):
+    first = await report_ebike(bot, 1101, "小李")
+    second_resident = bot.emulator.user(1102, "小王")
+    await second_resident.send("楼道有人给电动车充电，好危险")
+    await second_resident.next_message()
+    await second_resident.send_location(*NEAR_INSIDE)
+    await second_resident.next_message()
+    await second_resident.command("/skip")
+    merged = (await next_text(second_resident))["text"]
+    assert "已经有人报告过" in merged and first in merged
+    worker = bot.staff(WORKER_1)
+    task = await task_message(worker)
+    await worker.press(task, "接单")
+    assert first in (await next_text(second_resident))["text"]
+    assert first in (await bot.emulator.player(1101).next_message())["text"]
+    async with transaction(bot.sessions) as session:
+        tasks = (await session.exec(select(Report).where(Report.status != "merged"))).all()
+    assert len(tasks) == 1
+
+
+async def test_a_worker_off_duty_passes_the_task_up_the_chain(bot):
+    from triage import staffing
+
+    await staffing.remove_staff(bot.sessions, telegram_id=WORKER_1)
+    reference = await report_ebike(bot, photo=False)
+    task = await task_message(bot.staff(COORDINATOR_XINGFU))
+    assert reference in task["text"]
+    assert (await report_of(bot, reference))[0].escalation_level == 1
+
+
+async def test_every_button_fits_telegrams_64_bytes(bot):
+    await report_ebike(bot, photo=False)
+    for call in bot.emulator.calls:
+        markup = call.params.get("reply_markup")
+        if isinstance(markup, dict):
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    assert len(button.get("callback_data", "").encode()) <= 64

@@ -1,0 +1,77 @@
+"""Notices: what the domain wants someone told. The chat side words and sends them.
+
+A notice names its recipient's chat, their language, the report, and a card: the facts about
+the report the words need, read inside the same transaction as the change they announce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import queries
+from storage.models import Report, Staff
+
+# Lower goes first when sending (the outbox orders by it).
+EMERGENCY, ESCALATION, TASK, RESIDENT, BULK = 0, 10, 20, 30, 90
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # a text key under [notice] in the bot's locales
+    chat_id: int
+    language: str
+    report_id: int
+    card: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+    priority: int = RESIDENT
+
+
+async def card_of(session: AsyncSession, report: Report) -> dict[str, Any]:
+    """The facts about a report that any notice or task message may show."""
+    cell = await queries.grid_cell_by_id(session=session, grid_id=report.grid_id)
+    assignee = await session.get(Staff, report.assignee_id) if report.assignee_id else None
+    return {
+        "report_id": report.id,
+        "reference": report.reference,
+        "kind": report.kind,
+        "category": report.category,
+        "severity": report.severity,
+        "text": report.text,
+        "status": report.status,
+        "level": report.escalation_level,
+        "grid": cell.name if cell else None,
+        "community": report.community,
+        "address": report.address,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "photos": list(report.photos),
+        "created_at": _iso(report.created_at),
+        "ack_deadline_at": _iso(report.ack_deadline_at),
+        "rectify_deadline_at": _iso(report.rectify_deadline_at),
+        "assignee": assignee.name if assignee else None,
+        "assignee_role": assignee.role if assignee else None,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def to_staff(
+    staff: Staff, kind: str, card: dict[str, Any], *, priority: int = TASK, **extra: Any
+) -> Notice:
+    return Notice(kind, staff.telegram_id, staff.language, card["report_id"], card, extra, priority)
+
+
+async def to_followers(
+    session: AsyncSession, report: Report, kind: str, card: dict[str, Any], **extra: Any
+) -> list[Notice]:
+    """The resident who reported it and those whose duplicate reports were merged into it."""
+    residents = await queries.followers_of(session=session, report_id=report.id)
+    return [
+        Notice(kind, r.chat_id, r.language, report.id, card, extra, RESIDENT) for r in residents
+    ]

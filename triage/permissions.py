@@ -1,0 +1,65 @@
+"""Who may act on a task, and what to say when someone may not (or the task moved on)."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import queries
+from storage.models import Report, Staff
+from triage.lifecycle import Action, Status, can
+
+# Events that put people on a task; their detail lists who was told.
+_ON_TASK = ("assigned", "escalated", "handed_over")
+
+
+async def told_about(session: AsyncSession, report_id: int) -> set[int]:
+    told: set[int] = set()
+    for action in _ON_TASK:
+        for event in await queries.events_of(session=session, report_id=report_id, action=action):
+            told.update(event.detail.get("told", []))
+            told.update(x for x in (event.detail.get("assignee"), event.detail.get("to")) if x)
+    return told
+
+
+def above_in_chain(staff: Staff, report: Report) -> bool:
+    """Coordinators of the report's community or street, duty officers and admins."""
+    if staff.role in ("admin", "officer"):
+        return True
+    if staff.role == "coordinator":
+        return staff.community is None or staff.community == report.community
+    return False
+
+
+async def refusal(
+    session: AsyncSession, staff: Staff | None, report: Report | None, action: Action
+) -> tuple[str, dict] | None:
+    """Why this press changes nothing, as a text key and its values; None if it may go on."""
+    if staff is None or not staff.active:
+        return "not_staff", {}
+    if report is None:
+        return "task_gone", {}
+    if report.status == Status.MERGED:
+        return "task_merged", {}
+    on_task = staff.id == report.assignee_id or above_in_chain(staff, report)
+    if not on_task:
+        if staff.id in await told_about(session, report.id):
+            return "task_moved_on", await _assignee(session, report)
+        return "not_your_task", {}
+    if can(action, report.status):
+        return None
+    return _wrong_state(action, report.status), await _assignee(session, report)
+
+
+def _wrong_state(action: Action, status: str) -> str:
+    if status == Status.ACKNOWLEDGED and action == Action.ACKNOWLEDGE:
+        return "already_acknowledged"
+    if status == Status.ASSIGNED and action == Action.RESOLVE:
+        return "acknowledge_first"
+    if status in (Status.RESOLVED, Status.CLOSED):
+        return f"already_{status}"
+    return "task_moved_on"
+
+
+async def _assignee(session: AsyncSession, report: Report) -> dict:
+    staff = await session.get(Staff, report.assignee_id) if report.assignee_id else None
+    return {"assignee": staff.name if staff else "—", "reference": report.reference}

@@ -1,0 +1,435 @@
+"""The staff side of a report: acknowledge, ask the resident, hand over, resolve.
+
+Every change is a guarded update (only from the states the lifecycle allows), so two presses
+at once cannot both win; the loser is told what happened instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import queries
+from storage.engine import SessionFactory, transaction
+from storage.models import PendingInput, Report, Resident, Staff
+from storage.types import utcnow
+from triage import routing
+from triage.dispatch import place_of
+from triage.lifecycle import Action, Status, allowed_from
+from triage.notices import TASK, Notice, card_of, to_followers, to_staff
+from triage.people import Person
+from triage.permissions import refusal
+from triage.policy import Policy
+
+NOT_MY_GRID, TO_COORDINATOR = "n", "c"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    say: str  # a text key under [staff]
+    language: str
+    values: dict[str, Any] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()
+    card: dict[str, Any] | None = None  # the task after the change, to redraw its message
+    refused: bool = False
+
+
+class StaffDesk:
+    def __init__(
+        self, sessions: SessionFactory, policy: Policy, clock: Callable[[], datetime] = utcnow
+    ):
+        self.sessions = sessions
+        self.policy = policy
+        self.clock = clock
+
+    # --- pressing a task's buttons --------------------------------------------------------
+
+    async def acknowledge(self, person: Person, report_id: int) -> Outcome:
+        async with transaction(self.sessions) as session:
+            staff, report, refused = await self._check(
+                session, person, report_id, Action.ACKNOWLEDGE
+            )
+            if refused:
+                return refused
+            now = self.clock()
+            rectify = (
+                now + self.policy.rectify_within(report.severity)
+                if report.kind == "hazard"
+                else None
+            )
+            values = {
+                "status": Status.ACKNOWLEDGED,
+                "assignee_id": staff.id,
+                "acknowledged_at": now,
+                "rectify_deadline_at": rectify,
+                "next_deadline_at": rectify,
+                "updated_at": now,
+            }
+            if not await self._change(session, report, Action.ACKNOWLEDGE, values):
+                return await self._lost_race(session, staff, report, Action.ACKNOWLEDGE)
+            await self._event(
+                session, report, staff, "acknowledged", Status.ASSIGNED, Status.ACKNOWLEDGED
+            )
+            card = await card_of(session, report)
+            notices = await to_followers(session, report, "acknowledged", card)
+            return Outcome("acknowledged_ok", staff.language, card=card, notices=tuple(notices))
+
+    async def start_asking(self, person: Person, report_id: int) -> Outcome:
+        return await self._await_input(person, report_id, Action.ASSIGN, "ask", "ask_prompt")
+
+    async def start_resolving(self, person: Person, report_id: int) -> Outcome:
+        return await self._await_input(
+            person, report_id, Action.RESOLVE, "resolve", "resolve_prompt"
+        )
+
+    async def handover_choices(self, person: Person, report_id: int) -> Outcome:
+        async with transaction(self.sessions) as session:
+            staff, report, refused = await self._check(session, person, report_id, Action.ASSIGN)
+            if refused:
+                return refused
+            workers = await queries.workers_of_community(
+                session=session, community=report.community
+            )
+            choices = [(w.id, w.name) for w in workers if w.id != staff.id]
+            return Outcome(
+                "handover_choose",
+                staff.language,
+                values={"choices": choices, "report_id": report.id},
+            )
+
+    async def hand_over(self, person: Person, report_id: int, target: str) -> Outcome:
+        """Step one of handing over: "not my grid" goes at once, others ask for a reason."""
+        if target == NOT_MY_GRID:
+            return await self._hand_over(person, report_id, TO_COORDINATOR, reason=None)
+        outcome = await self._await_input(
+            person,
+            report_id,
+            Action.ASSIGN,
+            "handover",
+            "handover_reason_prompt",
+            {"target": target},
+        )
+        return outcome
+
+    # --- what staff type or send after a prompt -------------------------------------------
+
+    async def staff_input(
+        self, person: Person, text: str | None, photo: str | None
+    ) -> Outcome | None:
+        """Text or a photo from someone the bot is waiting on; None if it is waiting on nothing."""
+        async with transaction(self.sessions) as session:
+            pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            if pending is None or pending.purpose not in ("ask", "resolve", "handover"):
+                return None
+        if pending.purpose == "handover":
+            if not text:
+                return await self._simple(person, "handover_reason_prompt")
+            return await self._hand_over(
+                person, pending.report_id, pending.detail["target"], reason=text
+            )
+        if pending.purpose == "ask":
+            if not text:
+                return await self._simple(person, "ask_prompt")
+            return await self._ask(person, pending, text)
+        return await self._resolve_input(person, pending, text, photo)
+
+    async def cancel_input(self, person: Person) -> Outcome | None:
+        async with transaction(self.sessions) as session:
+            pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            staff = await queries.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            if pending is None or staff is None:
+                return None
+            await session.delete(pending)
+            return Outcome("input_cancelled", staff.language)
+
+    async def open_tasks(self, person: Person) -> tuple[Outcome, list[dict[str, Any]]]:
+        async with transaction(self.sessions) as session:
+            staff = await queries.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            if staff is None or not staff.active:
+                return Outcome("not_staff", "zh", refused=True), []
+            reports = await queries.open_tasks_of(session=session, staff_id=staff.id)
+            cards = [await card_of(session, r) for r in reports]
+            return Outcome("tasks" if cards else "no_tasks", staff.language), cards
+
+    async def is_staff(self, person: Person) -> Staff | None:
+        async with transaction(self.sessions) as session:
+            staff = await queries.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            return staff if staff and staff.active else None
+
+    # --- the steps ------------------------------------------------------------------------
+
+    async def _ask(self, person: Person, pending: PendingInput, text: str) -> Outcome:
+        async with transaction(self.sessions) as session:
+            pending = await self._fresh(session, person, pending)
+            staff, report, refused = await self._check(
+                session, person, pending.report_id, Action.ASSIGN
+            )
+            await _drop(session, pending)
+            if refused:
+                return refused
+            resident = (
+                await session.get(Resident, report.resident_id) if report.resident_id else None
+            )
+            if resident is None:
+                return Outcome("no_resident", staff.language, refused=True)
+            await _expect(
+                session,
+                resident.telegram_id,
+                "answer",
+                report.id,
+                {"staff_id": staff.id},
+                self.clock(),
+            )
+            await self._event(session, report, staff, "asked_resident", detail={"text": text})
+            card = await card_of(session, report)
+            notice = Notice(
+                "staff_question",
+                resident.chat_id,
+                resident.language,
+                report.id,
+                card,
+                {"text": text, "staff": staff.name, "role": staff.role},
+            )
+            return Outcome("ask_sent", staff.language, notices=(notice,))
+
+    async def _resolve_input(
+        self, person: Person, pending: PendingInput, text: str | None, photo: str | None
+    ) -> Outcome:
+        async with transaction(self.sessions) as session:
+            pending = await self._fresh(session, person, pending)
+            staff, report, refused = await self._check(
+                session, person, pending.report_id, Action.RESOLVE
+            )
+            if refused:
+                await _drop(session, pending)
+                return refused
+            detail = dict(pending.detail)
+            if text:
+                detail["note"] = text.strip()
+            if photo:
+                detail["photos"] = [*detail.get("photos", []), photo]
+            pending.detail = detail
+            needs_photo = report.kind == "hazard" and not detail.get("photos")
+            if not detail.get("note") or needs_photo:
+                key = "resolve_need_note" if not detail.get("note") else "resolve_need_photo"
+                return Outcome(key, staff.language)
+            now = self.clock()
+            values = {
+                "status": Status.RESOLVED,
+                "resolved_at": now,
+                "next_deadline_at": None,
+                "updated_at": now,
+            }
+            await _drop(session, pending)
+            if not await self._change(session, report, Action.RESOLVE, values):
+                return await self._lost_race(session, staff, report, Action.RESOLVE)
+            note, photos = detail["note"], detail.get("photos", [])
+            await self._event(
+                session,
+                report,
+                staff,
+                "resolved",
+                Status.ACKNOWLEDGED,
+                Status.RESOLVED,
+                {"note": note, "photos": photos},
+            )
+            card = await card_of(session, report)
+            notices = await to_followers(
+                session,
+                report,
+                "resolved",
+                card,
+                note=note,
+                photos=photos,
+                staff=staff.name,
+                role=staff.role,
+            )
+            return Outcome("resolved_ok", staff.language, card=card, notices=tuple(notices))
+
+    async def _hand_over(
+        self, person: Person, report_id: int, target: str, reason: str | None
+    ) -> Outcome:
+        async with transaction(self.sessions) as session:
+            staff, report, refused = await self._check(session, person, report_id, Action.ASSIGN)
+            pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            if pending is not None:
+                await _drop(session, pending)
+            if refused:
+                return refused
+            receivers, level = await self._receivers(session, report, target)
+            receivers = [r for r in receivers if r.id != staff.id] or receivers
+            if not receivers:
+                return Outcome("handover_nobody", staff.language, refused=True)
+            now = self.clock()
+            values = {
+                "status": Status.ASSIGNED,
+                "assignee_id": receivers[0].id,
+                "escalation_level": level,
+                "assigned_at": now,
+                "acknowledged_at": None,
+                "rectify_deadline_at": None,
+                "ack_deadline_at": now + self.policy.ack,
+                "next_deadline_at": now + self.policy.ack,
+                "updated_at": now,
+            }
+            previous = report.status
+            if not await self._change(session, report, Action.ASSIGN, values):
+                return await self._lost_race(session, staff, report, Action.ASSIGN)
+            reason = reason or (
+                "not_my_grid" if target == TO_COORDINATOR and reason is None else ""
+            )
+            await self._event(
+                session,
+                report,
+                staff,
+                "handed_over",
+                previous,
+                Status.ASSIGNED,
+                {"to": receivers[0].id, "told": [r.id for r in receivers], "reason": reason},
+            )
+            card = await card_of(session, report)
+            notices = [
+                to_staff(r, "task", card, priority=TASK, handed_from=staff.name, reason=reason)
+                for r in receivers
+            ]
+            notices += await to_followers(session, report, "handed_over", card)
+            return Outcome(
+                "handover_ok",
+                staff.language,
+                values={"to": receivers[0].name},
+                card=card,
+                notices=tuple(notices),
+            )
+
+    async def _receivers(
+        self, session: AsyncSession, report: Report, target: str
+    ) -> tuple[list[Staff], int]:
+        if target not in (TO_COORDINATOR, NOT_MY_GRID):
+            worker = await session.get(Staff, int(target)) if target.isdigit() else None
+            ok = worker and worker.active and worker.role == "worker"
+            return ([worker] if ok else []), 0
+        place = await place_of(session, report)
+        community = await queries.community_coordinators(session=session, community=place.community)
+        if community:
+            return community, 1
+        return await routing.staff_at(
+            session, place, level=2, now=self.clock(), tz=self.policy.timezone
+        ), 2
+
+    async def _await_input(
+        self,
+        person: Person,
+        report_id: int,
+        action: Action,
+        purpose: str,
+        prompt: str,
+        detail: dict | None = None,
+    ) -> Outcome:
+        async with transaction(self.sessions) as session:
+            staff, report, refused = await self._check(session, person, report_id, action)
+            if refused:
+                return refused
+            await _expect(
+                session, person.telegram_id, purpose, report.id, detail or {}, self.clock()
+            )
+            values = {"reference": report.reference, "photo": report.kind == "hazard"}
+            return Outcome(prompt, staff.language, values=values)
+
+    async def _fresh(
+        self, session: AsyncSession, person: Person, seen: PendingInput
+    ) -> PendingInput:
+        """The pending row as this transaction sees it (the one read earlier is detached)."""
+        pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+        return pending if pending is not None else seen
+
+    async def _simple(self, person: Person, key: str) -> Outcome:
+        async with transaction(self.sessions) as session:
+            staff = await queries.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            return Outcome(key, staff.language if staff else "zh", values={"photo": True})
+
+    async def _check(self, session: AsyncSession, person: Person, report_id: int, action: Action):
+        staff = await queries.staff_by_telegram_id(session=session, telegram_id=person.telegram_id)
+        report = await session.get(Report, report_id)
+        why = await refusal(session, staff, report, action)
+        if why is None:
+            return staff, report, None
+        return (
+            staff,
+            report,
+            Outcome(why[0], staff.language if staff else "zh", why[1], refused=True),
+        )
+
+    async def _change(
+        self, session: AsyncSession, report: Report, action: Action, values: dict
+    ) -> bool:
+        won = await queries.change_report(
+            session=session, report_id=report.id, from_statuses=allowed_from(action), values=values
+        )
+        await session.refresh(report)
+        return won
+
+    async def _lost_race(
+        self, session: AsyncSession, staff: Staff, report: Report, action: Action
+    ) -> Outcome:
+        why = await refusal(session, staff, report, action) or ("task_moved_on", {})
+        return Outcome(why[0], staff.language, why[1], refused=True)
+
+    async def _event(
+        self,
+        session: AsyncSession,
+        report: Report,
+        staff: Staff,
+        action: str,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        detail: dict | None = None,
+    ) -> None:
+        await queries.add_event(
+            session=session,
+            report_id=report.id,
+            actor=f"staff:{staff.id}",
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            detail=detail,
+            at=self.clock(),
+        )
+
+
+async def _expect(
+    session: AsyncSession,
+    telegram_id: int,
+    purpose: str,
+    report_id: int,
+    detail: dict,
+    now: datetime,
+) -> None:
+    """Remember what to do with this person's next message (one thing at a time)."""
+    pending = await queries.pending_input(session=session, telegram_id=telegram_id)
+    if pending is None:
+        pending = PendingInput(telegram_id=telegram_id, purpose=purpose, report_id=report_id)
+        session.add(pending)
+    pending.purpose, pending.report_id, pending.detail, pending.created_at = (
+        purpose,
+        report_id,
+        detail,
+        now,
+    )
+    await session.flush()
+
+
+async def _drop(session: AsyncSession, pending: PendingInput) -> None:
+    await session.delete(pending)
+    await session.flush()
