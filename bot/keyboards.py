@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from telegram.error import BadRequest
 
 from bot.texts import t
 from triage.intake import Step
@@ -112,3 +114,12 @@ def kinds(language: str, report_id: int | None) -> InlineKeyboardMarkup:
             for kind in ("hazard", "question", "feedback", "out_of_scope")
         ]
     )
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off a message once used; already gone (an old press) is fine."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -139,7 +139,7 @@ async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         t(reply.language, "button_expired") if reply.say == "community_stale" else None
     )
     if reply.say != "community_stale":
-        await query.edit_message_reply_markup(None)
+        await keyboards.drop_buttons(query)
     await say(update, reply, context)
 
 
@@ -148,7 +148,7 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     choice = query.data.removeprefix(keyboards.LANGUAGE_PREFIX)
     reply = await services(context).intake.set_language(person_of(update), choice)
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await keyboards.drop_buttons(query)
     await say(update, reply, context)
 
 
@@ -189,7 +189,7 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     else:
         reply = await frontdesk.correct(person, kind, report_id)
-    await query.edit_message_reply_markup(None)
+    await keyboards.drop_buttons(query)
     await say(update, reply, context)
 
 

@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     remove = staff.add_parser("remove", help="take a staff member off duty")
     remove.add_argument("--telegram-id", type=_telegram_id, required=True)
 
+    commands.add_parser(
+        "classify",
+        help='label messages: JSON lines {"text": …} on stdin, one JSON result per line out',
+    )
+
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = load_settings() if args.command != "demo" else None
+        settings = load_settings() if args.command not in ("demo", "classify") else None
         return asyncio.run(_dispatch(args, settings)) or 0
     except (SettingsError, CommandError) as exc:
         print(f"firecircle: {exc}", file=sys.stderr)
@@ -104,6 +109,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "grids": commands.grids,
         "staff": commands.staff,
         "db": commands.db,
+        "classify": commands.classify,
     }
     return await handlers[args.command](args, settings)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -122,3 +124,23 @@ def _line(entry: staffing.StaffEntry) -> str:
     where = ", ".join(entry.grids) or " / ".join(p for p in (s.street, s.community) if p) or "-"
     state = "" if s.active else " (removed)"
     return f"{s.telegram_id:>12}  {s.role:<11} {s.name}  [{where}]{state}"
+
+
+async def classify(args: argparse.Namespace, settings: None) -> int:
+    from triage.classify import classify as label
+
+    for line in sys.stdin:
+        print(json.dumps(_classify_line(line, label), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _classify_line(line: str, label) -> dict:
+    """One result per input line; a line that cannot be read gets an error in its place."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"not valid JSON: {exc.msg} (column {exc.colno})"}
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        return {"error": 'expected an object with a "text" string'}
+    result = label(item["text"]).as_dict()
+    return {**({"id": item["id"]} if "id" in item else {}), **result}

@@ -24,6 +24,7 @@ from storage.migrate import upgrade
 TOKEN = "100000:DEMO-firecircle"
 WIDTH = 72
 HOME = (30.5418, 114.3324)  # inside 幸福社区第一网格
+WORKER = 2001  # 王建国, on duty for 幸福社区第一网格
 
 
 class Stage:
@@ -40,10 +41,25 @@ class Stage:
         self.out(f"👤 {who.user['first_name']} › {what}")
         await action
         for _ in range(replies):
-            self.show(who, await who.next_message(timeout=10))
+            await self.until_text(who)
+
+    async def until_text(self, who: Player) -> dict:
+        """Shows what arrives in someone's chat up to the next text (media comes in between)."""
+        while True:
+            message = await who.next_message(timeout=10)
+            self.show(who, message)
+            if "text" in message:
+                return message
+
+    async def wait_text(self, who: Player) -> dict:
+        """Shows what arrives in someone's chat until a text with buttons (a task card)."""
+        while True:
+            message = await self.until_text(who)
+            if message.get("reply_markup"):
+                return message
 
     def show(self, who: Player, message: dict) -> None:
-        body = message.get("text") or message.get("caption") or "[…]"
+        body = message.get("text") or message.get("caption") or _media(message)
         lines = [
             line for part in body.splitlines() for line in textwrap.wrap(part, WIDTH - 8) or [""]
         ]
@@ -53,6 +69,12 @@ class Stage:
         self.out(f"🤖 → {who.user['first_name']}")
         for line in lines:
             self.out(f"   │ {line}")
+
+
+def _media(message: dict) -> str:
+    if "location" in message:
+        return f"📍 [{message['location']['latitude']:.5f}, {message['location']['longitude']:.5f}]"
+    return "📷 [照片]" if "photo" in message else "[…]"
 
 
 def _buttons(message: dict) -> str:
@@ -66,6 +88,7 @@ async def scenario(stage: Stage) -> None:
     emu = stage.emulator
     li = emu.user(80001, "小李", language_code="zh-hans")
     anna = emu.user(80002, "Anna", language_code="en")
+    wang = emu.player(WORKER)
 
     stage.scene("一位居民报告楼道里的电动车飞线充电")
     await stage.act(li, "/start", li.command("/start"))
@@ -77,7 +100,21 @@ async def scenario(stage: Stage) -> None:
     await stage.act(li, "📍 发送位置", li.send_location(*HOME))
     await stage.act(li, "📷 照片", li.send_photo())
     await stage.act(li, "✅ 完成", li.tap_reply_button("✅ 完成"))
+
+    stage.scene("网格员王建国收到任务并接单")
+    task = await stage.wait_text(wang)
+    await stage.act(wang, "点「接单」", wang.press(task, "接单"), replies=0)
+    await stage.until_text(li)
     await stage.act(li, "/my", li.command("/my"))
+
+    stage.scene("网格员整改完毕，发照片办结")
+    await stage.act(wang, "点「办结」", wang.press_data(task, _data(task, "res")))
+    await stage.act(
+        wang,
+        "📷 照片：已清走电动车，拆除飞线",
+        wang.send_photo(caption="已清走电动车，拆除飞线，提醒住户到充电棚充电"),
+    )
+    stage.show(li, await li.next_message(timeout=10))
 
     stage.scene("A resident shares the location first, in English")
     await stage.act(anna, "📍 location", anna.send_location(30.5455, 114.3390))
@@ -87,6 +124,15 @@ async def scenario(stage: Stage) -> None:
         anna.send("The fire exit on the 2nd floor is locked with a chain"),
     )
     await stage.act(anna, "/skip", anna.command("/skip"))
+
+    stage.scene("一位居民咨询消防问题")
+    await stage.act(li, "灭火器过期了还能用吗？", li.send("灭火器过期了还能用吗？"))
+
+
+def _data(message: dict, action: str) -> str:
+    """The callback data of a task card's button for an action (t:<action>:<report id>)."""
+    first = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    return first.replace(first.split(":")[1], action, 1)
 
 
 def _free_port(preferred: int) -> int:

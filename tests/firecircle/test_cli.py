@@ -38,6 +38,7 @@ def test_every_command_has_help():
         ["staff", "add", "--help"],
         ["staff", "list", "--help"],
         ["db", "upgrade", "--help"],
+        ["classify", "--help"],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "firecircle.cli", *argv],
@@ -183,3 +184,26 @@ def test_serve_without_a_token_says_so(workdir, capsys):
     run(capsys, "db", "upgrade")
     code, _, err = run(capsys, "serve")
     assert code == 1 and "FIRECIRCLE_BOT_TOKEN" in err
+
+
+def test_classify_reads_json_lines_and_keeps_going_past_bad_ones():
+    lines = [
+        json.dumps({"text": "楼道里有电动车在充电"}, ensure_ascii=False),
+        "not json",
+        json.dumps({"id": 7, "text": "my kitchen is on fire, the smoke is everywhere"}),
+        "[1, 2]",
+        json.dumps({"text": "灭火器多久换一次？"}, ensure_ascii=False),
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "firecircle.cli", "classify"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0 and len(out) == 5
+    assert (out[0]["kind"], out[0]["category"]) == ("hazard", "ebike") and out[0]["cues"]
+    assert "error" in out[1] and "error" in out[3]
+    assert out[2]["kind"] == "emergency" and out[2]["id"] == 7
+    assert out[4]["kind"] == "question"
