@@ -24,11 +24,11 @@ CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
 
 
 async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer the resident, then pass on whatever others must now be told."""
-    said = render(reply)
-    await update.effective_chat.send_message(said.text, reply_markup=said.markup)
+    """Tell others what they must now know (tasks and alerts first), then answer."""
     if reply.notices:
         await services(context).notifier.deliver(reply.notices)
+    said = render(reply)
+    await update.effective_chat.send_message(said.text, reply_markup=said.markup)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -274,3 +274,30 @@ async def test_every_button_fits_telegrams_64_bytes(bot):
             for row in markup.get("inline_keyboard", []):
                 for button in row:
                     assert len(button.get("callback_data", "").encode()) <= 64
+
+
+async def test_a_location_outside_every_cell_goes_to_the_district_coordinators(bot):
+    resident = bot.emulator.user(1103, "老周")
+    await resident.send("路边的配电箱门开着，电线裸露")
+    await resident.next_message()
+    await resident.send_location(30.5300, 114.3320)  # inside the margin, outside every cell
+    await resident.next_message()
+    await resident.command("/skip")
+    reference = REFERENCE.search((await next_text(resident))["text"]).group()
+    assert reference in (await task_message(bot.staff(STREET_COORDINATOR)))["text"]
+    report, _ = await report_of(bot, reference)
+    assert report.grid_id is None and report.escalation_level == 2
+
+
+async def test_an_english_resident_hears_back_in_english(bot):
+    resident = bot.emulator.user(1104, "Tom", language_code="en")
+    await resident.send("Someone keeps charging an e-bike in the stairwell overnight")
+    await resident.next_message()
+    await resident.send_location(*INSIDE)
+    await resident.next_message()
+    await resident.command("/skip")
+    reference = REFERENCE.search((await next_text(resident))["text"]).group()
+    worker = bot.staff(WORKER_1)
+    await worker.press(await task_message(worker), "接单")
+    told = (await next_text(resident))["text"]
+    assert f"Your report {reference} was taken by grid worker 王建国" in told

@@ -1,0 +1,134 @@
+"""What every benchmark needs: the emulator in its own process, the service in this one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+
+from firecircle.sample import load_sample_district, sample_staff
+from firecircle.service import Service
+from firecircle.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+
+TOKEN = "200000:BENCH-firecircle"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def header(title: str) -> None:
+    print(f"\n== {title} ==  ({datetime.now().strftime('%Y-%m-%d %H:%M')}; {machine()})")
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": at(0.50), "p99": at(0.99), "max": ordered[-1]}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Emulator:
+    url: str
+    http: aiohttp.ClientSession
+
+    async def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        async with self.http.request(method, f"{self.url}/_emulator{path}", json=body) as response:
+            data = await response.json()
+            if response.status >= 400:
+                raise RuntimeError(f"{method} {path}: {data}")
+            return data
+
+    async def send(self, user_id: int, **body) -> dict:
+        return await self.call("POST", f"/users/{user_id}/send", body)
+
+    async def messages_after(self, chat_id: int, after: int, wait: float = 10) -> list[dict]:
+        data = await self.call("GET", f"/chats/{chat_id}/messages?after={after}&wait={wait}")
+        return data["messages"]
+
+
+@asynccontextmanager
+async def emulator_process(*extra: str) -> AsyncIterator[Emulator]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.emulator", "--port", str(port), "--token", TOKEN, *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        try:
+            await _wait_until_up(http, url)
+            yield Emulator(url, http)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+async def _wait_until_up(http: aiohttp.ClientSession, url: str) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            async with http.get(f"{url}/_emulator/"):
+                return
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the emulator did not start")
+
+
+@asynccontextmanager
+async def running_service(emulator: Emulator, **settings) -> AsyncIterator[Service]:
+    with tempfile.TemporaryDirectory(prefix="firecircle-bench-") as tmp:
+        url = settings.pop("database_url", None) or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+        config = Settings(
+            bot_token=TOKEN,
+            database_url=url,
+            telegram_api_url=emulator.url,
+            http_port=0,
+            **settings,
+        )
+        service = Service(config)
+        await load_sample_district(service.sessions)
+        for person in sample_staff():
+            await emulator.call(
+                "POST", "/users", {"id": person["telegram_id"], "first_name": person["name"]}
+            )
+        await service.start(with_web=False)
+        try:
+            yield service
+        finally:
+            await service.stop()
