@@ -7,7 +7,6 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import errors, resident, staff
 from bot.context import KEY, BotServices
-from bot.notify import Notifier
 from bot.texts import t
 
 
@@ -20,7 +19,6 @@ def build_application(*, token: str, api_url: str, services: BotServices) -> App
         .updater(None)  # updates come through bot.inbox (stored before they are confirmed)
         .build()
     )
-    services.notifier = Notifier(app.bot, services.timezone)
     app.bot_data[KEY] = services
     staff.register(app)  # before the resident's catch-alls
     resident.register(app)

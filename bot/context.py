@@ -1,4 +1,4 @@
-"""What the handlers need from the Application: the domain objects and the notifier."""
+"""What the handlers need from the Application: the database and the domain objects."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.notify import Notifier
+from storage.engine import SessionFactory
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake
 from triage.people import Person
@@ -19,11 +19,11 @@ KEY = "firecircle"
 
 @dataclass
 class BotServices:
+    sessions: SessionFactory
     intake: Intake
     frontdesk: FrontDesk
     desk: StaffDesk
     timezone: ZoneInfo
-    notifier: Notifier | None = None  # set once the Application (and so the Bot) exists
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

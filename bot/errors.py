@@ -26,6 +26,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
+        # Straight to Telegram: the outbox lives in the database, which may be what failed.
         await update.effective_chat.send_message(t(language, "error"))
     except Exception:
         log.exception("could not tell the user about the error")

@@ -1,82 +1,79 @@
-"""Sending the domain's notices: tasks with their location and photos, residents' updates."""
+"""Turning a domain notice into the Bot API calls that say it: a task card with its
+location and photos, a resident's update, a relayed answer."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
 from datetime import tzinfo
+from typing import Any
 
-from telegram import Bot, ForceReply
-from telegram.error import TelegramError
+from telegram import ForceReply
 
 from bot import taskcard
 from bot.texts import t
 from triage.notices import Notice
 
-log = logging.getLogger(__name__)
+Call = tuple[str, dict[str, Any]]
 
 
-class Notifier:
-    def __init__(self, bot: Bot, timezone: tzinfo):
-        self.bot = bot
-        self.tz = timezone
-
-    async def deliver(self, notices: Sequence[Notice]) -> None:
-        """Most urgent first; one recipient's failure does not stop the others."""
-        for notice in sorted(notices, key=lambda n: n.priority):
-            try:
-                await self.send(notice)
-            except TelegramError as exc:
-                log.warning(
-                    "could not send %s for report %s to %s: %s",
-                    notice.kind,
-                    notice.report_id,
-                    notice.chat_id,
-                    exc,
-                )
-
-    async def send(self, notice: Notice) -> None:
-        lang, card, chat = notice.language, notice.card, notice.chat_id
-        if notice.kind in ("task", "emergency_alert"):
-            await self.bot.send_message(
-                chat,
-                taskcard.text(lang, card, self.tz, notice.extra),
-                reply_markup=taskcard.buttons(lang, card),
-            )
-            await self._location_and_photos(chat, card, card["photos"])
-            return
-        values = self._values(notice)
-        if notice.kind == "resident_answer" and notice.extra.get("photo"):
-            await self.bot.send_photo(
-                chat,
-                notice.extra["photo"],
-                caption=t(lang, "notice.resident_answer_photo", **values),
-            )
-            if not notice.extra.get("text"):
-                return
-        markup = ForceReply(selective=False) if notice.kind == "staff_question" else None
-        await self.bot.send_message(
-            chat, t(lang, f"notice.{notice.kind}", **values), reply_markup=markup
+def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
+    lang, card, chat = notice.language, notice.card, notice.chat_id
+    if notice.kind in ("task", "emergency_alert", "escalation"):
+        markup = taskcard.buttons(lang, card)
+        text = taskcard.text(lang, card, tz, notice.extra)
+        return [
+            _message(chat, text, markup),
+            *_location(chat, card),
+            *_photos(chat, card["photos"]),
+        ]
+    values = _values(notice)
+    calls: list[Call] = []
+    if notice.kind == "resident_answer" and notice.extra.get("photo"):
+        caption = t(lang, "notice.resident_answer_photo", **values)
+        calls.append(
+            ("sendPhoto", {"chat_id": chat, "photo": notice.extra["photo"], "caption": caption})
         )
-        if notice.kind == "resolved":
-            await self._location_and_photos(chat, None, notice.extra.get("photos", []))
-        if notice.kind == "emergency_located" and card.get("latitude") is not None:
-            await self.bot.send_location(chat, card["latitude"], card["longitude"])
+        if not notice.extra.get("text"):
+            return calls
+    markup = ForceReply() if notice.kind == "staff_question" else None
+    calls.append(_message(chat, t(lang, f"notice.{notice.kind}", **values), markup))
+    if notice.kind in ("resolved", "duplicate_added"):
+        calls += _photos(chat, notice.extra.get("photos", []))
+    if notice.kind == "emergency_located":
+        calls += _location(chat, card)
+    return calls
 
-    def _values(self, notice: Notice) -> dict:
-        lang, card, extra = notice.language, notice.card, notice.extra
-        role = extra.get("role") or card.get("assignee_role") or "worker"
-        return {
-            "reference": card["reference"],
-            "name": extra.get("staff") or card.get("assignee") or "",
-            "role": t(lang, f"role.{role}"),
-            "text": extra.get("text", ""),
-            "note": extra.get("note", ""),
-            "place": taskcard.place(lang, card),
-        }
 
-    async def _location_and_photos(self, chat: int, card: dict | None, photos: list[str]) -> None:
-        if card and card.get("latitude") is not None:
-            await self.bot.send_location(chat, card["latitude"], card["longitude"])
-        for photo in photos:
-            await self.bot.send_photo(chat, photo)
+def _message(chat: int, text: str, markup: Any = None) -> Call:
+    payload: dict[str, Any] = {"chat_id": chat, "text": text}
+    if markup is not None:
+        payload["reply_markup"] = markup.to_dict()
+    return ("sendMessage", payload)
+
+
+def _location(chat: int, card: dict[str, Any]) -> list[Call]:
+    if card.get("latitude") is None:
+        return []
+    return [
+        (
+            "sendLocation",
+            {"chat_id": chat, "latitude": card["latitude"], "longitude": card["longitude"]},
+        )
+    ]
+
+
+def _photos(chat: int, photos: list[str]) -> list[Call]:
+    return [("sendPhoto", {"chat_id": chat, "photo": photo}) for photo in photos]
+
+
+def _values(notice: Notice) -> dict[str, Any]:
+    lang, card, extra = notice.language, notice.card, notice.extra
+    role = extra.get("role") or card.get("assignee_role") or "worker"
+    return {
+        "reference": card["reference"],
+        "name": extra.get("staff") or card.get("assignee") or "",
+        "role": t(lang, f"role.{role}"),
+        "text": extra.get("text", ""),
+        "note": extra.get("note", ""),
+        "place": taskcard.place(lang, card),
+        "overdue": extra.get("overdue", ""),
+    }

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards, staff
+from bot import keyboards, outgoing, staff
 from bot.context import person_of, services
 from bot.replies import render, report_list
 from bot.texts import all_labels, t
@@ -24,11 +24,9 @@ CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
 
 
 async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Tell others what they must now know (tasks and alerts first), then answer."""
-    if reply.notices:
-        await services(context).notifier.deliver(reply.notices)
+    """Answer the resident (what others must know was stored with the change itself)."""
     said = render(reply)
-    await update.effective_chat.send_message(said.text, reply_markup=said.markup)
+    await outgoing.send(update, context, said.text, reply_markup=said.markup)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,7 +39,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             name=member.name,
             role=t(member.language, f"role.{member.role}").strip(),
         )
-        await update.effective_chat.send_message(text)
+        await outgoing.send(update, context, text)
         return
     await say(update, await svc.intake.greet(person), context)
 
@@ -59,7 +57,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, person = services(context), person_of(update)
     outcome = await svc.desk.cancel_input(person)
     if outcome is not None:
-        await update.effective_chat.send_message(t(outcome.language, f"staff.{outcome.say}"))
+        await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
         return
     await say(update, await svc.intake.cancel(person), context)
 
@@ -75,15 +73,18 @@ async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await say(update, reply, context)
         return
     text = report_list(reply.language, reports, svc.timezone)
-    await update.effective_chat.send_message(text)
+    await outgoing.send(update, context, text)
 
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choice = (context.args or [None])[0]
     reply = await services(context).intake.set_language(person_of(update), choice)
     if reply.say == "choose_language":
-        await update.effective_chat.send_message(
-            t(reply.language, "choose_language"), reply_markup=keyboards.languages()
+        await outgoing.send(
+            update,
+            context,
+            t(reply.language, "choose_language"),
+            reply_markup=keyboards.languages(),
         )
         return
     await say(update, reply, context)
@@ -98,7 +99,7 @@ async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await services(context).intake.language_of(person_of(update))
-    await update.effective_chat.send_message(t(language, "ask_prompt"))
+    await outgoing.send(update, context, t(language, "ask_prompt"))
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,10 +122,13 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def communities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply, names = await services(context).intake.communities(person_of(update))
     if not names:
-        await update.effective_chat.send_message(t(reply.language, "no_communities"))
+        await outgoing.send(update, context, t(reply.language, "no_communities"))
         return
-    await update.effective_chat.send_message(
-        t(reply.language, "choose_community"), reply_markup=keyboards.communities(names)
+    await outgoing.send(
+        update,
+        context,
+        t(reply.language, "choose_community"),
+        reply_markup=keyboards.communities(names),
     )
 
 
@@ -195,12 +199,12 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await services(context).intake.language_of(person_of(update))
-    await update.effective_chat.send_message(t(language, "unsupported_input"))
+    await outgoing.send(update, context, t(language, "unsupported_input"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = await services(context).intake.language_of(person_of(update))
-    await update.effective_chat.send_message(t(language, "unknown_command"))
+    await outgoing.send(update, context, t(language, "unknown_command"))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

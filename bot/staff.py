@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import taskcard
+from bot import outgoing, taskcard
 from bot.context import person_of, services
 from bot.texts import t
 from triage.tasks import Outcome
@@ -22,8 +22,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Ou
         if outcome.card is not None and query.message is not None:
             await _redraw(context, query, outcome)
     if query is None or not outcome.refused and outcome.card is None:
-        await update.effective_chat.send_message(text)
-    await services(context).notifier.deliver(outcome.notices)
+        await outgoing.send(update, context, text)
 
 
 def _values(outcome: Outcome) -> dict:
@@ -59,7 +58,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await desk.handover_choices(person, report_id)
         if not outcome.refused:
             await query.answer()
-            await update.effective_chat.send_message(
+            await outgoing.send(
+                update,
+                context,
                 t(outcome.language, "staff.handover_choose"),
                 reply_markup=taskcard.handover_choices(
                     outcome.language, report_id, outcome.values["choices"]
@@ -96,9 +97,11 @@ async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     outcome, cards = await svc.desk.open_tasks(person_of(update))
-    await update.effective_chat.send_message(t(outcome.language, f"staff.{outcome.say}"))
+    await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
     for card in cards[:MAX_LISTED]:
-        await update.effective_chat.send_message(
+        await outgoing.send(
+            update,
+            context,
             taskcard.text(outcome.language, card, svc.timezone),
             reply_markup=taskcard.buttons(outcome.language, card),
         )

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.app import build_application, publish_commands
 from bot.context import BotServices
 from bot.inbox import Inbox
+from bot.sender import OutboxSender
 from firecircle.settings import Settings
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision
@@ -58,6 +59,7 @@ class Service:
         )
         self.desk = StaffDesk(self.sessions, self.policy)
         services = BotServices(
+            sessions=self.sessions,
             intake=self.intake,
             frontdesk=FrontDesk(self.sessions, self.intake),
             desk=self.desk,
@@ -69,6 +71,13 @@ class Service:
             services=services,
         )
         self.inbox = Inbox(self.sessions, self.app)
+        self.sender = OutboxSender(
+            self.sessions,
+            self.app.bot,
+            self.policy.timezone,
+            rate=settings.send_rate,
+            per_chat_rate=settings.send_per_chat_rate,
+        )
         self._tasks: list[asyncio.Task] = []
         self._web: web.AppRunner | None = None
 
@@ -93,6 +102,7 @@ class Service:
         self._tasks = [
             asyncio.create_task(self.inbox.run_processor(), name="inbox-processor"),
             asyncio.create_task(self.inbox.run_polling(), name="telegram-polling"),
+            asyncio.create_task(self.sender.run(), name="outbox-sender"),
         ]
         if with_web:
             await self._start_web()

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     language: Literal["zh", "en"] = "zh"
     district_margin_meters: float = Field(default=2000, ge=0)
     duplicate_radius_meters: float = Field(default=50, ge=0)
+    send_rate: float = Field(default=30, gt=0, le=10_000)  # messages/s to Telegram, all chats
+    send_per_chat_rate: float = Field(default=1, gt=0)  # messages/s to one chat, after a burst
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
 
     @field_validator("timezone")

@@ -160,12 +160,14 @@ class OutboxMessage(SQLModel, table=True):
     method: str = "sendMessage"
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     priority: int = 50  # lower goes first: emergency 0 … bulk 90
-    status: str = "pending"  # pending | sending | sent | failed | undeliverable
+    # pending | sending | sent | expanded (a notice turned into its calls) | failed | undeliverable
+    status: str = "pending"
     attempts: int = 0
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     created_at: datetime = _created()
     next_attempt_at: datetime = _created()
     sent_at: datetime | None = _time()
+    claimed_at: datetime | None = _time()  # when a sender took it; stale claims are retaken
     last_error: str | None = Field(default=None, sa_type=Text)
 
 

@@ -48,6 +48,7 @@ async def running_service(
             database_url=database_url,
             telegram_api_url=emulator.url,
             http_port=0,
+            send_per_chat_rate=settings.pop("send_per_chat_rate", 100),
             **settings,
         )
         service = Service(config)

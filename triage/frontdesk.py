@@ -16,7 +16,7 @@ from storage.types import utcnow
 from triage.classify import classify
 from triage.intake import Intake, Reply, Step
 from triage.lifecycle import Status
-from triage.notices import EMERGENCY, Notice, card_of
+from triage.notices import EMERGENCY, Notice, card_of, post
 from triage.people import Person
 from triage.permissions import told_about
 from triage.reports import NewReport, create_report
@@ -79,6 +79,7 @@ class FrontDesk:
                 district=await self.intake.district.current(session),
                 kind=kind,
             )
+            await post(session, created.notices)
             if kind == Kind.EMERGENCY:
                 await _expect_location(session, resident, created.report, self.clock())
             key = {
@@ -147,6 +148,7 @@ class FrontDesk:
             card,
             {"text": text or "", "photo": photo},
         )
+        await post(session, [notice])
         return Reply("answer_relayed", resident, notices=(notice,))
 
     async def _locate_emergency(
@@ -183,6 +185,7 @@ class FrontDesk:
             )
             for s in told
         )
+        await post(session, notices)
         return Reply("emergency_location_sent", resident, notices=notices)
 
     # --- "that's not what I meant" --------------------------------------------------------

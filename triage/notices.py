@@ -6,14 +6,16 @@ the report the words need, read inside the same transaction as the change they a
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
-from storage.models import Report, Staff
+from storage import outbox, queries
+from storage.models import OutboxMessage, Report, Staff
 
 # Lower goes first when sending (the outbox orders by it).
 EMERGENCY, ESCALATION, TASK, RESIDENT, BULK = 0, 10, 20, 30, 90
@@ -75,3 +77,24 @@ async def to_followers(
     return [
         Notice(kind, r.chat_id, r.language, report.id, card, extra, RESIDENT) for r in residents
     ]
+
+
+async def post(session: AsyncSession, notices: Sequence[Notice]) -> None:
+    """Store the notices with the change they announce: both commit, or neither does."""
+    await outbox.enqueue(
+        session=session,
+        rows=[
+            OutboxMessage(
+                chat_id=n.chat_id,
+                method=outbox.NOTICE,
+                priority=n.priority,
+                report_id=n.report_id,
+                payload=dataclasses.asdict(n),
+            )
+            for n in notices
+        ],
+    )
+
+
+def from_payload(payload: dict[str, Any]) -> Notice:
+    return Notice(**payload)

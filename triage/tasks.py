@@ -20,7 +20,7 @@ from storage.types import utcnow
 from triage import routing
 from triage.dispatch import place_of
 from triage.lifecycle import Action, Status, allowed_from
-from triage.notices import TASK, Notice, card_of, to_followers, to_staff
+from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
 from triage.people import Person
 from triage.permissions import refusal
 from triage.policy import Policy
@@ -76,6 +76,7 @@ class StaffDesk:
             )
             card = await card_of(session, report)
             notices = await to_followers(session, report, "acknowledged", card)
+            await post(session, notices)
             return Outcome("acknowledged_ok", staff.language, card=card, notices=tuple(notices))
 
     async def start_asking(self, person: Person, report_id: int) -> Outcome:
@@ -200,6 +201,7 @@ class StaffDesk:
                 card,
                 {"text": text, "staff": staff.name, "role": staff.role},
             )
+            await post(session, [notice])
             return Outcome("ask_sent", staff.language, notices=(notice,))
 
     async def _resolve_input(
@@ -254,6 +256,7 @@ class StaffDesk:
                 staff=staff.name,
                 role=staff.role,
             )
+            await post(session, notices)
             return Outcome("resolved_ok", staff.language, card=card, notices=tuple(notices))
 
     async def _hand_over(
@@ -303,6 +306,7 @@ class StaffDesk:
                 for r in receivers
             ]
             notices += await to_followers(session, report, "handed_over", card)
+            await post(session, notices)
             return Outcome(
                 "handover_ok",
                 staff.language,

@@ -1,0 +1,39 @@
+"""Messages the bot writes in answer to someone: stored in the outbox, sent by the sender."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.context import services
+from storage import outbox
+from storage.engine import transaction
+from storage.models import OutboxMessage
+from triage.notices import RESIDENT
+
+
+async def send(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str,
+    reply_markup: Any = None,
+    *,
+    priority: int = RESIDENT,
+) -> None:
+    payload: dict[str, Any] = {"chat_id": update.effective_chat.id, "text": text}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup.to_dict()
+    async with transaction(services(context).sessions) as session:
+        await outbox.enqueue(
+            session=session,
+            rows=[
+                OutboxMessage(
+                    chat_id=update.effective_chat.id,
+                    method="sendMessage",
+                    payload=payload,
+                    priority=priority,
+                )
+            ],
+        )

@@ -1,0 +1,222 @@
+"""The outbox's sender: claims rows in priority order and sends them within Telegram's limits.
+
+Limits: a global rate (FIRECIRCLE_SEND_RATE, 30/s by default) and, per chat, one message a
+second after a burst of three (a task card with its location and photo goes out at once),
+which python-telegram-bot's own rate limiter does not enforce. A 429 pauses everything for
+retry_after; a 5xx or network error retries that row with backoff; 403 (blocked) and "chat
+not found" mark it undeliverable; other 400s mark it failed. One sender runs at a time (the
+leader), so the budget is shared, never multiplied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import warnings
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.notify import calls_for
+from storage import outbox, signals
+from storage.engine import SessionFactory, transaction
+from storage.models import OutboxMessage
+from storage.types import utcnow
+from triage.notices import from_payload
+
+log = logging.getLogger(__name__)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
+STALE_CLAIM = timedelta(seconds=60)
+MAX_BACKOFF = 300.0
+PER_CHAT_BURST = 3
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+        self.paused_until = 0.0
+
+    def wait_time(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if now < self.paused_until:
+            return self.paused_until - now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        self.tokens = 0
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        bot: Bot,
+        timezone: ZoneInfo,
+        *,
+        rate: float = 30,
+        per_chat_rate: float = 1.0,
+        concurrency: int = 16,
+    ):
+        self.sessions = sessions
+        self.bot = bot
+        self.tz = timezone
+        self.bucket = TokenBucket(rate, burst=max(1.0, rate / 10))
+        self.per_chat_rate = per_chat_rate
+        self.chats: dict[int, TokenBucket] = {}
+        self.claim_size = max(20, int(rate))
+        self.slots = asyncio.Semaphore(concurrency)
+        self.ready: list[OutboxMessage] = []
+        self.settled: dict[tuple, list[int]] = {}
+        self._inflight: set[asyncio.Task] = set()
+        self._next_due = None
+
+    async def run(self) -> None:
+        wake = signals.waiter(signals.OUTBOX)
+        wake.set()
+        try:
+            while True:
+                if wake.is_set() or len(self.ready) < self.claim_size // 2:
+                    wake.clear()
+                    await self._claim()
+                row, delay = self._next()
+                if row is None:
+                    await _wait(wake, delay)
+                    continue
+                self.bucket.take()
+                self._chat(row.chat_id).take()
+                await self.slots.acquire()
+                task = asyncio.create_task(self._send(row))
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+        finally:
+            signals.forget(wake)
+            await self._drain()
+
+    async def _claim(self) -> None:
+        now = utcnow()
+        async with transaction(self.sessions) as session:
+            rows = await outbox.claim(
+                session=session, now=now, limit=self.claim_size, stale_after=STALE_CLAIM
+            )
+            for row in rows:
+                if row.method == outbox.NOTICE:
+                    calls = calls_for(from_payload(row.payload), self.tz)
+                    self.ready += await outbox.expand(
+                        session=session, notice=row, calls=calls, now=now
+                    )
+                else:
+                    self.ready.append(row)
+            self._next_due = await outbox.next_attempt_at(session=session)
+        self.ready.sort(key=lambda r: (r.priority, r.id))
+
+    def _next(self) -> tuple[OutboxMessage | None, float]:
+        """The most urgent row whose chat may be written to now, or how long to wait."""
+        wait = self.bucket.wait_time()
+        if wait > 0:
+            return None, wait
+        soonest = 1.0
+        for index, row in enumerate(self.ready):
+            chat_wait = self._chat(row.chat_id).wait_time()
+            if chat_wait == 0:
+                return self.ready.pop(index), 0.0
+            soonest = min(soonest, chat_wait)
+        if not self.ready and self._next_due is not None:
+            soonest = min(soonest, max(0.0, (self._next_due - utcnow()).total_seconds()))
+        return None, soonest
+
+    def _chat(self, chat_id: int) -> TokenBucket:
+        bucket = self.chats.get(chat_id)
+        if bucket is None:
+            if len(self.chats) > 50_000:  # forget chats that have refilled: they start full anyway
+                self.chats = {k: b for k, b in self.chats.items() if b.tokens < b.burst}
+            bucket = self.chats[chat_id] = TokenBucket(self.per_chat_rate, PER_CHAT_BURST)
+        return bucket
+
+    async def _send(self, row: OutboxMessage) -> None:
+        try:
+            await self.bot.do_api_request(row.method, api_kwargs=dict(row.payload))
+            self._settle(row, outbox.SENT)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self.bucket.pause(seconds)
+            self._settle(row, outbox.PENDING, retry_in=seconds, error=str(exc))
+        except Forbidden as exc:
+            self._settle(row, outbox.UNDELIVERABLE, error=str(exc))
+        except BadRequest as exc:
+            final = outbox.UNDELIVERABLE if "chat not found" in str(exc).lower() else outbox.FAILED
+            self._settle(row, final, error=str(exc))
+        except (NetworkError, TelegramError) as exc:
+            backoff = min(MAX_BACKOFF, 2.0 ** min(row.attempts, 8))
+            self._settle(row, outbox.PENDING, retry_in=backoff, error=str(exc))
+        finally:
+            self.slots.release()
+
+    def _settle(
+        self,
+        row: OutboxMessage,
+        status: str,
+        *,
+        retry_in: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        if status != outbox.SENT:
+            log.warning("outbox %s to %s: %s (%s)", row.id, row.chat_id, status, error)
+        first = not self.settled
+        self.settled.setdefault((status, retry_in, error), []).append(row.id)
+        if first:  # one transaction records every outcome of the next few milliseconds
+            asyncio.get_running_loop().call_later(
+                0.02, lambda: asyncio.ensure_future(self._flush())
+            )
+
+    async def _flush(self) -> None:
+        batch, self.settled = self.settled, {}
+        if not batch:
+            return
+        now = utcnow()
+        try:
+            async with transaction(self.sessions) as session:
+                for (status, retry_in, error), ids in batch.items():
+                    retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
+                    await outbox.settle(
+                        session=session,
+                        ids=ids,
+                        status=status,
+                        now=now,
+                        error=error,
+                        retry_at=retry_at,
+                    )
+                if any(status == outbox.PENDING for status, _, _ in batch):
+                    await signals.touch(session, signals.OUTBOX)
+        except Exception:  # the claims expire and the rows are sent again: late, not lost
+            log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
+
+    async def _drain(self) -> None:
+        """On stop: let sends in flight finish, and give back what was claimed but not sent."""
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=5)
+        for row in self.ready:
+            self.settled.setdefault((outbox.PENDING, 0.0, None), []).append(row.id)
+        self.ready = []
+        await self._flush()
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.001))
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

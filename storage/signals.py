@@ -1,0 +1,56 @@
+"""Wake-ups when work appears: the outbox got rows, a deadline moved.
+
+Within a process an asyncio.Event per channel is set after the transaction commits. On
+PostgreSQL the same transaction also sends NOTIFY, so the other instances wake too (NOTIFY is
+delivered at commit, and never for a rolled-back transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+OUTBOX, DEADLINES = "outbox", "deadlines"
+CHANNELS = (OUTBOX, DEADLINES)
+_events: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
+
+
+def waiter(channel: str) -> asyncio.Event:
+    """An event set whenever the channel is touched; the caller clears it before looking."""
+    wake = asyncio.Event()
+    _events[channel].add(wake)
+    return wake
+
+
+def forget(wake: asyncio.Event) -> None:
+    for events in _events.values():
+        events.discard(wake)
+
+
+def wake_local(channel: str) -> None:
+    for wake in _events[channel]:
+        wake.set()
+
+
+async def touch(session: AsyncSession, channel: str) -> None:
+    """Say, as part of this transaction, that the channel has new work."""
+    touched = session.sync_session.info.setdefault("touched", set())
+    if channel in touched:
+        return
+    touched.add(channel)
+    if session.bind.dialect.name == "postgresql":
+        await session.exec(text(f"NOTIFY firecircle_{channel}"))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    for channel in session.info.pop("touched", ()):
+        wake_local(channel)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("touched", None)
