@@ -91,9 +91,16 @@ def report_list(language: str, reports: Sequence[Report], timezone: tzinfo) -> s
                 language,
                 "my_report_line",
                 reference=report.reference,
-                category=t(language, f"category.{report.category or 'other'}"),
+                category=_what(language, report),
                 status=t(language, f"status.{report.status}"),
                 date=report.created_at.astimezone(timezone).strftime("%m-%d %H:%M"),
             )
         )
     return "\n".join(lines)
+
+
+def _what(language: str, report: Report) -> str:
+    """A hazard by its category; anything else by its kind (咨询, 意见建议 …)."""
+    if report.kind == "hazard" and report.category:
+        return t(language, f"category.{report.category}")
+    return t(language, f"kind.{report.kind}")

@@ -59,7 +59,11 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if outcome is not None:
         await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
         return
-    await say(update, await svc.intake.cancel(person), context)
+    dropped = await svc.frontdesk.cancel_awaited(person)
+    reply = await svc.intake.cancel(person)
+    if dropped and reply.say == "nothing_to_cancel":
+        reply = Reply("cancelled", reply.resident)
+    await say(update, reply, context)
 
 
 async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,6 +117,8 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await communities(update, context)
         return
     elif await staff.staff_input(update, context):
+        return
+    elif await staff.chatting(update, context):
         return
     else:
         reply = await services(context).frontdesk.text(person, words)

@@ -94,6 +94,17 @@ async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     return True
 
 
+async def chatting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Staff typing outside any prompt get their help, not a resident's triage (they can
+    still /report a hazard like anyone)."""
+    svc, person = services(context), person_of(update)
+    member = await svc.desk.is_staff(person)
+    if member is None or await svc.intake.has_draft(person):
+        return False
+    await outgoing.send(update, context, t(member.language, "staff.help", name=member.name))
+    return True
+
+
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     outcome, cards = await svc.desk.open_tasks(person_of(update))

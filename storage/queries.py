@@ -100,16 +100,24 @@ async def change_report(
     report_id: int,
     from_statuses: Iterable[str],
     values: dict[str, Any],
+    assignee_id: int | None | object = ...,
 ) -> bool:
-    """A guarded state change: applies only while the report is in one of from_statuses.
+    """A guarded state change: applies only while the report is in one of from_statuses
+    (and, when given, still with the assignee the caller saw).
 
     Two presses, jobs or instances racing for the same step: exactly one sees True.
     """
+    statement = update(Report).where(
+        col(Report.id) == report_id, col(Report.status).in_(list(from_statuses))
+    )
+    if assignee_id is not ...:
+        statement = statement.where(
+            col(Report.assignee_id).is_(None)
+            if assignee_id is None
+            else col(Report.assignee_id) == assignee_id
+        )
     result = await session.exec(
-        update(Report)
-        .where(col(Report.id) == report_id, col(Report.status).in_(list(from_statuses)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        statement.values(**values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 

@@ -1,5 +1,6 @@
-"""What a resident's free text means: an answer the bot waits for, the next step of a report,
-or a new message to triage (hazard, emergency, question, feedback, out of scope)."""
+"""What a resident's free text means, in this order: an emergency (always heard first), what
+the bot is waiting for (an emergency's location, an answer to staff), a correction, the next
+step of a report being written, or a new message to triage."""
 
 from __future__ import annotations
 
@@ -11,21 +12,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.engine import SessionFactory, transaction
-from storage.models import PendingInput, Report, Resident, Staff
+from storage.models import PendingInput, Report, Resident
 from storage.types import utcnow
-from triage.classify import classify
+from triage.classify import Classification, classify
+from triage.dispatch import emergency_staff, place_of
 from triage.intake import Intake, Reply, Step
 from triage.lifecycle import Status
-from triage.notices import EMERGENCY, Notice, card_of, post
+from triage.notices import EMERGENCY, Notice, card_of, post, to_staff
 from triage.people import Person
 from triage.permissions import told_about
 from triage.reports import NewReport, create_report
 from triage.taxonomy import Kind
 
 CORRECTION_WINDOW = timedelta(minutes=30)
+# How long the bot takes a resident's next message as what it asked for.
+AWAITED_FOR = {"emergency_location": timedelta(minutes=30), "answer": timedelta(hours=24)}
 # What residents type when the bot got them wrong.
 NOT_THIS = {"不是这个", "不是", "不对", "错了", "搞错了", "not this", "wrong", "that's wrong"}
 KINDS_A_RESIDENT_PICKS = (Kind.HAZARD, Kind.QUESTION, Kind.FEEDBACK, Kind.OUT_OF_SCOPE)
+MESSAGE_MAX_CHARS = 1000
 
 
 class FrontDesk:
@@ -37,9 +42,12 @@ class FrontDesk:
         self.clock = clock
 
     async def text(self, person: Person, text: str) -> Reply:
-        answered = await self.awaited(person, text=text)
-        if answered is not None:
-            return answered
+        label = classify(text)
+        awaited = await self.awaited(person, text=text, kind=label.kind)
+        if awaited is not None:
+            return awaited
+        if label.kind == Kind.EMERGENCY:  # never swallowed by a half-written report
+            return await self._file(person, text, Kind.EMERGENCY)
         if text.strip().lower() in NOT_THIS:
             return await self.correction_menu(person)
         async with transaction(self.sessions) as session:
@@ -47,10 +55,10 @@ class FrontDesk:
             draft = await queries.draft_of(session=session, resident_id=resident.id)
         if draft is not None:
             return await self.intake.receive_text(person, text)
-        return await self.triage(person, text)
+        return await self.triage(person, text, label)
 
-    async def triage(self, person: Person, text: str) -> Reply:
-        label = classify(text)
+    async def triage(self, person: Person, text: str, label: Classification | None = None) -> Reply:
+        label = label or classify(text)
         if label.kind == Kind.HAZARD:
             reply = await self.intake.start_report(person, text)
             return dataclasses.replace(
@@ -62,14 +70,14 @@ class FrontDesk:
         """Store a message that is not a hazard report, and hand it on if it needs someone."""
         async with transaction(self.sessions) as session:
             resident = await self.intake.resident_for(session, person)
-            if len(text) > 1000:
-                return Reply("message_too_long", resident, values={"max": 1000})
-            hint = await queries.latest_report_of(session=session, resident_id=resident.id)
-            new = NewReport(
-                text=text.strip(),
-                community=hint.community if hint else None,
-                grid_id=hint.grid_id if hint else None,
-            )
+            if len(text) > MESSAGE_MAX_CHARS:
+                return Reply("message_too_long", resident, values={"max": MESSAGE_MAX_CHARS})
+            new = NewReport(text=text.strip())
+            if kind != Kind.EMERGENCY:  # an emergency is where it is now, not where they once were
+                hint = await queries.latest_report_of(session=session, resident_id=resident.id)
+                new.community, new.grid_id = (
+                    (hint.community, hint.grid_id) if hint else (None, None)
+                )
             created = await create_report(
                 session,
                 resident=resident,
@@ -81,7 +89,13 @@ class FrontDesk:
             )
             await post(session, created.notices)
             if kind == Kind.EMERGENCY:
-                await _expect_location(session, resident, created.report, self.clock())
+                await _expect(
+                    session,
+                    resident.telegram_id,
+                    "emergency_location",
+                    created.report.id,
+                    self.clock(),
+                )
             key = {
                 Kind.EMERGENCY: "emergency",
                 Kind.QUESTION: "question_queued",
@@ -104,21 +118,39 @@ class FrontDesk:
         text: str | None = None,
         photo: str | None = None,
         location: tuple[float, float] | None = None,
+        kind: Kind | None = None,
     ) -> Reply | None:
-        """A resident's answer to a staff question, or an emergency's location."""
+        """An emergency's location (or more words about where it is), or an answer to staff.
+
+        After an emergency, text counts as its place only if it reads like an address or
+        another urgent message, not a new report; an urgent message is never relayed as the
+        answer to a staff question about something else.
+        """
         async with transaction(self.sessions) as session:
             pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
-            if pending is None or pending.purpose not in ("answer", "emergency_location"):
+            if pending is None or pending.purpose not in AWAITED_FOR:
+                return None
+            if self.clock() - pending.created_at > AWAITED_FOR[pending.purpose]:
+                await session.delete(pending)
                 return None
             resident = await self.intake.resident_for(session, person)
             report = await session.get(Report, pending.report_id)
-            if pending.purpose == "answer" and (text or photo):
-                return await self._relay_answer(session, pending, resident, report, text, photo)
-            if pending.purpose == "emergency_location" and (location or text):
+            about_it = location or (text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE))
+            if pending.purpose == "emergency_location" and about_it:
                 return await self._locate_emergency(
                     session, pending, resident, report, location, text
                 )
+            if pending.purpose == "answer" and (text or photo) and kind != Kind.EMERGENCY:
+                return await self._relay_answer(session, pending, resident, report, text, photo)
             return None
+
+    async def cancel_awaited(self, person: Person) -> bool:
+        async with transaction(self.sessions) as session:
+            pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            if pending is None or pending.purpose not in AWAITED_FOR:
+                return False
+            await session.delete(pending)
+            return True
 
     async def _relay_answer(
         self,
@@ -129,7 +161,7 @@ class FrontDesk:
         text: str | None,
         photo: str | None,
     ) -> Reply:
-        staff = await session.get(Staff, pending.detail["staff_id"])
+        """To whoever holds the task now, and to the one who asked if that is someone else."""
         await session.delete(pending)
         await queries.add_event(
             session=session,
@@ -139,17 +171,16 @@ class FrontDesk:
             detail={"text": text, "photo": photo},
             at=self.clock(),
         )
+        ids = {i for i in (report.assignee_id, pending.detail.get("staff_id")) if i}
+        staff = [
+            s for s in await queries.staff_by_ids(session=session, ids=sorted(ids)) if s.active
+        ]
         card = await card_of(session, report)
-        notice = Notice(
-            "resident_answer",
-            staff.telegram_id,
-            staff.language,
-            report.id,
-            card,
-            {"text": text or "", "photo": photo},
-        )
-        await post(session, [notice])
-        return Reply("answer_relayed", resident, notices=(notice,))
+        notices = [
+            to_staff(s, "resident_answer", card, text=text or "", photo=photo) for s in staff
+        ]
+        await post(session, notices)
+        return Reply("answer_relayed", resident, notices=tuple(notices))
 
     async def _locate_emergency(
         self,
@@ -160,33 +191,40 @@ class FrontDesk:
         location: tuple[float, float] | None,
         text: str | None,
     ) -> Reply:
-        await session.delete(pending)
+        """Tell everyone alerted where it is, and alert whoever that place adds."""
         if location:
             report.latitude, report.longitude = location
-            district = await self.intake.district.current(session)
-            cell = district.cell_at(*location)
-            if cell:
-                report.grid_id, report.community = cell.id, cell.community
+            cell = (await self.intake.district.current(session)).cell_at(*location)
+            report.grid_id, report.community = (cell.id, cell.community) if cell else (None, None)
+            await session.delete(pending)
         else:
             report.address = text.strip()[:200]
+        await session.flush()
+        told = await told_about(session, report.id)
+        newly = [
+            s
+            for s in await emergency_staff(session, await place_of(session, report))
+            if s.id not in told
+        ]
         await queries.add_event(
             session=session,
             report_id=report.id,
             actor=f"resident:{resident.id}",
             action="located",
-            detail={"location": location, "address": report.address},
+            detail={"location": location, "address": report.address, "told": [s.id for s in newly]},
             at=self.clock(),
         )
         card = await card_of(session, report)
-        told = await _told(session, report)
-        notices = tuple(
+        already = await queries.staff_by_ids(session=session, ids=sorted(told))
+        notices = [
             Notice(
                 "emergency_located", s.telegram_id, s.language, report.id, card, priority=EMERGENCY
             )
-            for s in told
-        )
+            for s in already
+        ]
+        notices += [to_staff(s, "emergency_alert", card, priority=EMERGENCY) for s in newly]
         await post(session, notices)
-        return Reply("emergency_location_sent", resident, notices=notices)
+        return Reply("emergency_location_sent", resident, notices=tuple(notices))
 
     # --- "that's not what I meant" --------------------------------------------------------
 
@@ -209,11 +247,11 @@ class FrontDesk:
             )
             if target is None or not same or kind not in KINDS_A_RESIDENT_PICKS:
                 return Reply("correction_expired", resident)
+            text = target.text or ""
             if isinstance(target, Report):
-                text = target.text
-                await self._withdraw(session, target, resident, kind)
+                if not await self._withdraw(session, target, resident, kind):
+                    return Reply("correction_expired", resident)
             else:
-                text = target.text or ""
                 await session.delete(target)
         if kind == Kind.HAZARD:
             return await self.intake.start_report(person, text)
@@ -237,39 +275,39 @@ class FrontDesk:
 
     async def _withdraw(
         self, session: AsyncSession, report: Report, resident: Resident, kind: str
-    ) -> None:
+    ) -> bool:
+        """Close the misread item, unless staff took it up in the meantime."""
         previous = report.status
-        report.status, report.closed_at, report.next_deadline_at = Status.CLOSED, self.clock(), None
-        await queries.add_event(
+        won = await queries.change_report(
             session=session,
             report_id=report.id,
-            actor=f"resident:{resident.id}",
-            action="reclassified",
-            from_status=previous,
-            to_status=Status.CLOSED,
-            detail={"from": report.kind, "to": kind},
-            at=self.clock(),
+            from_statuses=[previous],
+            values={"status": Status.CLOSED, "closed_at": self.clock(), "next_deadline_at": None},
         )
+        if won:
+            await queries.add_event(
+                session=session,
+                report_id=report.id,
+                actor=f"resident:{resident.id}",
+                action="reclassified",
+                from_status=previous,
+                to_status=Status.CLOSED,
+                detail={"from": report.kind, "to": kind},
+                at=self.clock(),
+            )
+        return won
 
 
-async def _expect_location(
-    session: AsyncSession, resident: Resident, report: Report, now: datetime
+async def _expect(
+    session: AsyncSession, telegram_id: int, purpose: str, report_id: int, now: datetime
 ) -> None:
-    pending = await queries.pending_input(session=session, telegram_id=resident.telegram_id)
+    pending = await queries.pending_input(session=session, telegram_id=telegram_id)
     if pending is None:
-        pending = PendingInput(
-            telegram_id=resident.telegram_id, purpose="emergency_location", report_id=report.id
-        )
+        pending = PendingInput(telegram_id=telegram_id, purpose=purpose, report_id=report_id)
         session.add(pending)
     pending.purpose, pending.report_id, pending.detail, pending.created_at = (
-        "emergency_location",
-        report.id,
+        purpose,
+        report_id,
         {},
         now,
-    )
-
-
-async def _told(session: AsyncSession, report: Report) -> list[Staff]:
-    return await queries.staff_by_ids(
-        session=session, ids=sorted(await told_about(session, report.id))
     )

@@ -99,6 +99,11 @@ class Intake:
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return Reply("welcome", resident, step=_step(draft))
 
+    async def has_draft(self, person: Person) -> bool:
+        async with transaction(self.sessions) as session:
+            resident = await self.resident_for(session, person)
+            return await queries.draft_of(session=session, resident_id=resident.id) is not None
+
     async def language_of(self, person: Person) -> str:
         async with transaction(self.sessions) as session:
             return (await self.resident_for(session, person)).language

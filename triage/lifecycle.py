@@ -26,6 +26,7 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ESCALATE = "escalate"
     RESOLVE = "resolve"
+    RESOLVE_QUESTION = "resolve_question"  # an answer settles a question, acknowledged or not
     REOPEN = "reopen"
     CLOSE = "close"
     MERGE = "merge"
@@ -39,6 +40,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.ACKNOWLEDGE: (frozenset({Status.ASSIGNED}), Status.ACKNOWLEDGED),
     Action.ESCALATE: (frozenset({Status.NEW, Status.ASSIGNED}), None),
     Action.RESOLVE: (frozenset({Status.ACKNOWLEDGED}), Status.RESOLVED),
+    Action.RESOLVE_QUESTION: (frozenset({Status.ASSIGNED, Status.ACKNOWLEDGED}), Status.RESOLVED),
     Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.ASSIGNED),
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Action.MERGE: (frozenset({Status.NEW}), Status.MERGED),

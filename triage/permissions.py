@@ -21,13 +21,25 @@ async def told_about(session: AsyncSession, report_id: int) -> set[int]:
     return told
 
 
-def above_in_chain(staff: Staff, report: Report) -> bool:
-    """Coordinators of the report's community or street, duty officers and admins."""
-    if staff.role in ("admin", "officer"):
+def above_in_chain(staff: Staff, report: Report, street: str | None) -> bool:
+    """Admins; coordinators of the report's community; street coordinators and duty officers
+    of its street (or of any street, when they have none or the report's is unknown)."""
+    if staff.role == "admin":
         return True
-    if staff.role == "coordinator":
-        return staff.community is None or staff.community == report.community
+    if staff.role == "coordinator" and staff.community is not None:
+        return staff.community == report.community
+    if staff.role in ("coordinator", "officer"):
+        return staff.street is None or street is None or staff.street == street
     return False
+
+
+async def street_of(session: AsyncSession, report: Report) -> str | None:
+    cell = await queries.grid_cell_by_id(session=session, grid_id=report.grid_id)
+    return (
+        cell.street
+        if cell
+        else await queries.street_of(session=session, community=report.community)
+    )
 
 
 async def refusal(
@@ -40,14 +52,16 @@ async def refusal(
         return "task_gone", {}
     if report.status == Status.MERGED:
         return "task_merged", {}
-    on_task = staff.id == report.assignee_id or above_in_chain(staff, report)
+    on_task = staff.id == report.assignee_id or above_in_chain(
+        staff, report, await street_of(session, report)
+    )
     if not on_task:
         if staff.id in await told_about(session, report.id):
-            return "task_moved_on", await _assignee(session, report)
+            return "task_moved_on", await assignee_values(session, report)
         return "not_your_task", {}
     if can(action, report.status):
         return None
-    return _wrong_state(action, report.status), await _assignee(session, report)
+    return _wrong_state(action, report.status), await assignee_values(session, report)
 
 
 def _wrong_state(action: Action, status: str) -> str:
@@ -60,6 +74,6 @@ def _wrong_state(action: Action, status: str) -> str:
     return "task_moved_on"
 
 
-async def _assignee(session: AsyncSession, report: Report) -> dict:
+async def assignee_values(session: AsyncSession, report: Report) -> dict:
     staff = await session.get(Staff, report.assignee_id) if report.assignee_id else None
     return {"assignee": staff.name if staff else "—", "reference": report.reference}

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
-from storage.models import Report, Resident
+from storage.models import Report, Resident, Staff
 from triage.classify import classify
 from triage.dispatch import dispatch
 from triage.district import CellInfo, DistrictMap
 from triage.duplicates import find_original
 from triage.lifecycle import Status
-from triage.notices import Notice
+from triage.notices import RESIDENT, Notice, card_of, to_staff
 from triage.policy import Policy
 from triage.taxonomy import Category, Kind, Severity
 
@@ -78,12 +78,24 @@ async def create_report(
     original = await _original(session, report, policy)
     if original is not None:
         return await _merge(session, report, original, resident, now)
-    if kind == Kind.OUT_OF_SCOPE:
+    if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK):  # recorded, with nothing left to do
         report.status, report.closed_at = Status.CLOSED, now
     await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
     if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION):
         return Created(report, await dispatch(session, report, policy=policy, now=now))
+    if kind == Kind.FEEDBACK:
+        return Created(report, await _to_coordinators(session, report))
     return Created(report, [])
+
+
+async def _to_coordinators(session: AsyncSession, report: Report) -> list[Notice]:
+    """Feedback goes to the coordinators of the resident's community, else of the street."""
+    staff = await queries.community_coordinators(session=session, community=report.community)
+    staff = staff or await queries.street_coordinators(session=session, street=None)
+    card = await card_of(session, report)
+    return [
+        to_staff(s, "feedback_received", card, text=report.text, priority=RESIDENT) for s in staff
+    ]
 
 
 async def _original(session: AsyncSession, report: Report, policy: Policy) -> Report | None:
@@ -121,7 +133,21 @@ async def _merge(
         at=now,
         detail={"duplicate": report.reference, "resident": resident.id},
     )
-    return Created(report, [], original)
+    notices = []
+    assignee = await session.get(Staff, original.assignee_id) if original.assignee_id else None
+    if assignee is not None:  # what the second resident saw may help whoever is on it
+        card = await card_of(session, original)
+        notices.append(
+            to_staff(
+                assignee,
+                "duplicate_added",
+                card,
+                text=report.text,
+                photos=list(report.photos),
+                priority=RESIDENT,
+            )
+        )
+    return Created(report, notices, original)
 
 
 def _cell_for(new: NewReport, district: DistrictMap) -> CellInfo | None:

@@ -22,7 +22,7 @@ from triage.dispatch import place_of
 from triage.lifecycle import Action, Status, allowed_from
 from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
 from triage.people import Person
-from triage.permissions import refusal
+from triage.permissions import assignee_values, refusal
 from triage.policy import Policy
 
 NOT_MY_GRID, TO_COORDINATOR = "n", "c"
@@ -128,13 +128,13 @@ class StaffDesk:
                 return None
         if pending.purpose == "handover":
             if not text:
-                return await self._simple(person, "handover_reason_prompt")
+                return await self._simple(person, "handover_reason_prompt", pending.report_id)
             return await self._hand_over(
                 person, pending.report_id, pending.detail["target"], reason=text
             )
         if pending.purpose == "ask":
             if not text:
-                return await self._simple(person, "ask_prompt")
+                return await self._simple(person, "ask_prompt", pending.report_id)
             return await self._ask(person, pending, text)
         return await self._resolve_input(person, pending, text, photo)
 
@@ -183,6 +183,8 @@ class StaffDesk:
             )
             if resident is None:
                 return Outcome("no_resident", staff.language, refused=True)
+            if report.kind == "question":
+                return await self._answer(session, staff, report, resident, text)
             await _expect(
                 session,
                 resident.telegram_id,
@@ -203,6 +205,37 @@ class StaffDesk:
             )
             await post(session, [notice])
             return Outcome("ask_sent", staff.language, notices=(notice,))
+
+    async def _answer(
+        self, session: AsyncSession, staff: Staff, report: Report, resident: Resident, text: str
+    ) -> Outcome:
+        """Staff answer a resident's question: the answer goes out and the question is done."""
+        now = self.clock()
+        values = {
+            "status": Status.RESOLVED,
+            "assignee_id": staff.id,
+            "resolved_at": now,
+            "acknowledged_at": report.acknowledged_at or now,
+            "next_deadline_at": None,
+            "updated_at": now,
+        }
+        previous = report.status
+        if not await self._change(session, report, Action.RESOLVE_QUESTION, values):
+            return await self._lost_race(session, staff, report, Action.RESOLVE_QUESTION)
+        await self._event(
+            session, report, staff, "answered", previous, Status.RESOLVED, {"note": text}
+        )
+        card = await card_of(session, report)
+        notice = Notice(
+            "staff_answer",
+            resident.chat_id,
+            resident.language,
+            report.id,
+            card,
+            {"text": text, "staff": staff.name, "role": staff.role},
+        )
+        await post(session, [notice])
+        return Outcome("answer_sent", staff.language, card=card, notices=(notice,))
 
     async def _resolve_input(
         self, person: Person, pending: PendingInput, text: str | None, photo: str | None
@@ -265,12 +298,14 @@ class StaffDesk:
         async with transaction(self.sessions) as session:
             staff, report, refused = await self._check(session, person, report_id, Action.ASSIGN)
             pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            seen = pending.detail.get("seen_assignee", ...) if pending is not None else ...
             if pending is not None:
                 await _drop(session, pending)
             if refused:
                 return refused
-            receivers, level = await self._receivers(session, report, target)
-            receivers = [r for r in receivers if r.id != staff.id] or receivers
+            if seen is not ... and seen != report.assignee_id:  # it moved while they typed
+                return await self._lost_race(session, staff, report, Action.ASSIGN)
+            receivers, level = await self._receivers(session, report, target, staff)
             if not receivers:
                 return Outcome("handover_nobody", staff.language, refused=True)
             now = self.clock()
@@ -316,19 +351,22 @@ class StaffDesk:
             )
 
     async def _receivers(
-        self, session: AsyncSession, report: Report, target: str
+        self, session: AsyncSession, report: Report, target: str, giver: Staff
     ) -> tuple[list[Staff], int]:
+        """Who takes a handed-over task: the worker chosen, else the coordinators above, never
+        the person handing it over."""
         if target not in (TO_COORDINATOR, NOT_MY_GRID):
             worker = await session.get(Staff, int(target)) if target.isdigit() else None
-            ok = worker and worker.active and worker.role == "worker"
+            ok = worker and worker.active and worker.role == "worker" and worker.id != giver.id
             return ([worker] if ok else []), 0
         place = await place_of(session, report)
-        community = await queries.community_coordinators(session=session, community=place.community)
-        if community:
-            return community, 1
-        return await routing.staff_at(
-            session, place, level=2, now=self.clock(), tz=self.policy.timezone
-        ), 2
+        now, tz = self.clock(), self.policy.timezone
+        for level in (1, 2):
+            staff = await routing.staff_at(session, place, level=level, now=now, tz=tz)
+            staff = [s for s in staff if s.role != "worker" and s.id != giver.id]
+            if staff:
+                return staff, level
+        return [], 2
 
     async def _await_input(
         self,
@@ -343,9 +381,11 @@ class StaffDesk:
             staff, report, refused = await self._check(session, person, report_id, action)
             if refused:
                 return refused
-            await _expect(
-                session, person.telegram_id, purpose, report.id, detail or {}, self.clock()
-            )
+            # What the task looked like when they pressed: a later step checks it is unchanged.
+            detail = {**(detail or {}), "seen_assignee": report.assignee_id}
+            await _expect(session, person.telegram_id, purpose, report.id, detail, self.clock())
+            if purpose == "ask" and report.kind == "question":
+                prompt = "answer_prompt"
             values = {"reference": report.reference, "photo": report.kind == "hazard"}
             return Outcome(prompt, staff.language, values=values)
 
@@ -356,12 +396,15 @@ class StaffDesk:
         pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
         return pending if pending is not None else seen
 
-    async def _simple(self, person: Person, key: str) -> Outcome:
+    async def _simple(self, person: Person, key: str, report_id: int) -> Outcome:
+        """Repeat a prompt (the person sent something other than what it asked for)."""
         async with transaction(self.sessions) as session:
             staff = await queries.staff_by_telegram_id(
                 session=session, telegram_id=person.telegram_id
             )
-            return Outcome(key, staff.language if staff else "zh", values={"photo": True})
+            report = await session.get(Report, report_id)
+            values = {"reference": report.reference if report else "", "photo": True}
+            return Outcome(key, staff.language if staff else "zh", values=values)
 
     async def _check(self, session: AsyncSession, person: Person, report_id: int, action: Action):
         staff = await queries.staff_by_telegram_id(session=session, telegram_id=person.telegram_id)
@@ -378,8 +421,13 @@ class StaffDesk:
     async def _change(
         self, session: AsyncSession, report: Report, action: Action, values: dict
     ) -> bool:
+        """Guarded on the state and on the assignee as this press saw them."""
         won = await queries.change_report(
-            session=session, report_id=report.id, from_statuses=allowed_from(action), values=values
+            session=session,
+            report_id=report.id,
+            from_statuses=allowed_from(action),
+            values=values,
+            assignee_id=report.assignee_id,
         )
         await session.refresh(report)
         return won
@@ -387,7 +435,10 @@ class StaffDesk:
     async def _lost_race(
         self, session: AsyncSession, staff: Staff, report: Report, action: Action
     ) -> Outcome:
-        why = await refusal(session, staff, report, action) or ("task_moved_on", {})
+        why = await refusal(session, staff, report, action) or (
+            "task_moved_on",
+            await assignee_values(session, report),
+        )
         return Outcome(why[0], staff.language, why[1], refused=True)
 
     async def _event(

@@ -95,7 +95,7 @@ async def test_typing_not_this_turns_a_hazard_into_a_question(bot):
     resident = bot.emulator.user(1205, "小周")
     await resident.send("消防栓里面没有水带")
     first = (await resident.next_message())["text"]
-    assert "看起来您要报告" in first
+    assert "看起来是" in first
     await resident.send("不是这个")
     menu = await resident.next_message()
     await resident.press(menu, "❓ 咨询消防问题")
