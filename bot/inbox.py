@@ -1,9 +1,10 @@
 """Updates in: stored first, confirmed to Telegram after, processed once each, in order.
 
 Polling asks for the next batch with offset = last stored id + 1 only after the batch is in
-the database, so an update Telegram considers delivered is never only in memory. Processing
-reads the stored rows, so a crash between the two loses nothing: the rows wait for the next
-start. A payload python-telegram-bot cannot read is marked with the error and passed over.
+the database, so an update Telegram considers delivered is never only in memory; a webhook
+answers 200 only after storing. Processing (on the leader) reads the stored rows, so a crash
+between the two loses nothing: the rows wait for the next start. A payload
+python-telegram-bot cannot read is marked with the error and passed over.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ import warnings
 from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
-from storage import inbox
+from storage import inbox, signals
 from storage.engine import SessionFactory, transaction
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+RETRY_AFTER_ERROR = 1.0
 
 # Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
@@ -33,18 +35,18 @@ class Inbox:
     def __init__(self, sessions: SessionFactory, app: Application):
         self.sessions = sessions
         self.app = app
-        self._arrived = asyncio.Event()
         self._stopping = False
+        self._arrived: asyncio.Event | None = None
 
-    async def receive(self, payloads: list[dict[str, Any]]) -> int:
+    async def receive(self, payloads: list[Any]) -> int:
         """Store updates (webhook or polling). Returns how many were new."""
         valid = [p for p in payloads if isinstance(p, dict) and isinstance(p.get("update_id"), int)]
         if len(valid) != len(payloads):
             log.warning("dropped %d updates without an update_id", len(payloads) - len(valid))
         async with transaction(self.sessions) as session:
             added = await inbox.store_updates(session=session, payloads=valid, now=utcnow())
-        if added:
-            self._arrived.set()
+            if added:
+                await signals.touch(session, signals.INBOX)
         return added
 
     async def process_pending(self) -> int:
@@ -76,23 +78,33 @@ class Inbox:
         return None
 
     async def run_processor(self) -> None:
-        while not self._stopping:
-            self._arrived.clear()
-            await self.process_pending()
-            await self._arrived.wait()
+        self._stopping = False
+        self._arrived = signals.waiter(signals.INBOX)
+        try:
+            while not self._stopping:
+                self._arrived.clear()
+                try:
+                    await self.process_pending()
+                except Exception:  # the database hiccuped: the rows are still there
+                    log.exception("processing updates failed; retrying")
+                    await asyncio.sleep(RETRY_AFTER_ERROR)
+                    continue
+                await self._arrived.wait()
+        finally:
+            signals.forget(self._arrived)
 
     def stop(self) -> None:
         """Finish the update in hand, then stop: cancelling mid-update would run it twice."""
         self._stopping = True
-        self._arrived.set()
+        if self._arrived is not None:
+            self._arrived.set()
 
     async def run_polling(self) -> None:
-        bot = self.app.bot
         offset: int | None = None
         backoff = 1.0
         while True:
             try:
-                batch = await bot.do_api_request(
+                batch = await self.app.bot.do_api_request(
                     "getUpdates",
                     api_kwargs={
                         "offset": offset,
@@ -101,19 +113,20 @@ class Inbox:
                     },
                     read_timeout=POLL_TIMEOUT + 10,
                 )
+                if batch:
+                    await self.receive(batch)  # stored before the next offset confirms them
+                    ids = [
+                        p["update_id"] for p in batch if isinstance(p, dict) and "update_id" in p
+                    ]
+                    offset = max(ids) + 1 if ids else offset
+                backoff = 1.0
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
-                continue
-            except (NetworkError, Conflict, TelegramError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            except Exception as exc:  # network, Telegram or database: wait and ask again
+                level = logging.WARNING if isinstance(exc, TelegramError) else logging.ERROR
+                log.log(level, "getUpdates round failed (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)
-                continue
-            backoff = 1.0
-            if batch:
-                await self.receive(batch)
-                ids = [p["update_id"] for p in batch if isinstance(p, dict) and "update_id" in p]
-                offset = max(ids) + 1 if ids else offset
 
 
 def _seconds(value: Any) -> float:

@@ -32,6 +32,10 @@ def text(
     if kind not in ("hazard", "emergency", "question"):
         title = "title_hazard"
     lines = [t(language, f"task.{title}", reference=card["reference"])]
+    if "overdue" in extra:
+        lines.insert(
+            0, t(language, "task.escalated", overdue=extra["overdue"], level=extra.get("level", ""))
+        )
     if card.get("category"):
         lines.append(
             t(

@@ -12,10 +12,14 @@ from aiohttp import web
 
 from bot.app import build_application, publish_commands
 from bot.context import BotServices
-from bot.inbox import Inbox
+from bot.inbox import ALLOWED_UPDATES, Inbox
 from bot.sender import OutboxSender
+from bot.webhook import webhook_route
+from firecircle.scheduler import DeadlineScheduler
 from firecircle.settings import Settings
+from storage import signals
 from storage.engine import make_engine, make_session_factory
+from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
 from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
@@ -26,6 +30,7 @@ from web.app import build_web_app
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10  # how long an update in hand may take to finish at shutdown
+STANDBY_CHECK_SECONDS = 1.0
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -45,6 +50,8 @@ class Service:
     def __init__(self, settings: Settings, *, api_url: str | None = None):
         if not settings.bot_token:
             raise StartupError("setting FIRECIRCLE_BOT_TOKEN is missing (the bot's token)")
+        if settings.webhook_url and not settings.webhook_secret:
+            raise StartupError("setting FIRECIRCLE_WEBHOOK_SECRET is required with a webhook URL")
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.sessions = make_session_factory(self.engine)
@@ -78,8 +85,12 @@ class Service:
             rate=settings.send_rate,
             per_chat_rate=settings.send_per_chat_rate,
         )
+        self.scheduler = DeadlineScheduler(self.sessions, self.policy)
+        self.leadership = Leadership(self.engine)
+        self.leading = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._web: web.AppRunner | None = None
+        self._listener = None
 
     async def check_schema(self) -> None:
         try:
@@ -95,29 +106,78 @@ class Service:
 
     async def start(self, *, with_web: bool = True) -> None:
         await self.check_schema()
+        try:
+            self.leadership.claim_sqlite()
+        except AlreadyRunning as where:
+            raise StartupError(
+                f"another firecircle serve is already using {where}; SQLite runs one instance "
+                "(use PostgreSQL, FIRECIRCLE_DATABASE_URL, for several)"
+            ) from None
         await self.app.initialize()
         await self.app.start()
-        await publish_commands(self.app)
-        await self.app.bot.delete_webhook()
+        self._listener = await signals.listen(self.engine)
         self._tasks = [
-            asyncio.create_task(self.inbox.run_processor(), name="inbox-processor"),
-            asyncio.create_task(self.inbox.run_polling(), name="telegram-polling"),
-            asyncio.create_task(self.sender.run(), name="outbox-sender"),
+            asyncio.create_task(self.scheduler.run(), name="deadline-scheduler"),
+            asyncio.create_task(self._lead(), name="leadership"),
         ]
         if with_web:
             await self._start_web()
         log.info("firecircle is running as @%s", self.app.bot.username)
 
+    async def _lead(self) -> None:
+        """Stand by until this instance holds the lead, then do the leader's work until the
+        lead is lost (its database connection failed) or the service stops."""
+        while True:
+            if await self._try_lead():
+                self.leading.set()
+                try:
+                    await self._leader_work()
+                finally:
+                    self.leading.clear()
+            await asyncio.sleep(STANDBY_CHECK_SECONDS)  # another instance leads: look again soon
+
+    async def _try_lead(self) -> bool:
+        try:
+            return await self.leadership.acquire()
+        except Exception:
+            log.exception("could not ask for the lead")
+            return False
+
+    async def _leader_work(self) -> None:
+        await publish_commands(self.app)
+        if self.settings.webhook_url:
+            await self.app.bot.set_webhook(
+                f"{self.settings.webhook_url}",
+                secret_token=self.settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await self.app.bot.delete_webhook()
+        work = [
+            asyncio.create_task(self.inbox.run_processor(), name="inbox-processor"),
+            asyncio.create_task(self.sender.run(), name="outbox-sender"),
+        ]
+        if not self.settings.webhook_url:
+            work.append(asyncio.create_task(self.inbox.run_polling(), name="telegram-polling"))
+        lost = asyncio.create_task(self.leadership.lost(), name="leadership-watch")
+        try:
+            await asyncio.wait([lost, *work], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await _stop(work, lost, inbox=self.inbox)
+
     async def _start_web(self) -> None:
-        self._web = web.AppRunner(build_web_app(self.sessions), access_log=None)
+        routes = []
+        if self.settings.webhook_url:
+            routes.append(webhook_route(self.inbox, self.settings.webhook_secret))
+        self._web = web.AppRunner(build_web_app(self.sessions, routes), access_log=None)
         await self._web.setup()
         site = web.TCPSite(self._web, self.settings.http_host, self.settings.http_port)
         try:
             await site.start()
         except OSError as exc:
             raise StartupError(
-                f"cannot listen on {self.settings.http_host}:{self.settings.http_port} ({exc.strerror});"
-                " set FIRECIRCLE_HTTP_PORT to a free port"
+                f"cannot listen on {self.settings.http_host}:{self.settings.http_port} "
+                f"({exc.strerror}); set FIRECIRCLE_HTTP_PORT to a free port"
             ) from None
 
     @property
@@ -127,19 +187,33 @@ class Service:
         return self._web.addresses[0][1]
 
     async def stop(self) -> None:
-        self.inbox.stop()
         for task in self._tasks:
-            if task.get_name() != "inbox-processor":
-                task.cancel()
+            task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
         if self._web is not None:
             await self._web.cleanup()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+        await self.leadership.release()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
         await self.engine.dispose()
+
+
+async def _stop(work: list[asyncio.Task], lost: asyncio.Task, *, inbox: Inbox) -> None:
+    """Stop the leader's work; the inbox finishes the update in hand rather than be cut."""
+    inbox.stop()
+    lost.cancel()
+    for task in work:
+        if task.get_name() != "inbox-processor":
+            task.cancel()
+    for task in [*work, lost]:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
 
 
 async def serve(settings: Settings) -> None:

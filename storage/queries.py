@@ -20,6 +20,7 @@ from storage.models import (
     Resident,
     Staff,
 )
+from storage.signals import DEADLINES, touch
 from storage.types import utcnow
 
 # --- residents -------------------------------------------------------------------------
@@ -119,6 +120,8 @@ async def change_report(
     result = await session.exec(
         statement.values(**values).execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1 and "next_deadline_at" in values:
+        await touch(session, DEADLINES)
     return result.rowcount == 1
 
 
@@ -352,3 +355,53 @@ async def workers_of_community(*, session: AsyncSession, community: str | None) 
         .order_by(col(Staff.id))
     )
     return list(result.all())
+
+
+async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> list[Report]:
+    """Open reports whose next deadline has passed, oldest first; on PostgreSQL each is
+    locked for this transaction and skipped by everyone else's."""
+    statement = (
+        select(Report)
+        .where(
+            col(Report.status).in_(["new", "assigned", "acknowledged"]),
+            col(Report.next_deadline_at) <= now,
+        )
+        .order_by(col(Report.next_deadline_at), col(Report.id))
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True, of=Report)
+    return list((await session.exec(statement)).all())
+
+
+async def next_deadline(*, session: AsyncSession) -> datetime | None:
+    result = await session.exec(
+        select(func.min(Report.next_deadline_at)).where(
+            col(Report.status).in_(["new", "assigned", "acknowledged"])
+        )
+    )
+    return result.one()
+
+
+async def advance_deadline(
+    *,
+    session: AsyncSession,
+    report_id: int,
+    status: str,
+    level: int,
+    deadline: datetime | None,
+    values: dict[str, Any],
+) -> bool:
+    """The escalation step's guard: state, level and deadline all as the job read them."""
+    result = await session.exec(
+        update(Report)
+        .where(
+            col(Report.id) == report_id,
+            col(Report.status) == status,
+            col(Report.escalation_level) == level,
+            col(Report.next_deadline_at) == deadline,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

@@ -13,8 +13,8 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-OUTBOX, DEADLINES = "outbox", "deadlines"
-CHANNELS = (OUTBOX, DEADLINES)
+OUTBOX, DEADLINES, INBOX = "outbox", "deadlines", "inbox"
+CHANNELS = (OUTBOX, DEADLINES, INBOX)
 _events: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
 
 
@@ -54,3 +54,18 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("touched", None)
+
+
+async def listen(engine) -> object | None:
+    """On PostgreSQL, hear the other instances' NOTIFYs on a connection kept for that.
+
+    Returns what to close when done (None on SQLite, where one process is all there is).
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    conn = await engine.connect()
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    for channel in CHANNELS:
+        await driver.add_listener(f"firecircle_{channel}", lambda *_args, c=channel: wake_local(c))
+    return conn

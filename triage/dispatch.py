@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.models import Report, Staff
+from storage.signals import DEADLINES, touch
 from triage import routing
 from triage.lifecycle import Status
 from triage.notices import EMERGENCY, TASK, Notice, card_of, to_staff
@@ -43,6 +44,7 @@ async def dispatch(
         log.error("nobody at all to take %s: the staff list is empty", report.reference)
         return []
     assign(report, staff[0], level=level, now=now, policy=policy)
+    await touch(session, DEADLINES)
     await queries.add_event(
         session=session,
         report_id=report.id,

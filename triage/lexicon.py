@@ -40,6 +40,9 @@ TYPOS: dict[str, str] = {
     "疏散通到": "疏散通道",
     "煤汽": "煤气",
     "燃汽": "燃气",
+    "液化汽": "液化气",
+    "汽罐": "气罐",
+    "冲电": "充电",
     "着活": "着火",
     "e bike": "ebike",
 }
@@ -258,7 +261,8 @@ HABITUAL = [
     r"动不动",
     r"一到",
     en(
-        r"every ?(?:day|night|time|weekend|week|evening|morning|afternoon)|everyday|always|all the time|often"
+        r"every ?(?:day|night|time|weekend|week|evening|morning|afternoon)|everyday|always|all the time|often|"
+        r"(?:someone|somebody|people|he|she|they|guy|neighbou?rs?) keeps? (?:on )?\w+ing|regularly"
     ),
 ]
 DRILL = [r"演习", r"演练", r"测试", r"试验", en(r"drills?|tests?|testing|practice")]
@@ -336,7 +340,12 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"消防登高(?:场地|面)|登高场地", 3),
         (r"消防通道(?![^。！？!?\n]{0,8}(?:楼道|楼梯|走廊))", 2),
         (r"消防车.{0,6}(?:进不来|进不去|开不进|过不去|进不了)", 3),
-        (en(r"fire (?:lane|access|route|road)s?|fire engine access|fire truck access"), 3),
+        (
+            en(
+                r"fire (?:lane|access|route|road)s?|fire (?:engine|truck) (?:access|lane|road|route)s?"
+            ),
+            3,
+        ),
         (en(r"fire (?:engine|truck)s? (?:can'?t|cannot|couldn'?t|won'?t) (?:get|come|pass)"), 3),
         (en(r"emergency vehicle (?:lane|access|route)s?"), 3),
     ],

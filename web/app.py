@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -12,11 +13,15 @@ from triage.overview import overview
 SESSIONS = web.AppKey("sessions", SessionFactory)
 
 
-def build_web_app(sessions: SessionFactory) -> web.Application:
+def build_web_app(
+    sessions: SessionFactory, routes: Sequence[web.AbstractRouteDef] = ()
+) -> web.Application:
+    """The dashboard and health; the shell adds other sides' routes (the Telegram webhook)."""
     app = web.Application(client_max_size=1024**2)
     app[SESSIONS] = sessions
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", dashboard)
+    app.router.add_routes(routes)
     return app
 
 

@@ -1,0 +1,86 @@
+"""Waking at the next deadline. The deadlines live in the database; APScheduler holds one job
+armed at the earliest of them and is re-armed whenever they change (in this process, or, on
+PostgreSQL, in another one: NOTIFY). A restart arms it from the database, so whatever fell
+due while the service was down runs at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from storage import signals
+from storage.engine import SessionFactory
+from storage.types import utcnow
+from triage.escalation import BATCH, escalate_due, next_deadline
+from triage.policy import Policy
+
+log = logging.getLogger(__name__)
+WATCHDOG = timedelta(seconds=60)  # re-read the earliest deadline now and then, whatever happens
+JOB = "deadlines"
+
+
+class DeadlineScheduler:
+    def __init__(self, sessions: SessionFactory, policy: Policy):
+        self.sessions = sessions
+        self.policy = policy
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._changed = signals.waiter(signals.DEADLINES)
+        self._running = asyncio.Lock()
+
+    async def run(self) -> None:
+        self.scheduler.start()
+        try:
+            while True:
+                self._changed.clear()
+                await self.arm()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), WATCHDOG.total_seconds())
+        finally:
+            signals.forget(self._changed)
+            self.scheduler.shutdown(wait=False)
+
+    async def arm(self) -> None:
+        try:
+            due = await next_deadline(self.sessions)
+        except Exception:
+            log.exception("could not read the next deadline")
+            due = utcnow() + timedelta(seconds=5)
+        if due is None:
+            if self.scheduler.get_job(JOB):
+                self.scheduler.remove_job(JOB)
+            return
+        self.scheduler.add_job(
+            self.run_due,
+            DateTrigger(run_date=max(due, utcnow())),
+            id=JOB,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def run_due(self) -> int:
+        """Handle everything due now, batch after batch; then the loop re-arms."""
+        async with self._running:
+            done = 0
+            try:
+                while True:
+                    handled = await escalate_due(self.sessions, self.policy, utcnow())
+                    done += handled
+                    if handled < BATCH:
+                        break
+            except Exception:
+                log.exception("escalation batch failed; retrying shortly")
+                self.scheduler.add_job(
+                    self.run_due,
+                    DateTrigger(run_date=utcnow() + timedelta(seconds=1)),
+                    id=JOB,
+                    replace_existing=True,
+                )
+                return done
+            signals.wake_local(signals.DEADLINES)
+            return done
