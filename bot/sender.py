@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
 STALE_CLAIM = timedelta(seconds=60)
 MAX_BACKOFF = 300.0
+FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 3
 
 
@@ -152,14 +153,14 @@ class OutboxSender:
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self.bucket.pause(seconds)
-            self._settle(row, outbox.PENDING, retry_in=seconds, error=str(exc))
+            self._settle(row, outbox.PENDING, retry_in=seconds, error=str(exc), failed=False)
         except Forbidden as exc:
             self._settle(row, outbox.UNDELIVERABLE, error=str(exc))
         except BadRequest as exc:
             final = outbox.UNDELIVERABLE if "chat not found" in str(exc).lower() else outbox.FAILED
             self._settle(row, final, error=str(exc))
         except (NetworkError, TelegramError) as exc:
-            backoff = min(MAX_BACKOFF, 2.0 ** min(row.attempts, 8))
+            backoff = min(MAX_BACKOFF, FIRST_BACKOFF * 2.0 ** min(row.attempts, 10))
             self._settle(row, outbox.PENDING, retry_in=backoff, error=str(exc))
         finally:
             self.slots.release()
@@ -171,11 +172,12 @@ class OutboxSender:
         *,
         retry_in: float | None = None,
         error: str | None = None,
+        failed: bool = True,
     ) -> None:
         if status != outbox.SENT:
             log.warning("outbox %s to %s: %s (%s)", row.id, row.chat_id, status, error)
         first = not self.settled
-        self.settled.setdefault((status, retry_in, error), []).append(row.id)
+        self.settled.setdefault((status, retry_in, error, failed), []).append(row.id)
         if first:  # one transaction records every outcome of the next few milliseconds
             asyncio.get_running_loop().call_later(
                 0.02, lambda: asyncio.ensure_future(self._flush())
@@ -188,7 +190,7 @@ class OutboxSender:
         now = utcnow()
         try:
             async with transaction(self.sessions) as session:
-                for (status, retry_in, error), ids in batch.items():
+                for (status, retry_in, error, failed), ids in batch.items():
                     retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
                     await outbox.settle(
                         session=session,
@@ -197,8 +199,9 @@ class OutboxSender:
                         now=now,
                         error=error,
                         retry_at=retry_at,
+                        failed_attempt=failed,
                     )
-                if any(status == outbox.PENDING for status, _, _ in batch):
+                if any(key[0] == outbox.PENDING for key in batch):
                     await signals.touch(session, signals.OUTBOX)
         except Exception:  # the claims expire and the rows are sent again: late, not lost
             log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
@@ -208,7 +211,7 @@ class OutboxSender:
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=5)
         for row in self.ready:
-            self.settled.setdefault((outbox.PENDING, 0.0, None), []).append(row.id)
+            self.settled.setdefault((outbox.PENDING, 0.0, None, False), []).append(row.id)
         self.ready = []
         await self._flush()
 

@@ -94,6 +94,7 @@ async def settle(
     now: datetime,
     error: str | None = None,
     retry_at: datetime | None = None,
+    failed_attempt: bool = True,
 ) -> None:
     """Record how sending went: sent, retry later (pending again), failed or undeliverable."""
     if not ids:
@@ -105,6 +106,7 @@ async def settle(
         values["last_error"] = error[:500]
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
+    if retry_at is not None and failed_attempt:  # waiting out a 429 is not a failure
         values["attempts"] = OutboxMessage.attempts + 1
     await session.exec(
         update(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids))).values(**values)

@@ -47,9 +47,7 @@ async def running_service(
             bot_token=TOKEN,
             database_url=database_url,
             telegram_api_url=emulator.url,
-            http_port=0,
-            send_per_chat_rate=settings.pop("send_per_chat_rate", 100),
-            **settings,
+            **{"http_port": 0, "send_per_chat_rate": 100, **settings},
         )
         service = Service(config)
         await load_sample_district(service.sessions)

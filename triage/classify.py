@@ -99,6 +99,7 @@ def _lexicon() -> _Lexicon:
             "advice": lx.ADVICE,
             "urgency": lx.URGENCY,
             "anchor_place": lx.EMERGENCY_ANCHOR,
+            "anchor_object": lx.EMERGENCY_OBJECT,
             "question": lx.QUESTION_FORM,
             "self": lx.SELF_DIRECTED,
             "fire_topic": lx.FIRE_TOPIC,
@@ -106,6 +107,7 @@ def _lexicon() -> _Lexicon:
             "sentiment": lx.FEEDBACK_SENTIMENT,
             "service": lx.FEEDBACK_SERVICE,
             "resolved": lx.RESOLVED_HAZARD,
+            "meta": lx.META_TALK,
         }.items()
     }
     return _Lexicon(
@@ -224,10 +226,12 @@ def _stand_down_reason(reading: _Reading, strong: bool, sparks_only: bool) -> st
         return f"hypothetical:{hypothetical}"
     if asking := reading.hit("question"):
         # "厨房着火了怎么办" is a cry for help; "着火了怎么办？" or "油锅着火能用水浇吗" is a quiz.
+        # A burning thing without a place ("电池着火了用水能灭吗") is the subject of a how-to
+        # question; with no how-to ("电动车着了怎么办") it is still someone in trouble.
         place = reading.hit("anchor_place")
         if reading.hit("advice") and (not place or not strong):
             return f"advice:{asking}"
-        if not place and not reading.hit("observed"):
+        if not place and not reading.hit("anchor_object") and not reading.hit("observed"):
             return f"generic-question:{asking}"
     if habitual := reading.hit("habitual"):
         return f"habitual:{habitual}"
@@ -285,10 +289,10 @@ def _is_feedback(reading: _Reading, hazard_reported: bool) -> bool:
     A message that also describes a hazard is feedback only when the hazard is fixed or
     was reported before; otherwise the hazard is what needs acting on.
     """
-    sentiment = reading.hit("sentiment")
+    sentiment = reading.hit("sentiment") or reading.hit("meta")
     if not sentiment:
         return False
-    settled = reading.hit("resolved") or reading.hit("earlier_report")
+    settled = reading.hit("resolved") or reading.hit("earlier_report") or reading.hit("meta")
     service = reading.hit("service")
     if not (settled or (service and not hazard_reported)):
         return False

@@ -87,7 +87,6 @@ class FrontDesk:
                 district=await self.intake.district.current(session),
                 kind=kind,
             )
-            await post(session, created.notices)
             if kind == Kind.EMERGENCY:
                 await _expect(
                     session,

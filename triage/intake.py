@@ -19,7 +19,7 @@ from storage.models import Report, ReportDraft, Resident
 from storage.types import utcnow
 from triage.district import valid_coordinates
 from triage.grid import DistrictCache
-from triage.notices import Notice, post
+from triage.notices import Notice
 from triage.people import Person, language_from_code
 from triage.policy import Policy
 from triage.reports import NewReport, create_report
@@ -325,7 +325,6 @@ class Intake:
             policy=self.policy,
             now=self.clock(),
         )
-        await post(session, created.notices)
         cell = district.cell_at(new.latitude, new.longitude) if new.latitude is not None else None
         await session.delete(draft)
         values = _place(draft, cell)

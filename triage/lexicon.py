@@ -141,6 +141,9 @@ EMERGENCY_STRONG = [
     r"漏气",
     r"闻到.{0,8}(?:焦|糊|烧|煤气|燃气|天然气|液化气)",
     r"(?:焦糊|烧焦|糊|焦)(?:的)?味",
+    # A thing burning now: "车库里一辆车在烧", "外墙在烧" (not someone burning paper or rubbish).
+    r"(?:车|墙|房|楼|屋|树|草|柜|沙发|床|被|窗帘|线|电池|插座|插排|电箱|门)[^，,。!！?？\s]{0,2}"
+    r"(?:正|还|都)?在(?:燃)?烧(?!烤|饭|菜|水|纸|香|开)",
     r"没灭",
     r"灭不了",
     r"灭不掉",
@@ -153,7 +156,7 @@ EMERGENCY_STRONG = [
     en(r"there(?:'s| is| are) (?:a )?(?:big |huge )?fires?"),
     en(r"fire!+"),
     en(r"flames?"),
-    en(r"(?:is|are|was|it's|its|still) (?:burning|smoking|sparking)"),
+    en(r"(?:is|are|was|it's|its|still) (?:burning|smoking|sparking|melting)"),
     en(r"burning and"),
     en(r"(?:hissing|sparking|popping|crackling|melting|burning) and smok(?:ing|e)"),
     en(
@@ -162,13 +165,16 @@ EMERGENCY_STRONG = [
     ),
     en(r"caught fire"),
     en(
+        r"fire(?:'s| is) (?:still )?(?:going|growing|burning|spreading|getting|out of control|coming|near|close)"
+    ),
+    en(
         r"(?:lots of|so much|thick|black|heavy|full of|there'?s|there is|i see|can see|smell) smoke"
     ),
     en(
         r"smoke (?:is )?(?:coming|pouring|rising|billowing|everywhere|filling|in the (?:shaft|lift|hall|corridor))"
     ),
-    en(r"smell(?:s|ing)? (?:of |like )?(?:gas|burning|something burning|smoke)|smoky"),
-    en(r"gas (?:smell|leak)|leaking gas"),
+    en(r"smell(?:s|ing)? (?:of |like )?(?:gas|burning|burnt|burned|something burning|smoke)|smoky"),
+    en(r"gas (?:smell|leak)|leaking gas|gas(?: is|'s)? leaking"),
     en(r"burning smell"),
     en(r"trapped|stuck inside|can'?t get (?:out|down)|cannot get (?:out|down)"),
     en(r"explo(?:sion|ded)"),
@@ -184,14 +190,19 @@ EMERGENCY_MEDIUM = [
     r"好呛|呛得|呛死|呛人|呛鼻",
     r"火星",
     r"火花四溅",
+    # "插座里有火花在往外冒": sparks coming out now (a spark cue, so "一插就冒火花" stays a fault).
+    r"火花(?=[^，,。!！?？\s]{0,4}(?:冒|蹿|窜|喷|溅))",
     r"噼里啪啦|噼啪",
     r"(?<![睡找看跟接急闹顶撑拿用对盯靠守冲等趁听忍憋藏抱背站坐躺笑哭吃喝写穿戴挂放贴开关锁带扛憋赶犯])着了",
     r"烧东西的味",
+    # "一股烧塑料的味道"; not food ("烧烤味", "红烧").
+    r"(?<!红)烧(?!烤|饼|鸡|麦|菜|饭|水|卖|香|纸)[^，,。!！?？\s]{0,4}的?(?:味|气味)",
     r"火警",
     r"快来人",
     en(r"fire (?:in|on|at) (?:the|my|our|block|building|floor|unit)"),
     en(r"burning"),
     en(r"sparking"),
+    en(r"sparks (?:flying|coming|shooting)"),
     en(r"(?:alarm|alarms) (?:is |are )?going off"),
     en(r"smoke from|hissing"),
 ]
@@ -207,7 +218,16 @@ OBSERVED = [
 ]
 # Sparks from welding or grinding are a work hazard, not a fire.
 WORK_SPARKS = [r"焊|气割|切割|打磨", en(r"weld(?:ing|er|s)?|grind(?:ing|er)?|cutting")]
-SPARK_CUES = {"火星", "火花四溅", "sparking", "冒火"}
+SPARK_CUES = {
+    "火星",
+    "火花",
+    "火花四溅",
+    "sparking",
+    "冒火",
+    "sparks flying",
+    "sparks coming",
+    "sparks shooting",
+}
 # "一插就冒火花": it sparks whenever something happens, a fault rather than a fire.
 WHENEVER = [r"一[^，,。!！?？]{1,8}就", en(r"whenever|every time|each time")]
 # "没有着火", "no smoke": blanked before looking for fire words.
@@ -284,6 +304,7 @@ ADVICE = [
     r"怎么逃生",
     r"如何",
     r"能不能用",
+    r"用什么|拿什么",
     r"能.{0,6}吗",
     r"可以.{0,6}吗",
     r"还是.{0,10}[?？]?$",
@@ -308,8 +329,7 @@ EMERGENCY_ANCHOR = [
     r"对面",
     r"对门",
     r"邻居",
-    r"我家(?:的|里)",
-    r"家里的",
+    r"我家|我们家|我的|家里的",
     r"楼道",
     r"走廊",
     r"厨房",
@@ -322,10 +342,15 @@ EMERGENCY_ANCHOR = [
     r"屋里",
     r"房间",
     r"\d+\s*(?:号楼|栋|幢|层|楼|单元|室|号)",
-    r"电热毯|电池|电动车|电瓶车|插排|插座|插线板|电线|配电|锅|窗帘|沙发|被子",
     en(
-        r"my|our|next door|neighbou?rs?|building|floor|block|kitchen|lobby|hallway|stairwell|lift|garage|battery|bike|scooter"
+        r"my|our|next door|neighbou?rs?|building|floor|block|kitchen|lobby|hallway|stairwell|lift|garage"
     ),
+]
+# What is burning. Enough to make "电动车着了怎么办" a cry for help, but not "电池着火了用水能灭吗":
+# a how-to question about a thing is a quiz unless a real place comes with it.
+EMERGENCY_OBJECT = [
+    r"电热毯|电池|电动车|电瓶车|插排|插座|插线板|电线|配电|锅|窗帘|沙发|被子",
+    en(r"battery|bike|scooter"),
 ]
 
 # ---------------------------------------------------------------- hazard categories
@@ -371,6 +396,19 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"电动(?:自行)?车|电瓶车|电单车|小?电驴|电摩|电动摩托|电动三轮|电动滑板车|平衡车", 3),
         (r"飞线(?:充电)?|拉.{0,4}线.{0,8}充|私拉.{0,6}充电", 4),
         (both(r"充电棚|充电桩|充电", r"拉线|拉电线|拉插线板|拉插排|拉.{0,4}线下来"), 3),
+        # "只好把车推上楼充": the bike goes indoors to be charged.
+        (
+            r"(?:推|扛|拎|搬|带|抬|弄)(?:车|着车|回|进|上)?.{0,3}(?:上楼|回家|进屋|进家|进门|进电梯|到家|楼上)"
+            r".{0,6}充",
+            3,
+        ),
+        (
+            both(
+                r"充电(?:棚|桩|站|柜|口)",
+                r"只好|只能|没办法|所以大家|大家都|都把|就把|推上楼|推回家|带回家|拉线|拉.{0,4}线",
+            ),
+            2,
+        ),
         (r"锂电池|电瓶|电池", 1),
         (
             en(
@@ -505,6 +543,14 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"稻草|防尘网|可燃物|可燃", 2),
         (r"(?:消防|火灾|安全)隐患|隐患|容易着火|一点就着|引起火灾", 1),
         (en(r"polystyrene|cladding|foam|insulation"), 2),
+        (
+            near(
+                en(r"polystyrene|styrofoam|foam|sponge"),
+                en(r"ceilings?|walls?|panels?|boards?|partitions?|soundproofing"),
+                14,
+            ),
+            2,
+        ),
         (en(r"grease|greasy"), 2),
         (en(r"kitchen hoods?|range hoods?|exhaust ducts?|extractor"), 2),
         (en(r"shacks?|illegal (?:structure|building)s?|paper and fabric|decorations?"), 2),
@@ -516,39 +562,48 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
 # words together so that mixed messages ("我们公司sprinkler被拆了") still pair up.
 BLOCKED = (
     r"堆|堵|挡|占|塞|锁|链|焊死|封死|封住|拦|杂物|纸箱|箱子|柜子|垃圾|摆摊|摊|停满|停了|停着|停车|放满|放了|"
-    r"推不开|打不开|出不去|只剩|栅栏|铁栏|焊了|"
+    r"推不开|打不开|出不去|只剩|栅栏|铁栏|焊了|卷帘|拉下来|关死|围挡|围起|圈起|护栏|铁门|道闸|"
     + en(
         r"full of|furniture|mattress(?:es)?|clutter(?:ed)?|stuff|rubbish|trash|debris|obstruct(?:ed|ing)?|"
         r"block(?:s|ed|ing)?|lock(?:s|ed)?|chain(?:s|ed)?|padlock(?:s|ed)?|stack(?:s|ed)?|piled?|boxes|junk|"
-        r"parked|parking|propped|wedged|welded|gate|barrier|bollards?|obstructed|stalls?|car wash|occupied"
+        r"parked|parking|propped|wedged|welded|gate|barrier|bollards?|obstructed|stalls?|car wash|occupied|"
+        r"fenced?|fenced off|closed off|cordoned|sealed|bricked|boarded"
     )
 )
 BROKEN = (
     r"过期|坏|没有|没了|不亮|不响|不能用|用不了|空的|空箱|被偷|拆|掉了|失效|红区|压力|滴滴|没电|没水|漏|"
     r"锁|挡住|挡着|堵|堆|封在|封住|打不开|套住|盖住|遮住|包住|拔了|关掉|关了|停用|碎|不见|丢|放不下|降不下|"
+    r"焊死|焊住|封死|圈起|围起|圈住|围住|包起|罩起|罩住|盖起|掉下|掉地|闪|红灯|乱响|误报|生锈|锈|瘪|空了|"
+    r"塑料袋|袋子|胶带|胶布|"
+    r"被.{0,8}(?:占|挡|堵|圈|围|包|罩|盖|拆|偷|拿|挪|搬|锁|焊|封|遮|关|拔)|"
     r"(?<!\d)(?:19|20[01])\d(?:年)?(?!\d)|"
     + en(
         r"expired|broken|missing|removed|not working|doesn'?t work|don'?t work|dead|beeping|low battery|dark|"
         r"leaking|blocked|fault|empty|taken down|never replaced|disabled|covered|out of date|no water|stolen|"
         r"hit|leaning|damaged|seeping|bent|knocked|cut|disconnected|never reconnected|turned off|shut off|"
         r"switched off|painted over|capped|bagged|used as|storage|stuffed|filled with|(?:been|are|is|went|all) out|"
+        r"fenced|cordoned|welded|wrapped|taped over|in the red|needle|flashing|blinking|chirping|rust(?:ed|y)|"
+        r"jammed|seized|no hose|no pressure|locked|"
         r"flicker(?:s|ing)?|(?:19|20[01])\d"
     )
 )
 WIRE_TROUBLE = (
     r"老化|破|裸露|露出|乱|私拉|飞线|串|缠|胶布|发烫|烫|烧黑|烧焦|变色|冒火|火花|跳闸|掉渣|脆|滴水|漏水|进水|"
-    r"漏电|自己拉|掉了|吊|晃|松|挂在|坏|"
+    r"漏电|自己拉|掉了|吊|晃|松|挂在|坏|露(?!台|天)|泡(?!沫|面|茶)|淋|垂|耷拉|"
     + en(
         r"exposed|hanging|frayed|old|hot|melt(?:ed|ing)?|scorch(?:ed)?|burn marks?|sparks?|trips?|tripping|"
         r"chained|overloaded|taped|no cover|daisy|improvised|burnt|burned|charred|loose"
     )
 )
-WIRES = r"电线|线路|电路|插排|插线板|排插|接线板|插座|插板|配电|电表箱|电箱|接头|线|开关|" + en(
-    r"wir(?:es?|ing)|cables?|cords?|sockets?|outlets?|plugs?|power strips?|breakers?|box|panel"
+WIRES = (
+    r"电线|线路|电路|插排|插线板|排插|接线板|接线盒|电缆|桥架|插座|插板|配电|电表箱|电箱|接头|线|开关|"
+    + en(
+        r"wir(?:es?|ing)|cables?|cords?|sockets?|outlets?|plugs?|power strips?|breakers?|box|panel"
+    )
 )
 EQUIPMENT = (
     r"灭火器|消(?:防|火)栓|水带|喷淋|喷头|烟感|报警器|报警|应急灯|应急照明|指示灯|指示牌|疏散指示|消防水池|水泵|消防设施|"
-    r"防火卷帘|卷帘门|"
+    r"防火卷帘|卷帘门|消防箱|消防柜|水枪|探测器|"
     + en(
         r"extinguishers?|hydrants?|sprinklers?|smoke (?:alarm|detector)s?|fire alarms?|alarm panel|"
         r"emergency lights?|exit signs?|hose"
@@ -569,9 +624,16 @@ FUELS = r"气罐|煤气罐|液化气|汽油|柴油|油漆|稀料|酒精|烟花|�
     r"lpg|gas (?:cylinder|tank|bottle)s?|propane|petrol|gasoline|diesel|paint|thinners?|solvents?|acetone|"
     r"alcohol|fireworks?|firecrackers?"
 )
-STORED = r"堆|放|存|囤|藏|卖|摆|楼道|阳台|家里|地下室|仓库|车库|" + en(
+STORED = r"堆|放|存|囤|藏|卖|摆|摞|码着|码了|垒|楼道|阳台|家里|地下室|仓库|车库|" + en(
     r"stor(?:e|es|ed|ing)|kept|keeps?|piled|stacked|cans|bottles|barrels|stairwell|balcony|garage|"
     r"basement|hallway|next to|selling"
+)
+
+EXPIRED = r"过期|过了期|(?<!\d)(?:19|20[01])\d(?:年)(?!\d)|" + en(
+    r"expired|out of date|(?:19|20[01])\d"
+)
+COMBUSTIBLES = r"泡沫|纸板|纸箱|废纸|废品|可燃|木屑|刨花|棉花|" + en(
+    r"cardboard|boxes|polystyrene|foam|scrap paper|sawdust"
 )
 
 # Someone burning, welding or cooking on an open fire right now.
@@ -625,6 +687,19 @@ CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
         3,
     ),
     (C.FIRE_EQUIPMENT, near(EQUIPMENT, BROKEN, 16), 3),
+    # "Does anyone check the extinguishers? The tags say 2019": the state may come a sentence later.
+    (C.FIRE_EQUIPMENT, both(EQUIPMENT, EXPIRED), 1),
+    # A box left open: "配电箱的门没了", "接线盒一直开着".
+    (
+        C.ELECTRICAL,
+        near(
+            r"配电(?:箱|柜)|电表箱|电箱|接线盒|开关箱|电闸|"
+            + en(r"fuse ?box|junction box|meter box"),
+            r"开着|敞着|敞开|没门|门没了|门掉|没盖|盖子|没锁|" + en(r"open|no (?:door|lid|cover)"),
+            10,
+        ),
+        3,
+    ),
     (C.FLAMMABLES, near(FUELS, STORED, 12), 2),
     (
         C.OPEN_FLAME,
@@ -663,7 +738,12 @@ CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
         ),
         3,
     ),
-    (C.OTHER, near(r"泡沫|纸板|废品|可燃", r"堆|囤|山|满", 12), 1),
+    # Combustibles in bulk: "废品站的纸板泡沫堆得跟山一样高", "充电桩旁边堆了一堆纸箱".
+    (
+        C.FLAMMABLES,
+        near(COMBUSTIBLES, r"堆|囤|山|摞|" + en(r"piled?|stacked|heaps?|mountains?"), 12),
+        3,
+    ),
     (
         C.OTHER,
         near(
@@ -696,9 +776,15 @@ CROWD = (
     r"营业|饭点|吃饭的时候|里面(?:还|都)?有(?:人|工人)|有人在里面|加班|上班"
 )
 CROWD_EN = en(
+    r"cinemas?|theat(?:re|er)s?|shows?|karaoke|ktv|night ?clubs?|bars?|malls?|supermarkets?|gyms?|dorms?|"
     r"packed|crowded|dozens|hundreds|\d{2,} people|people (?:are |still )?(?:inside|working)|kids|children|elderly|class|cleaners|"
     r"daycare|kindergarten|nursery|school|hospital|nursing home|dinner|lunch|opening hours|business hours|"
     r"customers|guests|work late|working late"
+)
+# The only way out: blocking it can trap everyone behind it.
+ONLY_WAY_OUT = (
+    r"只有(?:这|那)?(?:一|1)(?:个|条|部|道|座)(?:出口|楼梯|门|通道|楼道)|唯一(?:的)?.{0,4}(?:出口|通道|楼梯)|"
+    + en(r"only (?:one|1) (?:stair|staircase|stairway|exit|way)s?|only way out|only exit")
 )
 HEAT = r"灶|炉|火|加热|取暖器|电暖|暖气片|热水器|做饭|炒菜|太阳底下暴晒|抽烟|吸烟|烟头"
 HEAT_EN = en(
@@ -720,10 +806,12 @@ SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
         r"(?:锁|铁链).{0,20}(?:ktv|网吧|酒吧|商场|超市|影院|电影院|歌厅|夜总会|健身房)",
         S.URGENT,
     ),
+    (C.EXIT_BLOCKED, ONLY_WAY_OUT, S.URGENT),
     (C.EXIT_BLOCKED, near(r"(?:防火|消防)门", r"顶|撑|开着|卡|关不上|闭门器", 10), S.NORMAL),
     (C.EXIT_BLOCKED, en(r"propped open|wedged open"), S.NORMAL),
     (C.EXIT_BLOCKED, r"鞋柜|婴儿车|绊倒", S.NORMAL),
     (C.EBIKE, near(r"十几|二十|三十|几十|一排|一堆", r"充", 20), S.URGENT),
+    (C.EBIKE, both(ONLY_WAY_OUT, CROWD + "|" + CROWD_EN), S.URGENT),
     (C.EBIKE, near(r"充", r"纸箱|杂物|易燃", 12), S.URGENT),
     (C.EBIKE, r"冒(?:过)?(?:一次)?烟|起火|着过火|鼓包|发烫|烧过|爆过", S.URGENT),
     (C.EBIKE, en(r"smok(?:ed|ing)|caught fire|swollen|exploded|too hot"), S.URGENT),
@@ -752,11 +840,20 @@ SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
         ),
         S.URGENT,
     ),
+    # Bare live conductors within reach: more serious than a loose cover.
+    (C.ELECTRICAL, r"露(?!台|天)|裸露|铜丝|" + en(r"exposed|bare (?:wires?|copper)"), S.HIGH),
     (C.ELECTRICAL, r"包着|面板掉|盖子|没盖|松了", S.NORMAL),
     (C.ELECTRICAL, en(r"no cover|cover (?:is )?missing|loose"), S.NORMAL),
     (
         C.FIRE_EQUIPMENT,
-        r"(?:消(?:防|火)栓|水带).{0,12}(?:堆|挡|堵|打不开|偷|没水|坏|碎|不见|丢)|(?:堆|挡|堵|停).{0,12}消(?:防|火)栓",
+        r"(?:消(?:防|火)栓|水带).{0,12}(?:堆|挡|堵|打不开|偷|没水|坏|碎|不见|丢|围|圈|焊|锁)|(?:堆|挡|堵|停).{0,12}消(?:防|火)栓",
+        S.HIGH,
+    ),
+    # Equipment locked away, sealed or switched off is out of reach when it is needed.
+    (
+        C.FIRE_EQUIPMENT,
+        r"(?:灭火器|消(?:防|火)栓|水带|消防箱|报警|烟感|喷淋|喷头).{0,12}"
+        r"(?:锁着|锁在|拿不到|打不开|焊死|焊住|圈起|围起|关掉|关了|停用|拆|包起|罩)",
         S.HIGH,
     ),
     (
@@ -767,7 +864,8 @@ SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
     (
         C.FIRE_EQUIPMENT,
         en(
-            r"sprinklers?|removed|stolen|fault|doesn'?t (?:ring|sound)|no water|cinema|hospital|school|nursing home"
+            r"sprinklers?|removed|stolen|fault|doesn'?t (?:ring|sound)|no water|cinema|hospital|school|nursing home|"
+            r"hydrants?[^.!?]{0,30}(?:fenced|blocked|welded|locked|covered|buried|parked)"
         ),
         S.HIGH,
     ),
@@ -794,12 +892,31 @@ SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
         C.OPEN_FLAME,
         near(
             r"火星|火花|" + en(r"sparks"),
-            r"泡沫|纸箱|电动车|电瓶车|易燃|木|布|草|" + en(r"foam|cardboard|bikes|scooters"),
+            r"泡沫|纸箱|电动车|电瓶车|易燃|木|布|草|雨棚|遮阳棚|篷布|塑料|"
+            + en(
+                r"foam|cardboard|bikes|scooters|awnings?|canopy|tarps?|wood(?:en)?|plastic|boxes|sawdust|"
+                r"cotton|fabric|curtains?"
+            ),
             24,
         ),
         S.URGENT,
     ),
     (C.OPEN_FLAME, en(r"gas station|petrol station|fuel|gas tanks?|gas cylinders?|foam"), S.URGENT),
+    # Smoking or a flame where the stock burns: "仓库里有人抽烟 里面全是棉花".
+    (
+        C.OPEN_FLAME,
+        near(
+            r"抽烟|吸烟|烟头|明火|柴火|炭火|煤炉|炭炉|蜡烛|点火|烧|"
+            + en(r"smok(?:e|es|ing)|cigarettes?|candles?|flames?|burn(?:s|ing)?"),
+            r"(?:全是|满是|堆满|到处是|都是|里面是)(?:了)?.{0,3}(?:棉|纸箱|纸板|木屑|刨花|布料|稻草|干草|木头|木板|泡沫)|"
+            + en(
+                r"(?:full of|packed with|filled with|stacked with) "
+                r"(?:cotton|cardboard|sawdust|straw|hay|timber|fabric|textiles?|foam)"
+            ),
+            14,
+        ),
+        S.URGENT,
+    ),
     (
         C.OPEN_FLAME,
         r"烧纸|纸钱|火星|焊(?!死|住)|篝火|孔明灯|柴火|香炉|点火|烧垃圾|防尘网|烧炭|炭火|煤炉|取暖",
@@ -808,7 +925,8 @@ SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
     (
         C.OPEN_FLAME,
         en(
-            r"bonfires?|weld(?:ing|er|ers|s)?|sky lanterns?|sparks|burns? trash|burning trash|offerings"
+            r"bonfires?|weld(?:ing|er|ers|s)?|sky lanterns?|sparks|burns? trash|burning trash|offerings|"
+            r"burn(?:s|ing|ed)? (?:plastic|tyres|tires)"
         ),
         S.HIGH,
     ),
@@ -826,6 +944,23 @@ SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
     (C.OCCUPANCY, r"^(?!.*(?:十|几十|二十|三十|人)).*(?:隔成|隔断)", S.NORMAL),
     (C.OTHER, r"ktv|歌厅|酒吧|网吧|工厂|厂房|油烟机|烟道|积油", S.HIGH),
     (C.OTHER, en(r"grease|cladding|factory"), S.HIGH),
+    # Combustible fit-outs where the public gathers.
+    (
+        C.OTHER,
+        both(
+            r"幼儿园|学校|医院|养老院|商场|游乐场|店",
+            r"装修|天花板|吊顶|墙|软包|隔断|隔墙",
+        ),
+        S.HIGH,
+    ),
+    (
+        C.OTHER,
+        both(
+            en(r"kindergarten|nursery|daycare|school|hospital|nursing home|mall|shop|cafe"),
+            en(r"ceilings?|walls?|partitions?|fit-?out|renovat\w*|linings?"),
+        ),
+        S.HIGH,
+    ),
 ]
 BASE_SEVERITY: dict[Category, Severity] = {
     C.FIRE_LANE: S.HIGH,
@@ -863,10 +998,14 @@ SELF_DIRECTED = [
 # Signs of a real, specific, ongoing situation somewhere.
 REPORT_ANCHOR = [
     r"天天|每天|每晚|一直|经常|老是|总是|好几天|好久|半个?月|[两几三四五六\d]+个月|半年|一年了|常年|好几年",
-    r"跟你们说|反映|举报|投诉|发现",
+    # "群租房怎么举报" asks how to report; "我要举报" reports.
+    r"跟你们说|(?<!怎么)(?<!怎样)(?<!如何)(?<!去哪)(?<!在哪)(?<!哪里)(?:反映|举报|投诉)|发现",
     r"有人|有户|有个|有家|有几|大家|那家|这家|他家|邻居|隔壁|楼下|楼上|对门|对面",
     r"我们(?:楼|小区|单元|这栋|这|那条|那|公司|单位|村|街)",
     r"\d+\s*(?:号楼|栋|幢|单元|层|楼|号)|[一二三四五六七八九十]+(?:号楼|栋|单元)",
+    # A named floor or a particular public building: "商场二楼的疏散楼梯为什么…".
+    r"[一二三四五六七八九十两]+(?:楼|层)(?![道梯房下上])|(?<![a-z])b[1-4](?![0-9])|负[一二三](?:楼|层)|地下[一二三]层",
+    r"商场|超市|医院|酒店|宾馆|网吧|酒吧|ktv|写字楼|菜市场|食堂|影院|电影院|幼儿园|养老院",
     r"物业|房东|老板|商铺|店家|饭店|餐馆|工地|好几家|好几间|几家",
     en(
         r"every (?:day|night|weekend|week|evening)|always|all the time|for (?:\d+|a few|two|three|several) (?:days|weeks|months)"
@@ -878,7 +1017,8 @@ REPORT_ANCHOR = [
         r"there (?:is|are)|there'?s|in my building|our building|building \d+|block \w|\d+f|floor \d+|landlord"
     ),
     en(
-        r"the (?:bar|shop|restaurant|warehouse|mall|gym|hotel|ktv|market|club|factory|office)|keeps?|keeping"
+        r"the (?:bar|shop|restaurant|warehouse|mall|gym|hotel|ktv|market|club|factory|office)|"
+        r"keeps|keeping|(?<!to )(?<!i )(?<!we )keep"
     ),
     en(
         r"often|usually|in my (?:office|building|workplace|school|block)|my office|we (?:often|always|usually)|the tags?"
@@ -888,8 +1028,11 @@ REPORT_ANCHOR = [
 # ---------------------------------------------------------------- topics
 FIRE_TOPIC = [
     r"消防|火|烟|灭火|逃生|疏散|119|报警|燃气|煤气|液化气|电动车|电瓶|电池|充电|插座|插排|电线|隐患|易燃|演练|演习",
+    # Escape routes and heating appliances are fire-safety topics when asked about.
+    r"楼道|楼梯间|走廊|过道|电热毯|电暖器|取暖器|小太阳|暖风机|热水壶|充电宝|鞭炮|烧纸",
     prefix(
-        r"fire|smok|extinguish|alarm|sprinkler|hydrant|evacuat|escape|burn|flame|gas\b|e-?bike|scooter|batter|charg|119|hazard|wiring|socket|lithium|flammab"
+        r"fire|smok|extinguish|alarm|sprinkler|hydrant|evacuat|escape|burn|flame|gas\b|e-?bike|scooter|batter|charg|119|hazard|wiring|socket|lithium|flammab|"
+        r"electric blanket|heater|power bank|candle|stairwell|corridor"
     ),
 ]
 SERVICE_TOPIC = [
@@ -902,31 +1045,45 @@ SERVICE_TOPIC = [
 # ---------------------------------------------------------------- feedback
 FEEDBACK_SENTIMENT = [
     r"谢谢|感谢|多谢|点赞|👍|赞|辛苦了|不错|挺好|很好|真好|好评|满意|方便|给力|及时|很快|效率(?:挺|很|真)?高|"
-    r"聪明|好用|厉害|专业|贴心",
-    r"太慢|效率.{0,4}低|没人回|没人理|没人联系|不好用|难用|烦|敷衍|态度|根本没|别再?打|差评|不满意|投诉你们|字太小|看不清",
+    r"聪明|好用|厉害|专业|贴心|太好了|真棒|很棒|学到",
+    r"太慢|麻烦|繁琐|不方便|太复杂|效率.{0,4}低|没人回|没人理|没人联系|不好用|难用|烦|敷衍|态度|根本没|别再?打|差评|不满意|投诉你们|字太小|看不清",
     r"建议|希望|最好能|(?:能不能|可不可以|可以|应该).{0,8}加|多搞|多办|以后多(?:搞|办|来|组织)",
     r"没解决|没有解决|不解决|就会|光说|形式主义|踢皮球|很清楚|很详细|石沉大海|没下文|没动静|没消息|到底管不管|打扰|骚扰",
-    en(r"thanks?|thank you|great|good job|well done|awesome|love|helpful|quick|fast|appreciate"),
     en(
-        r"slow|annoying|rude|useless|nobody (?:replied|answered|came)|no one (?:replied|answered|came)|terrible|bad service|frustrat|"
+        r"thanks?|thank you|great|good job|well done|awesome|love|helpful|quick|fast|appreciate|impressive|"
+        r"amazing|excellent|brilliant|nice work"
+    ),
+    en(
+        r"slow|annoying|rude|useless|confusing|misunderstand\w*|doesn'?t understand|don'?t understand|nobody (?:replied|answered|came)|no one (?:replied|answered|came)|terrible|bad service|frustrat|"
         r"disappoint(?:ed|ing)?|nothing (?:has )?happened|ignored"
     ),
     en(r"suggest(?:ion)?|would be nice|please add|it would help|wish|could you add|feature"),
 ]
 FEEDBACK_SERVICE = [
     r"你们|平台|机器人|小助手|助手|网格员|工作人员|小程序|系统|上报|举报|报的|报了|回访|回复|回执|处理得|处理了|消防宣传|宣传|培训|"
-    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面",
+    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程",
     prefix(
         r"you guys|your (?:team|staff|service|worker|grid|bot|app)|the bot|this bot|bot\b|grid worker|service|"
-        r"repl|respon|report|upload|the guy|inspect|team\b|app\b|menu|button|feature"
+        r"repl|respon|report|upload|the guy|inspect|team\b|app\b|menu|button|feature|drill"
     ),
 ]
 # The hazard is gone: what follows is a verdict on the service, not a report.
 RESOLVED_HAZARD = [
+    r"终于(?:通|好|清|修|搬|挪|开|拆|换|不堵|不占|整改|处理|弄|搞)|(?:疏通|畅通|打通)了|"
     r"(?:挪|清|搬|拖|移|拆)(?:走|掉)了|清理(?:干净)?了|(?:修|建|装|弄|搞|配)好了|换(?:新的?|好)了|"
     r"已经(?:处理|整改|清|换|修|搬|挪)|整改(?:好|完)了|处理好了",
     en(
+        r"(?:you(?: guys| all)?|they|someone|the (?:grid )?workers?) (?:fixed|cleared|removed|unblocked|unlocked|moved)|"
         r"(?:is|are) (?:clear|cleared|fixed|gone) now|(?:has|have) been (?:fixed|cleared|removed)|got (?:fixed|cleared)|fixed it|cleared it"
+    ),
+]
+
+# The resident talks about how the bot read their words: feedback even if hazard words appear.
+META_TALK = [
+    r"我(?:说的是|明明说|发的是|问的是)|没听懂|听不懂|看不懂我|理解错|识别错|答非所问",
+    en(
+        r"(?:bot|it|you) (?:keeps? )?(?:misunderstand\w*|misread\w*|doesn'?t understand|don'?t understand)|"
+        r"i (?:said|typed|wrote|meant)"
     ),
 ]
 
@@ -947,11 +1104,22 @@ OUT_OF_SCOPE_TERMS: list[tuple[str, int]] = [
     (r"漏水|渗水|水管|停水|没热水|热水器|下水道|堵了马桶|马桶", 3),
     (r"物业费|停车费|燃气费|水费|电费|缴费|交费|押金|房租|租金|涨价|开户", 3),
     (r"遛狗|狗|猫|宠物|老鼠|蟑螂", 3),
-    (r"快递柜|快递(?!驿站)", 2),
+    (r"快递柜|快递(?!驿站|站|点)", 2),
     (r"电梯(?:又)?坏|路灯|井盖|坑|绿化|种菜|垃圾桶|垃圾分类|臭|异味", 2),
     (r"油烟(?!机|管道)|烟熏火燎|烤鱼|好吃|难吃|餐厅|饭馆推荐", 3),
     (r"宽带|网络|信号|wifi|骗|打架|吵架|户口|社保|医保|疫苗|核酸", 3),
     (r"快递(?:总是|又|老是)?被偷", 3),
+    # Stolen property is for the police, even when it is an e-bike.
+    (
+        r"(?:车|车子|电瓶|电池|手机|钱包|快递)(?:又|也)?(?:被(?:人)?(?:偷|盗)|丢了|偷走|让人偷)|小偷",
+        6,
+    ),
+    (
+        en(
+            r"(?:bikes?|scooters?|batter(?:y|ies)|cars?|phones?|wallets?) (?:was |were |got |has been )?stolen"
+        ),
+        6,
+    ),
     (en(r"noise|noisy|loud|music|barks?|barking|dogs?|cats?|pets?|rats?|cockroach(?:es)?"), 3),
     (en(r"leak(?:s|ing|y)?|roof|pipes?|plumbing|toilet|hot water"), 2),
     (en(r"bills?|pay|fees?|rent|deposit|parking fee|price"), 3),

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import queries
+from storage import outbox, queries
 from storage.engine import SessionFactory, transaction
-from storage.models import Report
+from storage.models import OutboxMessage, Report
 
 
 @dataclass(frozen=True)
 class Overview:
     by_status: dict[str, int]
     latest: Sequence[Report]
+    undelivered: Sequence[OutboxMessage]  # blocked the bot, chat gone, or refused by Telegram
 
 
 async def overview(sessions: SessionFactory, *, limit: int = 50) -> Overview:
@@ -21,4 +22,5 @@ async def overview(sessions: SessionFactory, *, limit: int = 50) -> Overview:
         return Overview(
             by_status=await queries.count_reports_by_status(session=session),
             latest=await queries.latest_reports(session=session, limit=limit),
+            undelivered=await outbox.undeliverable(session=session),
         )

@@ -15,7 +15,7 @@ from triage.dispatch import dispatch
 from triage.district import CellInfo, DistrictMap
 from triage.duplicates import find_original
 from triage.lifecycle import Status
-from triage.notices import RESIDENT, Notice, card_of, to_staff
+from triage.notices import RESIDENT, Notice, card_of, post, to_staff
 from triage.policy import Policy
 from triage.taxonomy import Category, Kind, Severity
 
@@ -48,8 +48,8 @@ async def create_report(
     now: datetime,
     kind: Kind | None = None,
 ) -> Created:
-    """Store a report and hand it on. Reported through /report, it is a hazard unless it reads
-    as an emergency, which must never be played down."""
+    """Store a report and hand it on (its notices stored with it). Reported through /report,
+    it is a hazard unless it reads as an emergency, which must never be played down."""
     label = classify(new.text)
     if kind is None:
         kind = Kind.EMERGENCY if label.kind == Kind.EMERGENCY else Kind.HAZARD
@@ -81,11 +81,13 @@ async def create_report(
     if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK):  # recorded, with nothing left to do
         report.status, report.closed_at = Status.CLOSED, now
     await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+    notices: list[Notice] = []
     if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION):
-        return Created(report, await dispatch(session, report, policy=policy, now=now))
-    if kind == Kind.FEEDBACK:
-        return Created(report, await _to_coordinators(session, report))
-    return Created(report, [])
+        notices = await dispatch(session, report, policy=policy, now=now)
+    elif kind == Kind.FEEDBACK:
+        notices = await _to_coordinators(session, report)
+    await post(session, notices)
+    return Created(report, notices)
 
 
 async def _to_coordinators(session: AsyncSession, report: Report) -> list[Notice]:
@@ -147,6 +149,7 @@ async def _merge(
                 priority=RESIDENT,
             )
         )
+    await post(session, notices)
     return Created(report, notices, original)
 
 

@@ -50,7 +50,23 @@ async def dashboard(request: web.Request) -> web.Response:
         + "</tr>"
         for r in view.latest
     )
-    page = _PAGE.format(counts=counts or "—", rows=rows)
+    undelivered = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(v))}</td>"
+            for v in (
+                m.created_at.strftime("%Y-%m-%d %H:%M"),
+                m.chat_id,
+                m.status,
+                m.last_error or "",
+            )
+        )
+        + "</tr>"
+        for m in view.undelivered
+    )
+    page = _PAGE.format(
+        counts=counts or "—", rows=rows, undelivered=undelivered or "<tr><td colspan=4>—</td></tr>"
+    )
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
@@ -61,4 +77,6 @@ _PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
 td,th{{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}}</style></head>
 <body><h1>🧯 十分钟消防便民服务圈</h1><p>{counts}</p>
 <table><tr><th>编号</th><th>时间 (UTC)</th><th>类型</th><th>类别</th><th>等级</th><th>社区</th>
-<th>状态</th><th>描述</th></tr>{rows}</table></body></html>"""
+<th>状态</th><th>描述</th></tr>{rows}</table>
+<h2>无法送达的消息</h2><table><tr><th>时间 (UTC)</th><th>聊天</th><th>状态</th><th>原因</th></tr>
+{undelivered}</table></body></html>"""

@@ -48,6 +48,16 @@ EMERGENCIES = [
     "fire fire fire",
     "smell of smoke in my apartment, can't find where it's from",
     "The garage caught fire last week and it is still smoking",
+    # A thing burning, sparks coming out, a burning smell, a leak: said without "着火".
+    "插座里有火花在往外冒",
+    "车库里一辆车在烧",
+    "楼下有股很浓的烧塑料的味道",
+    "gas is leaking in the kitchen",
+    "sparks flying from the outlet right now",
+    "the extinguisher is empty and the fire is still going, help",
+    # A how-to question from someone whose own thing is burning is still a cry for help.
+    "我家电动车着火了能用水灭吗",
+    "电动车着了怎么办",
 ]
 
 # Fire words that are not a fire now.
@@ -70,6 +80,11 @@ NOT_EMERGENCIES = [
     ("插座一插电暖器就冒火花", Kind.HAZARD),
     ("火锅店的油烟呛死人了，天天这样", Kind.OUT_OF_SCOPE),
     ("去年楼下着火了，现在有人管吗", Kind.QUESTION),
+    # How to put out a burning thing, with no place of one's own: a quiz.
+    ("锂电池着火了用什么灭", Kind.QUESTION),
+    ("电动车电池着火了用水能灭吗", Kind.QUESTION),
+    ("烧香的味道太重了", Kind.HAZARD),
+    ("someone keeps burning leaves in the park next to our block", Kind.HAZARD),
 ]
 
 # (text, category): hazards in Chinese and English for every category.
@@ -184,6 +199,73 @@ def test_severity(text: str, severity: Severity) -> None:
 )
 def test_hazards_phrased_as_questions_are_reports(text: str) -> None:
     assert classify(text).kind == Kind.HAZARD, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Fire equipment or an escape route stated in a broken, blocked, missing, expired or
+        # locked state is a hazard even without a complaint word.
+        ("3号楼的消防栓被共享单车围住了", Category.FIRE_EQUIPMENT),
+        ("地库的灭火器箱是空的", Category.FIRE_EQUIPMENT),
+        ("烟感上面套了个塑料袋", Category.FIRE_EQUIPMENT),
+        ("应急照明灯一直在闪", Category.FIRE_EQUIPMENT),
+        ("the hydrant by gate 2 is fenced off by the construction crew", Category.FIRE_EQUIPMENT),
+        ("extinguisher on the 5th floor, needle is in the red", Category.FIRE_EQUIPMENT),
+        ("后楼梯的门被焊死了", Category.EXIT_BLOCKED),
+        ("the back stairs door at the supermarket is bricked up", Category.EXIT_BLOCKED),
+        ("电表箱的盖子没了 线都露着", Category.ELECTRICAL),
+        ("配电柜门一直敞着", Category.ELECTRICAL),
+        ("车棚充电口坏了 大家只能把电池拎回家充", Category.EBIKE),
+        ("回收站的纸板堆成山了", Category.FLAMMABLES),
+        ("楼下小卖部门口摞了好几箱酒精", Category.FLAMMABLES),
+        # A question about a particular place reports what is wrong there.
+        ("超市三楼的安全出口怎么一直锁着", Category.EXIT_BLOCKED),
+        ("医院b2的消防栓为什么被车挡着", Category.FIRE_EQUIPMENT),
+    ],
+)
+def test_states_of_things_are_hazards(text: str, category: Category) -> None:
+    result = classify(text)
+    assert (result.kind, result.category) == (Kind.HAZARD, category), result.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # How-to questions, even naming a hazard.
+        ("群租房怎么举报", Kind.QUESTION),
+        ("is it legal to keep a gas cylinder on my balcony?", Kind.QUESTION),
+        ("取暖器能整晚开着吗", Kind.QUESTION),
+        ("楼道能不能装晾衣架", Kind.QUESTION),
+        # Verdicts on the service: a fixed hazard, talk about the bot, the process.
+        ("消防通道终于清出来了 谢谢你们", Kind.FEEDBACK),
+        ("you guys unlocked the fire exit the same day, impressive", Kind.FEEDBACK),
+        ("机器人答非所问 我说的是消防栓坏了", Kind.FEEDBACK),
+        ("上报流程太繁琐了", Kind.FEEDBACK),
+        # Theft is for the police, whatever was stolen; state words about other things.
+        ("我的电瓶车电池被偷了", Kind.OUT_OF_SCOPE),
+        ("my bike got stolen from the rack", Kind.OUT_OF_SCOPE),
+        ("小区大门被圈起来了 说是要修路", Kind.OUT_OF_SCOPE),
+        ("路灯一直闪 晚上很吓人", Kind.OUT_OF_SCOPE),
+    ],
+)
+def test_not_reports(text: str, kind: Kind) -> None:
+    assert classify(text).kind == kind, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("纺织厂车间里有人抽烟 地上全是棉絮", Severity.URGENT),
+        ("城中村那栋楼过道停满了电瓶车 三十多个租客只有这一个楼梯", Severity.URGENT),
+        ("the fire exit of the karaoke club is padlocked at night", Severity.URGENT),
+        ("楼道里的电线外皮破了 露着铜丝", Severity.HIGH),
+        ("消防栓箱门被焊死了", Severity.HIGH),
+    ],
+)
+def test_severity_of_general_patterns(text: str, severity: Severity) -> None:
+    result = classify(text)
+    assert (result.kind, result.severity) == (Kind.HAZARD, severity), result.cues
 
 
 @pytest.mark.parametrize(

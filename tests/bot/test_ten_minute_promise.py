@@ -1,0 +1,261 @@
+"""The ten-minute promise end to end: the real scheduler, the outbox against a misbehaving
+Telegram, webhooks, restarts and crashes, one or two instances."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from sqlmodel import func, select
+
+from bot.emulator import BotApiEmulator
+from firecircle.sample import load_sample_district, sample_staff
+from storage import outbox as outbox_rows
+from storage.engine import make_engine, make_session_factory, transaction
+from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent
+from tests.harness import (
+    COORDINATOR_XINGFU,
+    INSIDE,
+    OFFICER,
+    STREET_COORDINATOR,
+    TOKEN,
+    WORKER_1,
+    running_service,
+)
+
+REFERENCE = re.compile(r"FC-\d{6,}")
+
+
+async def next_text(player, timeout: float = 5) -> dict:
+    message = await player.next_message(timeout)
+    while "text" not in message:
+        message = await player.next_message(timeout)
+    return message
+
+
+async def file_report(
+    emulator, user_id: int = 1401, text: str = "楼道里有电动车在充电", timeout: float = 15
+) -> str:
+    resident = emulator.user(user_id, f"居民{user_id}")
+    await resident.send(text)
+    await resident.next_message(timeout)
+    await resident.send_location(*INSIDE)
+    await resident.next_message(timeout)
+    await resident.command("/skip")
+    return REFERENCE.search((await resident.next_message(timeout))["text"]).group()
+
+
+async def settled_outbox(sessions, timeout: float = 10) -> set[str]:
+    """The outbox's statuses once nothing is pending or in flight (or the timeout passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with transaction(sessions) as session:
+            statuses = set((await session.exec(select(OutboxMessage.status))).all())
+        if not statuses & {outbox_rows.PENDING, outbox_rows.SENDING} or time.monotonic() > deadline:
+            return statuses
+        await asyncio.sleep(0.05)  # re-check a database condition; no event reaches the test
+
+
+async def count(sessions, model, *where) -> int:
+    async with transaction(sessions) as session:
+        return (await session.exec(select(func.count()).select_from(model).where(*where))).one()
+
+
+async def test_an_unacknowledged_task_climbs_the_chain_on_time(sqlite_url):
+    async with running_service(sqlite_url, ack_sla_seconds=0.5, escalation_step_seconds=0.5) as bot:
+        reference = await file_report(bot.emulator)
+        escalation = await next_text(bot.staff(COORDINATOR_XINGFU))
+        assert reference in escalation["text"] and "已升级到第1级" in escalation["text"]
+        assert "已升级到第2级" in (await next_text(bot.staff(OFFICER)))["text"]
+        assert "已升级到第2级" in (await next_text(bot.staff(STREET_COORDINATOR)))["text"]
+        coordinator = bot.staff(COORDINATOR_XINGFU)
+        level2 = await next_text(coordinator)
+        await coordinator.press(level2, "接单")  # the coordinator takes it over
+        assert "协调员孙红梅" in (await next_text(bot.emulator.player(1401)))["text"]
+        assert await count(bot.sessions, ReportEvent, ReportEvent.action == "escalated") == 2
+
+
+async def test_a_429_storm_and_a_5xx_storm_lose_no_message(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        bot.emulator.faults.add(method="sendMessage", status=429, retry_after=1, count=3)
+        bot.emulator.faults.add(method="sendLocation", status=502, count=2)
+        bot.emulator.faults.add(method="sendMessage", status=500, count=2)
+        reference = await file_report(bot.emulator)
+        task = await next_text(bot.staff(WORKER_1), timeout=15)
+        assert reference in task["text"]
+        assert "location" in await bot.staff(WORKER_1).next_message(timeout=15)
+        assert bot.emulator.faults.injected == 7
+        statuses = await settled_outbox(bot.sessions)
+        assert statuses <= {outbox_rows.SENT, outbox_rows.EXPANDED}, statuses
+
+
+async def test_a_blocked_resident_is_marked_undeliverable_and_shown(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        await file_report(bot.emulator, 1402)
+        bot.emulator.player(1402).block_bot()
+        worker = bot.staff(WORKER_1)
+        await worker.press(await next_text(worker), "接单")
+        await worker.wait_for(lambda: "已接单" in worker.messages[0].get("text", ""))
+        await settled_outbox(bot.sessions)
+        port = bot.service.http_port
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/") as response:
+                page = await response.text()
+        assert "1402" in page.split("无法送达的消息")[1] and "blocked" in page
+
+
+async def test_a_second_instance_on_the_same_sqlite_file_is_refused(sqlite_url):
+    from firecircle.service import Service, StartupError
+    from firecircle.settings import Settings
+
+    async with running_service(sqlite_url) as bot:
+        second = Service(
+            Settings(
+                bot_token=TOKEN,
+                database_url=sqlite_url,
+                telegram_api_url=bot.emulator.url,
+                http_port=0,
+            )
+        )
+        with pytest.raises(StartupError, match="SQLite runs one instance"):
+            await second.start()
+        await second.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_webhook_mode_checks_the_secret_and_stores_before_answering(sqlite_url):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    async with running_service(
+        sqlite_url, webhook_url=url, webhook_secret="s3cret", http_port=port
+    ) as bot:
+        resident = bot.emulator.user(1403, "小李")
+        await resident.command("/start")
+        assert "十分钟" in (await resident.next_message())["text"]
+        assert bot.emulator.webhook.url == url
+        async with aiohttp.ClientSession() as http:
+            forged = {"update_id": 99, "message": {"text": "x"}}
+            async with http.post(url, json=forged) as response:
+                assert response.status == 403
+            async with http.post(
+                url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            ) as response:
+                assert response.status == 403
+        assert await count(bot.sessions, InboxUpdate, InboxUpdate.update_id == 99) == 0
+
+
+async def test_two_instances_on_postgresql_share_the_work_exactly_once(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several instances need PostgreSQL")
+    from firecircle.service import Service
+    from firecircle.settings import Settings
+
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        config = Settings(
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=emulator.url,
+            http_port=0,
+            ack_sla_seconds=0.5,
+            escalation_step_seconds=0.5,
+            send_per_chat_rate=100,
+            duplicate_radius_meters=0,  # six reports at one spot, each its own
+        )
+        first, second = Service(config), Service(config)
+        await load_sample_district(first.sessions)
+        for person in sample_staff():
+            emulator.user(person["telegram_id"], person["name"])
+        await first.start(with_web=False)
+        await second.start(with_web=False)
+        try:
+            for i in range(6):
+                await file_report(emulator, 1500 + i, f"{i}号楼楼道里有电动车在充电")
+            officer = emulator.player(OFFICER)
+            await officer.wait_for(
+                lambda: sum("已升级到第2级" in m.get("text", "") for m in officer.messages) >= 6,
+                timeout=15,
+            )
+            assert sum(s.leading.is_set() for s in (first, second)) == 1
+            await settled_outbox(first.sessions)
+            assert len(emulator.calls_to("getUpdates")) > 0
+            async with transaction(first.sessions) as session:
+                escalated = (
+                    await session.exec(
+                        select(func.count())
+                        .select_from(ReportEvent)
+                        .where(ReportEvent.action == "escalated")
+                    )
+                ).one()
+                sent = (
+                    await session.exec(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.status == "sent")
+                    )
+                ).one()
+            assert escalated == 12
+            assert sent == emulator.stats["sent_messages"]
+            for player in emulator.players:  # and nobody got the same message twice
+                texts = [m.get("text") for m in player.messages if m.get("text")]
+                assert len(texts) == len(set(texts)), player
+        finally:
+            await second.stop()
+            await first.stop()
+
+
+async def test_items_due_while_the_service_was_killed_escalate_at_restart(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    from storage.migrate import upgrade
+
+    engine = make_engine(url)
+    await upgrade(engine)
+    sessions = make_session_factory(engine)
+    await load_sample_district(sessions)
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        for person in sample_staff():
+            emulator.user(person["telegram_id"], person["name"])
+        env = {
+            **os.environ,
+            "FIRECIRCLE_BOT_TOKEN": TOKEN,
+            "FIRECIRCLE_DATABASE_URL": url,
+            "FIRECIRCLE_TELEGRAM_API_URL": emulator.url,
+            "FIRECIRCLE_HTTP_PORT": "0",
+            "FIRECIRCLE_ACK_SLA_SECONDS": "2",
+            "FIRECIRCLE_SEND_PER_CHAT_RATE": "100",
+        }
+        command = [sys.executable, "-m", "firecircle.cli", "serve"]
+        process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
+        try:
+            reference = await file_report(emulator)
+            assert reference in (await next_text(emulator.player(WORKER_1), timeout=10))["text"]
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        async with transaction(sessions) as session:
+            report = (await session.exec(select(Report))).one()
+        # The deadline passes while nothing runs (the one wait here is for the clock itself).
+        time.sleep(max(0.0, (report.ack_deadline_at - datetime.now(UTC)).total_seconds()) + 0.2)
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
+        try:
+            escalation = await next_text(emulator.player(COORDINATOR_XINGFU), timeout=15)
+            assert reference in escalation["text"] and "已升级" in escalation["text"]
+            assert time.monotonic() - started < 15
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    await engine.dispose()
