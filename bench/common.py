@@ -10,21 +10,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from firecircle.sample import load_sample_district, sample_staff
 from firecircle.service import Service
 from firecircle.settings import Settings
-from storage.engine import make_engine
+from storage.engine import SessionFactory, make_engine
 from storage.migrate import upgrade
 
 TOKEN = "200000:BENCH-firecircle"
+POSTGRES_ENV = "FIRECIRCLE_BENCH_POSTGRES_URL"
 
 
 def machine() -> str:
@@ -108,7 +112,14 @@ async def _wait_until_up(http: aiohttp.ClientSession, url: str) -> None:
 
 
 @asynccontextmanager
-async def running_service(emulator: Emulator, **settings) -> AsyncIterator[Service]:
+async def running_service(
+    emulator: Emulator,
+    *,
+    before_start: Callable[[SessionFactory], Awaitable[None]] | None = None,
+    **settings,
+) -> AsyncIterator[Service]:
+    """The real service on a fresh database; before_start fills it while nothing runs yet
+    (what a restarted service finds)."""
     with tempfile.TemporaryDirectory(prefix="firecircle-bench-") as tmp:
         url = settings.pop("database_url", None) or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         engine = make_engine(url)
@@ -127,8 +138,47 @@ async def running_service(emulator: Emulator, **settings) -> AsyncIterator[Servi
             await emulator.call(
                 "POST", "/users", {"id": person["telegram_id"], "first_name": person["name"]}
             )
+        if before_start is not None:
+            await before_start(service.sessions)
         await service.start(with_web=False)
         try:
             yield service
         finally:
             await service.stop()
+
+
+def postgres_server() -> str | None:
+    """The PostgreSQL server to benchmark on, if one is configured."""
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def skip_postgres(what: str) -> bool:
+    """True (after saying why) when there is no PostgreSQL server to run `what` on."""
+    if postgres_server():
+        return False
+    print(f"  {what} on PostgreSQL: skipped (no server; set {POSTGRES_ENV} to run it)")
+    return True
+
+
+@asynccontextmanager
+async def postgres_database(prefix: str = "fc_bench") -> AsyncIterator[str]:
+    """A fresh, migrated database on the configured server, dropped afterwards."""
+    server = postgres_server()
+    assert server, f"{POSTGRES_ENV} is not set"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    await _postgres_admin(server, f"CREATE DATABASE {name}")
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        await _postgres_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _postgres_admin(server: str, sql: str) -> None:
+    engine = make_engine(server)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()

@@ -34,9 +34,23 @@ STANDBY_CHECK_SECONDS = 1.0
 
 
 def policy_from(settings: Settings) -> Policy:
+    """The policy file's times, unless FIRECIRCLE_ACK_SLA_SECONDS or _ESCALATION_STEP_SECONDS
+    are set: those override every acknowledgement time or the step (tests and demos)."""
+    table, given = settings.policy, settings.model_fields_set
+    ack_by = {k: timedelta(minutes=v) for k, v in table.ack_minutes_by.items()}
+    ack = timedelta(minutes=table.ack_minutes)
+    if "ack_sla_seconds" in given:
+        ack, ack_by = timedelta(seconds=settings.ack_sla_seconds), {}
+    step = timedelta(minutes=table.escalation_step_minutes)
+    if "escalation_step_seconds" in given:
+        step = timedelta(seconds=settings.escalation_step_seconds)
     return Policy(
-        ack=timedelta(seconds=settings.ack_sla_seconds),
-        escalation_step=timedelta(seconds=settings.escalation_step_seconds),
+        ack=ack,
+        ack_by=ack_by,
+        escalation_step=step,
+        rectify={k: timedelta(hours=v) for k, v in table.rectify_hours.items()},
+        chain=tuple(tuple(level) for level in table.chain),
+        renotify=table.renotify,
         duplicate_radius_meters=settings.duplicate_radius_meters,
         timezone=ZoneInfo(settings.timezone),
     )

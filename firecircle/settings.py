@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,58 @@ TOML_FILE = "firecircle.toml"
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line that names it."""
+
+
+GROUPS = ("backup_workers", "community_coordinators", "street_coordinators", "duty_officers")
+KINDS = ("hazard", "emergency", "question")
+SEVERITIES = ("urgent", "high", "normal")
+
+
+class PolicySettings(BaseModel):
+    """The `[policy]` table of firecircle.toml (times in minutes and hours, as people say them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ack_minutes: float = Field(default=10, gt=0)
+    # per kind or kind.severity, e.g. {"emergency" = 2, "hazard.urgent" = 5}
+    ack_minutes_by: dict[str, float] = Field(default_factory=dict)
+    escalation_step_minutes: float = Field(default=10, gt=0)
+    rectify_hours: dict[str, float] = Field(
+        default_factory=lambda: {"urgent": 2, "high": 24, "normal": 72}
+    )
+    chain: list[list[str]] = Field(
+        default_factory=lambda: [
+            ["backup_workers", "community_coordinators"],
+            ["street_coordinators", "duty_officers"],
+        ],
+        min_length=1,
+    )
+    renotify: bool = True
+
+    @field_validator("ack_minutes_by")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, minutes in value.items():
+            kind, _, severity = key.partition(".")
+            if kind not in KINDS or (severity and severity not in SEVERITIES) or minutes <= 0:
+                raise ValueError(f"{key} = {minutes}: use kind[.severity] = minutes > 0")
+        return value
+
+    @field_validator("rectify_hours")
+    @classmethod
+    def _all_severities(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != set(SEVERITIES) or min(value.values()) <= 0:
+            raise ValueError("give urgent, high and normal, each hours > 0")
+        return value
+
+    @field_validator("chain")
+    @classmethod
+    def _known_groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for level in value:
+            unknown = set(level) - set(GROUPS)
+            if unknown or not level:
+                raise ValueError(f"levels are lists of {', '.join(GROUPS)}")
+        return value
 
 
 class Settings(BaseSettings):
@@ -42,6 +94,7 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30, gt=0, le=10_000)  # messages/s to Telegram, all chats
     send_per_chat_rate: float = Field(default=1, gt=0)  # messages/s to one chat, after a burst
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
+    policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @field_validator("timezone")
     @classmethod
@@ -90,7 +143,11 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "FIRECIRCLE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        loc = [str(part) for part in first["loc"]]
+        if loc and loc[0] == "policy":
+            name = "[policy] " + ".".join(loc[1:]) + f" in {TOML_FILE}"
+        else:
+            name = "FIRECIRCLE_" + loc[0].upper() if loc else "settings"
         raise SettingsError(f"setting {name} is invalid: {first['msg']}") from None
     except (OSError, ValueError) as exc:  # a malformed firecircle.toml
         raise SettingsError(f"{Path(TOML_FILE).resolve()} cannot be read: {exc}") from None

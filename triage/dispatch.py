@@ -35,9 +35,9 @@ async def dispatch(
     place = await place_of(session, report)
     if report.kind == "emergency":
         staff = await emergency_staff(session, place)
-        level, kind, priority = routing.TOP_LEVEL, "emergency_alert", EMERGENCY
+        level, kind, priority = policy.top_level, "emergency_alert", EMERGENCY
     else:
-        step = await routing.first_step(session, place, now=now, tz=policy.timezone)
+        step = await routing.first_step(session, place, now=now, policy=policy)
         staff = list(step.staff) if step else []
         level, kind, priority = (step.level if step else 0), "task", TASK
     if not staff:
@@ -65,7 +65,7 @@ def assign(report: Report, staff: Staff, *, level: int, now: datetime, policy: P
     report.escalation_level = level
     report.assigned_at = now
     report.acknowledged_at = None
-    report.ack_deadline_at = now + policy.ack
+    report.ack_deadline_at = now + policy.ack_within(report.kind, report.severity)
     report.next_deadline_at = report.ack_deadline_at
     report.updated_at = now
 

@@ -44,13 +44,13 @@ async def next_deadline(sessions: SessionFactory) -> datetime | None:
 async def _climb(session: AsyncSession, report: Report, policy: Policy, now: datetime) -> None:
     place = await place_of(session, report)
     step = await routing.first_step(
-        session, place, now=now, tz=policy.timezone, from_level=report.escalation_level + 1
+        session, place, now=now, policy=policy, from_level=report.escalation_level + 1
     )
     overdue = now - (report.ack_deadline_at or report.next_deadline_at)
     if step is None:  # nobody above: the top has been told; stop the clock
         await _guarded(session, report, {"next_deadline_at": None})
         return
-    more = step.level < routing.TOP_LEVEL
+    more = step.level < policy.top_level
     values = {
         "escalation_level": step.level,
         "updated_at": now,
@@ -72,7 +72,8 @@ async def _climb(session: AsyncSession, report: Report, policy: Policy, now: dat
         },
     )
     card = await card_of(session, report)
-    everyone = {s.id: s for s in await queries.staff_by_ids(session=session, ids=sorted(already))}
+    again = sorted(already) if policy.renotify else []
+    everyone = {s.id: s for s in await queries.staff_by_ids(session=session, ids=again)}
     everyone.update({s.id: s for s in step.staff})
     await post(
         session,

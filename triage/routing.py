@@ -1,8 +1,8 @@
 """Who gets a report: the escalation chain of a grid cell, and who is on duty now.
 
     level 0  the cell's on-duty worker (the first of its workers whose duty hours cover now)
-    level 1  the cell's backup workers and the community coordinator(s)
-    level 2  the street coordinator(s) and the fire duty officer(s)
+    level 1  the cell's backup workers and the community coordinator(s)   } by default; the
+    level 2  the street coordinator(s) and the fire duty officer(s)       } policy sets them
 
 A level with nobody on it is passed over, so a report never waits for nobody. A report with no
 cell (a typed address, a chosen community, a place outside every cell) starts at the
@@ -20,8 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.models import GridDuty, Staff
-
-TOP_LEVEL = 2
+from triage.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -42,31 +41,38 @@ class Step:
 
 
 async def first_step(
-    session: AsyncSession, place: Place, *, now: datetime, tz: ZoneInfo, from_level: int = 0
+    session: AsyncSession, place: Place, *, now: datetime, policy: Policy, from_level: int = 0
 ) -> Step | None:
     """The lowest level, from from_level up, that has someone on it; None if nobody at all."""
-    for level in range(from_level, TOP_LEVEL + 1):
-        staff = await staff_at(session, place, level=level, now=now, tz=tz)
+    for level in range(from_level, policy.top_level + 1):
+        staff = await staff_at(session, place, level=level, now=now, policy=policy)
         if staff:
             return Step(level, tuple(staff))
     return None
 
 
 async def staff_at(
-    session: AsyncSession, place: Place, *, level: int, now: datetime, tz: ZoneInfo
+    session: AsyncSession, place: Place, *, level: int, now: datetime, policy: Policy
 ) -> list[Staff]:
     if level == 0:
-        workers = await _on_duty_workers(session, place, now, tz)
-        return workers[:1]
-    if level == 1:
-        backups = (await _on_duty_workers(session, place, now, tz))[1:]
-        coordinators = await queries.community_coordinators(
-            session=session, community=place.community
-        )
-        return [*backups, *coordinators]
-    street = await queries.street_coordinators(session=session, street=place.street)
-    officers = await queries.duty_officers(session=session, street=place.street)
-    return [*street, *officers]
+        return (await _on_duty_workers(session, place, now, policy.timezone))[:1]
+    found: dict[int, Staff] = {}
+    for group in policy.groups_at(level):
+        for staff in await _group(session, place, group, now, policy):
+            found.setdefault(staff.id, staff)
+    return list(found.values())
+
+
+async def _group(
+    session: AsyncSession, place: Place, group: str, now: datetime, policy: Policy
+) -> list[Staff]:
+    if group == "backup_workers":
+        return (await _on_duty_workers(session, place, now, policy.timezone))[1:]
+    if group == "community_coordinators":
+        return await queries.community_coordinators(session=session, community=place.community)
+    if group == "street_coordinators":
+        return await queries.street_coordinators(session=session, street=place.street)
+    return await queries.duty_officers(session=session, street=place.street)
 
 
 async def _on_duty_workers(

@@ -316,8 +316,8 @@ class StaffDesk:
                 "assigned_at": now,
                 "acknowledged_at": None,
                 "rectify_deadline_at": None,
-                "ack_deadline_at": now + self.policy.ack,
-                "next_deadline_at": now + self.policy.ack,
+                "ack_deadline_at": now + self.policy.ack_within(report.kind, report.severity),
+                "next_deadline_at": now + self.policy.ack_within(report.kind, report.severity),
                 "updated_at": now,
             }
             previous = report.status
@@ -360,9 +360,9 @@ class StaffDesk:
             ok = worker and worker.active and worker.role == "worker" and worker.id != giver.id
             return ([worker] if ok else []), 0
         place = await place_of(session, report)
-        now, tz = self.clock(), self.policy.timezone
+        now = self.clock()
         for level in (1, 2):
-            staff = await routing.staff_at(session, place, level=level, now=now, tz=tz)
+            staff = await routing.staff_at(session, place, level=level, now=now, policy=self.policy)
             staff = [s for s in staff if s.role != "worker" and s.id != giver.id]
             if staff:
                 return staff, level
