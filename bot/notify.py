@@ -9,7 +9,7 @@ from typing import Any
 from telegram import ForceReply
 
 from bot import taskcard
-from bot.texts import t
+from bot.texts import duration, t
 from triage.notices import Notice
 
 Call = tuple[str, dict[str, Any]]
@@ -18,7 +18,7 @@ Call = tuple[str, dict[str, Any]]
 def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
     lang, card, chat = notice.language, notice.card, notice.chat_id
     if notice.kind in ("task", "emergency_alert", "escalation"):
-        markup = taskcard.buttons(lang, card)
+        markup = taskcard.buttons(lang, card, escalated=notice.kind == "escalation")
         text = taskcard.text(lang, card, tz, notice.extra)
         return [
             _message(chat, text, markup),
@@ -75,5 +75,5 @@ def _values(notice: Notice) -> dict[str, Any]:
         "text": extra.get("text", ""),
         "note": extra.get("note", ""),
         "place": taskcard.place(lang, card),
-        "overdue": extra.get("overdue", ""),
+        "overdue": duration(lang, extra.get("overdue_seconds", 0)),
     }

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import t
+from bot.texts import duration, t
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
 
@@ -32,9 +32,10 @@ def text(
     if kind not in ("hazard", "emergency", "question"):
         title = "title_hazard"
     lines = [t(language, f"task.{title}", reference=card["reference"])]
-    if "overdue" in extra:
+    if "overdue_seconds" in extra:
+        overdue = duration(language, extra["overdue_seconds"])
         lines.insert(
-            0, t(language, "task.escalated", overdue=extra["overdue"], level=extra.get("level", ""))
+            0, t(language, "task.escalated", overdue=overdue, level=extra.get("level", ""))
         )
     if card.get("category"):
         lines.append(
@@ -77,7 +78,10 @@ def status_line(language: str, card: dict[str, Any], tz: tzinfo) -> str:
     )
 
 
-def buttons(language: str, card: dict[str, Any]) -> InlineKeyboardMarkup | None:
+def buttons(
+    language: str, card: dict[str, Any], *, escalated: bool = False
+) -> InlineKeyboardMarkup | None:
+    """By state; an escalated task offers the one higher up to take it over or reassign it."""
     report_id, status = card["report_id"], card["status"]
     ask = "staff.btn_reply" if card["kind"] == "question" else "staff.btn_ask"
 
@@ -86,6 +90,13 @@ def buttons(language: str, card: dict[str, Any]) -> InlineKeyboardMarkup | None:
             t(language, label), callback_data=f"{PREFIX}{action}:{report_id}"
         )
 
+    if status == "assigned" and escalated:
+        return InlineKeyboardMarkup(
+            [
+                [button("staff.btn_take_over", "ack"), button("staff.btn_reassign", "ho")],
+                [button(ask, "ask")],
+            ]
+        )
     if status == "assigned":
         return InlineKeyboardMarkup(
             [

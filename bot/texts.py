@@ -25,6 +25,17 @@ def t(language: str, key: str, /, **values: object) -> str:
     return template.format(**values)  # always: a placeholder left unfilled is a bug to see
 
 
+def duration(language: str, seconds: float) -> str:
+    """45秒 / 12分钟 / 2小时5分钟 (45 s / 12 min / 2 h 5 min)."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return t(language, "duration.seconds", n=seconds)
+    minutes = seconds // 60
+    if minutes < 60:
+        return t(language, "duration.minutes", n=minutes)
+    return t(language, "duration.hours", h=minutes // 60, m=minutes % 60)
+
+
 def all_labels(key: str) -> set[str]:
     """A button's label in every language: a resident may switch language mid-conversation."""
     return {t(language, key) for language in LANGUAGES}

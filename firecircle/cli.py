@@ -64,6 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
         help='label messages: JSON lines {"text": …} on stdin, one JSON result per line out',
     )
 
+    ask = commands.add_parser(
+        "ask", help="print what the bot would answer to a fire-safety question, with its score"
+    )
+    ask.add_argument("question", help='the question, e.g. "灭火器多久换一次？"')
+    ask.add_argument(
+        "--lang", choices=["zh", "en"], help="answer in this language (default: the question's)"
+    )
+
+    faq = commands.add_parser("faq", help="the fire-safety knowledge base").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    faq_import = faq.add_parser(
+        "import", help="add or update entries from a JSON-lines file (e.g. triage/data/faq.jsonl)"
+    )
+    faq_import.add_argument("file", type=Path, help="one entry per line, matched on its id")
+    faq_export = faq.add_parser("export", help="write every entry to a JSON-lines file")
+    faq_export.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
+
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -110,6 +128,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "staff": commands.staff,
         "db": commands.db,
         "classify": commands.classify,
+        "ask": commands.ask,
+        "faq": commands.faq,
     }
     return await handlers[args.command](args, settings)
 

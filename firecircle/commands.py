@@ -144,3 +144,72 @@ def _classify_line(line: str, label) -> dict:
         return {"error": 'expected an object with a "text" string'}
     result = label(item["text"]).as_dict()
     return {**({"id": item["id"]} if "id" in item else {}), **result}
+
+
+async def ask(args: argparse.Namespace, settings: Settings) -> int:
+    from triage.knowledge import SHIPPED_FAQ, KnowledgeBase
+
+    try:
+        async with database(settings) as sessions:
+            kb = await KnowledgeBase.load(sessions)
+        if kb.source == "database":
+            used = f"the database ({len(kb)} active entries)"
+        else:
+            used = (
+                f"the shipped file {SHIPPED_FAQ} ({len(kb)} entries): the database has none yet; "
+                "`firecircle faq import` of that file stores them"
+            )
+    except CommandError as exc:  # no database to read: still answer from the shipped file
+        kb = KnowledgeBase.from_shipped_file()
+        used = f"the shipped file {SHIPPED_FAQ} ({len(kb)} entries), because {exc}"
+    answer = kb.answer(args.question, args.lang)
+    print(f"knowledge base: {used}")
+    if answer.entry is None:
+        print("no entry matches at all: would go to staff")
+        return 0
+    entry, language = answer.entry, answer.language
+    verdict = "confident" if answer.confident else f"would go to staff (needs {kb.confident_at})"
+    print(
+        f"{'answer' if answer.confident else 'closest'}: {entry.id}  score {answer.score:.2f} "
+        f"(match {answer.match:.2f})  {verdict}"
+    )
+    print(f"  Q: {entry.question(language)}")
+    print(f"  A: {entry.answer(language)}")
+    if entry.more(language):
+        print("  (a longer answer is behind the “more” button)")
+    if answer.related:
+        print("related:")
+        for other in answer.related:
+            print(f"  - {other.question(language)}  [{other.id}]")
+    return 0
+
+
+async def faq(args: argparse.Namespace, settings: Settings) -> int:
+    from triage import knowledge
+
+    if args.action == "import":
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {args.file}: {exc}") from None
+        try:
+            entries = knowledge.parse_faq_file(text)
+        except knowledge.FaqFileError as exc:
+            for problem in exc.problems:
+                print(f"{args.file}: {problem}", file=sys.stderr)
+            raise CommandError(f"{args.file}: {exc}; nothing was imported") from None
+        async with database(settings) as sessions:
+            result = await knowledge.import_entries(sessions, entries)
+        print(
+            f"imported {len(entries)} entries ({result.added} new, {result.updated} updated, "
+            f"{result.unchanged} unchanged)"
+        )
+        return 0
+    async with database(settings) as sessions:
+        entries = await knowledge.export_entries(sessions)
+    try:
+        args.file.write_text(knowledge.format_faq_file(entries), encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.file}: {exc}") from None
+    print(f"exported {len(entries)} entries to {args.file}")
+    return 0

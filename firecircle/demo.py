@@ -25,6 +25,8 @@ TOKEN = "100000:DEMO-firecircle"
 WIDTH = 72
 HOME = (30.5418, 114.3324)  # inside 幸福社区第一网格
 WORKER = 2001  # 王建国, on duty for 幸福社区第一网格
+COORDINATOR_HEPING = 3002  # 吴志刚, 和平社区
+ACK_SECONDS = 6  # the demo's ten minutes
 
 
 class Stage:
@@ -50,6 +52,9 @@ class Stage:
             self.show(who, message)
             if "text" in message:
                 return message
+
+    async def until_media(self, who: Player) -> None:
+        self.show(who, await who.next_message(timeout=10))
 
     async def wait_text(self, who: Player) -> dict:
         """Shows what arrives in someone's chat until a text with buttons (a task card)."""
@@ -88,15 +93,12 @@ async def scenario(stage: Stage) -> None:
     emu = stage.emulator
     li = emu.user(80001, "小李", language_code="zh-hans")
     anna = emu.user(80002, "Anna", language_code="en")
-    wang = emu.player(WORKER)
+    wang, wu = emu.player(WORKER), emu.player(COORDINATOR_HEPING)
 
     stage.scene("一位居民报告楼道里的电动车飞线充电")
     await stage.act(li, "/start", li.command("/start"))
-    await stage.act(
-        li,
-        "楼道里有电动车在充电，电线从三楼窗户拉下来的",
-        li.send("楼道里有电动车在充电，电线从三楼窗户拉下来的"),
-    )
+    text = "楼道里有电动车在充电，电线从三楼窗户拉下来的"
+    await stage.act(li, text, li.send(text))
     await stage.act(li, "📍 发送位置", li.send_location(*HOME))
     await stage.act(li, "📷 照片", li.send_photo())
     await stage.act(li, "✅ 完成", li.tap_reply_button("✅ 完成"))
@@ -109,24 +111,25 @@ async def scenario(stage: Stage) -> None:
 
     stage.scene("网格员整改完毕，发照片办结")
     await stage.act(wang, "点「办结」", wang.press_data(task, _data(task, "res")))
-    await stage.act(
-        wang,
-        "📷 照片：已清走电动车，拆除飞线",
-        wang.send_photo(caption="已清走电动车，拆除飞线，提醒住户到充电棚充电"),
-    )
-    stage.show(li, await li.next_message(timeout=10))
+    note = "已清走电动车，拆除飞线，提醒住户到充电棚充电"
+    await stage.act(wang, f"📷 照片：{note}", wang.send_photo(caption=note))
+    await stage.until_text(li)
+    await stage.until_media(li)  # the photo of the fixed state
 
     stage.scene("A resident shares the location first, in English")
     await stage.act(anna, "📍 location", anna.send_location(30.5455, 114.3390))
-    await stage.act(
-        anna,
-        "The fire exit on the 2nd floor is locked with a chain",
-        anna.send("The fire exit on the 2nd floor is locked with a chain"),
-    )
+    text = "The fire exit on the 2nd floor is locked with a chain"
+    await stage.act(anna, text, anna.send(text))
     await stage.act(anna, "/skip", anna.command("/skip"))
 
+    stage.scene(f"无人接单：{ACK_SECONDS}秒后（正式为10分钟）升级到社区协调员")
+    escalation = await stage.wait_text(wu)
+    await stage.act(wu, "点「接手」", wu.press(escalation, "接手"), replies=0)
+    await stage.until_text(anna)
+
     stage.scene("一位居民咨询消防问题")
-    await stage.act(li, "灭火器过期了还能用吗？", li.send("灭火器过期了还能用吗？"))
+    question = "灭火器过期了还能用吗？"
+    await stage.act(li, question, li.send(question))
 
 
 def _data(message: dict, action: str) -> str:
@@ -157,8 +160,8 @@ async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] =
                 database_url=url,
                 telegram_api_url=emulator.url,
                 http_port=_free_port(port),
-                ack_sla_seconds=6,
-                escalation_step_seconds=6,
+                ack_sla_seconds=ACK_SECONDS,
+                escalation_step_seconds=ACK_SECONDS,
             )
             service = Service(settings)
             await load_sample_district(service.sessions)

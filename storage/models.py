@@ -183,3 +183,28 @@ class PendingInput(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _created()
+
+
+class FaqEntry(SQLModel, table=True):
+    """One question and answer of the fire-safety knowledge base, in Chinese and English.
+
+    `slug` is the entry's id in the plain file (`firecircle faq import|export`); the short
+    answer fits a phone screen, `more_*` is the longer one behind a button (may be missing).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True)
+    topic: str = Field(index=True)
+    question_zh: str = Field(default="", sa_type=Text)
+    question_en: str = Field(default="", sa_type=Text)
+    variants_zh: list[str] = Field(default_factory=list, sa_type=JSON)
+    variants_en: list[str] = Field(default_factory=list, sa_type=JSON)
+    answer_zh: str = Field(default="", sa_type=Text)
+    answer_en: str = Field(default="", sa_type=Text)
+    more_zh: str | None = Field(default=None, sa_type=Text)
+    more_en: str | None = Field(default=None, sa_type=Text)
+    keywords_zh: list[str] = Field(default_factory=list, sa_type=JSON)
+    active: bool = True
+    source: str = "file"  # file (imported) | staff (promoted from a staff reply)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()

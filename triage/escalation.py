@@ -83,7 +83,7 @@ async def _climb(session: AsyncSession, report: Report, policy: Policy, now: dat
                 "escalation",
                 card,
                 priority=ESCALATION,
-                overdue=_minutes(overdue),
+                overdue_seconds=int(overdue.total_seconds()),
                 level=step.level,
             )
             for s in everyone.values()
@@ -112,7 +112,13 @@ async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime)
     assignee = await session.get(Staff, report.assignee_id) if report.assignee_id else None
     card = await card_of(session, report)
     notices: list[Notice] = [
-        to_staff(s, "rectify_overdue", card, priority=ESCALATION, overdue=_minutes(overdue))
+        to_staff(
+            s,
+            "rectify_overdue",
+            card,
+            priority=ESCALATION,
+            overdue_seconds=int(overdue.total_seconds()),
+        )
         for s in ([assignee] if assignee else []) + staff
     ]
     await post(session, notices)
@@ -132,7 +138,3 @@ async def _guarded(session: AsyncSession, report: Report, values: dict) -> bool:
         for key, value in values.items():
             setattr(report, key, value)
     return won
-
-
-def _minutes(delta: timedelta) -> int:
-    return max(0, round(delta.total_seconds() / 60))

@@ -79,7 +79,9 @@ async def test_an_unacknowledged_task_climbs_the_chain_on_time(sqlite_url):
         assert "已升级到第2级" in (await next_text(bot.staff(STREET_COORDINATOR)))["text"]
         coordinator = bot.staff(COORDINATOR_XINGFU)
         level2 = await next_text(coordinator)
-        await coordinator.press(level2, "接单")  # the coordinator takes it over
+        labels = [b["text"] for row in level2["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["接手", "改派", "联系居民"]
+        await coordinator.press(level2, "接手")
         assert "协调员孙红梅" in (await next_text(bot.emulator.player(1401)))["text"]
         assert await count(bot.sessions, ReportEvent, ReportEvent.action == "escalated") == 2
 
