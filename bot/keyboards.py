@@ -123,3 +123,46 @@ async def drop_buttons(query: CallbackQuery) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+FAQ_PREFIX = "faq:"
+
+
+def faq(language: str, values: dict) -> InlineKeyboardMarkup:
+    """有用 / 没用 for a fresh answer, the longer answer, and up to two related questions."""
+    rows = []
+    if values.get("report_id") is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "buttons.faq_yes"),
+                    callback_data=f"{FAQ_PREFIX}yes:{values['report_id']}",
+                ),
+                InlineKeyboardButton(
+                    t(language, "buttons.faq_no"),
+                    callback_data=f"{FAQ_PREFIX}no:{values['report_id']}",
+                ),
+            ]
+        )
+    if values.get("has_more"):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "buttons.faq_more"),
+                    callback_data=f"{FAQ_PREFIX}more:{values['entry']}",
+                )
+            ]
+        )
+    if values.get("report_id") is not None:  # they may have meant to report, not to ask
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "fix.menu"), callback_data=f"{FIX_PREFIX}menu:{values['report_id']}"
+                )
+            ]
+        )
+    for slug, question in values.get("related", []):
+        rows.append(
+            [InlineKeyboardButton(f"❓ {question}"[:60], callback_data=f"{FAQ_PREFIX}rel:{slug}")]
+        )
+    return InlineKeyboardMarkup(rows)

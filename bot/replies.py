@@ -23,7 +23,7 @@ class Said:
     markup: Any = None
 
 
-_HIDDEN = {"resumed", "triaged", "report_id"}
+_HIDDEN = {"resumed", "triaged", "report_id", "entry", "has_more", "related"}
 
 
 def render(reply: Reply) -> Said:
@@ -58,6 +58,8 @@ def _markup(reply: Reply):
         return keyboards.correction(lang, report_id, offer_hazard=True)
     if reply.say == "correction_menu":
         return keyboards.kinds(lang, report_id)
+    if reply.say == "faq_answer":
+        return keyboards.faq(lang, reply.values)
     return keyboards.for_step(lang, reply.step)
 
 

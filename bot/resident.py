@@ -102,8 +102,28 @@ async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await services(context).intake.language_of(person_of(update))
-    await outgoing.send(update, context, t(language, "ask_prompt"))
+    """/ask QUESTION is a question whatever it looks like; /ask alone asks for one."""
+    svc, person = services(context), person_of(update)
+    question = " ".join(context.args or [])
+    if not question:
+        language = await svc.intake.language_of(person)
+        await outgoing.send(update, context, t(language, "ask_prompt"))
+        return
+    await say(update, await svc.frontdesk.question(person, question), context)
+
+
+async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """faq:yes|no:<report id> judges an answer; faq:more|rel:<entry> shows another."""
+    query = update.callback_query
+    _, action, target = (query.data.split(":", 2) + ["", ""])[:3]
+    answers, person = services(context).frontdesk.answers, person_of(update)
+    await query.answer()
+    if action in ("yes", "no") and target.isdigit():
+        await keyboards.drop_buttons(query)
+        reply = await answers.judged(person, int(target), helpful=action == "yes")
+    else:
+        reply = await answers.entry(person, target, more=action == "more")
+    await say(update, reply, context)
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,6 +262,7 @@ def register(app: Application) -> None:
             CallbackQueryHandler(community_chosen, pattern=f"^{keyboards.COMMUNITY_PREFIX}"),
             CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),
             CallbackQueryHandler(fix, pattern=f"^{keyboards.FIX_PREFIX}"),
+            CallbackQueryHandler(faq_pressed, pattern=f"^{keyboards.FAQ_PREFIX}"),
             CallbackQueryHandler(stale_button),
         ]
     )

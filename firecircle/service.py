@@ -21,6 +21,7 @@ from storage import signals
 from storage.engine import make_engine, make_session_factory
 from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
+from triage.answers import AnswerDesk
 from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
 from triage.intake import Intake
@@ -82,7 +83,9 @@ class Service:
         services = BotServices(
             sessions=self.sessions,
             intake=self.intake,
-            frontdesk=FrontDesk(self.sessions, self.intake),
+            frontdesk=FrontDesk(
+                self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
+            ),
             desk=self.desk,
             timezone=self.policy.timezone,
         )

@@ -14,6 +14,7 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import PendingInput, Report, Resident
 from storage.types import utcnow
+from triage.answers import AnswerDesk
 from triage.classify import Classification, classify
 from triage.dispatch import emergency_staff, place_of
 from triage.intake import Intake, Reply, Step
@@ -35,11 +36,16 @@ MESSAGE_MAX_CHARS = 1000
 
 class FrontDesk:
     def __init__(
-        self, sessions: SessionFactory, intake: Intake, clock: Callable[[], datetime] = utcnow
+        self,
+        sessions: SessionFactory,
+        intake: Intake,
+        clock: Callable[[], datetime] = utcnow,
+        answers: AnswerDesk | None = None,
     ):
         self.sessions = sessions
         self.intake = intake
         self.clock = clock
+        self.answers = answers
 
     async def text(self, person: Person, text: str) -> Reply:
         label = classify(text)
@@ -59,12 +65,24 @@ class FrontDesk:
 
     async def triage(self, person: Person, text: str, label: Classification | None = None) -> Reply:
         label = label or classify(text)
+        if label.kind == Kind.QUESTION and self.answers is not None:
+            answered = await self.answers.answer(person, text)
+            if answered is not None:
+                return answered
         if label.kind == Kind.HAZARD:
             reply = await self.intake.start_report(person, text)
             return dataclasses.replace(
                 reply, values={**reply.values, "triaged": label.category or "other"}
             )
         return await self._file(person, text, label.kind)
+
+    async def question(self, person: Person, text: str) -> Reply:
+        """A question, said to be one (/ask): the knowledge base first, else staff."""
+        if self.answers is not None:
+            answered = await self.answers.answer(person, text)
+            if answered is not None:
+                return answered
+        return await self._file(person, text, Kind.QUESTION)
 
     async def _file(self, person: Person, text: str, kind: Kind) -> Reply:
         """Store a message that is not a hazard report, and hand it on if it needs someone."""

@@ -47,6 +47,7 @@ async def create_report(
     policy: Policy,
     now: datetime,
     kind: Kind | None = None,
+    to_staff: bool = True,
 ) -> Created:
     """Store a report and hand it on (its notices stored with it). Reported through /report,
     it is a hazard unless it reads as an emergency, which must never be played down."""
@@ -78,11 +79,11 @@ async def create_report(
     original = await _original(session, report, policy)
     if original is not None:
         return await _merge(session, report, original, resident, now)
-    if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK):  # recorded, with nothing left to do
+    if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK) or not to_staff:  # nothing left to do
         report.status, report.closed_at = Status.CLOSED, now
     await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
     notices: list[Notice] = []
-    if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION):
+    if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION) and to_staff:
         notices = await dispatch(session, report, policy=policy, now=now)
     elif kind == Kind.FEEDBACK:
         notices = await _to_coordinators(session, report)

@@ -1,0 +1,135 @@
+"""Fire-safety questions answered from the knowledge base when it is confident; otherwise,
+or when the resident says it did not help, the question goes to staff."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from storage import faq as faq_queries
+from storage import queries
+from storage.engine import SessionFactory, transaction
+from storage.models import Report
+from storage.types import utcnow
+from triage.dispatch import dispatch
+from triage.intake import Intake, Reply
+from triage.knowledge import Entry, KnowledgeBase
+from triage.lifecycle import Status
+from triage.notices import post
+from triage.people import Person
+from triage.reports import NewReport, create_report
+from triage.taxonomy import Kind
+
+
+class AnswerDesk:
+    def __init__(
+        self, sessions: SessionFactory, intake: Intake, clock: Callable[[], datetime] = utcnow
+    ):
+        self.sessions = sessions
+        self.intake = intake
+        self.clock = clock
+        self._kb: KnowledgeBase | None = None
+        self._loading = asyncio.Lock()
+
+    async def knowledge(self) -> KnowledgeBase:
+        """Built on first use, off the event loop (jieba's dictionary takes a second)."""
+        async with self._loading:
+            if self._kb is None:
+                async with self.sessions() as session:
+                    rows = await faq_queries.all_entries(session=session)
+                if rows:
+                    entries = [Entry.from_row(r) for r in rows]
+                    self._kb = await asyncio.to_thread(KnowledgeBase, entries, source="database")
+                else:
+                    self._kb = await asyncio.to_thread(KnowledgeBase.from_shipped_file)
+            return self._kb
+
+    async def answer(self, person: Person, text: str) -> Reply | None:
+        """A confident answer, recorded as a question answered; None when staff should answer."""
+        kb = await self.knowledge()
+        async with transaction(self.sessions) as session:
+            resident = await self.intake.resident_for(session, person)
+            found = kb.answer(text, language=resident.language)
+            if not found.confident or len(text) > 1000:
+                return None
+            created = await create_report(
+                session,
+                resident=resident,
+                new=NewReport(text=text.strip()),
+                kind=Kind.QUESTION,
+                policy=self.intake.policy,
+                now=self.clock(),
+                to_staff=False,
+                district=await self.intake.district.current(session),
+            )
+            await queries.add_event(
+                session=session,
+                report_id=created.report.id,
+                actor="system",
+                action="answered",
+                from_status=Status.NEW,
+                to_status=Status.CLOSED,
+                at=self.clock(),
+                detail={"entry": found.entry.id, "score": found.score},
+            )
+            return _entry_reply(resident, found.entry, created.report.id, found.related)
+
+    async def entry(self, person: Person, slug: str, *, more: bool) -> Reply:
+        """A related question pressed, or the longer answer asked for."""
+        kb = await self.knowledge()
+        async with transaction(self.sessions) as session:
+            resident = await self.intake.resident_for(session, person)
+        entry = kb.by_id.get(slug)
+        if entry is None:
+            return Reply("faq_gone", resident)
+        if more and entry.more(resident.language):
+            return Reply("faq_more", resident, values={"more": entry.more(resident.language)})
+        return _entry_reply(resident, entry, None, [])
+
+    async def judged(self, person: Person, report_id: int, helpful: bool) -> Reply:
+        """有用 is noted; 没用 turns the question into one for staff, on the usual deadline."""
+        async with transaction(self.sessions) as session:
+            resident = await self.intake.resident_for(session, person)
+            report = await session.get(Report, report_id)
+            if report is None or report.resident_id != resident.id:
+                return Reply("faq_gone", resident)
+            await queries.add_event(
+                session=session,
+                report_id=report.id,
+                actor=f"resident:{resident.id}",
+                action="faq_helpful" if helpful else "faq_not_helpful",
+                at=self.clock(),
+            )
+            if helpful:
+                return Reply("faq_thanks", resident)
+            reopened = await queries.change_report(
+                session=session,
+                report_id=report.id,
+                from_statuses=[Status.CLOSED],
+                values={"status": Status.NEW, "closed_at": None},
+            )
+            if not reopened:
+                return Reply("faq_gone", resident)
+            await session.refresh(report)
+            notices = await dispatch(session, report, policy=self.intake.policy, now=self.clock())
+            await post(session, notices)
+            return Reply(
+                "question_queued", resident, report=report, values={"report_id": report.id}
+            )
+
+
+def _entry_reply(resident, entry: Entry, report_id: int | None, related: list[Entry]) -> Reply:
+    language = resident.language
+    return Reply(
+        "faq_answer",
+        resident,
+        values={
+            "title": entry.question(language),
+            "answer": entry.answer(language),
+            "entry": entry.id,
+            "has_more": bool(entry.more(language)),
+            "report_id": report_id,
+            "related": [(e.id, e.question(language)) for e in related],
+        },
+    )
