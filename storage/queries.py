@@ -405,3 +405,27 @@ async def advance_deadline(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+async def expect_input(
+    *,
+    session: AsyncSession,
+    telegram_id: int,
+    purpose: str,
+    report_id: int,
+    detail: dict[str, Any],
+    now: datetime,
+) -> PendingInput:
+    """Remember what to do with this person's next message (one thing at a time)."""
+    pending = await pending_input(session=session, telegram_id=telegram_id)
+    if pending is None:
+        pending = PendingInput(telegram_id=telegram_id, purpose=purpose, report_id=report_id)
+        session.add(pending)
+    pending.purpose, pending.report_id, pending.detail, pending.created_at = (
+        purpose,
+        report_id,
+        detail,
+        now,
+    )
+    await session.flush()
+    return pending

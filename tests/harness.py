@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -58,3 +59,26 @@ async def running_service(
             yield Running(emulator, service)
         finally:
             await service.stop()
+
+
+REFERENCE = re.compile(r"FC-\d{6,}")
+
+
+async def next_text(player, timeout: float = 5) -> dict:
+    """The next text message, passing over a task's location and photos."""
+    message = await player.next_message(timeout)
+    while "text" not in message:
+        message = await player.next_message(timeout)
+    return message
+
+
+async def task_card(player, timeout: float = 5) -> dict:
+    """The next message with buttons (a task card), passing over anything else."""
+    message = await next_text(player, timeout)
+    while "reply_markup" not in message:
+        message = await next_text(player, timeout)
+    return message
+
+
+def labels(message: dict) -> list[str]:
+    return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]

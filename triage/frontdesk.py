@@ -106,12 +106,13 @@ class FrontDesk:
                 kind=kind,
             )
             if kind == Kind.EMERGENCY:
-                await _expect(
-                    session,
-                    resident.telegram_id,
-                    "emergency_location",
-                    created.report.id,
-                    self.clock(),
+                await queries.expect_input(
+                    session=session,
+                    telegram_id=resident.telegram_id,
+                    purpose="emergency_location",
+                    report_id=created.report.id,
+                    detail={},
+                    now=self.clock(),
                 )
             key = {
                 Kind.EMERGENCY: "emergency",
@@ -313,18 +314,3 @@ class FrontDesk:
                 at=self.clock(),
             )
         return won
-
-
-async def _expect(
-    session: AsyncSession, telegram_id: int, purpose: str, report_id: int, now: datetime
-) -> None:
-    pending = await queries.pending_input(session=session, telegram_id=telegram_id)
-    if pending is None:
-        pending = PendingInput(telegram_id=telegram_id, purpose=purpose, report_id=report_id)
-        session.add(pending)
-    pending.purpose, pending.report_id, pending.detail, pending.created_at = (
-        purpose,
-        report_id,
-        {},
-        now,
-    )

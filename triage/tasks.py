@@ -185,13 +185,13 @@ class StaffDesk:
                 return Outcome("no_resident", staff.language, refused=True)
             if report.kind == "question":
                 return await self._answer(session, staff, report, resident, text)
-            await _expect(
-                session,
-                resident.telegram_id,
-                "answer",
-                report.id,
-                {"staff_id": staff.id},
-                self.clock(),
+            await queries.expect_input(
+                session=session,
+                telegram_id=resident.telegram_id,
+                purpose="answer",
+                report_id=report.id,
+                detail={"staff_id": staff.id},
+                now=self.clock(),
             )
             await self._event(session, report, staff, "asked_resident", detail={"text": text})
             card = await card_of(session, report)
@@ -383,7 +383,14 @@ class StaffDesk:
                 return refused
             # What the task looked like when they pressed: a later step checks it is unchanged.
             detail = {**(detail or {}), "seen_assignee": report.assignee_id}
-            await _expect(session, person.telegram_id, purpose, report.id, detail, self.clock())
+            await queries.expect_input(
+                session=session,
+                telegram_id=person.telegram_id,
+                purpose=purpose,
+                report_id=report.id,
+                detail=detail,
+                now=self.clock(),
+            )
             if purpose == "ask" and report.kind == "question":
                 prompt = "answer_prompt"
             values = {"reference": report.reference, "photo": report.kind == "hazard"}
@@ -461,28 +468,6 @@ class StaffDesk:
             detail=detail,
             at=self.clock(),
         )
-
-
-async def _expect(
-    session: AsyncSession,
-    telegram_id: int,
-    purpose: str,
-    report_id: int,
-    detail: dict,
-    now: datetime,
-) -> None:
-    """Remember what to do with this person's next message (one thing at a time)."""
-    pending = await queries.pending_input(session=session, telegram_id=telegram_id)
-    if pending is None:
-        pending = PendingInput(telegram_id=telegram_id, purpose=purpose, report_id=report_id)
-        session.add(pending)
-    pending.purpose, pending.report_id, pending.detail, pending.created_at = (
-        purpose,
-        report_id,
-        detail,
-        now,
-    )
-    await session.flush()
 
 
 async def _drop(session: AsyncSession, pending: PendingInput) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 from sqlmodel import select
@@ -15,15 +14,17 @@ from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
     OFFICER,
+    REFERENCE,
     STREET_COORDINATOR,
     WORKER_1,
     WORKER_2,
+    next_text,
     running_service,
+    task_card,
 )
 from triage import staffing
 from triage.people import Person
 
-REFERENCE = re.compile(r"FC-\d{6,}")
 FIRE = "楼下着火了，好多烟，快来人"
 
 
@@ -31,20 +32,6 @@ FIRE = "楼下着火了，好多烟，快来人"
 async def bot(sqlite_url):
     async with running_service(sqlite_url) as running:
         yield running
-
-
-async def next_text(player) -> dict:
-    message = await player.next_message()
-    while "text" not in message:
-        message = await player.next_message()
-    return message
-
-
-async def task_card(player) -> dict:
-    message = await next_text(player)
-    while "reply_markup" not in message:
-        message = await next_text(player)
-    return message
 
 
 async def reports(bot) -> list[Report]:

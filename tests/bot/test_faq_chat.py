@@ -7,24 +7,13 @@ from sqlmodel import select
 
 from storage.engine import transaction
 from storage.models import Report
-from tests.harness import STREET_COORDINATOR, running_service
+from tests.harness import STREET_COORDINATOR, labels, next_text, running_service
 
 
 @pytest.fixture
 async def bot(sqlite_url):
     async with running_service(sqlite_url) as running:
         yield running
-
-
-async def next_text(player) -> dict:
-    message = await player.next_message()
-    while "text" not in message:
-        message = await player.next_message()
-    return message
-
-
-def labels(message: dict) -> list[str]:
-    return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def test_a_confident_answer_comes_at_once_with_feedback_buttons(bot):

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlmodel import func, select
 
 from storage import queries
 from storage.engine import transaction
 from storage.models import Report, ReportDraft
-from tests.harness import INSIDE, OCEAN, running_service
-
-REFERENCE = re.compile(r"FC-\d{6,}")
+from tests.harness import INSIDE, OCEAN, REFERENCE, running_service
 
 
 @pytest.fixture

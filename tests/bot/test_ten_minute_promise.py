@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -26,20 +25,13 @@ from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
     OFFICER,
+    REFERENCE,
     STREET_COORDINATOR,
     TOKEN,
     WORKER_1,
+    next_text,
     running_service,
 )
-
-REFERENCE = re.compile(r"FC-\d{6,}")
-
-
-async def next_text(player, timeout: float = 5) -> dict:
-    message = await player.next_message(timeout)
-    while "text" not in message:
-        message = await player.next_message(timeout)
-    return message
 
 
 async def file_report(

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlmodel import select
 
 from storage.engine import transaction
 from storage.models import Report
-from tests.harness import INSIDE, OFFICER, STREET_COORDINATOR, running_service
-
-REFERENCE = re.compile(r"FC-\d{6,}")
+from tests.harness import INSIDE, OFFICER, REFERENCE, STREET_COORDINATOR, next_text, running_service
 
 
 @pytest.fixture
 async def bot(sqlite_url):
     async with running_service(sqlite_url) as running:
         yield running
-
-
-async def next_text(player) -> dict:
-    message = await player.next_message()
-    while "text" not in message:
-        message = await player.next_message()
-    return message
 
 
 async def stored(bot) -> list[Report]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 from sqlmodel import select
@@ -15,14 +14,15 @@ from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
     OFFICER,
+    REFERENCE,
     STREET_COORDINATOR,
     WORKER_1,
     WORKER_2,
+    next_text,
     running_service,
 )
 from triage.people import Person
 
-REFERENCE = re.compile(r"FC-\d{6,}")
 NEAR_INSIDE = (INSIDE[0] + 0.0002, INSIDE[1])  # about 22 m away
 EBIKE = "7栋楼道里停了好几辆电动车在充电，电线从窗户拉下来"
 
@@ -59,14 +59,6 @@ def sent_to(bot, chat_id: int) -> list[dict]:
         for c in bot.emulator.calls
         if c.method.lower().startswith("send") and int(c.params.get("chat_id", 0)) == chat_id
     ]
-
-
-async def next_text(player) -> dict:
-    """The next text message, passing over a task's location and photos."""
-    message = await player.next_message()
-    while "text" not in message:
-        message = await player.next_message()
-    return message
 
 
 async def task_message(worker) -> dict:
