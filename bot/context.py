@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from storage.engine import SessionFactory
+from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake
 from triage.people import Person
@@ -23,6 +24,7 @@ class BotServices:
     intake: Intake
     frontdesk: FrontDesk
     desk: StaffDesk
+    followup: FollowUp
     timezone: ZoneInfo
 
 

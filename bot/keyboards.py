@@ -166,3 +166,26 @@ def faq(language: str, values: dict) -> InlineKeyboardMarkup:
             [InlineKeyboardButton(f"❓ {question}"[:60], callback_data=f"{FAQ_PREFIX}rel:{slug}")]
         )
     return InlineKeyboardMarkup(rows)
+
+
+VISIT_PREFIX = "rv:"
+
+
+def visit(language: str, report_id: int) -> InlineKeyboardMarkup:
+    """Under "resolved": was it really fixed, and 1–5 stars."""
+
+    def button(label: str, answer: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=f"{VISIT_PREFIX}{answer}:{report_id}")
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(t(language, "buttons.visit_fixed"), "ok"),
+                button(t(language, "buttons.visit_not_fixed"), "no"),
+            ],
+            [
+                button("⭐" * stars if stars < 3 else f"{stars}⭐", str(stars))
+                for stars in range(1, 6)
+            ],
+        ]
+    )

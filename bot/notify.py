@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import ForceReply
 
-from bot import taskcard
+from bot import keyboards, taskcard
 from bot.texts import duration, t
 from triage.notices import Notice
 
@@ -35,6 +35,8 @@ def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
         if not notice.extra.get("text"):
             return calls
     markup = ForceReply() if notice.kind == "staff_question" else None
+    if notice.kind == "resolved" and card["kind"] == "hazard":
+        markup = keyboards.visit(lang, card["report_id"])
     calls.append(_message(chat, t(lang, f"notice.{notice.kind}", **values), markup))
     if notice.kind in ("resolved", "duplicate_added"):
         calls += _photos(chat, notice.extra.get("photos", []))

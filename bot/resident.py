@@ -112,6 +112,21 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say(update, await svc.frontdesk.question(person, question), context)
 
 
+async def visit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """rv:ok|no|<stars>:<report id> — the resident's word on a resolved report."""
+    query = update.callback_query
+    _, answer, target = (query.data.split(":") + ["", ""])[:3]
+    followup, person = services(context).followup, person_of(update)
+    await query.answer()
+    if not target.isdigit():
+        return
+    if answer in ("ok", "no"):
+        reply = await followup.fixed(person, int(target), fixed=answer == "ok")
+    else:
+        reply = await followup.rate(person, int(target), int(answer) if answer.isdigit() else 0)
+    await say(update, reply, context)
+
+
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """faq:yes|no:<report id> judges an answer; faq:more|rel:<entry> shows another."""
     query = update.callback_query
@@ -263,6 +278,7 @@ def register(app: Application) -> None:
             CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),
             CallbackQueryHandler(fix, pattern=f"^{keyboards.FIX_PREFIX}"),
             CallbackQueryHandler(faq_pressed, pattern=f"^{keyboards.FAQ_PREFIX}"),
+            CallbackQueryHandler(visit_pressed, pattern=f"^{keyboards.VISIT_PREFIX}"),
             CallbackQueryHandler(stale_button),
         ]
     )

@@ -29,7 +29,14 @@ def text(
     extra = extra or {}
     kind = card["kind"]
     title = "title_handed" if extra.get("handed_from") else f"title_{kind}"
-    if kind not in ("hazard", "emergency", "question"):
+    title = "title_reopened" if extra.get("reopened") else title
+    if title.removeprefix("title_") not in (
+        "hazard",
+        "emergency",
+        "question",
+        "handed",
+        "reopened",
+    ):
         title = "title_hazard"
     lines = [t(language, f"task.{title}", reference=card["reference"])]
     if "overdue_seconds" in extra:

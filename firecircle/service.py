@@ -22,6 +22,7 @@ from storage.engine import make_engine, make_session_factory
 from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
 from triage.answers import AnswerDesk
+from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
 from triage.intake import Intake
@@ -52,6 +53,7 @@ def policy_from(settings: Settings) -> Policy:
         rectify={k: timedelta(hours=v) for k, v in table.rectify_hours.items()},
         chain=tuple(tuple(level) for level in table.chain),
         renotify=table.renotify,
+        confirm_within=timedelta(hours=table.confirm_hours),
         duplicate_radius_meters=settings.duplicate_radius_meters,
         timezone=ZoneInfo(settings.timezone),
     )
@@ -87,6 +89,7 @@ class Service:
                 self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
             ),
             desk=self.desk,
+            followup=FollowUp(self.sessions, self.intake),
             timezone=self.policy.timezone,
         )
         self.app = build_application(

@@ -47,6 +47,7 @@ class PolicySettings(BaseModel):
         min_length=1,
     )
     renotify: bool = True
+    confirm_hours: float = Field(default=24, gt=0)
 
     @field_validator("ack_minutes_by")
     @classmethod

@@ -27,7 +27,9 @@ async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) 
     async with transaction(sessions) as session:
         due = await queries.due_reports(session=session, now=now, limit=BATCH)
         for report in due:
-            if report.status == Status.ACKNOWLEDGED:
+            if report.status == Status.RESOLVED:
+                await _close_after_silence(session, report, now)
+            elif report.status == Status.ACKNOWLEDGED:
                 await _rectify_overdue(session, report, now)
             else:
                 await _climb(session, report, policy, now)
@@ -90,6 +92,27 @@ async def _climb(session: AsyncSession, report: Report, policy: Policy, now: dat
             if s.active
         ],
     )
+
+
+async def _close_after_silence(session: AsyncSession, report: Report, now: datetime) -> None:
+    """No answer to "fixed?" within the policy's time: taken as fixed."""
+    values = {
+        "status": Status.CLOSED,
+        "closed_at": now,
+        "next_deadline_at": None,
+        "updated_at": now,
+    }
+    if await _guarded(session, report, values):
+        await queries.add_event(
+            session=session,
+            report_id=report.id,
+            actor="system",
+            action="closed",
+            from_status=Status.RESOLVED,
+            to_status=Status.CLOSED,
+            at=now,
+            detail={"why": "no answer"},
+        )
 
 
 async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime) -> None:

@@ -31,6 +31,7 @@ class Policy:
     rectify: dict[str, timedelta] = field(default_factory=lambda: dict(RECTIFY_DEFAULT))
     chain: tuple[tuple[str, ...], ...] = CHAIN_DEFAULT
     renotify: bool = True  # each step tells everyone already on the task again
+    confirm_within: timedelta = timedelta(hours=24)  # the resident's silence after 办结 closes it
     duplicate_radius_meters: float = 50
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 

@@ -262,7 +262,7 @@ class StaffDesk:
             values = {
                 "status": Status.RESOLVED,
                 "resolved_at": now,
-                "next_deadline_at": None,
+                "next_deadline_at": now + self.policy.confirm_within,  # silence closes it
                 "updated_at": now,
             }
             await _drop(session, pending)

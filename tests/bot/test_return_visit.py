@@ -1,0 +1,81 @@
+"""The return visit (回访): fixed or not, a rating, and silence that closes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage import queries
+from storage.engine import transaction
+from storage.types import utcnow
+from tests.harness import INSIDE, REFERENCE, WORKER_1, next_text, running_service, task_card
+from triage.escalation import escalate_due
+
+
+@pytest.fixture
+async def bot(sqlite_url):
+    async with running_service(sqlite_url) as running:
+        yield running
+
+
+async def resolved(bot, user_id: int = 1701) -> tuple[str, dict]:
+    """A hazard reported, acknowledged and resolved; returns its reference and the notice."""
+    resident = bot.emulator.user(user_id, "小李")
+    await resident.send("楼道里有电动车在充电")
+    await resident.next_message()
+    await resident.send_location(*INSIDE)
+    await resident.next_message()
+    await resident.command("/skip")
+    reference = REFERENCE.search((await resident.next_message())["text"]).group()
+    worker = bot.staff(WORKER_1)
+    card = await task_card(worker)
+    await worker.press(card, "接单")
+    await next_text(resident)
+    await worker.press_data(card, card["reply_markup"]["inline_keyboard"][1][1]["callback_data"])
+    await next_text(worker)
+    await worker.send_photo(caption="已清理，拆除飞线")
+    await next_text(worker)
+    notice = await next_text(resident)
+    assert reference in notice["text"] and "真的解决了吗" in notice["text"]
+    return reference, notice
+
+
+async def report(bot, reference):
+    async with transaction(bot.sessions) as session:
+        return await queries.report_by_reference(session=session, reference=reference)
+
+
+async def test_fixed_closes_it_and_a_rating_is_kept(bot):
+    reference, notice = await resolved(bot)
+    resident = bot.emulator.player(1701)
+    await resident.press(notice, "✅ 已解决")
+    assert "已结束" in (await next_text(resident))["text"]
+    await resident.press(notice, "4⭐")
+    assert "4星" in (await next_text(resident))["text"]
+    stored = await report(bot, reference)
+    assert (stored.status, stored.rating) == ("closed", 4)
+
+
+async def test_not_fixed_goes_back_to_the_worker_with_the_residents_words(bot):
+    reference, notice = await resolved(bot, 1702)
+    resident, worker = bot.emulator.player(1702), bot.staff(WORKER_1)
+    await resident.press(notice, "❌ 没解决")
+    assert "重新交给网格员" in (await next_text(resident))["text"]
+    reopened = await task_card(worker)
+    assert "居民反馈没解决" in reopened["text"] and reference in reopened["text"]
+    await resident.send("晚上又有人拉线充电了")
+    await next_text(resident)
+    assert "晚上又有人拉线充电了" in (await next_text(worker))["text"]
+    stored = await report(bot, reference)
+    assert (stored.status, stored.reopen_count) == ("assigned", 1)
+    assert stored.ack_deadline_at > utcnow()
+
+
+async def test_silence_closes_it(bot):
+    reference, _ = await resolved(bot, 1703)
+    stored = await report(bot, reference)
+    assert stored.next_deadline_at is not None
+    later = stored.resolved_at + timedelta(hours=24, seconds=1)
+    assert await escalate_due(bot.sessions, bot.service.policy, later) == 1
+    assert (await report(bot, reference)).status == "closed"
