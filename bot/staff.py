@@ -67,6 +67,10 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 ),
             )
             return
+    elif action == "rok":
+        outcome = await desk.start_reinspecting(person, report_id)
+    elif action == "rre":
+        outcome = await desk.reopen_on_reinspection(person, report_id)
     elif action == "hot" and len(parts) == 3:
         outcome = await desk.hand_over(person, report_id, parts[2])
     else:

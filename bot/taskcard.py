@@ -28,17 +28,7 @@ def text(
 ) -> str:
     extra = extra or {}
     kind = card["kind"]
-    title = "title_handed" if extra.get("handed_from") else f"title_{kind}"
-    title = "title_reopened" if extra.get("reopened") else title
-    if title.removeprefix("title_") not in (
-        "hazard",
-        "emergency",
-        "question",
-        "handed",
-        "reopened",
-    ):
-        title = "title_hazard"
-    lines = [t(language, f"task.{title}", reference=card["reference"])]
+    lines = [t(language, f"task.{_title(kind, card, extra)}", reference=card["reference"])]
     if "overdue_seconds" in extra:
         overdue = duration(language, extra["overdue_seconds"])
         lines.insert(
@@ -64,6 +54,16 @@ def text(
         lines.append(t(language, "task.emergency_note"))
     lines.append(status_line(language, card, tz))
     return "\n".join(lines)
+
+
+def _title(kind: str, card: dict[str, Any], extra: dict[str, Any]) -> str:
+    if card["status"] == "closed":
+        return "title_reinspection"
+    if extra.get("reopened"):
+        return "title_reopened"
+    if extra.get("handed_from"):
+        return "title_handed"
+    return f"title_{kind}" if kind in ("hazard", "emergency", "question") else "title_hazard"
 
 
 def status_line(language: str, card: dict[str, Any], tz: tzinfo) -> str:
@@ -97,6 +97,10 @@ def buttons(
             t(language, label), callback_data=f"{PREFIX}{action}:{report_id}"
         )
 
+    if status == "closed":
+        return InlineKeyboardMarkup(
+            [[button("staff.btn_still_fixed", "rok"), button("staff.btn_reopen", "rre")]]
+        )
     if status == "assigned" and escalated:
         return InlineKeyboardMarkup(
             [

@@ -54,6 +54,7 @@ def policy_from(settings: Settings) -> Policy:
         chain=tuple(tuple(level) for level in table.chain),
         renotify=table.renotify,
         confirm_within=timedelta(hours=table.confirm_hours),
+        reinspect_after=timedelta(days=table.reinspect_days),
         duplicate_radius_meters=settings.duplicate_radius_meters,
         timezone=ZoneInfo(settings.timezone),
     )

@@ -48,6 +48,7 @@ class PolicySettings(BaseModel):
     )
     renotify: bool = True
     confirm_hours: float = Field(default=24, gt=0)
+    reinspect_days: float = Field(default=7, gt=0)
 
     @field_validator("ack_minutes_by")
     @classmethod

@@ -363,7 +363,7 @@ async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> li
     statement = (
         select(Report)
         .where(
-            col(Report.status).in_(["new", "assigned", "acknowledged", "resolved"]),
+            col(Report.status).in_(["new", "assigned", "acknowledged", "resolved", "closed"]),
             col(Report.next_deadline_at) <= now,
         )
         .order_by(col(Report.next_deadline_at), col(Report.id))
@@ -377,7 +377,7 @@ async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> li
 async def next_deadline(*, session: AsyncSession) -> datetime | None:
     result = await session.exec(
         select(func.min(Report.next_deadline_at)).where(
-            col(Report.status).in_(["new", "assigned", "acknowledged", "resolved"])
+            col(Report.status).in_(["new", "assigned", "acknowledged", "resolved", "closed"])
         )
     )
     return result.one()

@@ -15,7 +15,7 @@ from storage.signals import DEADLINES, touch
 from triage import routing
 from triage.dispatch import place_of
 from triage.lifecycle import Status
-from triage.notices import ESCALATION, Notice, card_of, post, to_staff
+from triage.notices import ESCALATION, TASK, Notice, card_of, post, to_staff
 from triage.permissions import told_about
 from triage.policy import Policy
 
@@ -28,7 +28,9 @@ async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) 
         due = await queries.due_reports(session=session, now=now, limit=BATCH)
         for report in due:
             if report.status == Status.RESOLVED:
-                await _close_after_silence(session, report, now)
+                await _close_after_silence(session, report, policy, now)
+            elif report.status == Status.CLOSED:
+                await _reinspection_due(session, report, now)
             elif report.status == Status.ACKNOWLEDGED:
                 await _rectify_overdue(session, report, now)
             else:
@@ -94,12 +96,14 @@ async def _climb(session: AsyncSession, report: Report, policy: Policy, now: dat
     )
 
 
-async def _close_after_silence(session: AsyncSession, report: Report, now: datetime) -> None:
+async def _close_after_silence(
+    session: AsyncSession, report: Report, policy: Policy, now: datetime
+) -> None:
     """No answer to "fixed?" within the policy's time: taken as fixed."""
     values = {
         "status": Status.CLOSED,
         "closed_at": now,
-        "next_deadline_at": None,
+        "next_deadline_at": policy.reinspection_at(report.kind, report.severity, now),
         "updated_at": now,
     }
     if await _guarded(session, report, values):
@@ -113,6 +117,27 @@ async def _close_after_silence(session: AsyncSession, report: Report, now: datet
             at=now,
             detail={"why": "no answer"},
         )
+
+
+async def _reinspection_due(session: AsyncSession, report: Report, now: datetime) -> None:
+    """回头看: the worker who fixed it (or whoever holds the cell now) looks again."""
+    if not await _guarded(session, report, {"next_deadline_at": None, "updated_at": now}):
+        return
+    worker = await session.get(Staff, report.assignee_id) if report.assignee_id else None
+    if (worker is None or not worker.active) and report.grid_id is not None:
+        on_cell = await queries.workers_of_cell(session=session, grid_id=report.grid_id)
+        worker = on_cell[0][1] if on_cell else None
+    await queries.add_event(
+        session=session,
+        report_id=report.id,
+        actor="system",
+        action="reinspection_due",
+        at=now,
+        detail={"worker": worker.id if worker else None},
+    )
+    if worker is not None:
+        card = await card_of(session, report)
+        await post(session, [to_staff(worker, "reinspection", card, priority=TASK)])
 
 
 async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime) -> None:

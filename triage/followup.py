@@ -35,7 +35,8 @@ class FollowUp:
                 return Reply("visit_gone", resident)
             now = self.clock()
             if fixed:
-                values = {"status": Status.CLOSED, "closed_at": now, "next_deadline_at": None}
+                again = self.intake.policy.reinspection_at(report.kind, report.severity, now)
+                values = {"status": Status.CLOSED, "closed_at": now, "next_deadline_at": again}
                 action, event = Action.CLOSE, "confirmed_fixed"
             else:
                 deadline = now + self.intake.policy.ack_within(report.kind, report.severity)

@@ -30,6 +30,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     CLOSE = "close"
     MERGE = "merge"
+    REINSPECT = "reinspect"  # 回头看 on a closed report: confirm it, or reopen it
 
 
 OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED})
@@ -44,6 +45,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.ASSIGNED),
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Action.MERGE: (frozenset({Status.NEW}), Status.MERGED),
+    Action.REINSPECT: (frozenset({Status.CLOSED}), None),
 }
 
 

@@ -32,6 +32,14 @@ class Policy:
     chain: tuple[tuple[str, ...], ...] = CHAIN_DEFAULT
     renotify: bool = True  # each step tells everyone already on the task again
     confirm_within: timedelta = timedelta(hours=24)  # the resident's silence after 办结 closes it
+    reinspect_after: timedelta = timedelta(days=7)  # 回头看 for urgent and high hazards
+
+    def reinspection_at(self, report_kind: str, severity: str | None, closed_at):
+        """When a closed report is looked at again (None: it is not)."""
+        if report_kind == "hazard" and severity in (Severity.URGENT, Severity.HIGH):
+            return closed_at + self.reinspect_after
+        return None
+
     duplicate_radius_meters: float = 50
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 

@@ -87,6 +87,70 @@ class StaffDesk:
             person, report_id, Action.RESOLVE, "resolve", "resolve_prompt"
         )
 
+    async def start_reinspecting(self, person: Person, report_id: int) -> Outcome:
+        """仍已整改: a photo of the place now confirms it."""
+        return await self._await_input(
+            person, report_id, Action.REINSPECT, "reinspect", "reinspect_prompt"
+        )
+
+    async def reopen_on_reinspection(self, person: Person, report_id: int) -> Outcome:
+        """重新打开: it is not fixed after all; the worker holds it again."""
+        async with transaction(self.sessions) as session:
+            staff, report, refused = await self._check(session, person, report_id, Action.REINSPECT)
+            if refused:
+                return refused
+            now = self.clock()
+            deadline = now + self.policy.ack_within(report.kind, report.severity)
+            values = {
+                "status": Status.ASSIGNED,
+                "assignee_id": staff.id,
+                "assigned_at": now,
+                "acknowledged_at": None,
+                "resolved_at": None,
+                "closed_at": None,
+                "ack_deadline_at": deadline,
+                "next_deadline_at": deadline,
+                "reopen_count": report.reopen_count + 1,
+                "updated_at": now,
+            }
+            if not await self._change(session, report, Action.REOPEN, values):
+                return await self._lost_race(session, staff, report, Action.REOPEN)
+            await self._event(
+                session,
+                report,
+                staff,
+                "reopened",
+                Status.CLOSED,
+                Status.ASSIGNED,
+                {"on": "reinspection"},
+            )
+            card = await card_of(session, report)
+            notices = await to_followers(session, report, "reopened_on_reinspection", card)
+            notices.append(to_staff(staff, "task", card, priority=TASK, reopened=True))
+            await post(session, notices)
+            return Outcome("reopened_ok", staff.language, card=card, notices=tuple(notices))
+
+    async def _reinspected(
+        self, person: Person, pending: PendingInput, text: str | None, photo: str | None
+    ) -> Outcome:
+        async with transaction(self.sessions) as session:
+            pending = await self._fresh(session, person, pending)
+            staff, report, refused = await self._check(
+                session, person, pending.report_id, Action.REINSPECT
+            )
+            if refused:
+                await _drop(session, pending)
+                return refused
+            if not photo:
+                return Outcome(
+                    "reinspect_prompt", staff.language, values={"reference": report.reference}
+                )
+            await _drop(session, pending)
+            await self._event(
+                session, report, staff, "reinspected", detail={"photo": photo, "note": text or ""}
+            )
+            return Outcome("reinspected_ok", staff.language, values={"reference": report.reference})
+
     async def handover_choices(self, person: Person, report_id: int) -> Outcome:
         async with transaction(self.sessions) as session:
             staff, report, refused = await self._check(session, person, report_id, Action.ASSIGN)
@@ -124,7 +188,12 @@ class StaffDesk:
         """Text or a photo from someone the bot is waiting on; None if it is waiting on nothing."""
         async with transaction(self.sessions) as session:
             pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
-            if pending is None or pending.purpose not in ("ask", "resolve", "handover"):
+            if pending is None or pending.purpose not in (
+                "ask",
+                "resolve",
+                "handover",
+                "reinspect",
+            ):
                 return None
         if pending.purpose == "handover":
             if not text:
@@ -136,6 +205,8 @@ class StaffDesk:
             if not text:
                 return await self._simple(person, "ask_prompt", pending.report_id)
             return await self._ask(person, pending, text)
+        if pending.purpose == "reinspect":
+            return await self._reinspected(person, pending, text, photo)
         return await self._resolve_input(person, pending, text, photo)
 
     async def cancel_input(self, person: Person) -> Outcome | None:

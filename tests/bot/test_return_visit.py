@@ -63,7 +63,7 @@ async def test_not_fixed_goes_back_to_the_worker_with_the_residents_words(bot):
     await resident.press(notice, "❌ 没解决")
     assert "重新交给网格员" in (await next_text(resident))["text"]
     reopened = await task_card(worker)
-    assert "居民反馈没解决" in reopened["text"] and reference in reopened["text"]
+    assert "重新处理" in reopened["text"] and reference in reopened["text"]
     await resident.send("晚上又有人拉线充电了")
     await next_text(resident)
     assert "晚上又有人拉线充电了" in (await next_text(worker))["text"]
@@ -79,3 +79,39 @@ async def test_silence_closes_it(bot):
     later = stored.resolved_at + timedelta(hours=24, seconds=1)
     assert await escalate_due(bot.sessions, bot.service.policy, later) == 1
     assert (await report(bot, reference)).status == "closed"
+
+
+async def closed_and_due(bot, user_id: int) -> tuple[str, dict]:
+    """A high-severity hazard confirmed fixed, then a week later: the re-inspection card."""
+    reference, notice = await resolved(bot, user_id)
+    resident = bot.emulator.player(user_id)
+    await resident.press(notice, "✅ 已解决")
+    await next_text(resident)
+    stored = await report(bot, reference)
+    assert stored.next_deadline_at == stored.closed_at + timedelta(days=7)
+    a_week_on = stored.next_deadline_at + timedelta(seconds=1)
+    assert await escalate_due(bot.sessions, bot.service.policy, a_week_on) == 1
+    card = await task_card(bot.staff(WORKER_1))
+    assert "回头看" in card["text"] and reference in card["text"]
+    return reference, card
+
+
+async def test_a_reinspection_confirmed_with_a_photo(bot):
+    reference, card = await closed_and_due(bot, 1704)
+    worker = bot.staff(WORKER_1)
+    await worker.press(card, "✅ 仍已整改")
+    assert "现场照片" in (await next_text(worker))["text"]
+    await worker.send_photo()
+    assert "复查正常" in (await next_text(worker))["text"]
+    async with transaction(bot.sessions) as session:
+        stored = await queries.report_by_reference(session=session, reference=reference)
+        events = [e.action for e in await queries.history_of(session=session, report_id=stored.id)]
+    assert events[-2:] == ["reinspection_due", "reinspected"] and stored.status == "closed"
+
+
+async def test_a_reinspection_that_finds_it_unfixed_reopens_it(bot):
+    reference, card = await closed_and_due(bot, 1705)
+    await bot.staff(WORKER_1).press(card, "↩ 重新打开")
+    assert "复查时发现问题还在" in (await next_text(bot.emulator.player(1705)))["text"]
+    stored = await report(bot, reference)
+    assert (stored.status, stored.reopen_count) == ("assigned", 1)
