@@ -25,7 +25,7 @@ def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
             *_location(chat, card),
             *_photos(chat, card["photos"]),
         ]
-    values = _values(notice)
+    values = _values(notice, tz)
     calls: list[Call] = []
     if notice.kind == "resident_answer" and notice.extra.get("photo"):
         caption = t(lang, "notice.resident_answer_photo", **values)
@@ -67,7 +67,7 @@ def _photos(chat: int, photos: list[str]) -> list[Call]:
     return [("sendPhoto", {"chat_id": chat, "photo": photo}) for photo in photos]
 
 
-def _values(notice: Notice) -> dict[str, Any]:
+def _values(notice: Notice, tz: tzinfo) -> dict[str, Any]:
     lang, card, extra = notice.language, notice.card, notice.extra
     role = extra.get("role") or card.get("assignee_role") or "worker"
     return {
@@ -78,4 +78,5 @@ def _values(notice: Notice) -> dict[str, Any]:
         "note": extra.get("note", ""),
         "place": taskcard.place(lang, card),
         "overdue": duration(lang, extra.get("overdue_seconds", 0)),
+        "deadline": taskcard.local(card.get("rectify_deadline_at"), tz),
     }

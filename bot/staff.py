@@ -67,6 +67,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 ),
             )
             return
+    elif action == "ord":
+        outcome = await desk.start_order(person, report_id)
     elif action == "rok":
         outcome = await desk.start_reinspecting(person, report_id)
     elif action == "rre":

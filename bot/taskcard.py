@@ -116,12 +116,12 @@ def buttons(
             ]
         )
     if status == "acknowledged":
-        return InlineKeyboardMarkup(
-            [
-                [button(ask, "ask"), button("staff.btn_handover", "ho")],
-                [button("staff.btn_resolve", "res")],
-            ]
-        )
+        rows = [[button(ask, "ask"), button("staff.btn_handover", "ho")]]
+        if card["kind"] == "hazard":
+            rows.append([button("staff.btn_order", "ord"), button("staff.btn_resolve", "res")])
+        else:
+            rows.append([button("staff.btn_resolve", "res")])
+        return InlineKeyboardMarkup(rows)
     return None
 
 

@@ -6,9 +6,10 @@ at once cannot both win; the loser is told what happened instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +27,23 @@ from triage.permissions import assignee_values, refusal
 from triage.policy import Policy
 
 NOT_MY_GRID, TO_COORDINATOR = "n", "c"
+PURPOSES = ("ask", "resolve", "handover", "reinspect", "order")
+_WITHIN = re.compile(
+    r"^\s*(\d{1,3})\s*(days?|hours?|天|日|小时|d|h)\s*[,，:：]?\s*(.*)$", re.I | re.S
+)
+
+
+def order_terms(text: str, default: timedelta) -> tuple[timedelta, str]:
+    """ "3天 更换老化电线" → (3 days, "更换老化电线"); without a time, the policy's default."""
+    match = _WITHIN.match(text)
+    if not match:
+        return default, text.strip()
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    in_hours = unit in ("小时", "h", "hour", "hours")
+    within = timedelta(hours=amount) if in_hours else timedelta(days=amount)
+    return (within if within.total_seconds() > 0 else default), match.group(
+        3
+    ).strip() or text.strip()
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,48 @@ class StaffDesk:
         return await self._await_input(
             person, report_id, Action.RESOLVE, "resolve", "resolve_prompt"
         )
+
+    async def start_order(self, person: Person, report_id: int) -> Outcome:
+        """整改单: a hazard that cannot be fixed on the spot gets what to do and by when."""
+        return await self._await_input(person, report_id, Action.RESOLVE, "order", "order_prompt")
+
+    async def _order(self, person: Person, pending: PendingInput, text: str) -> Outcome:
+        async with transaction(self.sessions) as session:
+            pending = await self._fresh(session, person, pending)
+            staff, report, refused = await self._check(
+                session, person, pending.report_id, Action.RESOLVE
+            )
+            await _drop(session, pending)
+            if refused:
+                return refused
+            within, note = order_terms(text, self.policy.rectify_within(report.severity))
+            deadline = self.clock() + within
+            values = {
+                "rectify_deadline_at": deadline,
+                "next_deadline_at": deadline,
+                "updated_at": self.clock(),
+            }
+            if not await self._change(session, report, Action.RESOLVE, values):
+                return await self._lost_race(session, staff, report, Action.RESOLVE)
+            await self._event(
+                session,
+                report,
+                staff,
+                "rectification_order",
+                detail={"note": note, "deadline": deadline.isoformat()},
+            )
+            card = await card_of(session, report)
+            notices = await to_followers(
+                session,
+                report,
+                "rectification_order",
+                card,
+                note=note,
+                staff=staff.name,
+                role=staff.role,
+            )
+            await post(session, notices)
+            return Outcome("order_set", staff.language, card=card, notices=tuple(notices))
 
     async def start_reinspecting(self, person: Person, report_id: int) -> Outcome:
         """仍已整改: a photo of the place now confirms it."""
@@ -188,12 +248,7 @@ class StaffDesk:
         """Text or a photo from someone the bot is waiting on; None if it is waiting on nothing."""
         async with transaction(self.sessions) as session:
             pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
-            if pending is None or pending.purpose not in (
-                "ask",
-                "resolve",
-                "handover",
-                "reinspect",
-            ):
+            if pending is None or pending.purpose not in PURPOSES:
                 return None
         if pending.purpose == "handover":
             if not text:
@@ -207,6 +262,10 @@ class StaffDesk:
             return await self._ask(person, pending, text)
         if pending.purpose == "reinspect":
             return await self._reinspected(person, pending, text, photo)
+        if pending.purpose == "order":
+            if not text:
+                return await self._simple(person, "order_prompt", pending.report_id)
+            return await self._order(person, pending, text)
         return await self._resolve_input(person, pending, text, photo)
 
     async def cancel_input(self, person: Person) -> Outcome | None:

@@ -115,3 +115,33 @@ async def test_a_reinspection_that_finds_it_unfixed_reopens_it(bot):
     assert "复查时发现问题还在" in (await next_text(bot.emulator.player(1705)))["text"]
     stored = await report(bot, reference)
     assert (stored.status, stored.reopen_count) == ("assigned", 1)
+
+
+async def test_a_rectification_order_sets_the_deadline_and_tells_the_resident(bot):
+    resident = bot.emulator.user(1706, "小陈")
+    await resident.send("楼道里电线老化，外皮都裂开了")
+    await resident.next_message()
+    await resident.send_location(*INSIDE)
+    await resident.next_message()
+    await resident.command("/skip")
+    reference = REFERENCE.search((await resident.next_message())["text"]).group()
+    worker = bot.staff(WORKER_1)
+    card = await task_card(worker)
+    await worker.press(card, "接单")
+    await next_text(resident)
+    acknowledged = await worker.wait_for(
+        lambda: (
+            worker.messages[0].get("reply_markup")
+            and "📋 整改单" in str(worker.messages[0])
+            and worker.messages[0]
+        )
+    )
+    await worker.press(acknowledged, "📋 整改单")
+    assert "整改要求和期限" in (await next_text(worker))["text"]
+    await worker.send("3天 物业更换老化电线")
+    assert "整改单已记录" in (await next_text(worker))["text"]
+    told = (await next_text(resident))["text"]
+    assert reference in told and "物业更换老化电线" in told
+    stored = await report(bot, reference)
+    assert stored.status == "acknowledged"
+    assert stored.rectify_deadline_at - stored.acknowledged_at > timedelta(days=2, hours=23)
