@@ -34,6 +34,7 @@ STALE_CLAIM = timedelta(seconds=60)
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 3
+GLOBAL_429_CHATS = 3  # distinct chats refused within a second: the global limit, not one chat's
 
 
 class TokenBucket:
@@ -83,6 +84,7 @@ class OutboxSender:
         self.settled: dict[tuple, list[int]] = {}
         self._inflight: set[asyncio.Task] = set()
         self._next_due = None
+        self._recent_429: list[tuple[float, int]] = []
 
     async def run(self) -> None:
         wake = signals.waiter(signals.OUTBOX)
@@ -138,6 +140,16 @@ class OutboxSender:
             soonest = min(soonest, max(0.0, (self._next_due - utcnow()).total_seconds()))
         return None, soonest
 
+    def _flood_wait(self, chat_id: int, seconds: float) -> None:
+        """A 429 holds back that chat; only when several chats get one within a second is it
+        the bot's overall limit, and everything waits (one chat's flood must not stall all)."""
+        self._chat(chat_id).pause(seconds)
+        now = time.monotonic()
+        self._recent_429 = [(t, c) for t, c in self._recent_429 if now - t < 1.0]
+        self._recent_429.append((now, chat_id))
+        if len({c for _, c in self._recent_429}) >= GLOBAL_429_CHATS:
+            self.bucket.pause(seconds)
+
     def _chat(self, chat_id: int) -> TokenBucket:
         bucket = self.chats.get(chat_id)
         if bucket is None:
@@ -152,7 +164,7 @@ class OutboxSender:
             self._settle(row, outbox.SENT)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
-            self.bucket.pause(seconds)
+            self._flood_wait(row.chat_id, seconds)
             self._settle(row, outbox.PENDING, retry_in=seconds, error=str(exc), failed=False)
         except Forbidden as exc:
             self._settle(row, outbox.UNDELIVERABLE, error=str(exc))
