@@ -6,21 +6,30 @@ import asyncio
 import runpy
 import sys
 import traceback
+from pathlib import Path
 
-from bench import report_latency
+from bench import escalation_lag, outbox_flood, report_latency, restart, throughput
 
 
 def main() -> int:
     try:
         runpy.run_path(
-            str(__import__("pathlib").Path(__file__).with_name("classifier_eval.py")),
+            str(Path(__file__).with_name("classifier_eval.py")),
             run_name="__main__",
         )
     except SystemExit:
         pass
     except Exception:
         traceback.print_exc()
-    for bench in (report_latency,):
+    for script in ("faq_eval.py",):  # printed quality figures, no service needed
+        try:
+            runpy.run_path(str(Path(__file__).with_name(script)), run_name="__main__")
+        except SystemExit:
+            pass
+        except Exception:
+            traceback.print_exc()
+    # The longest last: escalation lag runs 100,000 deadlines over three minutes.
+    for bench in (report_latency, throughput, outbox_flood, restart, escalation_lag):
         try:
             asyncio.run(bench.main())
         except Exception:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -91,7 +94,8 @@ async def emulator_process(*extra: str) -> AsyncIterator[Emulator]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
+    # No cap on connections: a benchmark holds many long polls open at once.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         try:
             await _wait_until_up(http, url)
             yield Emulator(url, http)
@@ -182,3 +186,39 @@ async def _postgres_admin(server: str, sql: str) -> None:
             await conn.execute(text(sql))
     finally:
         await engine.dispose()
+
+
+class _Tally(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # One line per kind of complaint: figures (ids, counts) do not make a new kind.
+        message = re.sub(r"\d+", "N", record.getMessage().split("\n", 1)[0])
+        self.counts[f"{record.levelname} {message[:90]}"] += 1
+
+
+@contextmanager
+def service_log_tally() -> Iterator[Counter[str]]:
+    """Count the service's warnings and errors instead of letting them scroll past the
+    figures; the caller prints the tally (an overloaded service says so there)."""
+    root = logging.getLogger()
+    tally = _Tally()
+    saved = root.handlers[:], root.level
+    root.handlers = [tally]
+    root.setLevel(logging.WARNING)
+    try:
+        yield tally.counts
+    finally:
+        root.handlers, _ = saved
+        root.setLevel(saved[1])
+
+
+def print_tally(counts: Counter[str], limit: int = 4) -> None:
+    if not counts:
+        print("  service log: no warnings or errors")
+        return
+    print(f"  service log: {sum(counts.values()):,} warnings/errors")
+    for line, count in counts.most_common(limit):
+        print(f"    {count:>6,} × {line}")

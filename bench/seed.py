@@ -1,6 +1,8 @@
-"""Filling the database fast: open assigned reports written as rows, the way dispatch leaves
-them (status assigned, level 0, an `assigned` event naming the on-duty worker), so that the
-real escalation code finds real cells and the sample staff behind them."""
+"""Filling the database fast, and reading back what the service did.
+
+Open assigned reports are written as rows the way dispatch leaves them (status assigned, level
+0, an `assigned` event naming the on-duty worker), so that the real escalation code finds real
+cells and the sample staff behind them; a bulk send is written as outbox rows."""
 
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import col, select
 
 from storage.engine import SessionFactory, transaction
-from storage.models import GridCell, GridDuty, Report, ReportEvent
-from storage.signals import DEADLINES, touch
+from storage.models import GridCell, GridDuty, OutboxMessage, Report, ReportEvent
+from storage.signals import DEADLINES, OUTBOX, touch
 from storage.types import utcnow
+from triage.notices import BULK
 
 CHUNK = 5_000  # rows per executemany: big enough to be fast, small enough to stay light
 
@@ -43,7 +47,9 @@ async def sample_cells(sessions: SessionFactory) -> list[Cell]:
                 .order_by(GridCell.code)
             )
         ).all()
-    return [Cell(cell.id, cell.community, staff_id, _bounds(cell.geometry)) for cell, staff_id in rows]
+    return [
+        Cell(cell.id, cell.community, staff_id, _bounds(cell.geometry)) for cell, staff_id in rows
+    ]
 
 
 def _bounds(geometry: str) -> tuple[float, float, float, float]:
@@ -84,7 +90,9 @@ async def _advance_sequence(session) -> None:
     """Ids were given explicitly; PostgreSQL's sequence must hear of them."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(
-            text("SELECT setval(pg_get_serial_sequence('report', 'id'), (SELECT max(id) FROM report))")
+            text(
+                "SELECT setval(pg_get_serial_sequence('report', 'id'), (SELECT max(id) FROM report))"
+            )
         )
 
 
@@ -131,23 +139,75 @@ def _assigned_event(report_id: int, cell: Cell, now: datetime) -> dict:
     }
 
 
-async def escalation_lags(sessions: SessionFactory) -> list[float]:
-    """Seconds from each report's ack deadline to its `escalated` event, read from the DB."""
-    async with transaction(sessions) as session:
-        rows = (
-            await session.exec(
-                select(ReportEvent.at, Report.ack_deadline_at)
-                .join(Report, Report.id == ReportEvent.report_id)
-                .where(ReportEvent.action == "escalated")
-            )
-        ).all()
-    return [(at - deadline).total_seconds() for at, deadline in rows]
+def observer(url: str) -> AsyncEngine:
+    """An engine for the benchmark's own reads. On SQLite a plain one: the service's engine
+    begins every transaction IMMEDIATE (a write lock), which polling must not take."""
+    return create_async_engine(url)
 
 
-async def count_escalated(sessions: SessionFactory) -> int:
-    async with transaction(sessions) as session:
+async def escalation_outcomes(engine: AsyncEngine) -> tuple[list[float], list[datetime]]:
+    """Seconds from each escalated report's ack deadline to its `escalated` event (both from
+    the database), and the ack deadlines of the reports still waiting at level 0."""
+    async with engine.connect() as conn:
+        lags = await conn.execute(
+            select(ReportEvent.at, Report.ack_deadline_at)
+            .join(Report, col(Report.id) == ReportEvent.report_id)
+            .where(ReportEvent.action == "escalated")
+        )
+        waiting = await conn.execute(
+            select(Report.ack_deadline_at).where(Report.escalation_level == 0)
+        )
         return (
-            await session.exec(
-                select(func.count()).select_from(Report).where(Report.escalation_level >= 1)
+            [(at - deadline).total_seconds() for at, deadline in lags.all()],
+            [deadline for (deadline,) in waiting.all()],
+        )
+
+
+async def count_escalated(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            select(func.count()).select_from(Report).where(Report.escalation_level >= 1)
+        )
+        return result.scalar_one()
+
+
+async def first_escalation_at(engine: AsyncEngine) -> datetime | None:
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            select(func.min(ReportEvent.at)).where(ReportEvent.action == "escalated")
+        )
+        return result.scalar_one()
+
+
+async def enqueue_bulk(sessions: SessionFactory, chat_ids: Sequence[int], text: str) -> None:
+    """A bulk send (a safety tip to every subscriber) as the outbox would hold it: one
+    pending sendMessage row per chat at the lowest priority; the sender is told."""
+    now = utcnow()
+    rows = [
+        {
+            "chat_id": chat,
+            "method": "sendMessage",
+            "payload": {"chat_id": chat, "text": text},
+            "priority": BULK,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for chat in chat_ids
+    ]
+    async with transaction(sessions) as session:
+        for start in range(0, len(rows), CHUNK):
+            await session.execute(insert(OutboxMessage), rows[start : start + CHUNK])
+        await touch(session, OUTBOX)
+
+
+async def outbox_rows(engine: AsyncEngine) -> list[tuple[str, int, str]]:
+    """Every outbox row that is a Bot API call (not a notice): method, chat, status."""
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            select(OutboxMessage.method, OutboxMessage.chat_id, OutboxMessage.status).where(
+                OutboxMessage.method != "notice"
             )
-        ).one()
+        )
+        return [tuple(row) for row in result.all()]
