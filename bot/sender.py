@@ -1,8 +1,8 @@
 """The outbox's sender: claims rows in priority order and sends them within Telegram's limits.
 
-Limits: a global rate (FIRECIRCLE_SEND_RATE, 30/s by default) and, per chat, one message a
-second after a burst of three (a task card with its location and photo goes out at once),
-which python-telegram-bot's own rate limiter does not enforce. A 429 pauses everything for
+Limits: a global rate (FIRECIRCLE_SEND_RATE, 30/s by default), evenly spaced, and one message
+a second per chat (FIRECIRCLE_SEND_PER_CHAT_RATE), which python-telegram-bot's own rate limiter
+does not enforce; the emulator, enforcing both, answers 429 to any burst past them. A 429 pauses everything for
 retry_after; a 5xx or network error retries that row with backoff; 403 (blocked) and "chat
 not found" mark it undeliverable; other 400s mark it failed. One sender runs at a time (the
 leader), so the budget is shared, never multiplied.
@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are
 STALE_CLAIM = timedelta(seconds=60)
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
-PER_CHAT_BURST = 3
+PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
 GLOBAL_429_CHATS = 3  # distinct chats refused within a second: the global limit, not one chat's
 
 
@@ -75,7 +75,7 @@ class OutboxSender:
         self.sessions = sessions
         self.bot = bot
         self.tz = timezone
-        self.bucket = TokenBucket(rate, burst=max(1.0, rate / 10))
+        self.bucket = TokenBucket(rate, burst=1.0)  # evenly spaced: a burst crosses the limit
         self.per_chat_rate = per_chat_rate
         self.chats: dict[int, TokenBucket] = {}
         self.claim_size = max(20, int(rate))
