@@ -111,9 +111,8 @@ class StaffDesk:
 
     async def _order(self, person: Person, pending: PendingInput, text: str) -> Outcome:
         async with transaction(self.sessions) as session:
-            pending = await self._fresh(session, person, pending)
-            staff, report, refused = await self._check(
-                session, person, pending.report_id, Action.RESOLVE
+            pending, staff, report, refused = await self._answering(
+                session, person, pending, Action.RESOLVE
             )
             await _drop(session, pending)
             if refused:
@@ -194,9 +193,8 @@ class StaffDesk:
         self, person: Person, pending: PendingInput, text: str | None, photo: str | None
     ) -> Outcome:
         async with transaction(self.sessions) as session:
-            pending = await self._fresh(session, person, pending)
-            staff, report, refused = await self._check(
-                session, person, pending.report_id, Action.REINSPECT
+            pending, staff, report, refused = await self._answering(
+                session, person, pending, Action.REINSPECT
             )
             if refused:
                 await _drop(session, pending)
@@ -301,9 +299,8 @@ class StaffDesk:
 
     async def _ask(self, person: Person, pending: PendingInput, text: str) -> Outcome:
         async with transaction(self.sessions) as session:
-            pending = await self._fresh(session, person, pending)
-            staff, report, refused = await self._check(
-                session, person, pending.report_id, Action.ASSIGN
+            pending, staff, report, refused = await self._answering(
+                session, person, pending, Action.ASSIGN
             )
             await _drop(session, pending)
             if refused:
@@ -371,9 +368,8 @@ class StaffDesk:
         self, person: Person, pending: PendingInput, text: str | None, photo: str | None
     ) -> Outcome:
         async with transaction(self.sessions) as session:
-            pending = await self._fresh(session, person, pending)
-            staff, report, refused = await self._check(
-                session, person, pending.report_id, Action.RESOLVE
+            pending, staff, report, refused = await self._answering(
+                session, person, pending, Action.RESOLVE
             )
             if refused:
                 await _drop(session, pending)
@@ -525,6 +521,15 @@ class StaffDesk:
                 prompt = "answer_prompt"
             values = {"reference": report.reference, "photo": report.kind == "hazard"}
             return Outcome(prompt, staff.language, values=values)
+
+    async def _answering(
+        self, session: AsyncSession, person: Person, seen: PendingInput, action: Action
+    ) -> tuple[PendingInput, Staff | None, Report | None, Outcome | None]:
+        """What someone sends after a prompt: the pending input as this transaction sees it,
+        and whether they may still do what it was for."""
+        pending = await self._fresh(session, person, seen)
+        staff, report, refused = await self._check(session, person, pending.report_id, action)
+        return pending, staff, report, refused
 
     async def _fresh(
         self, session: AsyncSession, person: Person, seen: PendingInput
