@@ -50,16 +50,18 @@ SETTINGS = {"send_rate": 2000}
 
 
 async def main() -> None:
-    header(f"escalation lag after the ack deadline, {REPORTS:,} reports over 3 min (SQLite)")
+    header(_title(REPORTS, "SQLite"))
     await run(REPORTS)
-    header(
-        f"escalation lag after the ack deadline, {POSTGRES_REPORTS:,} reports over 3 min "
-        "(PostgreSQL)"
-    )
+    header(_title(POSTGRES_REPORTS, "PostgreSQL"))
     if skip_postgres("escalation lag"):
         return
     async with postgres_database("fc_bench_escalation") as url:
         await run(POSTGRES_REPORTS, database_url=url)
+
+
+def _title(reports: int, database: str) -> str:
+    minutes = SPREAD.total_seconds() / 60
+    return f"escalation lag, {reports:,} deadlines over {minutes:g} min ({database})"
 
 
 async def run(reports: int, **settings) -> None:
@@ -89,7 +91,8 @@ async def run(reports: int, **settings) -> None:
     show(reports, lags, [(stopped - d).total_seconds() for d in waiting])
     elapsed = (stopped - seeded["first"]).total_seconds()
     print(
-        f"  escalation rate: {len(lags) / elapsed:,.0f}/s (deadlines fell at {reports / SPREAD.total_seconds():,.0f}/s)"
+        f"  escalation rate: {len(lags) / elapsed:,.0f}/s "
+        f"(deadlines fell at {reports / SPREAD.total_seconds():,.0f}/s)"
     )
     print_tally(tally)
 

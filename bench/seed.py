@@ -89,11 +89,8 @@ async def _next_report_id(session) -> int:
 async def _advance_sequence(session) -> None:
     """Ids were given explicitly; PostgreSQL's sequence must hear of them."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('report', 'id'), (SELECT max(id) FROM report))"
-            )
-        )
+        sequence = "pg_get_serial_sequence('report', 'id')"
+        await session.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM report))"))
 
 
 def _report_row(

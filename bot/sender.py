@@ -31,6 +31,7 @@ from triage.notices import from_payload
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
 STALE_CLAIM = timedelta(seconds=60)
+RENEW_EVERY = 20.0  # seconds; well inside STALE_CLAIM
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
@@ -85,6 +86,7 @@ class OutboxSender:
         self._inflight: set[asyncio.Task] = set()
         self._next_due = None
         self._recent_429: list[tuple[float, int]] = []
+        self._renewed = time.monotonic()
 
     async def run(self) -> None:
         wake = signals.waiter(signals.OUTBOX)
@@ -94,6 +96,7 @@ class OutboxSender:
                 if wake.is_set() or len(self.ready) < self.claim_size // 2:
                     wake.clear()
                     await self._claim()
+                await self._renew_claims()
                 row, delay = self._next()
                 if row is None:
                     await _wait(wake, delay)
@@ -111,8 +114,14 @@ class OutboxSender:
     async def _claim(self) -> None:
         now = utcnow()
         async with transaction(self.sessions) as session:
+            room = 2 * self.claim_size - len(self.ready)  # the queue held in memory is bounded
+            worst = max((r.priority for r in self.ready), default=None)
             rows = await outbox.claim(
-                session=session, now=now, limit=self.claim_size, stale_after=STALE_CLAIM
+                session=session,
+                now=now,
+                stale_after=STALE_CLAIM,
+                limit=room if room > 0 else 10,
+                more_urgent_than=None if room > 0 else worst,
             )
             for row in rows:
                 if row.method == outbox.NOTICE:
@@ -124,6 +133,18 @@ class OutboxSender:
                     self.ready.append(row)
             self._next_due = await outbox.next_attempt_at(session=session)
         self.ready.sort(key=lambda r: (r.priority, r.id))
+
+    async def _renew_claims(self) -> None:
+        """Rows wait here (a chat's 1/s, a 429): renew their claims well before they'd go stale."""
+        now = time.monotonic()
+        if now - self._renewed < RENEW_EVERY or not self.ready:
+            return
+        self._renewed = now
+        try:
+            async with transaction(self.sessions) as session:
+                await outbox.renew(session=session, ids=[r.id for r in self.ready], now=utcnow())
+        except Exception:
+            log.exception("could not renew outbox claims")
 
     def _next(self) -> tuple[OutboxMessage | None, float]:
         """The most urgent row whose chat may be written to now, or how long to wait."""

@@ -36,8 +36,15 @@ async def enqueue(*, session: AsyncSession, rows: Sequence[OutboxMessage]) -> No
 
 
 async def claim(
-    *, session: AsyncSession, now: datetime, limit: int, stale_after: timedelta
+    *,
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    stale_after: timedelta,
+    more_urgent_than: int | None = None,
 ) -> list[OutboxMessage]:
+    """Due rows in priority order; with more_urgent_than, only rows that would jump a queue
+    already held in memory (a task arriving during a bulk send)."""
     await session.exec(
         update(OutboxMessage)
         .where(OutboxMessage.status == SENDING, col(OutboxMessage.claimed_at) < now - stale_after)
@@ -49,6 +56,8 @@ async def claim(
         .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
         .limit(limit)
     )
+    if more_urgent_than is not None:
+        statement = statement.where(col(OutboxMessage.priority) < more_urgent_than)
     if session.bind.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     rows = list((await session.exec(statement)).all())
@@ -97,8 +106,6 @@ async def settle(
     failed_attempt: bool = True,
 ) -> None:
     """Record how sending went: sent, retry later (pending again), failed or undeliverable."""
-    if not ids:
-        return
     values: dict[str, Any] = {"status": status, "claimed_at": None}
     if status == SENT:
         values["sent_at"] = now
@@ -108,9 +115,26 @@ async def settle(
         values["next_attempt_at"] = retry_at
     if retry_at is not None and failed_attempt:  # waiting out a 429 is not a failure
         values["attempts"] = OutboxMessage.attempts + 1
-    await session.exec(
-        update(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids))).values(**values)
-    )
+    for chunk in _chunks(ids):
+        await session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)).values(**values)
+        )
+
+
+async def renew(*, session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    """Keep the claims on rows a sender still holds, so they are never taken as stale."""
+    for chunk in _chunks(ids):
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(chunk), OutboxMessage.status == SENDING)
+            .values(claimed_at=now)
+        )
+
+
+def _chunks(ids: Sequence[int], size: int = 1000) -> list[list[int]]:
+    """IN lists of bounded size (asyncpg takes at most 32,767 parameters a statement)."""
+    ids = list(ids)
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 async def next_attempt_at(*, session: AsyncSession) -> datetime | None:

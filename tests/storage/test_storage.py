@@ -86,3 +86,43 @@ async def test_inbox_stores_each_update_id_once(sessions):
     assert (first, again) == (2, 0)
     assert [u.update_id for u in pending] == [7, 8]
     assert pending[0].payload == updates[0]
+
+
+async def test_the_outbox_claims_in_priority_order_and_never_past_the_bound(sessions):
+    from datetime import timedelta
+
+    from storage import outbox
+    from storage.models import OutboxMessage
+
+    now = datetime.now(UTC)
+    rows = [
+        OutboxMessage(chat_id=i, payload={}, priority=90, next_attempt_at=now) for i in range(5)
+    ]
+    async with transaction(sessions) as session:
+        await outbox.enqueue(session=session, rows=rows)
+        first = await outbox.claim(
+            session=session, now=now, limit=3, stale_after=timedelta(minutes=1)
+        )
+        await outbox.enqueue(
+            session=session,
+            rows=[OutboxMessage(chat_id=99, payload={}, priority=20, next_attempt_at=now)],
+        )
+        urgent = await outbox.claim(
+            session=session,
+            now=now,
+            limit=10,
+            stale_after=timedelta(minutes=1),
+            more_urgent_than=90,
+        )
+        await outbox.renew(
+            session=session, ids=[r.id for r in first], now=now + timedelta(minutes=5)
+        )
+        again = await outbox.claim(
+            session=session,
+            now=now + timedelta(minutes=2),
+            limit=10,
+            stale_after=timedelta(minutes=1),
+        )
+    assert len(first) == 3 and [r.chat_id for r in urgent] == [99]
+    # 0–2 were renewed and stay with their sender; 99's claim went stale and is taken back
+    assert {r.chat_id for r in again} == {3, 4, 99}
