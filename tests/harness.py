@@ -82,3 +82,16 @@ async def task_card(player, timeout: float = 5) -> dict:
 
 def labels(message: dict) -> list[str]:
     return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def file_report(
+    emulator, user_id: int, text: str, *, where=INSIDE, name: str | None = None, timeout: float = 5
+) -> str:
+    """A resident reports a hazard (description, location, /skip); returns its reference."""
+    resident = emulator.user(user_id, name or f"居民{user_id}")
+    await resident.send(text)
+    await resident.next_message(timeout)
+    await resident.send_location(*where)
+    await resident.next_message(timeout)
+    await resident.command("/skip")
+    return REFERENCE.search((await resident.next_message(timeout))["text"]).group()

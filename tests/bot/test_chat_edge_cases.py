@@ -18,6 +18,7 @@ from tests.harness import (
     STREET_COORDINATOR,
     WORKER_1,
     WORKER_2,
+    file_report,
     next_text,
     running_service,
     task_card,
@@ -83,13 +84,7 @@ async def test_an_emergency_while_staff_wait_for_an_answer_is_raised_not_relayed
 
 
 async def test_a_photo_where_a_question_was_asked_for_repeats_the_prompt(bot):
-    resident = bot.emulator.user(1304, "小陈")
-    await resident.send("配电箱门坏了电线露在外面")
-    await resident.next_message()
-    await resident.send_location(*INSIDE)
-    await resident.next_message()
-    await resident.command("/skip")
-    reference = REFERENCE.search((await resident.next_message())["text"]).group()
+    reference = await file_report(bot.emulator, 1304, "配电箱门坏了电线露在外面", name="小陈")
     worker = bot.staff(WORKER_1)
     await worker.press(await task_card(worker), "联系居民")
     await next_text(worker)
@@ -147,13 +142,7 @@ async def test_a_coordinator_of_another_street_cannot_act(bot):
 
 
 async def test_two_hand_overs_at_once_only_one_wins(bot):
-    resident = bot.emulator.user(1308, "小孙")
-    await resident.send("电动车在楼道充电")
-    await resident.next_message()
-    await resident.send_location(*INSIDE)
-    await resident.next_message()
-    await resident.command("/skip")
-    reference = REFERENCE.search((await resident.next_message())["text"]).group()
+    reference = await file_report(bot.emulator, 1308, "电动车在楼道充电", name="小孙")
     async with transaction(bot.sessions) as session:
         report = await queries.report_by_reference(session=session, reference=reference)
         other = await queries.staff_by_telegram_id(session=session, telegram_id=WORKER_2)

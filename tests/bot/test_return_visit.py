@@ -9,7 +9,15 @@ import pytest
 from storage import queries
 from storage.engine import transaction
 from storage.types import utcnow
-from tests.harness import INSIDE, REFERENCE, WORKER_1, next_text, running_service, task_card
+from tests.harness import (
+    INSIDE,
+    REFERENCE,
+    WORKER_1,
+    file_report,
+    next_text,
+    running_service,
+    task_card,
+)
 from triage.escalation import escalate_due
 
 
@@ -118,13 +126,8 @@ async def test_a_reinspection_that_finds_it_unfixed_reopens_it(bot):
 
 
 async def test_a_rectification_order_sets_the_deadline_and_tells_the_resident(bot):
-    resident = bot.emulator.user(1706, "小陈")
-    await resident.send("楼道里电线老化，外皮都裂开了")
-    await resident.next_message()
-    await resident.send_location(*INSIDE)
-    await resident.next_message()
-    await resident.command("/skip")
-    reference = REFERENCE.search((await resident.next_message())["text"]).group()
+    reference = await file_report(bot.emulator, 1706, "楼道里电线老化，外皮都裂开了", name="小陈")
+    resident = bot.emulator.player(1706)
     worker = bot.staff(WORKER_1)
     card = await task_card(worker)
     await worker.press(card, "接单")

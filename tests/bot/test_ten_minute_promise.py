@@ -23,27 +23,14 @@ from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent
 from tests.harness import (
     COORDINATOR_XINGFU,
-    INSIDE,
     OFFICER,
-    REFERENCE,
     STREET_COORDINATOR,
     TOKEN,
     WORKER_1,
+    file_report,
     next_text,
     running_service,
 )
-
-
-async def file_report(
-    emulator, user_id: int = 1401, text: str = "楼道里有电动车在充电", timeout: float = 15
-) -> str:
-    resident = emulator.user(user_id, f"居民{user_id}")
-    await resident.send(text)
-    await resident.next_message(timeout)
-    await resident.send_location(*INSIDE)
-    await resident.next_message(timeout)
-    await resident.command("/skip")
-    return REFERENCE.search((await resident.next_message(timeout))["text"]).group()
 
 
 async def settled_outbox(sessions, timeout: float = 10) -> set[str]:
@@ -64,7 +51,7 @@ async def count(sessions, model, *where) -> int:
 
 async def test_an_unacknowledged_task_climbs_the_chain_on_time(sqlite_url):
     async with running_service(sqlite_url, ack_sla_seconds=0.5, escalation_step_seconds=0.5) as bot:
-        reference = await file_report(bot.emulator)
+        reference = await file_report(bot.emulator, 1401, "楼道里有电动车在充电", timeout=15)
         escalation = await next_text(bot.staff(COORDINATOR_XINGFU))
         assert reference in escalation["text"] and "已升级到第1级" in escalation["text"]
         assert "已升级到第2级" in (await next_text(bot.staff(OFFICER)))["text"]
@@ -83,7 +70,7 @@ async def test_a_429_storm_and_a_5xx_storm_lose_no_message(sqlite_url):
         bot.emulator.faults.add(method="sendMessage", status=429, retry_after=1, count=3)
         bot.emulator.faults.add(method="sendLocation", status=502, count=2)
         bot.emulator.faults.add(method="sendMessage", status=500, count=2)
-        reference = await file_report(bot.emulator)
+        reference = await file_report(bot.emulator, 1401, "楼道里有电动车在充电", timeout=15)
         task = await next_text(bot.staff(WORKER_1), timeout=15)
         assert reference in task["text"]
         assert "location" in await bot.staff(WORKER_1).next_message(timeout=15)
@@ -94,7 +81,7 @@ async def test_a_429_storm_and_a_5xx_storm_lose_no_message(sqlite_url):
 
 async def test_a_blocked_resident_is_marked_undeliverable_and_shown(sqlite_url):
     async with running_service(sqlite_url) as bot:
-        await file_report(bot.emulator, 1402)
+        await file_report(bot.emulator, 1402, "楼道里有电动车在充电", timeout=15)
         bot.emulator.player(1402).block_bot()
         worker = bot.staff(WORKER_1)
         await worker.press(await next_text(worker), "接单")
@@ -177,7 +164,7 @@ async def test_two_instances_on_postgresql_share_the_work_exactly_once(database_
         await second.start(with_web=False)
         try:
             for i in range(6):
-                await file_report(emulator, 1500 + i, f"{i}号楼楼道里有电动车在充电")
+                await file_report(emulator, 1500 + i, f"{i}号楼楼道里有电动车在充电", timeout=15)
             officer = emulator.player(OFFICER)
             await officer.wait_for(
                 lambda: sum("已升级到第2级" in m.get("text", "") for m in officer.messages) >= 6,
@@ -234,7 +221,7 @@ async def test_items_due_while_the_service_was_killed_escalate_at_restart(tmp_pa
         command = [sys.executable, "-m", "firecircle.cli", "serve"]
         process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
         try:
-            reference = await file_report(emulator)
+            reference = await file_report(emulator, 1401, "楼道里有电动车在充电", timeout=15)
             assert reference in (await next_text(emulator.player(WORKER_1), timeout=10))["text"]
         finally:
             process.send_signal(signal.SIGKILL)
