@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         f = figures(group, kb.confident_at)
         print(
             f"  {language}: top-1 {ratio(*f['top-1'])}, top-3 {ratio(*f['top-3'])}, "
-            f"without staff {ratio(*f['answered without staff'])}"
+            f"without staff {ratio(*f['answered without staff'])}, "
+            f"confident right {ratio(*f['confident answers right'])}"
         )
 
     if args.sweep:
