@@ -36,7 +36,14 @@ MAX_RELATED = 2
 
 # Question, variants and keywords say what an entry is about; its answers only hint at it;
 # character pairs catch what the segmenter cut differently.
-FIELD_WEIGHTS = {"question": 1.0, "keywords": 0.6, "answer": 0.25, "pairs": 0.5}
+FIELD_WEIGHTS = {
+    "question": 1.0,
+    "keywords": 0.6,
+    "answer": 0.25,
+    "pairs": 0.5,
+    "question_en": 1.0,
+    "answer_en": 0.25,
+}
 UNKNOWN_WEIGHT = 0.5  # a question word the knowledge base never uses counts half against it
 
 LANGUAGES = ("zh", "en")
@@ -350,19 +357,18 @@ class KnowledgeBase:
         )
 
     def _fields(self, entry: Entry) -> dict[str, list[str]]:
+        """Each language in its own fields, so that one language's wording does not change
+        the length normalisation of the other's (English entries are much shorter)."""
         analyzer = self.analyzer
-        question = "\n".join(
-            [entry.question_zh, entry.question_en, *entry.variants_zh, *entry.variants_en]
-        )
+        question_zh = "\n".join([entry.question_zh, *entry.variants_zh])
         keywords = "\n".join(entry.keywords_zh)
-        answer = "\n".join(
-            [entry.answer_zh, entry.answer_en, entry.more_zh or "", entry.more_en or ""]
-        )
         return {
-            "question": analyzer.tokens(question),
+            "question": analyzer.tokens(question_zh),
             "keywords": analyzer.tokens(keywords),
-            "answer": analyzer.tokens(answer),
-            "pairs": analyzer.pairs(f"{question}\n{keywords}"),
+            "answer": analyzer.tokens(f"{entry.answer_zh}\n{entry.more_zh or ''}"),
+            "pairs": analyzer.pairs(f"{question_zh}\n{keywords}"),
+            "question_en": analyzer.tokens("\n".join([entry.question_en, *entry.variants_en])),
+            "answer_en": analyzer.tokens(f"{entry.answer_en}\n{entry.more_en or ''}"),
         }
 
     @classmethod

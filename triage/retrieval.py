@@ -1,9 +1,9 @@
 """Text retrieval for the knowledge base: normalise, segment, rank with BM25.
 
 Chinese is segmented with jieba (search mode, so 烟雾报警器 also yields 烟雾, 报警器);
-English is lowercased word tokens with a light suffix stemmer. Before segmenting, colloquial
-forms are replaced by the knowledge base's own words (triage/data/synonyms.txt), on questions
-and entries alike. Ranking is BM25 over several weighted fields (BM25F: each field's term
+English is lowercased words, stemmed (triage.english). Colloquial forms are replaced by the
+knowledge base's own words (triage/data/synonyms.txt), on questions and entries alike: Chinese
+ones in the text before segmenting, English ones on the stems. Ranking is BM25 over several weighted fields (BM25F: each field's term
 frequency is length-normalised, weighted, summed, then saturated once).
 """
 
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import jieba
 
+from triage import english
+
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.txt"
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"^[a-z0-9]+$")
-_LATIN_WORDS = re.compile(r"[a-z0-9]+")
 
 # Function words that say nothing about which entry is meant. Question words that do
 # (哪里 where, 多久 how long, 能不能 may I) stay; BM25's idf weighs them down anyway.
@@ -39,16 +39,6 @@ ZH_STOPWORDS = frozenset(
     其实 就是 还是 到底 究竟 已经 现在 总是 老是 经常 有点 有些 之类 什么样 之后 以后 之前
     把 被 给 对 从 到 向 跟 让 比 为 于 以 等 上 下 里 中 内 外 边 旁 呀 哪位""".split()
 )
-EN_STOPWORDS = frozenset(
-    """a an the and or but if so of to in on at by for from with about into onto over under up down
-    out off is are was were be been being am do does did doing have has had having i me my mine we
-    us our you your he him his she her it its they them their this that these those there here
-    what which who whom whose when where why how can could should would will shall may might must
-    not no yes just very really too also then than as any some all there's it's im i'm pls please
-    hi hello thanks thank ok okay guy guys get got go going one thing something anything someone
-    need want like know tell say let lot lots bit actually still ever even much many more""".split()
-)
-
 K1 = 1.5
 B = 0.75
 PAIR = "#"  # marks a character-pair token (see Analyzer.pairs)
@@ -92,12 +82,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _alternation(forms: Iterable[str], *, words: bool) -> re.Pattern[str] | None:
+def _alternation(forms: Iterable[str]) -> re.Pattern[str] | None:
     ordered = sorted(set(forms), key=lambda f: (-len(f), f))  # longest first
     if not ordered:
         return None
-    body = "|".join(re.escape(f) for f in ordered)
-    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])" if words else f"(?:{body})")
+    return re.compile("|".join(re.escape(f) for f in ordered))
 
 
 class Analyzer:
@@ -106,34 +95,27 @@ class Analyzer:
 
     def __init__(self, synonyms: Synonyms) -> None:
         self.synonyms = synonyms
-        self._zh = _alternation(synonyms.zh, words=False)
-        self._en = _alternation(synonyms.en, words=True)
+        self._zh = _alternation(synonyms.zh)
+        self._en = english.Phrases(synonyms.en)
         self._jieba = _segmenter(tuple(sorted(synonyms.canonical_words())))
 
     def normalise(self, text: str) -> str:
+        """Folded, with Chinese colloquial forms replaced (English ones wait for the stems)."""
         text = _fold(text)
-        if self._en is not None:
-            text = self._en.sub(lambda m: self.synonyms.en[m.group(0)], text)
         if self._zh is not None:
             text = self._zh.sub(lambda m: self.synonyms.zh[m.group(0)], text)
         return text
 
     def tokens(self, text: str) -> list[str]:
+        """Chinese words from the segmenter, then the English words; order does not matter
+        to BM25, and English split out of the segmenter's pieces keeps phrases together."""
         text = self.normalise(text)
-        out: list[str] = []
-        for piece in self._jieba.cut_for_search(text):
-            piece = piece.strip()
-            if not piece:
-                continue
-            if _HAN.search(piece):
-                if piece not in ZH_STOPWORDS:
-                    out.append(piece)
-            elif _WORD.match(piece):
-                out.extend(_english(piece))
-            else:  # punctuation is dropped, words inside anything else kept
-                for word in _LATIN_WORDS.findall(piece):
-                    out.extend(_english(word))
-        return out
+        chinese = [
+            piece
+            for piece in (p.strip() for p in self._jieba.cut_for_search(text))
+            if _HAN.search(piece) and piece not in ZH_STOPWORDS
+        ]
+        return chinese + self._en.tokens(english.WORDS.findall(_HAN.sub(" ", text)))
 
     def pairs(self, text: str) -> list[str]:
         """Overlapping pairs of Chinese characters ("#灭火", "#火器"): they still match when
@@ -142,28 +124,6 @@ class Analyzer:
         for run in _HAN_RUN.findall(self.normalise(text)):
             out.extend(PAIR + run[i : i + 2] for i in range(len(run) - 1))
         return out
-
-
-def _english(word: str) -> list[str]:
-    if word in EN_STOPWORDS:
-        return []
-    return [stem(word)]
-
-
-def stem(word: str) -> str:
-    """A light English suffix stripper: charging/charged/charges/charge → charg."""
-    if word.isdigit() or len(word) <= 3:
-        return word
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + keep
-            break
-    else:
-        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
 
 
 _segmenters: dict[tuple[str, ...], jieba.Tokenizer] = {}
