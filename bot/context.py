@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from storage.engine import SessionFactory
+from triage.broadcasts import BroadcastDesk
 from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake
@@ -26,6 +27,7 @@ class BotServices:
     desk: StaffDesk
     followup: FollowUp
     timezone: ZoneInfo
+    broadcasts: BroadcastDesk
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

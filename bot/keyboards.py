@@ -13,6 +13,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot.texts import t
+from triage.broadcasts import Draft
 from triage.intake import Step
 
 COMMUNITY_PREFIX = "community:"
@@ -189,3 +190,31 @@ def visit(language: str, report_id: int) -> InlineKeyboardMarkup:
             ],
         ]
     )
+
+
+BROADCAST_PREFIX = "bc:"
+
+
+def broadcast_preview(language: str, draft: Draft) -> InlineKeyboardMarkup:
+    """确认发送 / 取消 under a broadcast's preview, then the scopes its author may pick
+    (the chosen one ticked). No send button while the scope has no subscriber."""
+
+    def button(label: str, action: str, target: str = "") -> InlineKeyboardButton:
+        data = f"{BROADCAST_PREFIX}{action}:{draft.broadcast_id}" + (f":{target}" if target else "")
+        return InlineKeyboardButton(label, callback_data=data)
+
+    def scope(label: str, target: str, chosen: bool) -> InlineKeyboardButton:
+        return button(f"✓ {label}" if chosen else label, "to", target)
+
+    first = [button(t(language, "broadcast.btn_cancel"), "no")]
+    if draft.subscribers:
+        first.insert(0, button(t(language, "broadcast.btn_send"), "ok"))
+    rows = [first]
+    if draft.choices:
+        everyone = t(language, "broadcast.everyone")
+        scopes = [scope(everyone, "all", draft.community is None)] + [
+            scope(name, str(index), name == draft.community)
+            for index, name in enumerate(draft.choices)
+        ]
+        rows += [scopes[i : i + 2] for i in range(0, len(scopes), 2)]
+    return InlineKeyboardMarkup(rows)

@@ -35,6 +35,8 @@ def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
         if not notice.extra.get("text"):
             return calls
     markup = ForceReply() if notice.kind == "staff_question" else None
+    if notice.kind == "answer_review":
+        markup = taskcard.promote(lang, card["report_id"])
     if notice.kind == "resolved" and card["kind"] == "hazard":
         markup = keyboards.visit(lang, card["report_id"])
     calls.append(_message(chat, t(lang, f"notice.{notice.kind}", **values), markup))
@@ -75,6 +77,7 @@ def _values(notice: Notice, tz: tzinfo) -> dict[str, Any]:
         "name": extra.get("staff") or card.get("assignee") or "",
         "role": t(lang, f"role.{role}"),
         "text": extra.get("text", ""),
+        "question": card.get("text", ""),
         "note": extra.get("note", ""),
         "place": taskcard.place(lang, card),
         "overdue": duration(lang, extra.get("overdue_seconds", 0)),

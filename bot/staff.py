@@ -22,11 +22,14 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Ou
         if outcome.card is not None and query.message is not None:
             await _redraw(context, query, outcome)
     if query is None or not outcome.refused and outcome.card is None:
-        await outgoing.send(update, context, text)
+        promote = outcome.values.get("promote")
+        markup = taskcard.promote(outcome.language, promote) if promote else None
+        await outgoing.send(update, context, text, reply_markup=markup)
 
 
 def _values(outcome: Outcome) -> dict:
-    return {k: v for k, v in outcome.values.items() if k not in ("choices", "report_id")}
+    hidden = ("choices", "report_id", "promote")
+    return {k: v for k, v in outcome.values.items() if k not in hidden}
 
 
 async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -> None:
@@ -75,6 +78,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await desk.reopen_on_reinspection(person, report_id)
     elif action == "hot" and len(parts) == 3:
         outcome = await desk.hand_over(person, report_id, parts[2])
+    elif action == "kb":
+        outcome = await services(context).frontdesk.answers.promote(person, report_id)
     else:
         await query.answer(t("zh", "button_expired"), show_alert=True)
         return

@@ -147,3 +147,11 @@ def handover_choices(
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def promote(language: str, report_id: int) -> InlineKeyboardMarkup:
+    """收入知识库, under a staff answer a coordinator may turn into a knowledge-base entry."""
+    label = t(language, "staff.btn_promote")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"{PREFIX}kb:{report_id}")]]
+    )

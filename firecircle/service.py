@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.app import build_application, publish_commands
+from bot.broadcast import Wording
 from bot.context import BotServices
 from bot.inbox import ALLOWED_UPDATES, Inbox
 from bot.sender import OutboxSender
@@ -22,6 +23,7 @@ from storage.engine import make_engine, make_session_factory
 from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
 from triage.answers import AnswerDesk
+from triage.broadcasts import BroadcastDesk
 from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
@@ -33,6 +35,7 @@ from web.app import build_web_app
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10  # how long an update in hand may take to finish at shutdown
 STANDBY_CHECK_SECONDS = 1.0
+IDLE_BROADCAST_CHECK_SECONDS = 60.0
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -83,6 +86,9 @@ class Service:
             district_margin_meters=settings.district_margin_meters,
         )
         self.desk = StaffDesk(self.sessions, self.policy)
+        self.broadcasts = BroadcastDesk(
+            self.sessions, Wording(), default_language=settings.language
+        )
         services = BotServices(
             sessions=self.sessions,
             intake=self.intake,
@@ -92,6 +98,7 @@ class Service:
             desk=self.desk,
             followup=FollowUp(self.sessions, self.intake),
             timezone=self.policy.timezone,
+            broadcasts=self.broadcasts,
         )
         self.app = build_application(
             token=settings.bot_token,
@@ -177,6 +184,7 @@ class Service:
         work = [
             asyncio.create_task(self.inbox.run_processor(), name="inbox-processor"),
             asyncio.create_task(self.sender.run(), name="outbox-sender"),
+            asyncio.create_task(self._follow_broadcasts(), name="broadcast-progress"),
         ]
         if not self.settings.webhook_url:
             work.append(asyncio.create_task(self.inbox.run_polling(), name="telegram-polling"))
@@ -185,6 +193,27 @@ class Service:
             await asyncio.wait([lost, *work], return_when=asyncio.FIRST_COMPLETED)
         finally:
             await _stop(work, lost, inbox=self.inbox)
+
+    async def _follow_broadcasts(self) -> None:
+        """Update the progress of broadcasts being sent, at most every few seconds (the outbox
+        holds the truth, so a restart or another leader carries on). With none sending, wait
+        for the outbox to get rows, as a confirmed broadcast's tips are."""
+        every = self.settings.broadcast_progress_seconds
+        queued = signals.waiter(signals.OUTBOX)
+        try:
+            while True:
+                queued.clear()
+                try:
+                    sending = await self.broadcasts.follow()
+                except Exception:  # the database hiccuped: the counts are still there
+                    log.exception("could not follow the broadcasts; retrying")
+                    sending = 1
+                await asyncio.sleep(every)
+                if not sending:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(queued.wait(), IDLE_BROADCAST_CHECK_SECONDS)
+        finally:
+            signals.forget(queued)
 
     async def _start_web(self) -> None:
         routes = []

@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     duplicate_radius_meters: float = Field(default=50, ge=0)
     send_rate: float = Field(default=30, gt=0, le=10_000)  # messages/s to Telegram, all chats
     send_per_chat_rate: float = Field(default=1, gt=0)  # messages/s to one chat
+    broadcast_progress_seconds: float = Field(default=3, gt=0)  # edits of a broadcast's progress
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
     policy: PolicySettings = Field(default_factory=PolicySettings)
 

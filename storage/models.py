@@ -153,7 +153,10 @@ class InboxUpdate(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """A message to send, kept until Telegram accepted it or it can never be delivered."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),  # a broadcast's progress
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger, index=True)
@@ -164,6 +167,7 @@ class OutboxMessage(SQLModel, table=True):
     status: str = "pending"
     attempts: int = 0
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     created_at: datetime = _created()
     next_attempt_at: datetime = _created()
     sent_at: datetime | None = _time()
@@ -175,12 +179,13 @@ class PendingInput(SQLModel, table=True):
     """What the bot is waiting for someone to type or send next, about a report.
 
     One at a time per person: a worker writing a question for the resident, the resident's
-    answer, a resolution note and photo, a hand-over reason, an emergency's location.
+    answer, a resolution note and photo, a hand-over reason, an emergency's location; or a
+    coordinator's tip for /broadcast (about no report).
     """
 
     telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     purpose: str
-    report_id: int = Field(foreign_key="report.id")
+    report_id: int | None = Field(default=None, foreign_key="report.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _created()
 
@@ -208,3 +213,25 @@ class FaqEntry(SQLModel, table=True):
     source: str = "file"  # file (imported) | staff (promoted from a staff reply)
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class Broadcast(SQLModel, table=True):
+    """A fire-safety tip a coordinator sends to the residents subscribed with /tips (all of
+    them, or one community's). The preview message it was confirmed from shows its progress.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="staff.id", index=True)
+    chat_id: int = Field(sa_type=BigInteger)  # the author's chat
+    message_id: int | None = Field(default=None, sa_type=BigInteger)  # set on confirm
+    language: str = "zh"  # the author's, for the progress message
+    text: str = Field(sa_type=Text)
+    community: str | None = None  # None: every subscriber
+    status: str = Field(default="draft", index=True)  # draft | sending | done | cancelled
+    total: int = 0
+    delivered: int = 0
+    failed: int = 0  # failed or undeliverable (e.g. the resident blocked the bot)
+    created_at: datetime = _created()
+    sent_at: datetime | None = _time()
+    progress_at: datetime | None = _time()  # when the progress message was last updated
+    finished_at: datetime | None = _time()

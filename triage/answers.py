@@ -7,11 +7,14 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from storage import faq as faq_queries
 from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report
 from storage.types import utcnow
+from triage import promotion
 from triage.dispatch import dispatch
 from triage.intake import Intake, Reply
 from triage.knowledge import Entry, KnowledgeBase
@@ -19,6 +22,7 @@ from triage.lifecycle import Status
 from triage.notices import post
 from triage.people import Person
 from triage.reports import NewReport, create_report
+from triage.tasks import Outcome
 from triage.taxonomy import Kind
 
 
@@ -30,20 +34,46 @@ class AnswerDesk:
         self.intake = intake
         self.clock = clock
         self._kb: KnowledgeBase | None = None
+        self._version: tuple | None = None
         self._loading = asyncio.Lock()
 
     async def knowledge(self) -> KnowledgeBase:
-        """Built on first use, off the event loop (jieba's dictionary takes a second)."""
+        """Built off the event loop (jieba's dictionary takes a second), and built again
+        when the table's version moved: an entry promoted here or on another instance is
+        answered from on the next question. The version is one small query."""
         async with self._loading:
-            if self._kb is None:
-                async with self.sessions() as session:
-                    rows = await faq_queries.all_entries(session=session)
-                if rows:
-                    entries = [Entry.from_row(r) for r in rows]
-                    self._kb = await asyncio.to_thread(KnowledgeBase, entries, source="database")
-                else:
-                    self._kb = await asyncio.to_thread(KnowledgeBase.from_shipped_file)
+            async with self.sessions() as session:
+                version = await faq_queries.faq_version(session=session)
+                if self._kb is not None and version == self._version:
+                    return self._kb
+                rows = await faq_queries.all_entries(session=session)
+            if rows:
+                entries = [Entry.from_row(r) for r in rows]
+                self._kb = await asyncio.to_thread(KnowledgeBase, entries, source="database")
+            else:
+                self._kb = await asyncio.to_thread(KnowledgeBase.from_shipped_file)
+            self._version = version
             return self._kb
+
+    async def promote(self, person: Person, report_id: int) -> Outcome:
+        """收入知识库: the question and its staff answer become an entry (see triage.promotion).
+        Two presses at once on PostgreSQL: the loser's insert fails, and its second try sees
+        what the winner stored."""
+        kb = await self.knowledge()
+        for attempt in (1, 2):
+            try:
+                async with transaction(self.sessions) as session:
+                    staff = await queries.staff_by_telegram_id(
+                        session=session, telegram_id=person.telegram_id
+                    )
+                    report = await session.get(Report, report_id)
+                    done = await promotion.promote(session, staff, report, kb, self.clock())
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        language = staff.language if staff is not None else "zh"
+        return Outcome(done.say, language, {"entry": done.entry}, refused=done.refused)
 
     async def answer(self, person: Person, text: str) -> Reply | None:
         """A confident answer, recorded as a question answered; None when staff should answer."""

@@ -65,6 +65,7 @@ OPTIONAL_FIELDS = ("active", "source")
 LISTS = ("variants_zh", "variants_en", "keywords_zh")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 class FaqFileError(ValueError):
@@ -289,6 +290,14 @@ async def import_entries(
     return ImportResult(added, updated, unchanged)
 
 
+def new_row(entry: Entry, now: datetime) -> FaqEntry:
+    """The table's row for an entry not stored yet."""
+    row = FaqEntry(slug=entry.id, topic=entry.topic, created_at=now)
+    _fill(row, entry)
+    row.updated_at = now
+    return row
+
+
 def _fill(row: FaqEntry, entry: Entry) -> None:
     for name in FIELDS[1:] + OPTIONAL_FIELDS:
         value = getattr(entry, name)
@@ -352,6 +361,15 @@ class KnowledgeBase:
         self.related_at = related_at
         self.analyzer = analyzer or default_analyzer()
         self.by_id = {e.id: e for e in self.entries}
+        # A question asked word for word (punctuation and spacing aside) as an entry's own
+        # is that entry, whatever else it shares words with; a later entry (a staff answer
+        # promoted after a resident said the older one did not help) takes the wording over.
+        self._verbatim = {
+            self._verbatim_key(q): e
+            for e in self.entries
+            for q in (e.question_zh, e.question_en, *e.variants_zh, *e.variants_en)
+            if self._verbatim_key(q)
+        }
         self.index = BM25F(
             [self._fields(e) for e in self.entries], FIELD_WEIGHTS, unknown_weight=UNKNOWN_WEIGHT
         )
@@ -391,11 +409,16 @@ class KnowledgeBase:
         return len(self.entries)
 
     def rank(self, question: str) -> list[tuple[Entry, float]]:
-        """Entries that match at all with their `match`, best first (ties in entry order)."""
+        """Entries that match at all with their `match`, best first (ties in entry order);
+        an entry asked for word for word comes first."""
         terms = self.analyzer.tokens(question) + self.analyzer.pairs(question)
         scores = self.index.scores(terms)
         order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
-        return [(self.entries[i], scores[i]) for i in order]
+        ranked = [(self.entries[i], scores[i]) for i in order]
+        verbatim = self._verbatim.get(self._verbatim_key(question))
+        if verbatim is None:
+            return ranked
+        return [(verbatim, 1.0), *((e, s) for e, s in ranked if e is not verbatim)]
 
     def answer(self, question: str, language: str | None = None) -> Answer:
         """The best entry, whether it is confident, and up to two related entries; `language`
@@ -407,6 +430,8 @@ class KnowledgeBase:
         best, match = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         score = round(math.sqrt(match * (match - runner_up)), 4)
+        if self._verbatim.get(self._verbatim_key(question)) is best:
+            score = 1.0
         related = [e for e, s in ranked[1 : 1 + MAX_RELATED] if s >= self.related_at]
         return Answer(
             question,
@@ -417,3 +442,6 @@ class KnowledgeBase:
             related,
             round(match, 4),
         )
+
+    def _verbatim_key(self, text: str) -> str:
+        return _NOT_WORD.sub("", self.analyzer.normalise(text))

@@ -18,7 +18,7 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import PendingInput, Report, Resident, Staff
 from storage.types import utcnow
-from triage import routing
+from triage import promotion, routing
 from triage.dispatch import place_of
 from triage.lifecycle import Action, Status, allowed_from
 from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
@@ -361,8 +361,12 @@ class StaffDesk:
             card,
             {"text": text, "staff": staff.name, "role": staff.role},
         )
-        await post(session, [notice])
-        return Outcome("answer_sent", staff.language, card=card, notices=(notice,))
+        notices = [notice, *await promotion.offer(session, report, staff, card, text)]
+        await post(session, notices)
+        if staff.role in promotion.PROMOTERS:  # their confirmation offers 收入知识库
+            values = {"promote": report.id}
+            return Outcome("answer_sent_promote", staff.language, values, tuple(notices), card)
+        return Outcome("answer_sent", staff.language, card=card, notices=tuple(notices))
 
     async def _resolve_input(
         self, person: Person, pending: PendingInput, text: str | None, photo: str | None
