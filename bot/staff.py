@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import outgoing, taskcard
+from bot import broadcast, outgoing, taskcard
 from bot.context import person_of, services
 from bot.texts import t
 from triage.tasks import Outcome
@@ -96,6 +96,8 @@ def _with_prompt(outcome: Outcome) -> Outcome:
 async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Text or a photo that answers a staff prompt; False if the bot was not waiting for one."""
     message = update.effective_message
+    if message.text and await broadcast.typed(update, context):
+        return True
     photo = message.photo[-1].file_id if message.photo else None
     text = message.text or message.caption
     outcome = await services(context).desk.staff_input(person_of(update), text, photo)
@@ -136,3 +138,4 @@ def register(app: Application) -> None:
             CallbackQueryHandler(pressed, pattern=f"^{taskcard.PREFIX}"),
         ]
     )
+    broadcast.register(app)
