@@ -6,8 +6,8 @@ who answered, on their own confirmation; otherwise the coordinators of the repor
 question and the staff answer as a new entry in the question's language. The entry's id comes
 from the report (staff-fc-000123), so a second press, an old button, or two coordinators at
 once add nothing. The first entry promoted into an empty table (the bot answering from the
-shipped file) stores the shipped entries with it. Answering desks notice the new entry on their next question (they compare
-the table's version), on every instance.
+shipped file) stores the shipped entries with it. Answering desks notice the new entry on
+their next question (they compare the table's version), on every instance.
 """
 
 from __future__ import annotations
