@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
 STALE_CLAIM = timedelta(seconds=60)
 RENEW_EVERY = 20.0  # seconds; well inside STALE_CLAIM
+CLAIM_AT_ONCE = 200  # rows a claim takes; more would hold SQLite's write lock too long
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
@@ -120,18 +121,18 @@ class OutboxSender:
                 session=session,
                 now=now,
                 stale_after=STALE_CLAIM,
-                limit=room if room > 0 else 10,
+                limit=min(room, CLAIM_AT_ONCE) if room > 0 else 10,
                 more_urgent_than=None if room > 0 else worst,
             )
-            for row in rows:
-                if row.method == outbox.NOTICE:
-                    calls = calls_for(from_payload(row.payload), self.tz)
-                    self.ready += await outbox.expand(
-                        session=session, notice=row, calls=calls, now=now
-                    )
-                else:
-                    self.ready.append(row)
-            self._next_due = await outbox.next_attempt_at(session=session)
+            notices = [
+                (row, calls_for(from_payload(row.payload), self.tz))
+                for row in rows
+                if row.method == outbox.NOTICE
+            ]
+            self.ready += [row for row in rows if row.method != outbox.NOTICE]
+            self.ready += await outbox.expand(session=session, notices=notices, now=now)
+            if not self.ready:  # else there is work in hand; when idle, few rows are pending
+                self._next_due = await outbox.next_attempt_at(session=session)
         self.ready.sort(key=lambda r: (r.priority, r.id))
 
     async def _renew_claims(self) -> None:

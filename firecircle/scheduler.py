@@ -45,6 +45,8 @@ class DeadlineScheduler:
             self.scheduler.shutdown(wait=False)
 
     async def arm(self) -> None:
+        if self._running.locked():  # run_due re-arms when it is done; a second run would wait
+            return
         try:
             due = await next_deadline(self.sessions)
         except Exception:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -25,7 +29,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -35,7 +39,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -54,5 +58,28 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """A session whose work is committed on success and rolled back on any error."""
-    async with factory() as session, session.begin():
+    async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
         yield session
+
+
+_WRITE_TURNS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _turn(engine: AsyncEngine | None) -> AsyncIterator[None]:
+    """On SQLite, this process's transactions queue for the write lock here, in order.
+    SQLite's own busy handler polls with growing sleeps, so under steady load a waiting
+    writer keeps missing the moments the lock is free: one took seconds behind a stream of
+    short escalation batches. (One process per SQLite file, so the queue sees every writer.)"""
+    if engine is None or engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
+    try:
+        await asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT)
+    except TimeoutError:
+        raise OperationalError("BEGIN", None, Exception("database is locked")) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.bulk import chunks, insert_all
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
+from storage.types import utcnow
 
 PENDING, SENDING, SENT, EXPANDED, FAILED, UNDELIVERABLE = (
     "pending",
@@ -30,9 +32,34 @@ NOTICE = "notice"  # a domain notice, turned into its Bot API calls when first c
 
 async def enqueue(*, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
     if rows:
-        session.add_all(rows)
-        await session.flush()
+        await insert_all(session, rows)
         await touch(session, OUTBOX)
+
+
+async def enqueue_notices(
+    *, session: AsyncSession, notices: Sequence[tuple[int, int, int | None, dict[str, Any]]]
+) -> None:
+    """Notices as (chat, priority, report, payload), written without building table objects
+    (hundreds at a time when deadlines fall together)."""
+    if not notices:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "chat_id": chat_id,
+            "method": NOTICE,
+            "payload": payload,
+            "priority": priority,
+            "status": PENDING,
+            "attempts": 0,
+            "report_id": report_id,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for chat_id, priority, report_id, payload in notices
+    ]
+    await session.exec(insert(OutboxMessage), params=rows)
+    await touch(session, OUTBOX)
 
 
 async def claim(
@@ -53,7 +80,10 @@ async def claim(
     statement = (
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
-        .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+        # The order of ix_outbox_due: read straight off the index, never a sort of the backlog.
+        .order_by(
+            col(OutboxMessage.priority), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+        )
         .limit(limit)
     )
     if more_urgent_than is not None:
@@ -70,11 +100,11 @@ async def claim(
 async def expand(
     *,
     session: AsyncSession,
-    notice: OutboxMessage,
-    calls: Sequence[tuple[str, dict[str, Any]]],
+    notices: Sequence[tuple[OutboxMessage, Sequence[tuple[str, dict[str, Any]]]]],
     now: datetime,
 ) -> list[OutboxMessage]:
-    """Replace a notice by its calls, claimed by the same sender, in the order given."""
+    """Replace each notice by its calls, claimed by the same sender, in the order given;
+    one flush for all of them."""
     parts = [
         OutboxMessage(
             chat_id=notice.chat_id,
@@ -87,10 +117,12 @@ async def expand(
             created_at=notice.created_at,
             next_attempt_at=now,
         )
+        for notice, calls in notices
         for method, payload in calls
     ]
     session.add_all(parts)
-    notice.status = EXPANDED
+    for notice, _ in notices:
+        notice.status = EXPANDED
     await session.flush()
     return parts
 
@@ -115,7 +147,7 @@ async def settle(
         values["next_attempt_at"] = retry_at
     if retry_at is not None and failed_attempt:  # waiting out a 429 is not a failure
         values["attempts"] = OutboxMessage.attempts + 1
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         await session.exec(
             update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)).values(**values)
         )
@@ -123,18 +155,12 @@ async def settle(
 
 async def renew(*, session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
     """Keep the claims on rows a sender still holds, so they are never taken as stale."""
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         await session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(chunk), OutboxMessage.status == SENDING)
             .values(claimed_at=now)
         )
-
-
-def _chunks(ids: Sequence[int], size: int = 1000) -> list[list[int]]:
-    """IN lists of bounded size (asyncpg takes at most 32,767 parameters a statement)."""
-    ids = list(ids)
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 async def next_attempt_at(*, session: AsyncSession) -> datetime | None:

@@ -6,10 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.bulk import chunks
 from storage.models import (
     GridCell,
     GridDuty,
@@ -335,6 +337,26 @@ async def events_of(*, session: AsyncSession, report_id: int, action: str) -> Se
     return result.all()
 
 
+async def events_of_reports(
+    *, session: AsyncSession, report_ids: Sequence[int], actions: Sequence[str]
+) -> Sequence[ReportEvent]:
+    events: list[ReportEvent] = []
+    for chunk in chunks(report_ids):
+        result = await session.exec(
+            select(ReportEvent)
+            .where(col(ReportEvent.report_id).in_(chunk), col(ReportEvent.action).in_(actions))
+            .order_by(col(ReportEvent.id))
+        )
+        events += result.all()
+    return events
+
+
+async def add_events(*, session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+    """Many history entries, as column values, in one statement (ids are not read back)."""
+    if events:
+        await session.exec(insert(ReportEvent), params=list(events))
+
+
 async def street_of(*, session: AsyncSession, community: str | None) -> str | None:
     if community is None:
         return None
@@ -372,6 +394,39 @@ async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> li
     if session.bind.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True, of=Report)
     return list((await session.exec(statement)).all())
+
+
+async def advance_deadlines(
+    *,
+    session: AsyncSession,
+    reports: Sequence[Report],
+    status: str,
+    level: int,
+    now: datetime,
+    values: dict[str, Any],
+) -> set[int]:
+    """advance_deadline for many reports read in the same state: those still in it (same
+    status and level, deadline passed) are changed, here and in the objects; their ids."""
+    won: set[int] = set()
+    for chunk in chunks([r.id for r in reports]):
+        result = await session.exec(
+            update(Report)
+            .where(
+                col(Report.id).in_(chunk),
+                col(Report.status) == status,
+                col(Report.escalation_level) == level,
+                col(Report.next_deadline_at) <= now,
+            )
+            .values(**values)
+            .returning(col(Report.id))
+            .execution_options(synchronize_session=False)
+        )
+        won.update(result.scalars().all())
+    for report in reports:
+        if report.id in won:
+            for key, value in values.items():
+                set_committed_value(report, key, value)  # as stored: nothing left to flush
+    return won
 
 
 async def next_deadline(*, session: AsyncSession) -> datetime | None:

@@ -4,6 +4,8 @@ gets there, a step happens once."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,17 +17,28 @@ from storage.signals import DEADLINES, touch
 from triage import routing
 from triage.dispatch import place_of
 from triage.lifecycle import Status
-from triage.notices import ESCALATION, TASK, Notice, card_of, post, to_staff
-from triage.permissions import told_about
+from triage.notices import ESCALATION, TASK, Notice, card_from, card_of, post, to_staff
+from triage.permissions import told_about_each
 from triage.policy import Policy
 
 BATCH = 200
+CLIMBING = (Status.NEW, Status.ASSIGNED)
 
 
-async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) -> int:
+@dataclass
+class _Plan:
+    report: Report
+    step: routing.Step | None  # None: nobody above; the clock stops
+    overdue: timedelta
+
+
+async def escalate_due(
+    sessions: SessionFactory, policy: Policy, now: datetime, *, limit: int = BATCH
+) -> int:
     """One batch of due reports handled; returns how many (call again while it is a full batch)."""
     async with transaction(sessions) as session:
-        due = await queries.due_reports(session=session, now=now, limit=BATCH)
+        due = await queries.due_reports(session=session, now=now, limit=limit)
+        await _climb(session, [r for r in due if r.status in CLIMBING], policy, now)
         for report in due:
             if report.status == Status.RESOLVED:
                 await _close_after_silence(session, report, policy, now)
@@ -33,8 +46,6 @@ async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) 
                 await _reinspection_due(session, report, now)
             elif report.status == Status.ACKNOWLEDGED:
                 await _rectify_overdue(session, report, now)
-            else:
-                await _climb(session, report, policy, now)
         if due:
             await touch(session, DEADLINES)
         return len(due)
@@ -45,55 +56,125 @@ async def next_deadline(sessions: SessionFactory) -> datetime | None:
         return await queries.next_deadline(session=session)
 
 
-async def _climb(session: AsyncSession, report: Report, policy: Policy, now: datetime) -> None:
-    place = await place_of(session, report)
-    step = await routing.first_step(
-        session, place, now=now, policy=policy, from_level=report.escalation_level + 1
-    )
-    overdue = now - (report.ack_deadline_at or report.next_deadline_at)
-    if step is None:  # nobody above: the top has been told; stop the clock
-        await _guarded(session, report, {"next_deadline_at": None})
+async def _climb(
+    session: AsyncSession, reports: list[Report], policy: Policy, now: datetime
+) -> None:
+    """Unacknowledged tasks one level up, all of the batch at once: a round trip per report
+    would cap escalation far below the rate deadlines can fall at."""
+    if not reports:
         return
+    steps = _Steps(session, policy, now)
+    plans = [
+        _Plan(r, await steps.above(r), now - (r.ack_deadline_at or r.next_deadline_at))
+        for r in reports
+    ]
+    won = await _advance(session, plans, policy, now)
+    climbed = [p for p in plans if p.report.id in won and p.step is not None]
+    if not climbed:
+        return
+    told = await told_about_each(session, [p.report.id for p in climbed])
+    wanted = {p.report.assignee_id for p in climbed} - {None}
+    wanted |= set().union(*told.values()) if policy.renotify else set()
+    staff = {s.id: s for s in await queries.staff_by_ids(session=session, ids=sorted(wanted))}
+    cells = {c.id: c for c in await queries.all_grid_cells(session=session)}
+    notices: list[Notice] = []
+    for plan in climbed:
+        report = plan.report
+        card = card_from(report, cells.get(report.grid_id), staff.get(report.assignee_id))
+        already = [staff[i] for i in sorted(told[report.id]) if i in staff]
+        notices += _escalation_notices(plan, card, already if policy.renotify else [])
+    await queries.add_events(session=session, events=[_escalated_event(p, now) for p in climbed])
+    await post(session, notices)
+
+
+class _Steps:
+    """The next staffed level of each report's chain; reports on the same cell at the same
+    level share one lookup."""
+
+    def __init__(self, session: AsyncSession, policy: Policy, now: datetime):
+        self.session, self.policy, self.now = session, policy, now
+        self._places: dict[tuple[int | None, str | None], routing.Place] = {}
+        self._steps: dict[tuple[routing.Place, int], routing.Step | None] = {}
+
+    async def above(self, report: Report) -> routing.Step | None:
+        key = (report.grid_id, report.community)
+        if key not in self._places:
+            self._places[key] = await place_of(self.session, report)
+        level = report.escalation_level + 1
+        place = self._places[key]
+        if (place, level) not in self._steps:
+            self._steps[place, level] = await routing.first_step(
+                self.session, place, now=self.now, policy=self.policy, from_level=level
+            )
+        return self._steps[place, level]
+
+
+async def _advance(
+    session: AsyncSession, plans: list[_Plan], policy: Policy, now: datetime
+) -> set[int]:
+    """The guarded updates, one statement per group of reports read in the same state and
+    moving to the same values; the ids that won."""
+    groups: dict[tuple, list[Report]] = defaultdict(list)
+    for plan in plans:
+        values = _climb_values(plan.step, policy, now)
+        key = (plan.report.status, plan.report.escalation_level, tuple(values.items()))
+        groups[key].append(plan.report)
+    won: set[int] = set()
+    for (status, level, values), reports in groups.items():
+        won |= await queries.advance_deadlines(
+            session=session,
+            reports=reports,
+            status=status,
+            level=level,
+            now=now,
+            values=dict(values),
+        )
+    return won
+
+
+def _climb_values(step: routing.Step | None, policy: Policy, now: datetime) -> dict:
+    if step is None:  # nobody above: the top has been told; stop the clock
+        return {"next_deadline_at": None}
     more = step.level < policy.top_level
-    values = {
+    return {
         "escalation_level": step.level,
         "updated_at": now,
         "next_deadline_at": now + policy.escalation_step if more else None,
     }
-    if not await _guarded(session, report, values):
-        return
-    already = await told_about(session, report.id)
-    await queries.add_event(
-        session=session,
-        report_id=report.id,
-        actor="system",
-        action="escalated",
-        at=now,
-        detail={
-            "level": step.level,
-            "told": [s.id for s in step.staff],
-            "overdue_seconds": int(overdue.total_seconds()),
+
+
+def _escalated_event(plan: _Plan, now: datetime) -> dict:
+    return {
+        "report_id": plan.report.id,
+        "actor": "system",
+        "action": "escalated",
+        "from_status": None,
+        "to_status": None,
+        "at": now,
+        "detail": {
+            "level": plan.step.level,
+            "told": [s.id for s in plan.step.staff],
+            "overdue_seconds": int(plan.overdue.total_seconds()),
         },
-    )
-    card = await card_of(session, report)
-    again = sorted(already) if policy.renotify else []
-    everyone = {s.id: s for s in await queries.staff_by_ids(session=session, ids=again)}
-    everyone.update({s.id: s for s in step.staff})
-    await post(
-        session,
-        [
-            to_staff(
-                s,
-                "escalation",
-                card,
-                priority=ESCALATION,
-                overdue_seconds=int(overdue.total_seconds()),
-                level=step.level,
-            )
-            for s in everyone.values()
-            if s.active
-        ],
-    )
+    }
+
+
+def _escalation_notices(plan: _Plan, card: dict, already: list[Staff]) -> list[Notice]:
+    """The new level, and (when the policy renotifies) everyone told before, once each."""
+    everyone = {s.id: s for s in already}
+    everyone.update({s.id: s for s in plan.step.staff})
+    return [
+        to_staff(
+            s,
+            "escalation",
+            card,
+            priority=ESCALATION,
+            overdue_seconds=int(plan.overdue.total_seconds()),
+            level=plan.step.level,
+        )
+        for s in everyone.values()
+        if s.active
+    ]
 
 
 async def _close_after_silence(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox, queries
-from storage.models import OutboxMessage, Report, Staff
+from storage.models import GridCell, Report, Staff
 
 # Lower goes first when sending (the outbox orders by it).
 EMERGENCY, ESCALATION, TASK, RESIDENT, BULK = 0, 10, 20, 30, 90
@@ -36,6 +36,10 @@ async def card_of(session: AsyncSession, report: Report) -> dict[str, Any]:
     """The facts about a report that any notice or task message may show."""
     cell = await queries.grid_cell_by_id(session=session, grid_id=report.grid_id)
     assignee = await session.get(Staff, report.assignee_id) if report.assignee_id else None
+    return card_from(report, cell, assignee)
+
+
+def card_from(report: Report, cell: GridCell | None, assignee: Staff | None) -> dict[str, Any]:
     return {
         "report_id": report.id,
         "reference": report.reference,
@@ -81,19 +85,15 @@ async def to_followers(
 
 async def post(session: AsyncSession, notices: Sequence[Notice]) -> None:
     """Store the notices with the change they announce: both commit, or neither does."""
-    await outbox.enqueue(
+    await outbox.enqueue_notices(
         session=session,
-        rows=[
-            OutboxMessage(
-                chat_id=n.chat_id,
-                method=outbox.NOTICE,
-                priority=n.priority,
-                report_id=n.report_id,
-                payload=dataclasses.asdict(n),
-            )
-            for n in notices
-        ],
+        notices=[(n.chat_id, n.priority, n.report_id, _payload(n)) for n in notices],
     )
+
+
+def _payload(notice: Notice) -> dict[str, Any]:
+    # Shallow: notices of one change share their card, and it is serialised on insert anyway.
+    return {f.name: getattr(notice, f.name) for f in dataclasses.fields(notice)}
 
 
 def from_payload(payload: dict[str, Any]) -> Notice:

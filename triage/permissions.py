@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
@@ -13,11 +15,20 @@ _ON_TASK = ("assigned", "escalated", "handed_over")
 
 
 async def told_about(session: AsyncSession, report_id: int) -> set[int]:
-    told: set[int] = set()
-    for action in _ON_TASK:
-        for event in await queries.events_of(session=session, report_id=report_id, action=action):
-            told.update(event.detail.get("told", []))
-            told.update(x for x in (event.detail.get("assignee"), event.detail.get("to")) if x)
+    return (await told_about_each(session, [report_id]))[report_id]
+
+
+async def told_about_each(session: AsyncSession, report_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Everyone put on each report so far, read for all of them at once."""
+    told: dict[int, set[int]] = {report_id: set() for report_id in report_ids}
+    events = await queries.events_of_reports(
+        session=session, report_ids=report_ids, actions=_ON_TASK
+    )
+    for event in events:
+        told[event.report_id].update(event.detail.get("told", []))
+        told[event.report_id].update(
+            x for x in (event.detail.get("assignee"), event.detail.get("to")) if x
+        )
     return told
 
 

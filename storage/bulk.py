@@ -1,0 +1,35 @@
+"""Writing many rows in one statement: ORM objects cost a round trip and a flush each, which a
+batch of hundreds of escalations cannot afford."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def insert_all(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
+    """Insert new table objects of one type as one multi-row INSERT; ids are left to the
+    database and the objects are not attached to the session."""
+    if not rows:
+        return
+    model = type(rows[0])
+    await session.exec(insert(model), params=[_values(row) for row in rows])
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    table = row.__table__
+    return {
+        column.name: getattr(row, column.name)
+        for column in table.columns
+        if not (column.primary_key and getattr(row, column.name) is None)
+    }
+
+
+def chunks(ids: Sequence[int], size: int = 1000) -> list[list[int]]:
+    """IN lists of bounded size (asyncpg takes at most 32,767 parameters a statement)."""
+    ids = list(ids)
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
