@@ -19,7 +19,8 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from storage import inbox, signals
-from storage.engine import SessionFactory, transaction
+from storage.engine import SessionFactory, transaction, unit_of_work
+from storage.models import InboxUpdate
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
 
 
 class Inbox:
-    def __init__(self, sessions: SessionFactory, app: Application):
+    def __init__(self, sessions: SessionFactory, app: Application, *, chats_at_once: int = 1):
         self.sessions = sessions
         self.app = app
+        self._turns = asyncio.Semaphore(chats_at_once)
         self._stopping = False
         self._arrived: asyncio.Event | None = None
 
@@ -50,23 +52,43 @@ class Inbox:
         return added
 
     async def process_pending(self) -> int:
-        """Process every stored, unprocessed update in update_id order."""
+        """Process every stored, unprocessed update: each chat's in update_id order, the
+        chats of a batch side by side (one resident's slow step must not hold up the rest)."""
         done = 0
         while not self._stopping:
             async with transaction(self.sessions) as session:
                 batch = await inbox.pending_updates(session=session)
             if not batch:
                 break
+            chats: dict[int | str, list[InboxUpdate]] = {}
             for row in batch:
-                if self._stopping:
-                    return done
-                error = await self._process(row.payload)
-                async with transaction(self.sessions) as session:
-                    await inbox.mark_processed(
-                        session=session, update_id=row.update_id, at=utcnow(), error=error
-                    )
-                done += 1
+                chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
+            done += sum(await asyncio.gather(*(self._handle_all(rows) for rows in chats.values())))
         return done
+
+    async def _handle_all(self, rows: list[InboxUpdate]) -> int:
+        for done, row in enumerate(rows):
+            if self._stopping:
+                return done
+            async with self._turns:
+                await self._handle(row)
+        return len(rows)
+
+    async def _handle(self, row: InboxUpdate) -> None:
+        """The update's changes, its replies and its mark commit together. A button press is
+        the exception: its answer goes straight to Telegram, which must not wait on a lock."""
+        if "callback_query" in row.payload:
+            error = await self._process(row.payload)
+            async with transaction(self.sessions) as session:
+                await inbox.mark_processed(
+                    session=session, update_id=row.update_id, at=utcnow(), error=error
+                )
+            return
+        async with unit_of_work(self.sessions) as session:
+            error = await self._process(row.payload)
+            await inbox.mark_processed(
+                session=session, update_id=row.update_id, at=utcnow(), error=error
+            )
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         try:
@@ -127,6 +149,23 @@ class Inbox:
                 log.log(level, "getUpdates round failed (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)
+
+
+def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:
+    """The chat an update belongs to (its order matters only within it); an update without
+    one is a chat of its own."""
+    for kind in ALLOWED_UPDATES:
+        body = payload.get(kind)
+        if not isinstance(body, dict):
+            continue
+        message = body.get("message") if kind == "callback_query" else body
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return chat["id"]
+        sender = body.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return sender["id"]
+    return f"update {update_id}"
 
 
 def _seconds(value: Any) -> float:

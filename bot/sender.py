@@ -11,7 +11,6 @@ leader), so the budget is shared, never multiplied.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import warnings
@@ -33,6 +32,8 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are
 STALE_CLAIM = timedelta(seconds=60)
 RENEW_EVERY = 20.0  # seconds; well inside STALE_CLAIM
 CLAIM_AT_ONCE = 200  # rows a claim takes; more would hold SQLite's write lock too long
+CLAIM_EVERY = 0.1  # seconds between claims while rows wait in memory (each takes the lock)
+SETTLE_AFTER = 0.05  # seconds of outcomes recorded together, in one transaction
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
@@ -86,21 +87,28 @@ class OutboxSender:
         self.settled: dict[tuple, list[int]] = {}
         self._inflight: set[asyncio.Task] = set()
         self._next_due = None
+        self._claim_began = 0.0
+        self._more = False  # the last claim took as many as it asked for: there may be more
+        self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
 
     async def run(self) -> None:
+        """Send what is ready while a claim runs beside it: a claim can wait for SQLite's
+        write lock, and sending must not wait with it."""
         wake = signals.waiter(signals.OUTBOX)
         wake.set()
+        claiming: asyncio.Task | None = None
         try:
             while True:
-                if wake.is_set() or len(self.ready) < self.claim_size // 2:
+                if (claiming is None or claiming.done()) and self._should_claim(wake):
                     wake.clear()
-                    await self._claim()
+                    self._claim_began = time.monotonic()
+                    claiming = asyncio.create_task(self._claim())
                 await self._renew_claims()
                 row, delay = self._next()
                 if row is None:
-                    await _wait(wake, delay)
+                    await self._wait(wake, delay, busy=claiming is not None and not claiming.done())
                     continue
                 self.bucket.take()
                 self._chat(row.chat_id).take()
@@ -110,18 +118,50 @@ class OutboxSender:
                 task.add_done_callback(self._inflight.discard)
         finally:
             signals.forget(wake)
+            if claiming is not None:
+                await asyncio.gather(claiming, return_exceptions=True)
             await self._drain()
 
+    async def _wait(self, wake: asyncio.Event, delay: float, *, busy: bool) -> None:
+        """Until a row may go, or news: a claim running (its end is the news, not the
+        signal), or new rows signalled (unless a claim is held back till CLAIM_EVERY)."""
+        if busy or wake.is_set():
+            held = CLAIM_EVERY - (time.monotonic() - self._claim_began)
+            delay = delay if busy else min(delay, max(held, 0.001))
+            await _wait_either(self._claimed, self._claimed, delay)
+        else:
+            await _wait_either(wake, self._claimed, delay)
+
+    def _should_claim(self, wake: asyncio.Event) -> bool:
+        """New rows were signalled, the last claim left more behind and the queue runs low,
+        or a retry has come due."""
+        if wake.is_set():  # with rows in hand, not more often than CLAIM_EVERY
+            return not self.ready or time.monotonic() - self._claim_began >= CLAIM_EVERY
+        if self._more and len(self.ready) < self.claim_size // 2:
+            return True
+        return not self.ready and self._next_due is not None and self._next_due <= utcnow()
+
     async def _claim(self) -> None:
+        try:
+            await self._claim_rows()
+        except Exception:  # the database hiccuped: try again shortly
+            log.exception("could not claim outbox rows")
+            await asyncio.sleep(1.0)
+            self._more = True
+        finally:
+            self._claimed.set()
+
+    async def _claim_rows(self) -> None:
         now = utcnow()
         async with transaction(self.sessions) as session:
             room = 2 * self.claim_size - len(self.ready)  # the queue held in memory is bounded
             worst = max((r.priority for r in self.ready), default=None)
+            limit = min(room, CLAIM_AT_ONCE) if room > 0 else 10
             rows = await outbox.claim(
                 session=session,
                 now=now,
                 stale_after=STALE_CLAIM,
-                limit=min(room, CLAIM_AT_ONCE) if room > 0 else 10,
+                limit=limit,
                 more_urgent_than=None if room > 0 else worst,
             )
             notices = [
@@ -129,10 +169,12 @@ class OutboxSender:
                 for row in rows
                 if row.method == outbox.NOTICE
             ]
-            self.ready += [row for row in rows if row.method != outbox.NOTICE]
-            self.ready += await outbox.expand(session=session, notices=notices, now=now)
-            if not self.ready:  # else there is work in hand; when idle, few rows are pending
+            parts = [row for row in rows if row.method != outbox.NOTICE]
+            parts += await outbox.expand(session=session, notices=notices, now=now)
+            self._more = len(rows) >= limit
+            if not self.ready and not parts:  # idle: few rows are pending, all of them later
                 self._next_due = await outbox.next_attempt_at(session=session)
+        self.ready += parts
         self.ready.sort(key=lambda r: (r.priority, r.id))
 
     async def _renew_claims(self) -> None:
@@ -159,7 +201,8 @@ class OutboxSender:
                 return self.ready.pop(index), 0.0
             soonest = min(soonest, chat_wait)
         if not self.ready and self._next_due is not None:
-            soonest = min(soonest, max(0.0, (self._next_due - utcnow()).total_seconds()))
+            until = (self._next_due - utcnow()).total_seconds()
+            soonest = min(soonest, until) if until > 0 else soonest  # past: a claim is due
         return None, soonest
 
     def _flood_wait(self, chat_id: int, seconds: float) -> None:
@@ -214,7 +257,7 @@ class OutboxSender:
         self.settled.setdefault((status, retry_in, error, failed), []).append(row.id)
         if first:  # one transaction records every outcome of the next few milliseconds
             asyncio.get_running_loop().call_later(
-                0.02, lambda: asyncio.ensure_future(self._flush())
+                SETTLE_AFTER, lambda: asyncio.ensure_future(self._flush())
             )
 
     async def _flush(self) -> None:
@@ -250,9 +293,17 @@ class OutboxSender:
         await self._flush()
 
 
-async def _wait(event: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.001))
+async def _wait_either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    if first.is_set() or second.is_set():
+        second.clear()
+        return
+    waits = [asyncio.ensure_future(event.wait()) for event in {first, second}]
+    try:
+        await asyncio.wait(waits, timeout=max(seconds, 0.001), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        second.clear()
 
 
 def _seconds(value) -> float:

@@ -105,7 +105,10 @@ class Service:
             api_url=api_url or settings.telegram_api_url,
             services=services,
         )
-        self.inbox = Inbox(self.sessions, self.app)
+        # On SQLite every update's transaction queues for the one write lock: handling many
+        # at once would only make the sender and the scheduler wait behind the queue.
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.inbox = Inbox(self.sessions, self.app, chats_at_once=1 if sqlite else 16)
         self.sender = OutboxSender(
             self.sessions,
             self.app.bot,

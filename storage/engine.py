@@ -6,6 +6,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event
@@ -57,9 +58,33 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session whose work is committed on success and rolled back on any error."""
+    """A session whose work is committed on success and rolled back on any error; inside a
+    unit of work of the same task, a savepoint of its transaction."""
+    held = _unit.get()
+    if held is not None and held[1] is asyncio.current_task() and held[2] is factory:
+        async with held[0].begin_nested():
+            yield held[0]
+        return
     async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """One transaction for everything this task does inside: handling an update commits
+    with its replies and its "processed" mark, or not at all, and takes the write lock once
+    instead of once per step."""
+    async with transaction(factory) as session:
+        token = _unit.set((session, asyncio.current_task(), factory))
+        try:
+            yield session
+        finally:
+            _unit.reset(token)
+
+
+_unit: ContextVar[tuple[AsyncSession, asyncio.Task | None, SessionFactory] | None] = ContextVar(
+    "firecircle_unit_of_work", default=None
+)
 
 
 _WRITE_TURNS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()

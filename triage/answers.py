@@ -42,7 +42,7 @@ class AnswerDesk:
         when the table's version moved: an entry promoted here or on another instance is
         answered from on the next question. The version is one small query."""
         async with self._loading:
-            async with self.sessions() as session:
+            async with transaction(self.sessions) as session:
                 version = await faq_queries.faq_version(session=session)
                 if self._kb is not None and version == self._version:
                     return self._kb

@@ -306,7 +306,7 @@ def _fill(row: FaqEntry, entry: Entry) -> None:
 
 async def export_entries(sessions: SessionFactory) -> list[Entry]:
     """Every entry, active or not, in the order they were first stored."""
-    async with sessions() as session:
+    async with transaction(sessions) as session:
         rows = await queries.all_entries(session=session)
     return [Entry.from_row(row) for row in rows]
 
@@ -399,7 +399,7 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """The database's active entries; when none are stored at all (never imported) and
         `fallback`, the shipped file's, with `source` saying so."""
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             rows = await queries.all_entries(session=session)
         if not rows and fallback:
             return cls.from_shipped_file(**options)
