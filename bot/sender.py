@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
 STALE_CLAIM = timedelta(seconds=60)
 RENEW_EVERY = 20.0  # seconds; well inside STALE_CLAIM
+MAX_CLAIM_SIZE = 250  # rows; the queue in memory holds up to twice this
 CLAIM_AT_ONCE = 200  # rows a claim takes; more would hold SQLite's write lock too long
 CLAIM_EVERY = 0.1  # seconds between claims while rows wait in memory (each takes the lock)
 SETTLE_AFTER = 0.05  # seconds of outcomes recorded together, in one transaction
@@ -81,7 +82,9 @@ class OutboxSender:
         self.bucket = TokenBucket(rate, burst=1.0)  # evenly spaced: a burst crosses the limit
         self.per_chat_rate = per_chat_rate
         self.chats: dict[int, TokenBucket] = {}
-        self.claim_size = max(20, int(rate))
+        # Held in memory: a second's worth at the global rate, within bounds. More only costs
+        # (each notice is worded when claimed), since chats' own limits hold most rows back.
+        self.claim_size = min(max(20, int(rate)), MAX_CLAIM_SIZE)
         self.slots = asyncio.Semaphore(concurrency)
         self.ready: list[OutboxMessage] = []
         self.settled: dict[tuple, list[int]] = {}

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from storage.engine import SessionFactory, make_engine, make_session_factory
-from tests.databases import database
+from tests.databases import database, drop_template
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,3 +28,7 @@ async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     engine = make_engine(database_url)
     yield make_session_factory(engine)
     await engine.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    asyncio.run(drop_template())

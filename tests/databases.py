@@ -22,7 +22,9 @@ from storage.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("FIRECIRCLE_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = bool(os.environ.get("FIRECIRCLE_TEST_REQUIRE_POSTGRES"))
-TEMPLATE = "firecircle_test_template"
+# One per test run: two runs against the same server (a developer's, CI's) must not drop
+# each other's template.
+TEMPLATE = f"firecircle_test_template_{os.getpid()}"
 _template_ready = False
 
 
@@ -56,6 +58,12 @@ async def _ensure_template() -> None:
     await upgrade(engine)
     await engine.dispose()
     _template_ready = True
+
+
+async def drop_template() -> None:
+    """At the end of the run: the template is this run's alone."""
+    if _template_ready:
+        await _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
 
 
 @asynccontextmanager
