@@ -29,11 +29,9 @@ def text(
     extra = extra or {}
     kind = card["kind"]
     lines = [t(language, f"task.{_title(kind, card, extra)}", reference=card["reference"])]
-    if "overdue_seconds" in extra:
-        overdue = duration(language, extra["overdue_seconds"])
-        lines.insert(
-            0, t(language, "task.escalated", overdue=overdue, level=extra.get("level", ""))
-        )
+    if "overdue_seconds" in extra:  # the time nobody took it says more than the time past
+        waited = duration(language, extra.get("waited_seconds", extra["overdue_seconds"]))
+        lines.insert(0, t(language, "task.escalated", waited=waited, level=extra.get("level", "")))
     if card.get("category"):
         lines.append(
             t(

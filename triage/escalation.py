@@ -29,7 +29,8 @@ CLIMBING = (Status.NEW, Status.ASSIGNED)
 class _Plan:
     report: Report
     step: routing.Step | None  # None: nobody above; the clock stops
-    overdue: timedelta
+    overdue: timedelta  # past the acknowledgement deadline
+    waited: timedelta  # since it was put in someone's hands, with nobody taking it
 
 
 async def escalate_due(
@@ -65,7 +66,12 @@ async def _climb(
         return
     steps = _Steps(session, policy, now)
     plans = [
-        _Plan(r, await steps.above(r), now - (r.ack_deadline_at or r.next_deadline_at))
+        _Plan(
+            r,
+            await steps.above(r),
+            overdue=now - (r.ack_deadline_at or r.next_deadline_at),
+            waited=now - (r.assigned_at or r.created_at),
+        )
         for r in reports
     ]
     won = await _advance(session, plans, policy, now)
@@ -170,6 +176,7 @@ def _escalation_notices(plan: _Plan, card: dict, already: list[Staff]) -> list[N
             card,
             priority=ESCALATION,
             overdue_seconds=int(plan.overdue.total_seconds()),
+            waited_seconds=int(plan.waited.total_seconds()),
             level=plan.step.level,
         )
         for s in everyone.values()
