@@ -14,6 +14,7 @@ import logging
 import warnings
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
@@ -80,15 +81,10 @@ class Inbox:
         if "callback_query" in row.payload:
             error = await self._process(row.payload)
             async with transaction(self.sessions) as session:
-                await inbox.mark_processed(
-                    session=session, update_id=row.update_id, at=utcnow(), error=error
-                )
+                await _mark(session, row, error)
             return
         async with unit_of_work(self.sessions) as session:
-            error = await self._process(row.payload)
-            await inbox.mark_processed(
-                session=session, update_id=row.update_id, at=utcnow(), error=error
-            )
+            await _mark(session, row, await self._process(row.payload))
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         try:
@@ -149,6 +145,10 @@ class Inbox:
                 log.log(level, "getUpdates round failed (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)
+
+
+async def _mark(session: AsyncSession, row: InboxUpdate, error: str | None) -> None:
+    await inbox.mark_processed(session=session, update_id=row.update_id, at=utcnow(), error=error)
 
 
 def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:

@@ -131,9 +131,10 @@ class OutboxSender:
         if busy or wake.is_set():
             held = CLAIM_EVERY - (time.monotonic() - self._claim_began)
             delay = delay if busy else min(delay, max(held, 0.001))
-            await _wait_either(self._claimed, self._claimed, delay)
+            await _wait_any((self._claimed,), delay)
         else:
-            await _wait_either(wake, self._claimed, delay)
+            await _wait_any((wake, self._claimed), delay)
+        self._claimed.clear()
 
     def _should_claim(self, wake: asyncio.Event) -> bool:
         """New rows were signalled, the last claim left more behind and the queue runs low,
@@ -296,17 +297,15 @@ class OutboxSender:
         await self._flush()
 
 
-async def _wait_either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
-    if first.is_set() or second.is_set():
-        second.clear()
+async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
+    if any(event.is_set() for event in events):
         return
-    waits = [asyncio.ensure_future(event.wait()) for event in {first, second}]
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
     try:
         await asyncio.wait(waits, timeout=max(seconds, 0.001), return_when=asyncio.FIRST_COMPLETED)
     finally:
         for wait in waits:
             wait.cancel()
-        second.clear()
 
 
 def _seconds(value) -> float:

@@ -405,8 +405,8 @@ async def advance_deadlines(
     now: datetime,
     values: dict[str, Any],
 ) -> set[int]:
-    """advance_deadline for many reports read in the same state: those still in it (same
-    status and level, deadline passed) are changed, here and in the objects; their ids."""
+    """The escalation step's guard, for reports read in the same state: those still in it
+    (same status and level, deadline passed) are changed, here and in the objects; their ids."""
     won: set[int] = set()
     for chunk in chunks([r.id for r in reports]):
         result = await session.exec(
@@ -436,30 +436,6 @@ async def next_deadline(*, session: AsyncSession) -> datetime | None:
         )
     )
     return result.one()
-
-
-async def advance_deadline(
-    *,
-    session: AsyncSession,
-    report_id: int,
-    status: str,
-    level: int,
-    deadline: datetime | None,
-    values: dict[str, Any],
-) -> bool:
-    """The escalation step's guard: state, level and deadline all as the job read them."""
-    result = await session.exec(
-        update(Report)
-        .where(
-            col(Report.id) == report_id,
-            col(Report.status) == status,
-            col(Report.escalation_level) == level,
-            col(Report.next_deadline_at) == deadline,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
 
 
 async def expect_input(

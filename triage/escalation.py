@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.engine import SessionFactory, transaction
-from storage.models import Report, Staff
+from storage.models import GridCell, Report, Staff
 from storage.signals import DEADLINES, touch
 from triage import routing
 from triage.dispatch import place_of
@@ -33,12 +33,10 @@ class _Plan:
     waited: timedelta  # since it was put in someone's hands, with nobody taking it
 
 
-async def escalate_due(
-    sessions: SessionFactory, policy: Policy, now: datetime, *, limit: int = BATCH
-) -> int:
+async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) -> int:
     """One batch of due reports handled; returns how many (call again while it is a full batch)."""
     async with transaction(sessions) as session:
-        due = await queries.due_reports(session=session, now=now, limit=limit)
+        due = await queries.due_reports(session=session, now=now, limit=BATCH)
         await _climb(session, [r for r in due if r.status in CLIMBING], policy, now)
         for report in due:
             if report.status == Status.RESOLVED:
@@ -82,11 +80,10 @@ async def _climb(
     wanted = {p.report.assignee_id for p in climbed} - {None}
     wanted |= set().union(*told.values()) if policy.renotify else set()
     staff = {s.id: s for s in await queries.staff_by_ids(session=session, ids=sorted(wanted))}
-    cells = {c.id: c for c in await queries.all_grid_cells(session=session)}
     notices: list[Notice] = []
     for plan in climbed:
         report = plan.report
-        card = card_from(report, cells.get(report.grid_id), staff.get(report.assignee_id))
+        card = card_from(report, steps.cells.get(report.grid_id), staff.get(report.assignee_id))
         already = [staff[i] for i in sorted(told[report.id]) if i in staff]
         notices += _escalation_notices(plan, card, already if policy.renotify else [])
     await queries.add_events(session=session, events=[_escalated_event(p, now) for p in climbed])
@@ -99,12 +96,19 @@ class _Steps:
 
     def __init__(self, session: AsyncSession, policy: Policy, now: datetime):
         self.session, self.policy, self.now = session, policy, now
+        # Held here, not only in the session's identity map, which lets go of what nothing
+        # references: the cards read them again afterwards.
+        self.cells: dict[int, GridCell | None] = {}
         self._places: dict[tuple[int | None, str | None], routing.Place] = {}
         self._steps: dict[tuple[routing.Place, int], routing.Step | None] = {}
 
     async def above(self, report: Report) -> routing.Step | None:
         key = (report.grid_id, report.community)
         if key not in self._places:
+            if report.grid_id is not None:
+                self.cells[report.grid_id] = await queries.grid_cell_by_id(
+                    session=self.session, grid_id=report.grid_id
+                )
             self._places[key] = await place_of(self.session, report)
         level = report.escalation_level + 1
         place = self._places[key]
@@ -194,7 +198,7 @@ async def _close_after_silence(
         "next_deadline_at": policy.reinspection_at(report.kind, report.severity, now),
         "updated_at": now,
     }
-    if await _guarded(session, report, values):
+    if await _guarded(session, report, values, now):
         await queries.add_event(
             session=session,
             report_id=report.id,
@@ -209,7 +213,7 @@ async def _close_after_silence(
 
 async def _reinspection_due(session: AsyncSession, report: Report, now: datetime) -> None:
     """回头看: the worker who fixed it (or whoever holds the cell now) looks again."""
-    if not await _guarded(session, report, {"next_deadline_at": None, "updated_at": now}):
+    if not await _guarded(session, report, {"next_deadline_at": None, "updated_at": now}, now):
         return
     worker = await session.get(Staff, report.assignee_id) if report.assignee_id else None
     if (worker is None or not worker.active) and report.grid_id is not None:
@@ -229,9 +233,8 @@ async def _reinspection_due(session: AsyncSession, report: Report, now: datetime
 
 
 async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime) -> None:
-    if not await _guarded(
-        session, report, {"supervised": True, "next_deadline_at": None, "updated_at": now}
-    ):
+    values = {"supervised": True, "next_deadline_at": None, "updated_at": now}
+    if not await _guarded(session, report, values, now):
         return
     overdue = now - report.rectify_deadline_at if report.rectify_deadline_at else timedelta(0)
     await queries.add_event(
@@ -260,17 +263,13 @@ async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime)
     await post(session, notices)
 
 
-async def _guarded(session: AsyncSession, report: Report, values: dict) -> bool:
-    """Only if the report is still exactly as this job read it (state, level, deadline)."""
-    won = await queries.advance_deadline(
+async def _guarded(session: AsyncSession, report: Report, values: dict, now: datetime) -> bool:
+    """Only if the report is still as this job read it (state, level, deadline passed)."""
+    return report.id in await queries.advance_deadlines(
         session=session,
-        report_id=report.id,
+        reports=[report],
         status=report.status,
         level=report.escalation_level,
-        deadline=report.next_deadline_at,
+        now=now,
         values=values,
     )
-    if won:
-        for key, value in values.items():
-            setattr(report, key, value)
-    return won

@@ -114,9 +114,9 @@ class StaffDesk:
             pending, staff, report, refused = await self._answering(
                 session, person, pending, Action.RESOLVE
             )
-            await _drop(session, pending)
             if refused:
                 return refused
+            await _drop(session, pending)
             within, note = order_terms(text, self.policy.rectify_within(report.severity))
             deadline = self.clock() + within
             values = {
@@ -197,7 +197,6 @@ class StaffDesk:
                 session, person, pending, Action.REINSPECT
             )
             if refused:
-                await _drop(session, pending)
                 return refused
             if not photo:
                 return Outcome(
@@ -302,9 +301,9 @@ class StaffDesk:
             pending, staff, report, refused = await self._answering(
                 session, person, pending, Action.ASSIGN
             )
-            await _drop(session, pending)
             if refused:
                 return refused
+            await _drop(session, pending)
             resident = (
                 await session.get(Resident, report.resident_id) if report.resident_id else None
             )
@@ -376,7 +375,6 @@ class StaffDesk:
                 session, person, pending, Action.RESOLVE
             )
             if refused:
-                await _drop(session, pending)
                 return refused
             detail = dict(pending.detail)
             if text:
@@ -530,9 +528,11 @@ class StaffDesk:
         self, session: AsyncSession, person: Person, seen: PendingInput, action: Action
     ) -> tuple[PendingInput, Staff | None, Report | None, Outcome | None]:
         """What someone sends after a prompt: the pending input as this transaction sees it,
-        and whether they may still do what it was for."""
+        and whether they may still do what it was for (if not, the prompt is over)."""
         pending = await self._fresh(session, person, seen)
         staff, report, refused = await self._check(session, person, pending.report_id, action)
+        if refused:
+            await _drop(session, pending)
         return pending, staff, report, refused
 
     async def _fresh(
