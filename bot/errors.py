@@ -9,11 +9,15 @@ from telegram.ext import ContextTypes
 
 from bot.context import person_of, services
 from bot.texts import DEFAULT, t
+from storage.engine import spoiled_unit
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if spoiled_unit():  # rolled back and handled again step by step, which will answer
+        log.info("a step failed; the update is handled again", exc_info=context.error)
+        return
     log.error("handling update failed", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

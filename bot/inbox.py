@@ -83,8 +83,15 @@ class Inbox:
             async with transaction(self.sessions) as session:
                 await _mark(session, row, error)
             return
-        async with unit_of_work(self.sessions) as session:
-            await _mark(session, row, await self._process(row.payload))
+        try:
+            async with unit_of_work(self.sessions) as unit:
+                error = await self._process(row.payload)
+                if unit.spoiled:
+                    raise _Redo
+                await _mark(unit.session, row, error)
+        except _Redo:  # a step failed: rolled back, now again with each step in a savepoint
+            async with unit_of_work(self.sessions, careful=True) as unit:
+                await _mark(unit.session, row, await self._process(row.payload))
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         try:
@@ -145,6 +152,10 @@ class Inbox:
                 log.log(level, "getUpdates round failed (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)
+
+
+class _Redo(Exception):
+    """Rolls back a unit of work in which a step failed."""
 
 
 async def _mark(session: AsyncSession, row: InboxUpdate, error: str | None) -> None:

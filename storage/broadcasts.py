@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox
 from storage.models import Broadcast, GridCell, OutboxMessage, PendingInput, Report, Resident
+from storage.queries import pending_input
 from storage.signals import OUTBOX, touch
 
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
@@ -179,7 +180,7 @@ async def expect_text(*, session: AsyncSession, telegram_id: int, now: datetime)
 
 async def take_composing(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
     """The awaited tip, removed as it is taken (so it is taken once); None if none awaited."""
-    pending = await session.get(PendingInput, telegram_id)
+    pending = await pending_input(session=session, telegram_id=telegram_id)
     if pending is None or pending.purpose != COMPOSING:
         return None
     await session.delete(pending)

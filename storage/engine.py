@@ -7,6 +7,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event
@@ -58,33 +59,59 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session whose work is committed on success and rolled back on any error; inside a
-    unit of work of the same task, a savepoint of its transaction."""
-    held = _unit.get()
-    if held is not None and held[1] is asyncio.current_task() and held[2] is factory:
-        async with held[0].begin_nested():
-            yield held[0]
+    """A session whose work is committed on success and rolled back on any error. Inside a
+    unit of work of the same task it is that unit's session: a step that fails spoils the
+    unit, whose owner then rolls it all back and does it again carefully, each step in a
+    savepoint (a savepoint per step costs two round trips, and steps almost never fail)."""
+    unit = _unit.get()
+    if unit is not None and unit.task is asyncio.current_task() and unit.factory is factory:
+        if unit.careful:
+            async with unit.session.begin_nested():
+                yield unit.session
+            return
+        try:
+            yield unit.session
+        except BaseException:
+            unit.spoiled = True
+            raise
         return
     async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
         yield session
 
 
+@dataclass
+class Unit:
+    """One transaction for everything a task does inside it (see unit_of_work)."""
+
+    session: AsyncSession
+    task: asyncio.Task | None
+    factory: SessionFactory
+    careful: bool
+    spoiled: bool = False
+
+
 @asynccontextmanager
-async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> AsyncIterator[Unit]:
     """One transaction for everything this task does inside: handling an update commits
     with its replies and its "processed" mark, or not at all, and takes the write lock once
-    instead of once per step."""
+    instead of once per step. If a step failed (unit.spoiled) the owner must not commit:
+    it raises to roll back and runs the work again with careful=True."""
     async with transaction(factory) as session:
-        token = _unit.set((session, asyncio.current_task(), factory))
+        unit = Unit(session, asyncio.current_task(), factory, careful)
+        token = _unit.set(unit)
         try:
-            yield session
+            yield unit
         finally:
             _unit.reset(token)
 
 
-_unit: ContextVar[tuple[AsyncSession, asyncio.Task | None, SessionFactory] | None] = ContextVar(
-    "firecircle_unit_of_work", default=None
-)
+def spoiled_unit() -> bool:
+    """Whether this task's unit of work had a step fail and will be rolled back and redone."""
+    unit = _unit.get()
+    return unit is not None and unit.spoiled and unit.task is asyncio.current_task()
+
+
+_unit: ContextVar[Unit | None] = ContextVar("firecircle_unit_of_work", default=None)
 
 
 _WRITE_TURNS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
