@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot import errors, resident, staff
 from bot.context import KEY, BotServices
 from bot.texts import t
+from bot.transport import AiohttpRequest
 
 
 def build_application(*, token: str, api_url: str, services: BotServices) -> Application:
@@ -17,6 +18,8 @@ def build_application(*, token: str, api_url: str, services: BotServices) -> App
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .updater(None)  # updates come through bot.inbox (stored before they are confirmed)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .build()
     )
     app.bot_data[KEY] = services

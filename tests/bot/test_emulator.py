@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken
 
 from bot.emulator import BotApiEmulator
+from bot.transport import AiohttpRequest
 
 TOKEN = "123456:TEST"
 ALICE = 1001
@@ -28,9 +29,11 @@ async def emu():
         yield emu
 
 
-@pytest.fixture
-async def bot(emu):
-    async with Bot(TOKEN, base_url=emu.api_url, base_file_url=emu.file_url) as bot:
+@pytest.fixture(params=["httpx", "aiohttp"])
+async def bot(emu, request):
+    """python-telegram-bot's own transport, and the one the service uses (bot.transport)."""
+    transport = {"request": AiohttpRequest()} if request.param == "aiohttp" else {}
+    async with Bot(TOKEN, base_url=emu.api_url, base_file_url=emu.file_url, **transport) as bot:
         yield bot
 
 

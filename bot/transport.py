@@ -1,0 +1,90 @@
+"""python-telegram-bot's HTTP calls made with aiohttp instead of httpx.
+
+The bot makes several calls per report (replies, task cards, getUpdates), and httpx spent
+about a quarter of the service's CPU on them under load; aiohttp, which the service already
+uses for its web side, does the same work for a fraction. python-telegram-bot keeps doing
+what matters: building the parameters and mapping answers to its errors (RetryAfter,
+Forbidden, BadRequest, NetworkError), which the sender relies on.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+JSON = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
+
+
+class AiohttpRequest(BaseRequest):
+    def __init__(
+        self, *, connections: int = 256, read_timeout: float = 5.0, connect_timeout: float = 5.0
+    ):
+        self._connections = connections
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                skip_auto_headers=("User-Agent",),
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout=BaseRequest.DEFAULT_NONE,
+        write_timeout=BaseRequest.DEFAULT_NONE,
+        connect_timeout=BaseRequest.DEFAULT_NONE,
+        pool_timeout=BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        timeout = aiohttp.ClientTimeout(
+            sock_read=_or(read_timeout, self._read_timeout),
+            sock_connect=_or(connect_timeout, self._connect_timeout),
+        )
+        body, headers = _body(request_data)
+        try:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _body(request_data: RequestData | None) -> tuple[object, dict[str, str] | None]:
+    """JSON for plain parameters; multipart when a file is uploaded."""
+    if request_data is None:
+        return None, {"User-Agent": BaseRequest.USER_AGENT}
+    if not request_data.contains_files:
+        return request_data.json_payload, JSON
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, upload in request_data.multipart_data.items():
+        filename, content, *mimetype = upload
+        form.add_field(
+            name, content, filename=filename, content_type=mimetype[0] if mimetype else None
+        )
+    return form, {"User-Agent": BaseRequest.USER_AGENT}
+
+
+def _or(value: object, default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
