@@ -10,7 +10,6 @@ Forbidden, BadRequest, NetworkError), which the sender relies on.
 from __future__ import annotations
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -87,4 +86,5 @@ def _body(request_data: RequestData | None) -> tuple[object, dict[str, str] | No
 
 
 def _or(value: object, default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
+    """The timeout asked for, or ours where python-telegram-bot passed its "unset" marker."""
+    return value if value is None or isinstance(value, int | float) else default
