@@ -27,6 +27,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             language = await services(context).intake.language_of(person_of(update))
     except Exception:  # the database may be what failed; answer in the default language
         log.exception("could not read the resident's language")
+    if spoiled_unit():  # that lookup failed the unit: the update is handled again
+        return
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()

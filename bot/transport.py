@@ -13,6 +13,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+POOL_WAIT = 1.0  # seconds to wait for a free connection, as python-telegram-bot's default
 JSON = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
 
 
@@ -52,9 +53,11 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        timeout = aiohttp.ClientTimeout(
+        connect = _or(connect_timeout, self._connect_timeout)
+        timeout = aiohttp.ClientTimeout(  # `connect` covers waiting for a pooled connection too
             sock_read=_or(read_timeout, self._read_timeout),
-            sock_connect=_or(connect_timeout, self._connect_timeout),
+            sock_connect=connect,
+            connect=None if connect is None else connect + (_or(pool_timeout, POOL_WAIT) or 0),
         )
         body, headers = _body(request_data)
         try:

@@ -71,6 +71,7 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
             return
         try:
             yield unit.session
+            await unit.session.flush()  # its failure is the step's, as a savepoint's would be
         except BaseException:
             unit.spoiled = True
             raise

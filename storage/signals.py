@@ -37,16 +37,17 @@ def wake_local(channel: str) -> None:
 
 async def touch(session: AsyncSession, channel: str) -> None:
     """Say, as part of this transaction, that the channel has new work."""
-    touched = session.sync_session.info.setdefault("touched", set())
-    if channel in touched:
+    session.sync_session.info.setdefault("touched", set()).add(channel)
+    notified = session.sync_session.info.setdefault("notified", set())
+    if channel in notified or session.bind.dialect.name != "postgresql":
         return
-    touched.add(channel)
-    if session.bind.dialect.name == "postgresql":
-        await session.exec(text(f"NOTIFY firecircle_{channel}"))
+    notified.add(channel)
+    await session.exec(text(f"NOTIFY firecircle_{channel}"))
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    session.info.pop("notified", None)
     for channel in session.info.pop("touched", ()):
         wake_local(channel)
 
@@ -54,6 +55,12 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("touched", None)
+    session.info.pop("notified", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_savepoint_rollback(session: Session, _previous: object) -> None:
+    session.info.pop("notified", None)  # a NOTIFY inside the savepoint went with it
 
 
 async def listen(engine) -> object | None:
