@@ -33,12 +33,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, person = services(context), person_of(update)
     member = await svc.desk.is_staff(person)
     if member is not None and not context.args:
-        text = t(
-            member.language,
-            "staff.welcome",
-            name=member.name,
-            role=t(member.language, f"role.{member.role}").strip(),
-        )
+        role = t(member.language, f"role.{member.role}").strip()
+        text = staff.staff_text(member, "welcome", name=member.name, role=role)
         await outgoing.send(update, context, text)
         return
     await say(update, await svc.intake.greet(person), context)

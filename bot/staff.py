@@ -8,6 +8,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import broadcast, outgoing, taskcard
 from bot.context import person_of, services
 from bot.texts import t
+from storage.models import Staff
+from triage.broadcasts import MAY_BROADCAST
 from triage.tasks import Outcome
 
 MAX_LISTED = 10
@@ -114,8 +116,16 @@ async def chatting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     member = await svc.desk.is_staff(person)
     if member is None or await svc.intake.has_draft(person):
         return False
-    await outgoing.send(update, context, t(member.language, "staff.help", name=member.name))
+    await outgoing.send(update, context, staff_text(member, "help", name=member.name))
     return True
+
+
+def staff_text(member: Staff, key: str, **values: object) -> str:
+    """A staff text; for those who may broadcast, with the /broadcast line."""
+    text = t(member.language, f"staff.{key}", **values)
+    if member.role in MAY_BROADCAST:
+        text += "\n" + t(member.language, "staff.broadcast_line")
+    return text
 
 
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -273,6 +273,22 @@ async def test_a_worker_an_officer_and_a_resident_cannot_broadcast(bot):
         assert not (await session.exec(select(Broadcast))).all()
 
 
+async def test_coordinators_are_told_of_broadcast_in_their_welcome_and_help_workers_not(bot):
+    for user_id, told in (
+        (COORDINATOR_XINGFU, True),
+        (STREET_COORDINATOR, True),
+        (WORKER_1, False),
+    ):
+        staff = bot.staff(user_id)
+        await staff.command("/start")
+        await staff.send("你好")
+        welcome, help_ = (await next_text(staff))["text"], (await next_text(staff))["text"]
+        assert "/tasks" in welcome and "/tasks" in help_
+        assert ("/broadcast" in welcome, "/broadcast" in help_) == (told, told), user_id
+        await staff.command("/tasks")  # the help was all: nothing of a resident's triage
+        assert "任务" in (await next_text(staff))["text"]
+
+
 async def test_broadcast_alone_waits_for_the_text_and_refuses_one_too_long(bot):
     await seed_subscribers(bot, 170_000, 2)
     coordinator = bot.staff(STREET_COORDINATOR)
