@@ -30,7 +30,7 @@ def main() -> int:
             pass
         except Exception:
             traceback.print_exc()
-    # The longest last: escalation lag runs 100,000 deadlines over 90 seconds, twice.
+    # The longest last: escalation lag runs 100,000 deadlines over two minutes, twice.
     for bench in (report_latency, throughput, outbox_flood, restart, escalation_lag):
         try:
             run(bench.main)
