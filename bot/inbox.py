@@ -2,14 +2,17 @@
 
 Polling asks for the next batch with offset = last stored id + 1 only after the batch is in
 the database, so an update Telegram considers delivered is never only in memory; a webhook
-answers 200 only after storing. Processing (on the leader) reads the stored rows, so a crash
-between the two loses nothing: the rows wait for the next start. A payload
-python-telegram-bot cannot read is marked with the error and passed over.
+answers 200 only after storing. Processing reads the stored rows, so a crash between the two
+loses nothing: the rows wait for the next start. On SQLite the one instance processes them; on
+PostgreSQL every instance does, each update's transaction holding its chat (an advisory lock)
+so that a chat's updates still go one at a time and in order. A payload python-telegram-bot
+cannot read is marked with the error and passed over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from typing import Any
@@ -28,16 +31,28 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 RETRY_AFTER_ERROR = 1.0
+LOOK_AGAIN = 0.5  # seconds before looking again at chats another instance held
 
 # Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
 
 
 class Inbox:
-    def __init__(self, sessions: SessionFactory, app: Application, *, chats_at_once: int = 1):
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        app: Application,
+        *,
+        chats_at_once: int = 1,
+        shared: bool = False,
+    ):
         self.sessions = sessions
         self.app = app
         self._turns = asyncio.Semaphore(chats_at_once)
+        # Several instances handle updates (PostgreSQL): each takes a chat for the length
+        # of an update's transaction, so a chat's updates still go one at a time, in order.
+        self.shared = shared
+        self._held = False  # a chat was in another instance's hands at the last look
         self._stopping = False
         self._arrived: asyncio.Event | None = None
 
@@ -55,7 +70,7 @@ class Inbox:
     async def process_pending(self) -> int:
         """Process every stored, unprocessed update: each chat's in update_id order, the
         chats of a batch side by side (one resident's slow step must not hold up the rest)."""
-        done = 0
+        done, self._held = 0, False
         while not self._stopping:
             async with transaction(self.sessions) as session:
                 batch = await inbox.pending_updates(session=session)
@@ -64,34 +79,63 @@ class Inbox:
             chats: dict[int | str, list[InboxUpdate]] = {}
             for row in batch:
                 chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
-            done += sum(await asyncio.gather(*(self._handle_all(rows) for rows in chats.values())))
+            handled = await asyncio.gather(
+                *(self._handle_all(c, rows) for c, rows in chats.items())
+            )
+            done += sum(handled)
+            if not sum(handled):  # every chat is in other instances' hands
+                break
         return done
 
-    async def _handle_all(self, rows: list[InboxUpdate]) -> int:
+    async def _handle_all(self, chat: int | str, rows: list[InboxUpdate]) -> int:
         for done, row in enumerate(rows):
             if self._stopping:
                 return done
             async with self._turns:
-                await self._handle(row)
+                if not await self._handle(chat, row):
+                    self._held = True  # that instance goes on with the chat, in order
+                    return done
         return len(rows)
 
-    async def _handle(self, row: InboxUpdate) -> None:
-        """The update's changes, its replies and its mark commit together. A button press is
-        the exception: its answer goes straight to Telegram, which must not wait on a lock."""
+    async def _handle(self, chat: int | str, row: InboxUpdate) -> bool:
+        """The update's changes, its replies and its mark commit together. False if another
+        instance holds the chat."""
         if "callback_query" in row.payload:
-            error = await self._process(row.payload)
-            async with transaction(self.sessions) as session:
-                await _mark(session, row, error)
-            return
+            return await self._handle_press(chat, row)
         try:
-            async with unit_of_work(self.sessions) as unit:
+            return await self._attempt(chat, row, careful=False)
+        except _Redo:  # a step failed: rolled back, now again with each step in a savepoint
+            return await self._attempt(chat, row, careful=True)
+
+    async def _attempt(self, chat: int | str, row: InboxUpdate, *, careful: bool) -> bool:
+        async with unit_of_work(self.sessions, careful=careful) as unit:
+            taken = await self._take(unit.session, chat, row)
+            if taken:
                 error = await self._process(row.payload)
                 if unit.spoiled:
                     raise _Redo
                 await _mark(unit.session, row, error)
-        except _Redo:  # a step failed: rolled back, now again with each step in a savepoint
-            async with unit_of_work(self.sessions, careful=True) as unit:
-                await _mark(unit.session, row, await self._process(row.payload))
+        return taken is not None
+
+    async def _handle_press(self, chat: int | str, row: InboxUpdate) -> bool:
+        """A button press answers straight to Telegram, which must not wait on SQLite's write
+        lock: there it is handled first and marked after. On PostgreSQL the transaction that
+        holds the chat stays open while it is handled (the handler's own steps commit apart)."""
+        if not self.shared:
+            error = await self._process(row.payload)
+            async with transaction(self.sessions) as session:
+                await _mark(session, row, error)
+            return True
+        async with transaction(self.sessions) as session:
+            taken = await self._take(session, chat, row)
+            if taken:
+                await _mark(session, row, await self._process(row.payload))
+        return taken is not None
+
+    async def _take(self, session: AsyncSession, chat: int | str, row: InboxUpdate) -> bool | None:
+        if not self.shared:
+            return True
+        return await inbox.take_chat(session=session, chat=chat, update_id=row.update_id)
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         try:
@@ -114,7 +158,11 @@ class Inbox:
                     log.exception("processing updates failed; retrying")
                     await asyncio.sleep(RETRY_AFTER_ERROR)
                     continue
-                await self._arrived.wait()
+                if self._held:  # look again soon: that instance may die holding them
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._arrived.wait(), LOOK_AGAIN)
+                else:
+                    await self._arrived.wait()
         finally:
             signals.forget(self._arrived)
 

@@ -32,6 +32,7 @@ from triage.policy import Policy
 from triage.tasks import StaffDesk
 from web.app import build_web_app
 
+PROCESSOR = "inbox-processor"  # a task name: stopping lets it finish its update
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10  # how long an update in hand may take to finish at shutdown
 STANDBY_CHECK_SECONDS = 1.0
@@ -108,7 +109,9 @@ class Service:
         # On SQLite every update's transaction queues for the one write lock: handling many
         # at once would only make the sender and the scheduler wait behind the queue.
         sqlite = self.engine.dialect.name == "sqlite"
-        self.inbox = Inbox(self.sessions, self.app, chats_at_once=1 if sqlite else 16)
+        self.inbox = Inbox(
+            self.sessions, self.app, chats_at_once=1 if sqlite else 16, shared=not sqlite
+        )
         self.sender = OutboxSender(
             self.sessions,
             self.app.bot,
@@ -151,6 +154,8 @@ class Service:
             asyncio.create_task(self.scheduler.run(), name="deadline-scheduler"),
             asyncio.create_task(self._lead(), name="leadership"),
         ]
+        if self.inbox.shared:  # every instance handles updates, not only the leader
+            self._tasks.append(asyncio.create_task(self.inbox.run_processor(), name=PROCESSOR))
         if with_web:
             await self._start_web()
         log.info("firecircle is running as @%s", self.app.bot.username)
@@ -185,17 +190,18 @@ class Service:
         else:
             await self.app.bot.delete_webhook()
         work = [
-            asyncio.create_task(self.inbox.run_processor(), name="inbox-processor"),
             asyncio.create_task(self.sender.run(), name="outbox-sender"),
             asyncio.create_task(self._follow_broadcasts(), name="broadcast-progress"),
         ]
+        if not self.inbox.shared:
+            work.append(asyncio.create_task(self.inbox.run_processor(), name=PROCESSOR))
         if not self.settings.webhook_url:
             work.append(asyncio.create_task(self.inbox.run_polling(), name="telegram-polling"))
         lost = asyncio.create_task(self.leadership.lost(), name="leadership-watch")
         try:
             await asyncio.wait([lost, *work], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await _stop(work, lost, inbox=self.inbox)
+            await _stop(work, lost, inbox=None if self.inbox.shared else self.inbox)
 
     async def _follow_broadcasts(self) -> None:
         """Update the progress of broadcasts being sent, at most every few seconds (the outbox
@@ -240,8 +246,10 @@ class Service:
         return self._web.addresses[0][1]
 
     async def stop(self) -> None:
+        self.inbox.stop()  # the update in hand is finished, not cut (it would run twice)
         for task in self._tasks:
-            task.cancel()
+            if task.get_name() != PROCESSOR:
+                task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
@@ -257,12 +265,13 @@ class Service:
         await self.engine.dispose()
 
 
-async def _stop(work: list[asyncio.Task], lost: asyncio.Task, *, inbox: Inbox) -> None:
+async def _stop(work: list[asyncio.Task], lost: asyncio.Task, *, inbox: Inbox | None) -> None:
     """Stop the leader's work; the inbox finishes the update in hand rather than be cut."""
-    inbox.stop()
+    if inbox is not None:
+        inbox.stop()
     lost.cancel()
     for task in work:
-        if task.get_name() != "inbox-processor":
+        if task.get_name() != PROCESSOR:
             task.cancel()
     for task in [*work, lost]:
         with contextlib.suppress(asyncio.CancelledError, Exception):

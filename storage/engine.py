@@ -24,7 +24,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # Up to 16 chats at once, a button press holding its chat's transaction while its steps
+    # take connections of their own: 32 at worst, and the sender and the scheduler besides.
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=30, pool_pre_ping=True)
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:

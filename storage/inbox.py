@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -48,3 +50,25 @@ async def mark_processed(
         .where(col(InboxUpdate.update_id) == update_id)
         .values(processed_at=at, error=error)
     )
+
+
+CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 key space)
+
+
+async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -> bool | None:
+    """PostgreSQL, several instances handling updates: hold the update's chat for the rest of
+    this transaction unless another instance holds it (None), and say whether the update
+    still waits (False: another instance has just handled it). Two chats that share a key
+    only wait for each other."""
+    key = zlib.crc32(str(chat).encode()) - 2**31  # stable across processes, unlike hash()
+    taken = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:space, :key)"), {"space": CHAT_LOCKS, "key": key}
+    )
+    if not taken:
+        return None
+    waiting = await session.scalar(
+        select(InboxUpdate.update_id).where(
+            col(InboxUpdate.update_id) == update_id, col(InboxUpdate.processed_at).is_(None)
+        )
+    )
+    return waiting is not None

@@ -23,6 +23,7 @@ from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent
 from tests.harness import (
     COORDINATOR_XINGFU,
+    INSIDE,
     OFFICER,
     STREET_COORDINATOR,
     TOKEN,
@@ -196,6 +197,68 @@ async def test_two_instances_on_postgresql_share_the_work_exactly_once(database_
         finally:
             await second.stop()
             await first.stop()
+
+
+async def test_two_instances_on_postgresql_both_handle_updates_each_chat_in_order(database_url):
+    """Residents send description, location and /skip back to back; both instances handle
+    updates (more chats than one instance takes at once, and the first slow, so the second
+    surely gets chats), and every resident's three updates are handled once each and in
+    order: each files a report with its location."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several instances need PostgreSQL")
+    from firecircle.service import Service
+    from firecircle.settings import Settings
+
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        config = Settings(
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=emulator.url,
+            http_port=0,
+            send_per_chat_rate=100,
+            duplicate_radius_meters=0,
+        )
+        first, second = Service(config), Service(config)
+        await load_sample_district(first.sessions)
+        for person in sample_staff():
+            emulator.user(person["telegram_id"], person["name"])
+        handled = {first: 0, second: 0}
+        for service, pause in ((first, 0.1), (second, 0.0)):
+            service.inbox._process = counted(service.inbox._process, handled, service, pause)
+        await first.start(with_web=False)
+        await second.start(with_web=False)
+        try:
+            residents = [emulator.user(1600 + i, f"居民{i}") for i in range(24)]
+            for number, resident in enumerate(residents):
+                await resident.send(f"{number}号楼楼道里有电动车在充电")
+                await resident.send_location(*INSIDE)
+                await resident.command("/skip")
+            await all_handled(first.sessions, 72)
+            async with transaction(first.sessions) as session:
+                reports = (await session.exec(select(Report))).all()
+            # In order: /skip after the location filed each one, with the place it was given.
+            assert len(reports) == 24 and all(r.latitude == INSIDE[0] for r in reports)
+            assert sum(handled.values()) == 72, handled  # each update once
+            assert handled[first] > 0 and handled[second] > 0, handled
+        finally:
+            await second.stop()
+            await first.stop()
+
+
+async def all_handled(sessions, updates: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while await count(sessions, InboxUpdate, InboxUpdate.processed_at.is_not(None)) < updates:
+        assert time.monotonic() < deadline, "updates left unhandled"
+        await asyncio.sleep(0.05)  # re-check a database condition; no event reaches the test
+
+
+def counted(process, handled: dict, service, pause: float):
+    async def wrapper(payload):
+        handled[service] += 1
+        await asyncio.sleep(pause)  # a slow instance: the other one takes chats meanwhile
+        return await process(payload)
+
+    return wrapper
 
 
 async def test_items_due_while_the_service_was_killed_escalate_at_restart(tmp_path):
