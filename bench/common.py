@@ -97,22 +97,48 @@ async def emulator_process(*extra: str) -> AsyncIterator[Emulator]:
     # No cap on connections: a benchmark holds many long polls open at once.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         try:
-            await _wait_until_up(http, url)
+            await _wait_until_up(http, f"{url}/_emulator/")
             yield Emulator(url, http)
         finally:
             process.terminate()
             process.wait(timeout=10)
 
 
-async def _wait_until_up(http: aiohttp.ClientSession, url: str) -> None:
+async def _wait_until_up(http: aiohttp.ClientSession, url: str, what: str = "the emulator") -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
-            async with http.get(f"{url}/_emulator/"):
+            async with http.get(url):
                 return
         except aiohttp.ClientConnectionError:
             await asyncio.sleep(0.05)
-    raise RuntimeError("the emulator did not start")
+    raise RuntimeError(f"{what} did not start")
+
+
+@asynccontextmanager
+async def second_instance(emulator: Emulator, database_url: str, **settings) -> AsyncIterator[None]:
+    """Another `firecircle serve`, a process of its own, on the same PostgreSQL database
+    (the in-process service leads; this one handles updates and escalates beside it)."""
+    port = free_port()
+    env = {f"FIRECIRCLE_{key.upper()}": str(value) for key, value in settings.items()}
+    env |= {
+        "FIRECIRCLE_BOT_TOKEN": TOKEN,
+        "FIRECIRCLE_DATABASE_URL": database_url,
+        "FIRECIRCLE_TELEGRAM_API_URL": emulator.url,
+        "FIRECIRCLE_HTTP_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "firecircle.cli", "serve"],
+        env=os.environ | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await _wait_until_up(emulator.http, f"http://127.0.0.1:{port}/healthz", "firecircle")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 @asynccontextmanager

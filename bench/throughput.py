@@ -11,16 +11,18 @@ limit, so the figure measures the pipeline, not Telegram's budget: each report m
 six messages, and the sample district's nine workers each get a card every ~0.1 s at 100/s.
 Duplicate merging is off (every report must reach a worker). Each rate runs on a fresh
 service and database, so one rate's backlog does not spill into the next. The ladder runs on
-SQLite, then on PostgreSQL (with FIRECIRCLE_BENCH_POSTGRES_URL set). The simulated
-residents share the service's process and event loop (as `running_service` runs it): about
-six HTTP calls per report, small next to the service's own work per report. Each settled run
-also prints this process's CPU time per report, the figure that says how many reports a core
-can take (PostgreSQL's server's CPU is not in it).
+SQLite, then on PostgreSQL (with FIRECIRCLE_BENCH_POSTGRES_URL set), then with a second
+`firecircle serve` process on the same PostgreSQL database: every instance handles updates.
+The simulated residents share the first service's process and event loop: about six HTTP
+calls per report, small next to the service's own work per report. Each settled run also
+prints this process's CPU time per report, the figure that says how many reports a core can
+take (the second instance's and PostgreSQL's server's CPU are not in it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import time
@@ -35,6 +37,7 @@ from bench.common import (
     postgres_database,
     print_tally,
     running_service,
+    second_instance,
     service_log_tally,
     skip_postgres,
 )
@@ -42,7 +45,7 @@ from bench.report_latency import cells
 
 TARGET_RATE, TARGET_SECONDS, TARGET_P99 = 100, 10, 0.3
 STEP_SECONDS, STEP_LIMIT_P99 = 10, 1.0
-LADDER = (2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 150, 200, 300)  # reports/s tried
+LADDER = (2, 3, 5, 8, 12, 16, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300)  # reports/s tried
 DRAIN = 5.0  # seconds after the last report before the stragglers count as late
 SETTINGS = {"send_rate": 1000, "send_per_chat_rate": 1000, "duplicate_radius_meters": 0}
 TOKEN = re.compile(r"（(R\d+)）")
@@ -101,10 +104,20 @@ async def main() -> None:
         start = LADDER.index(best) + 1 if best else 0  # walks down if that is too much
         best = await highest_rate(emu, start, None, first_id=4_000_000, postgres=True)
         print(f"  highest sustained rate: {best or f'below {LADDER[0]}'} reports/s")
+        header("two instances on PostgreSQL: a second `firecircle serve` process beside it")
+        start = LADDER.index(best) if best else 0
+        best = await highest_rate(emu, start, None, first_id=6_000_000, postgres=True, instances=2)
+        print(f"  highest sustained rate: {best or f'below {LADDER[0]}'} reports/s")
 
 
 async def highest_rate(
-    emu: Emulator, index: int, best: int | None, *, first_id: int, postgres: bool = False
+    emu: Emulator,
+    index: int,
+    best: int | None,
+    *,
+    first_id: int,
+    postgres: bool = False,
+    instances: int = 1,
 ) -> int | None:
     """Walk the ladder up from LADDER[index] while p99 holds, or down until it does. The
     first run's residents reached /skip at some rate after two updates each, and a whole
@@ -112,7 +125,8 @@ async def highest_rate(
     previous: bool | None = True if best else None
     while 0 <= index < len(LADDER):
         rate = LADDER[index]
-        run = await measure_on(emu, rate, first_id=first_id + index * 100_000, postgres=postgres)
+        first = first_id + index * 100_000
+        run = await measure_on(emu, rate, first_id=first, postgres=postgres, instances=instances)
         show(run)
         ok = passes(run)
         best = max(best or 0, rate) if ok else best
@@ -123,12 +137,23 @@ async def highest_rate(
     return best
 
 
-async def measure_on(emu: Emulator, rate: float, *, first_id: int, postgres: bool) -> Run:
+async def measure_on(
+    emu: Emulator, rate: float, *, first_id: int, postgres: bool, instances: int = 1
+) -> Run:
     """A rung on a fresh database of its own: one rate's backlog must not slow the next."""
     if not postgres:
         return await measure(emu, rate, STEP_SECONDS, first_id=first_id)
     async with postgres_database("fc_bench_throughput") as url:
-        return await measure(emu, rate, STEP_SECONDS, first_id=first_id, database_url=url)
+        return await measure(
+            emu, rate, STEP_SECONDS, first_id=first_id, instances=instances, database_url=url
+        )
+
+
+def _others(emu: Emulator, instances: int, database_url: str | None):
+    if instances == 1:
+        return contextlib.nullcontext()
+    assert instances == 2 and database_url, "a second instance needs PostgreSQL"
+    return second_instance(emu, database_url, **SETTINGS)
 
 
 def _rung_below(rate: float) -> int:
@@ -139,13 +164,18 @@ def passes(run: Run) -> bool:
     return p99(run) <= STEP_LIMIT_P99 and not run.late
 
 
-async def measure(emu: Emulator, rate: float, seconds: float, *, first_id: int, **settings) -> Run:
+async def measure(
+    emu: Emulator, rate: float, seconds: float, *, first_id: int, instances: int = 1, **settings
+) -> Run:
     run = Run(rate, seconds)
     count = int(rate * seconds)
     residents = list(range(first_id, first_id + count))
     await create_residents(emu, residents)
     with service_log_tally() as tally:
-        async with running_service(emu, **SETTINGS, **settings):
+        async with (
+            running_service(emu, **SETTINGS, **settings),
+            _others(emu, instances, settings.get("database_url")),
+        ):
             watch = await CardWatch.start(emu, run)
             cpu = time.process_time()
             try:
