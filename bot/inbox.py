@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
+from collections.abc import Coroutine
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,9 +80,13 @@ class Inbox:
             chats: dict[int | str, list[InboxUpdate]] = {}
             for row in batch:
                 chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
-            handled = await asyncio.gather(
-                *(self._handle_all(c, rows) for c, rows in chats.items())
+            results = await asyncio.gather(
+                *(self._handle_all(c, rows) for c, rows in chats.items()), return_exceptions=True
             )
+            failed = [r for r in results if isinstance(r, BaseException)]
+            if failed:  # raised once every chat is done: none is still at work on a retry
+                raise failed[0]
+            handled = [r for r in results if not isinstance(r, BaseException)]
             done += sum(handled)
             if not sum(handled):  # every chat is in other instances' hands
                 break
@@ -146,8 +151,13 @@ class Inbox:
         await self.app.process_update(update)  # handler errors go to the error handler
         return None
 
-    async def run_processor(self) -> None:
+    def run_processor(self) -> Coroutine[Any, Any, None]:
+        """The processing loop, ready from this call: a stop() between now and the loop's
+        first step is not forgotten."""
         self._stopping = False
+        return self._process_until_stopped()
+
+    async def _process_until_stopped(self) -> None:
         self._arrived = signals.waiter(signals.INBOX)
         try:
             while not self._stopping:

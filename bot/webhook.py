@@ -1,7 +1,7 @@
 """POST /telegram/webhook: Telegram pushes updates here when a webhook URL is configured.
 
 The secret header is checked before anything is read (403 otherwise, nothing stored); the
-update is stored, then answered 200 at once: processing happens on the leader.
+update is stored, then answered 200 at once: the inbox processors handle it after.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which instance leads: polls Telegram, processes the inbox and sends the outbox.
+"""Which instance leads: polls Telegram (or sets the webhook) and sends the outbox.
 
 PostgreSQL: a session advisory lock held on a connection of its own; when the leader dies its
 connection goes and the lock with it, and a standby takes over within a second. SQLite: one
