@@ -83,12 +83,12 @@ class Inbox:
             results = await asyncio.gather(
                 *(self._handle_all(c, rows) for c, rows in chats.items()), return_exceptions=True
             )
-            failed = [r for r in results if isinstance(r, BaseException)]
-            if failed:  # raised once every chat is done: none is still at work on a retry
-                raise failed[0]
-            handled = [r for r in results if not isinstance(r, BaseException)]
-            done += sum(handled)
-            if not sum(handled):  # every chat is in other instances' hands
+            for result in results:  # raised once every chat is done: none works on a retry
+                if isinstance(result, BaseException):
+                    raise result
+            handled = sum(results)
+            done += handled
+            if not handled:  # every chat is in other instances' hands
                 break
         return done
 

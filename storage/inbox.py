@@ -66,6 +66,8 @@ async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -
     )
     if not taken:
         return None
+    # A statement of its own: its snapshot must be taken after the lock, so it sees what the
+    # instance that held the chat committed.
     waiting = await session.scalar(
         select(InboxUpdate.update_id).where(
             col(InboxUpdate.update_id) == update_id, col(InboxUpdate.processed_at).is_(None)

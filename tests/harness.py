@@ -37,6 +37,25 @@ class Running:
         return self.emulator.player(telegram_id)
 
 
+def service_settings(emulator: BotApiEmulator, database_url: str, **settings: object) -> Settings:
+    """The service's settings against this emulator (chats' limits raised for tests)."""
+    return Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_url=emulator.url,
+        **{"http_port": 0, "send_per_chat_rate": 100, **settings},
+    )
+
+
+async def sample_service(emulator: BotApiEmulator, config: Settings) -> Service:
+    """A service (not started) on the sample district, whose staff have opened a chat."""
+    service = Service(config)
+    await load_sample_district(service.sessions)
+    for person in sample_staff():
+        emulator.user(person["telegram_id"], person["name"], language_code="zh")
+    return service
+
+
 @asynccontextmanager
 async def running_service(
     database_url: str, *, first_update_id: int = 10_000, **settings: object
@@ -44,16 +63,9 @@ async def running_service(
     async with BotApiEmulator(
         token=TOKEN, bot_username="firecircle_bot", first_update_id=first_update_id
     ) as emulator:
-        config = Settings(
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_url=emulator.url,
-            **{"http_port": 0, "send_per_chat_rate": 100, **settings},
+        service = await sample_service(
+            emulator, service_settings(emulator, database_url, **settings)
         )
-        service = Service(config)
-        await load_sample_district(service.sessions)
-        for person in sample_staff():  # staff have opened a chat with the bot
-            emulator.user(person["telegram_id"], person["name"], language_code="zh")
         await service.start()
         try:
             yield Running(emulator, service)

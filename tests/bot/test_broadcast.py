@@ -12,9 +12,7 @@ from sqlmodel import select
 from bot import broadcast as chat_broadcast
 from bot.emulator import BotApiEmulator
 from bot.texts import LANGUAGES, catalogue, t
-from firecircle.sample import load_sample_district, sample_staff
 from firecircle.service import Service
-from firecircle.settings import Settings
 from storage.engine import transaction
 from storage.models import Broadcast, OutboxMessage, Report, Resident
 from storage.types import utcnow
@@ -28,6 +26,8 @@ from tests.harness import (
     labels,
     next_text,
     running_service,
+    sample_service,
+    service_settings,
 )
 from triage.broadcasts import MAX_TIP, Draft
 from triage.people import Person
@@ -223,19 +223,13 @@ async def test_two_confirms_racing_in_the_database_send_once(database_url):
 async def test_a_broadcast_carries_on_after_a_restart(database_url):
     """Stopped mid-send, a new service finds the broadcast in the database and finishes it."""
     async with BotApiEmulator(token=TOKEN) as emulator:
-        config = Settings(
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_url=emulator.url,
-            http_port=0,
-            send_per_chat_rate=100,
+        config = service_settings(
+            emulator,
+            database_url,
             send_rate=50,  # slow enough to stop it halfway
             broadcast_progress_seconds=0.05,
         )
-        first = Service(config)
-        await load_sample_district(first.sessions)
-        for person in sample_staff():
-            emulator.user(person["telegram_id"], person["name"])
+        first = await sample_service(emulator, config)
         await first.start(with_web=False)
         bot = Running(emulator, first)
         try:

@@ -31,6 +31,8 @@ from tests.harness import (
     file_report,
     next_text,
     running_service,
+    sample_service,
+    service_settings,
 )
 
 
@@ -97,17 +99,9 @@ async def test_a_blocked_resident_is_marked_undeliverable_and_shown(sqlite_url):
 
 async def test_a_second_instance_on_the_same_sqlite_file_is_refused(sqlite_url):
     from firecircle.service import Service, StartupError
-    from firecircle.settings import Settings
 
     async with running_service(sqlite_url) as bot:
-        second = Service(
-            Settings(
-                bot_token=TOKEN,
-                database_url=sqlite_url,
-                telegram_api_url=bot.emulator.url,
-                http_port=0,
-            )
-        )
+        second = Service(service_settings(bot.emulator, sqlite_url))
         with pytest.raises(StartupError, match="SQLite runs one instance"):
             await second.start()
         await second.stop()
@@ -144,23 +138,16 @@ async def test_two_instances_on_postgresql_share_the_work_exactly_once(database_
     if not database_url.startswith("postgresql"):
         pytest.skip("several instances need PostgreSQL")
     from firecircle.service import Service
-    from firecircle.settings import Settings
 
     async with BotApiEmulator(token=TOKEN) as emulator:
-        config = Settings(
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_url=emulator.url,
-            http_port=0,
+        config = service_settings(
+            emulator,
+            database_url,
             ack_sla_seconds=0.5,
             escalation_step_seconds=0.5,
-            send_per_chat_rate=100,
             duplicate_radius_meters=0,  # six reports at one spot, each its own
         )
-        first, second = Service(config), Service(config)
-        await load_sample_district(first.sessions)
-        for person in sample_staff():
-            emulator.user(person["telegram_id"], person["name"])
+        first, second = await sample_service(emulator, config), Service(config)
         await first.start(with_web=False)
         await second.start(with_web=False)
         try:
@@ -207,21 +194,10 @@ async def test_two_instances_on_postgresql_both_handle_updates_each_chat_in_orde
     if not database_url.startswith("postgresql"):
         pytest.skip("several instances need PostgreSQL")
     from firecircle.service import Service
-    from firecircle.settings import Settings
 
     async with BotApiEmulator(token=TOKEN) as emulator:
-        config = Settings(
-            bot_token=TOKEN,
-            database_url=database_url,
-            telegram_api_url=emulator.url,
-            http_port=0,
-            send_per_chat_rate=100,
-            duplicate_radius_meters=0,
-        )
-        first, second = Service(config), Service(config)
-        await load_sample_district(first.sessions)
-        for person in sample_staff():
-            emulator.user(person["telegram_id"], person["name"])
+        config = service_settings(emulator, database_url, duplicate_radius_meters=0)
+        first, second = await sample_service(emulator, config), Service(config)
         handled = {first: 0, second: 0}
         for service, pause in ((first, 0.1), (second, 0.0)):
             service.inbox._process = counted(service.inbox._process, handled, service, pause)
