@@ -11,6 +11,7 @@ from bot import keyboards
 from bot.texts import t
 from storage.models import Report
 from triage.intake import Reply
+from triage.notices import EMERGENCY, RESIDENT
 from triage.taxonomy import Kind
 
 # Keys whose text asks the question of a step again; "resumed" picks the *_resumed wording.
@@ -21,6 +22,11 @@ _RESUMABLE = {"ask_description", "ask_location", "ask_photos"}
 class Said:
     text: str
     markup: Any = None
+    priority: int = RESIDENT
+
+
+# What tells a resident to call 119 goes before anything else the bot has to send.
+_URGENT = {"emergency", "emergency_location_sent"}
 
 
 _HIDDEN = {"resumed", "triaged", "report_id", "entry", "has_more", "related"}
@@ -30,7 +36,8 @@ def render(reply: Reply) -> Said:
     lang = reply.language
     if reply.say == "receipt":
         text = receipt(lang, reply.report, reply.values.get("place"))
-        return Said(text, keyboards.for_step(lang, None))
+        urgent = reply.report is not None and reply.report.kind == Kind.EMERGENCY
+        return Said(text, keyboards.for_step(lang, None), EMERGENCY if urgent else RESIDENT)
     key = reply.say
     if key in _RESUMABLE and reply.values.get("resumed"):
         key += "_resumed"
@@ -45,7 +52,7 @@ def render(reply: Reply) -> Said:
     if reply.values.get("triaged"):
         category = t(lang, f"category.{reply.values['triaged']}")
         text = t(lang, "triaged", category=category) + "\n" + text
-    return Said(text, _markup(reply))
+    return Said(text, _markup(reply), EMERGENCY if reply.say in _URGENT else RESIDENT)
 
 
 def _markup(reply: Reply):

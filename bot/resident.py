@@ -26,7 +26,9 @@ CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
 async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer the resident (what others must know was stored with the change itself)."""
     said = render(reply)
-    await outgoing.send(update, context, said.text, reply_markup=said.markup)
+    await outgoing.send(
+        update, context, said.text, reply_markup=said.markup, priority=said.priority
+    )
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

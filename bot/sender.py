@@ -1,20 +1,28 @@
 """The outbox's sender: claims rows in priority order and sends them within Telegram's limits.
 
-Limits: a global rate (FIRECIRCLE_SEND_RATE, 30/s by default), evenly spaced, and one message
-a second per chat (FIRECIRCLE_SEND_PER_CHAT_RATE), which python-telegram-bot's own rate limiter
-does not enforce; the emulator, enforcing both, answers 429 to any burst past them. A 429 pauses everything for
-retry_after; a 5xx or network error retries that row with backoff; 403 (blocked) and "chat
-not found" mark it undeliverable; other 400s mark it failed. One sender runs at a time (the
-leader), so the budget is shared, never multiplied.
+Order: the 119 advice and emergency alerts, then escalations and tasks, then replies, then
+broadcasts (the rows' priority). Fairness: a chat holds at most a couple of seconds of its
+replies and bulk in memory, the rest stays in the database, so one chat that floods never
+takes the place of another's rows; among the rows in hand, each chat's own limit holds it
+back while the others go. Limits: a global rate (FIRECIRCLE_SEND_RATE, 30/s by default),
+evenly spaced, and one message a second per chat (FIRECIRCLE_SEND_PER_CHAT_RATE), which
+python-telegram-bot's own rate limiter does not enforce. A 429 holds back its chat (all
+chats when several are refused at once); a 5xx or network error retries that row with
+backoff; 403 (blocked) and "chat not found" mark it undeliverable; other 400s mark it failed.
+The sender wakes by itself when a row it put off falls due, with nothing else happening.
+One sender runs at a time (the leader), so the budget is shared, never multiplied, and the
+claims it finds at its start are a dead sender's: it takes them back at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import warnings
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
@@ -25,7 +33,7 @@ from storage import outbox, signals
 from storage.engine import SessionFactory, transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from triage.notices import from_payload
+from triage.notices import RESIDENT, from_payload
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
@@ -35,6 +43,10 @@ MAX_CLAIM_SIZE = 250  # rows; the queue in memory holds up to twice this
 CLAIM_AT_ONCE = 200  # rows a claim takes; more would hold SQLite's write lock too long
 CLAIM_EVERY = 0.1  # seconds between claims while rows wait in memory (each takes the lock)
 SETTLE_AFTER = 0.05  # seconds of outcomes recorded together, in one transaction
+WATCHDOG = timedelta(seconds=30)  # look at the outbox at least this often, whatever happens
+HELD_SECONDS = 2.0  # a chat's rows held in memory: what it may send in this long
+CAPPED_FROM = RESIDENT  # replies and bulk are capped per chat; alerts, escalations, tasks never
+MAX_DATE = datetime.max.replace(tzinfo=UTC)
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
@@ -85,13 +97,19 @@ class OutboxSender:
         # Held in memory: a second's worth at the global rate, within bounds. More only costs
         # (each notice is worded when claimed), since chats' own limits hold most rows back.
         self.claim_size = min(max(20, int(rate)), MAX_CLAIM_SIZE)
+        # Of a chat's replies and bulk, what it can send in a couple of seconds: the rest
+        # waits in the database, where it cannot take the place of other chats' rows.
+        self.per_chat_held = max(2, math.ceil(per_chat_rate * HELD_SECONDS))
         self.slots = asyncio.Semaphore(concurrency)
         self.ready: list[OutboxMessage] = []
+        self.held: Counter[int] = Counter()  # capped rows in `ready`, per chat
         self.settled: dict[tuple, list[int]] = {}
         self._inflight: set[asyncio.Task] = set()
-        self._next_due = None
         self._claim_began = 0.0
         self._more = False  # the last claim took as many as it asked for: there may be more
+        self._freed = False  # a chat at its cap sent a row: the next of its rows may come
+        self._db_due: datetime | None = None  # the earliest later row the last claim saw
+        self._retries: list[datetime] = []  # when rows this sender put back fall due
         self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
@@ -102,16 +120,27 @@ class OutboxSender:
         wake = signals.waiter(signals.OUTBOX)
         wake.set()
         claiming: asyncio.Task | None = None
+        await self._adopt_orphans()
         try:
             while True:
-                if (claiming is None or claiming.done()) and self._should_claim(wake):
-                    wake.clear()
-                    self._claim_began = time.monotonic()
-                    claiming = asyncio.create_task(self._claim())
+                claim_in = None
+                if claiming is None or claiming.done():
+                    claim_in = self._claim_in(wake)
+                    if claim_in == 0:
+                        wake.clear()
+                        self._freed, claim_in = False, None
+                        self._claim_began = time.monotonic()
+                        claiming = asyncio.create_task(self._claim())
+                busy = claiming is not None and not claiming.done()
                 await self._renew_claims()
                 row, delay = self._next()
                 if row is None:
-                    await self._wait(wake, delay, busy=claiming is not None and not claiming.done())
+                    delay = delay if claim_in is None else min(delay, claim_in)
+                    # A claim running: its end is the news. Rows signalled but the claim held
+                    # back till CLAIM_EVERY: the delay says when, the signal is already in.
+                    events = (self._claimed,) if busy or wake.is_set() else (wake, self._claimed)
+                    await _wait_any(events, delay)
+                    self._claimed.clear()
                     continue
                 self.bucket.take()
                 self._chat(row.chat_id).take()
@@ -125,25 +154,27 @@ class OutboxSender:
                 await asyncio.gather(claiming, return_exceptions=True)
             await self._drain()
 
-    async def _wait(self, wake: asyncio.Event, delay: float, *, busy: bool) -> None:
-        """Until a row may go, or news: a claim running (its end is the news, not the
-        signal), or new rows signalled (unless a claim is held back till CLAIM_EVERY)."""
-        if busy or wake.is_set():
-            held = CLAIM_EVERY - (time.monotonic() - self._claim_began)
-            delay = delay if busy else min(delay, max(held, 0.001))
-            await _wait_any((self._claimed,), delay)
-        else:
-            await _wait_any((wake, self._claimed), delay)
-        self._claimed.clear()
+    async def _adopt_orphans(self) -> None:
+        """Rows a sender was sending when it died (kill -9, a lost leader) are pending again
+        at once, not after STALE_CLAIM: one sender runs at a time, so no claim is alive."""
+        try:
+            async with transaction(self.sessions) as session:
+                await outbox.release(session=session)
+        except Exception:  # the stale claims are still taken back later
+            log.exception("could not take back the claims of a previous sender")
 
-    def _should_claim(self, wake: asyncio.Event) -> bool:
-        """New rows were signalled, the last claim left more behind and the queue runs low,
-        or a retry has come due."""
-        if wake.is_set():  # with rows in hand, not more often than CLAIM_EVERY
-            return not self.ready or time.monotonic() - self._claim_began >= CLAIM_EVERY
-        if self._more and len(self.ready) < self.claim_size // 2:
-            return True
-        return not self.ready and self._next_due is not None and self._next_due <= utcnow()
+    def _claim_in(self, wake: asyncio.Event) -> float | None:
+        """Seconds until the next claim should start (0: now), or None: nothing to claim.
+        Rows were signalled, a claim left rows behind, or a row put off comes due; with rows
+        in hand, not more often than CLAIM_EVERY (each claim takes the write lock)."""
+        held_back = CLAIM_EVERY - (time.monotonic() - self._claim_began) if self.ready else 0.0
+        held_back = max(held_back, 0.0)
+        if wake.is_set() or self._freed or (self._more and len(self.ready) < self.claim_size // 2):
+            return held_back
+        due = min([self._db_due, *self._retries], key=lambda d: d or MAX_DATE)
+        if due is None:
+            return None
+        return max(held_back, (due - utcnow()).total_seconds(), 0.0)
 
     async def _claim(self) -> None:
         try:
@@ -157,29 +188,37 @@ class OutboxSender:
 
     async def _claim_rows(self) -> None:
         now = utcnow()
+        self._retries = [at for at in self._retries if at > now]  # this claim sees the rest
         async with transaction(self.sessions) as session:
             room = 2 * self.claim_size - len(self.ready)  # the queue held in memory is bounded
             worst = max((r.priority for r in self.ready), default=None)
             limit = min(room, CLAIM_AT_ONCE) if room > 0 else 10
-            rows = await outbox.claim(
+            claim = await outbox.claim(
                 session=session,
                 now=now,
                 stale_after=STALE_CLAIM,
                 limit=limit,
                 more_urgent_than=None if room > 0 else worst,
+                held=self.held,
+                per_chat=self.per_chat_held,
+                capped_from=CAPPED_FROM,
             )
             notices = [
                 (row, calls_for(from_payload(row.payload), self.tz))
-                for row in rows
+                for row in claim.rows
                 if row.method == outbox.NOTICE
             ]
-            parts = [row for row in rows if row.method != outbox.NOTICE]
+            parts = [row for row in claim.rows if row.method != outbox.NOTICE]
             parts += await outbox.expand(session=session, notices=notices, now=now)
-            self._more = len(rows) >= limit
-            if not self.ready and not parts:  # idle: few rows are pending, all of them later
-                self._next_due = await outbox.next_attempt_at(session=session)
+            self._more = not claim.exhausted
+            # Every due row was taken: what is left waits for a later time (a retry), and
+            # the sender must wake for it by itself, whatever else happens or not.
+            watchdog = now + WATCHDOG
+            later = await outbox.next_attempt_at(session=session, after=now)
+            self._db_due = min(later or watchdog, watchdog) if claim.exhausted else None
         self.ready += parts
         self.ready.sort(key=lambda r: (r.priority, r.id))
+        self.held.update(r.chat_id for r in parts if r.priority >= CAPPED_FROM)
 
     async def _renew_claims(self) -> None:
         """Rows wait here (a chat's 1/s, a 429): renew their claims well before they'd go stale."""
@@ -202,12 +241,19 @@ class OutboxSender:
         for index, row in enumerate(self.ready):
             chat_wait = self._chat(row.chat_id).wait_time()
             if chat_wait == 0:
+                self._taken(row)
                 return self.ready.pop(index), 0.0
             soonest = min(soonest, chat_wait)
-        if not self.ready and self._next_due is not None:
-            until = (self._next_due - utcnow()).total_seconds()
-            soonest = min(soonest, until) if until > 0 else soonest  # past: a claim is due
         return None, soonest
+
+    def _taken(self, row: OutboxMessage) -> None:
+        if row.priority < CAPPED_FROM:
+            return
+        if self.held[row.chat_id] >= self.per_chat_held:
+            self._freed = True  # rows of this chat were left in the database for want of room
+        self.held[row.chat_id] -= 1
+        if self.held[row.chat_id] <= 0:
+            del self.held[row.chat_id]
 
     def _flood_wait(self, chat_id: int, seconds: float) -> None:
         """A 429 holds back that chat; only when several chats get one within a second is it
@@ -257,6 +303,8 @@ class OutboxSender:
     ) -> None:
         if status != outbox.SENT:
             log.warning("outbox %s to %s: %s (%s)", row.id, row.chat_id, status, error)
+        if retry_in is not None:  # the sender wakes for it itself: nothing else may happen
+            self._retries.append(utcnow() + timedelta(seconds=retry_in))
         first = not self.settled
         self.settled.setdefault((status, retry_in, error, failed), []).append(row.id)
         if first:  # one transaction records every outcome of the next few milliseconds
@@ -282,8 +330,6 @@ class OutboxSender:
                         retry_at=retry_at,
                         failed_attempt=failed,
                     )
-                if any(key[0] == outbox.PENDING for key in batch):
-                    await signals.touch(session, signals.OUTBOX)
         except Exception:  # the claims expire and the rows are sent again: late, not lost
             log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
 
@@ -294,6 +340,7 @@ class OutboxSender:
         for row in self.ready:
             self.settled.setdefault((outbox.PENDING, 0.0, None, False), []).append(row.id)
         self.ready = []
+        self.held.clear()
         await self._flush()
 
 

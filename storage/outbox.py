@@ -6,11 +6,13 @@ take the same row); a claim that outlives its sender is taken back after a while
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,6 +64,12 @@ async def enqueue_notices(
     await touch(session, OUTBOX)
 
 
+@dataclass
+class Claim:
+    rows: list[OutboxMessage]
+    exhausted: bool  # fewer due rows than the limit were there: none is left behind
+
+
 async def claim(
     *,
     session: AsyncSession,
@@ -69,14 +77,15 @@ async def claim(
     limit: int,
     stale_after: timedelta,
     more_urgent_than: int | None = None,
-) -> list[OutboxMessage]:
+    held: Mapping[int, int] | None = None,
+    per_chat: int | None = None,
+    capped_from: int = 0,
+) -> Claim:
     """Due rows in priority order; with more_urgent_than, only rows that would jump a queue
-    already held in memory (a task arriving during a bulk send)."""
-    await session.exec(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == SENDING, col(OutboxMessage.claimed_at) < now - stale_after)
-        .values(status=PENDING, claimed_at=None)
-    )
+    already held in memory (a task arriving during a bulk send). With per_chat, a chat holds
+    at most that many rows of priority capped_from or later (counting `held`, what the sender
+    has of it already): one chat that floods must not fill the claim while others wait."""
+    await release(session=session, older_than=now - stale_after)
     statement = (
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
@@ -88,13 +97,35 @@ async def claim(
     )
     if more_urgent_than is not None:
         statement = statement.where(col(OutboxMessage.priority) < more_urgent_than)
+    counts = Counter(held or {})
+    full = sorted(c for c, n in counts.items() if per_chat is not None and n >= per_chat)
+    if full:
+        statement = statement.where(
+            or_(col(OutboxMessage.priority) < capped_from, col(OutboxMessage.chat_id).not_in(full))
+        )
     if session.bind.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
-    rows = list((await session.exec(statement)).all())
+    found = list((await session.exec(statement)).all())
+    rows = []
+    for row in found:
+        if per_chat is not None and row.priority >= capped_from:
+            if counts[row.chat_id] >= per_chat:
+                continue  # stays pending (and unlocked at commit) until the chat catches up
+            counts[row.chat_id] += 1
+        rows.append(row)
     for row in rows:
         row.status, row.claimed_at = SENDING, now
     await session.flush()
-    return rows
+    return Claim(rows, exhausted=len(found) < limit)
+
+
+async def release(*, session: AsyncSession, older_than: datetime | None = None) -> None:
+    """Claims given back: those older than a time (their sender died), or all of them (a new
+    sender starts; only one sends at a time, so any claim left is a dead sender's)."""
+    statement = update(OutboxMessage).where(OutboxMessage.status == SENDING)
+    if older_than is not None:
+        statement = statement.where(col(OutboxMessage.claimed_at) < older_than)
+    await session.exec(statement.values(status=PENDING, claimed_at=None))
 
 
 async def expand(
@@ -163,9 +194,12 @@ async def renew(*, session: AsyncSession, ids: Sequence[int], now: datetime) -> 
         )
 
 
-async def next_attempt_at(*, session: AsyncSession) -> datetime | None:
+async def next_attempt_at(*, session: AsyncSession, after: datetime) -> datetime | None:
+    """When the next row waiting for a later time (a retry, a backoff) falls due."""
     result = await session.exec(
-        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING)
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) > after
+        )
     )
     return result.one()
 

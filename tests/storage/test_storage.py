@@ -100,29 +100,57 @@ async def test_the_outbox_claims_in_priority_order_and_never_past_the_bound(sess
     ]
     async with transaction(sessions) as session:
         await outbox.enqueue(session=session, rows=rows)
-        first = await outbox.claim(
-            session=session, now=now, limit=3, stale_after=timedelta(minutes=1)
-        )
+        first = (
+            await outbox.claim(session=session, now=now, limit=3, stale_after=timedelta(minutes=1))
+        ).rows
         await outbox.enqueue(
             session=session,
             rows=[OutboxMessage(chat_id=99, payload={}, priority=20, next_attempt_at=now)],
         )
-        urgent = await outbox.claim(
-            session=session,
-            now=now,
-            limit=10,
-            stale_after=timedelta(minutes=1),
-            more_urgent_than=90,
-        )
+        urgent = (
+            await outbox.claim(
+                session=session,
+                now=now,
+                limit=10,
+                stale_after=timedelta(minutes=1),
+                more_urgent_than=90,
+            )
+        ).rows
         await outbox.renew(
             session=session, ids=[r.id for r in first], now=now + timedelta(minutes=5)
         )
-        again = await outbox.claim(
-            session=session,
-            now=now + timedelta(minutes=2),
-            limit=10,
-            stale_after=timedelta(minutes=1),
-        )
+        again = (
+            await outbox.claim(
+                session=session,
+                now=now + timedelta(minutes=2),
+                limit=10,
+                stale_after=timedelta(minutes=1),
+            )
+        ).rows
     assert len(first) == 3 and [r.chat_id for r in urgent] == [99]
     # 0–2 were renewed and stay with their sender; 99's claim went stale and is taken back
     assert {r.chat_id for r in again} == {3, 4, 99}
+
+
+async def test_a_chat_that_floods_does_not_fill_the_claim(sessions):
+    from datetime import timedelta
+
+    from storage import outbox
+    from storage.models import OutboxMessage
+
+    now = datetime.now(UTC)
+    flood = [
+        OutboxMessage(chat_id=1, payload={}, priority=30, next_attempt_at=now) for _ in range(10)
+    ]
+    advice = OutboxMessage(chat_id=1, payload={}, priority=0, next_attempt_at=now)
+    other = OutboxMessage(chat_id=2, payload={}, priority=30, next_attempt_at=now)
+    stale = timedelta(minutes=1)
+    async with transaction(sessions) as session:
+        await outbox.enqueue(session=session, rows=[*flood, advice, other])
+        capped = {"per_chat": 2, "capped_from": 30, "stale_after": stale}
+        first = await outbox.claim(session=session, now=now, limit=5, held={}, **capped)
+        second = await outbox.claim(session=session, now=now, limit=5, held={1: 2}, **capped)
+    # The 119 advice is never capped; the flooding chat gets two, the rest waits for it
+    assert [(r.chat_id, r.priority) for r in first.rows] == [(1, 0), (1, 30), (1, 30)]
+    assert not first.exhausted
+    assert [r.chat_id for r in second.rows] == [2] and second.exhausted

@@ -1,0 +1,104 @@
+"""The outbox delivers by itself and fairly: rows put off by a 429 or a 5xx go out when their
+time comes with nothing else happening; the 119 advice goes before anything else; one chat
+that floods holds up no other; a sender's claims left by a crash are taken back at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.emulator import BotApiEmulator
+from storage import outbox
+from storage.engine import transaction
+from storage.models import OutboxMessage
+from storage.types import utcnow
+from tests.bot.test_ten_minute_promise import settled_outbox
+from tests.harness import TOKEN, Running, running_service, sample_service, service_settings
+
+FIRE = "楼道里着火了，好多烟"
+ADVICE = "请立即拨打 119"
+
+
+async def test_rows_put_off_by_a_429_window_go_out_by_themselves(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        bot.emulator.faults.add(method="sendMessage", status=429, retry_after=3, count=20)
+        residents = [bot.emulator.user(1700 + i, f"居民{i}") for i in range(20)]
+        for number, resident in enumerate(residents):
+            await (resident.send(FIRE) if number % 2 else resident.command("/start"))
+        # Nothing else happens from here on: no update, no press. Every reply still comes.
+        for number, resident in enumerate(residents):
+            reply = await resident.next_message(timeout=20)
+            assert (ADVICE if number % 2 else "十分钟") in reply["text"]
+        assert bot.emulator.faults.injected == 20
+
+
+async def test_rows_put_off_by_a_5xx_window_go_out_by_themselves(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        bot.emulator.faults.add(method="sendMessage", status=502, count=45)
+        residents = [bot.emulator.user(1720 + i, f"居民{i}") for i in range(20)]
+        for number, resident in enumerate(residents):
+            await (resident.send(FIRE) if number % 2 else resident.command("/start"))
+        for number, resident in enumerate(residents):
+            reply = await resident.next_message(timeout=30)
+            assert (ADVICE if number % 2 else "十分钟") in reply["text"]
+        assert bot.emulator.faults.injected == 45
+
+
+@asynccontextmanager
+async def one_message_a_second(database_url: str) -> AsyncIterator[Running]:
+    """The service against an emulator that enforces Telegram's limits, chats' 1/s included."""
+    async with BotApiEmulator(token=TOKEN, global_rate=30, per_chat_rate=1) as emulator:
+        config = service_settings(emulator, database_url, send_per_chat_rate=1)
+        service = await sample_service(emulator, config)
+        await service.start(with_web=False)
+        try:
+            yield Running(emulator, service)
+        finally:
+            await service.stop()
+
+
+async def test_a_flooding_chat_holds_up_nobody_and_its_119_advice_jumps_its_queue(sqlite_url):
+    async with one_message_a_second(sqlite_url) as bot:
+        flooder = bot.emulator.user(1740, "刷屏的人")
+        for _ in range(20):  # twenty replies owed to one chat: twenty seconds at 1/s
+            await flooder.command("/help")
+        await flooder.next_message(timeout=10)
+        await flooder.send(FIRE)
+        others = [bot.emulator.user(1750 + i, f"居民{i}") for i in range(10)]
+        for resident in others:
+            await resident.command("/start")
+        for resident in others:
+            assert "十分钟" in (await resident.next_message(timeout=10))["text"]
+        # Every other chat was answered while most of the flood still waited
+        assert len(flooder.messages) < 10, len(flooder.messages)
+        advice = await flooder.wait_for(
+            lambda: next((m for m in flooder.messages if ADVICE in m.get("text", "")), None),
+            timeout=10,
+        )
+        # ... and the 119 advice went before the greetings queued ahead of it
+        assert flooder.messages.index(advice) < 10
+        assert bot.emulator.stats.get("rate_limited", 0) == 0
+
+
+async def test_claims_left_by_a_sender_that_died_are_sent_at_once(sqlite_url):
+    async with BotApiEmulator(token=TOKEN) as emulator:
+        config = service_settings(emulator, sqlite_url)
+        service = await sample_service(emulator, config)
+        resident = emulator.user(1760, "居民")
+        async with transaction(service.sessions) as session:  # as a kill -9 mid-send leaves it
+            session.add(
+                OutboxMessage(
+                    chat_id=resident.id,
+                    payload={"chat_id": resident.id, "text": "已收到"},
+                    priority=30,
+                    status=outbox.SENDING,
+                    claimed_at=utcnow(),
+                )
+            )
+        await service.start(with_web=False)
+        try:
+            # Well before the claim would go stale (a minute): taken back at the start
+            assert (await resident.next_message(timeout=20))["text"] == "已收到"
+            assert await settled_outbox(service.sessions) == {outbox.SENT}
+        finally:
+            await service.stop()
