@@ -25,6 +25,11 @@ def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
             *_location(chat, card),
             *_photos(chat, card["photos"]),
         ]
+    if notice.kind == "escalation_digest":
+        return [
+            _message(chat, text, markup)
+            for text, markup in taskcard.digest(lang, notice.extra["items"])
+        ]
     values = _values(notice, tz)
     calls: list[Call] = []
     if notice.kind == "resident_answer" and notice.extra.get("photo"):

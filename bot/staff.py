@@ -72,6 +72,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 ),
             )
             return
+    elif action == "card":
+        await _show(update, context, await desk.show_task(person, report_id))
+        return
     elif action == "ord":
         outcome = await desk.start_order(person, report_id)
     elif action == "rok":
@@ -86,6 +89,23 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(t("zh", "button_expired"), show_alert=True)
         return
     await answer(update, context, _with_prompt(outcome))
+
+
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
+    """A task opened from a list: its card as a message of its own, the list left as it is."""
+    query = update.callback_query
+    if outcome.refused:
+        await answer(update, context, outcome)
+        return
+    await query.answer()
+    card, lang = outcome.card, outcome.language
+    escalated = outcome.values["above"] and card["status"] == "assigned"
+    await outgoing.send(
+        update,
+        context,
+        taskcard.text(lang, card, services(context).timezone),
+        reply_markup=taskcard.buttons(lang, card, escalated=escalated),
+    )
 
 
 def _with_prompt(outcome: Outcome) -> Outcome:

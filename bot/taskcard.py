@@ -123,6 +123,51 @@ def buttons(
     return None
 
 
+DIGEST_CHUNK = 40  # reports a message lists: its text and buttons stay within Telegram's limits
+DIGEST_PLACE = 16  # characters of a place in a list line
+
+
+def digest(language: str, items: list[dict[str, Any]]) -> list[tuple[str, InlineKeyboardMarkup]]:
+    """Several escalated tasks as a list, a button per task that opens its card."""
+    chunks = [items[i : i + DIGEST_CHUNK] for i in range(0, len(items), DIGEST_CHUNK)]
+    messages = []
+    for number, chunk in enumerate(chunks, 1):
+        lines = [t(language, "task.digest_title", count=len(items))]
+        if len(chunks) > 1:
+            lines[0] += t(language, "task.digest_part", part=number, parts=len(chunks))
+        lines += [_digest_line(language, item) for item in chunk]
+        lines.append(t(language, "task.digest_hint"))
+        buttons = [
+            InlineKeyboardButton(
+                item["reference"], callback_data=f"{PREFIX}card:{item['report_id']}"
+            )
+            for item in chunk
+        ]
+        rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        messages.append(("\n".join(lines), InlineKeyboardMarkup(rows)))
+    return messages
+
+
+def _digest_line(language: str, item: dict[str, Any]) -> str:
+    what = (
+        t(language, f"category.{item['category']}")
+        if item.get("category")
+        else t(language, f"kind.{item['kind']}")
+    )
+    where = " ".join(p for p in (item.get("grid"), item.get("address")) if p)
+    if len(where) > DIGEST_PLACE:
+        where = where[: DIGEST_PLACE - 1] + "…"
+    return t(
+        language,
+        "task.digest_line",
+        reference=item["reference"],
+        what=what,
+        place=where or t(language, "task.place_pending"),
+        waited=duration(language, item.get("waited_seconds", 0)),
+        level=item.get("level") or "",
+    )
+
+
 def handover_choices(
     language: str, report_id: int, choices: list[tuple[int, str]]
 ) -> InlineKeyboardMarkup:

@@ -4,6 +4,7 @@ gets there, a step happens once."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from triage.permissions import told_about_each
 from triage.policy import Policy
 
 BATCH = 200
+DIGEST = "escalation_digest"  # a notice listing several escalated reports
 CLIMBING = (Status.NEW, Status.ASSIGNED)
 
 
@@ -87,7 +89,7 @@ async def _climb(
         already = [staff[i] for i in sorted(told[report.id]) if i in staff]
         notices += _escalation_notices(plan, card, already if policy.renotify else [])
     await queries.add_events(session=session, events=[_escalated_event(p, now) for p in climbed])
-    await post(session, notices)
+    await post(session, digested(notices))
 
 
 class _Steps:
@@ -186,6 +188,41 @@ def _escalation_notices(plan: _Plan, card: dict, already: list[Staff]) -> list[N
         for s in everyone.values()
         if s.active
     ]
+
+
+def digested(notices: list[Notice]) -> list[Notice]:
+    """Several escalations to one person at once (a storm, a shift change) go as one list:
+    a card each would reach them one a second and bury what came before."""
+    by_chat: dict[int, list[Notice]] = defaultdict(list)
+    for notice in notices:
+        by_chat[notice.chat_id].append(notice)
+    merged = []
+    for group in by_chat.values():
+        if len(group) == 1:
+            merged += group
+            continue
+        first = group[0]
+        items = [_digest_item(n) for n in group]
+        merged.append(
+            dataclasses.replace(
+                first, kind=DIGEST, card={"report_id": first.report_id}, extra={"items": items}
+            )
+        )
+    return merged
+
+
+def _digest_item(notice: Notice) -> dict:
+    card = notice.card
+    return {
+        "report_id": card["report_id"],
+        "reference": card["reference"],
+        "kind": card["kind"],
+        "category": card["category"],
+        "grid": card["grid"] or card["community"],
+        "address": card["address"],
+        "waited_seconds": notice.extra.get("waited_seconds", 0),
+        "level": notice.extra.get("level"),
+    }
 
 
 async def _close_after_silence(

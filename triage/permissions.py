@@ -75,6 +75,22 @@ async def refusal(
     return _wrong_state(action, report.status), await assignee_values(session, report)
 
 
+async def may_see(
+    session: AsyncSession, staff: Staff | None, report: Report | None
+) -> tuple[str, dict] | None:
+    """Why this person may not see the task's card; None if they may (those on it, those
+    told about it, and those above it in the chain)."""
+    if staff is None or not staff.active:
+        return "not_staff", {}
+    if report is None:
+        return "task_gone", {}
+    if staff.id == report.assignee_id or staff.id in await told_about(session, report.id):
+        return None
+    if above_in_chain(staff, report, await street_of(session, report)):
+        return None
+    return "not_your_task", {}
+
+
 def _wrong_state(action: Action, status: str) -> str:
     if status == Status.ACKNOWLEDGED and action == Action.ACKNOWLEDGE:
         return "already_acknowledged"

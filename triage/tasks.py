@@ -23,7 +23,7 @@ from triage.dispatch import place_of
 from triage.lifecycle import Action, Status, allowed_from
 from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
 from triage.people import Person
-from triage.permissions import assignee_values, refusal
+from triage.permissions import assignee_values, may_see, refusal
 from triage.policy import Policy
 
 NOT_MY_GRID, TO_COORDINATOR = "n", "c"
@@ -286,6 +286,21 @@ class StaffDesk:
             reports = await queries.open_tasks_of(session=session, staff_id=staff.id)
             cards = [await card_of(session, r) for r in reports]
             return Outcome("tasks" if cards else "no_tasks", staff.language), cards
+
+    async def show_task(self, person: Person, report_id: int) -> Outcome:
+        """One task's card, as the person may act on it now (from a list of escalations)."""
+        async with transaction(self.sessions) as session:
+            staff = await queries.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            report = await session.get(Report, report_id)
+            why = await may_see(session, staff, report)
+            if why is not None:
+                language = staff.language if staff else "zh"
+                return Outcome(why[0], language, why[1], refused=True)
+            card = await card_of(session, report)
+            above = staff.id != report.assignee_id
+            return Outcome("task_shown", staff.language, {"above": above}, card=card)
 
     async def is_staff(self, person: Person) -> Staff | None:
         async with transaction(self.sessions) as session:

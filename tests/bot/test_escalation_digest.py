@@ -1,0 +1,59 @@
+"""Escalations that reach one person together go as one list, a button per report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.types import utcnow
+from tests.harness import (
+    COORDINATOR_XINGFU,
+    WORKER_1,
+    file_report,
+    labels,
+    next_text,
+    running_service,
+)
+from triage.escalation import escalate_due
+from triage.people import Person
+
+
+async def test_reports_falling_due_together_reach_each_person_as_one_list(database_url):
+    async with running_service(database_url, duplicate_radius_meters=0) as bot:
+        references = [
+            await file_report(bot.emulator, 1800 + i, f"{i}号楼楼道里有电动车在充电", timeout=15)
+            for i in range(5)
+        ]
+        worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
+        for _ in references:  # the five task cards as they were assigned
+            await next_text(worker)
+        service = bot.service
+        assert await escalate_due(service.sessions, service.policy, utcnow() + timedelta(hours=1))
+        digest = await next_text(coordinator)
+        assert "5 条任务超时无人接单" in digest["text"]
+        assert all(reference in digest["text"] for reference in references)
+        assert labels(digest) == references  # a button per report
+        renotified = await next_text(worker)  # the worker, already told, gets the list too
+        assert "5 条任务" in renotified["text"]
+
+        await coordinator.press(digest, references[2])
+        card = await next_text(coordinator)
+        assert references[2] in card["text"] and labels(card)[0] == "接手"
+        await coordinator.press(card, "接手")
+        resident = bot.emulator.player(1802)
+        await resident.wait_for(lambda: "孙红梅" in resident.messages[-1].get("text", ""))
+        assert len(coordinator.unread) == 0  # one list, not one message per report
+
+
+async def test_a_task_from_the_list_opens_only_for_those_on_it(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        reference = await file_report(bot.emulator, 1810, "门口堆了很多纸箱", timeout=15)
+        report_id = int(reference.removeprefix("FC-"))
+        desk = bot.service.desk
+        other_community = await desk.show_task(Person(3002, 3002), report_id)
+        assert other_community.refused and other_community.say == "not_your_task"
+        resident = await desk.show_task(Person(1810, 1810), report_id)
+        assert resident.refused and resident.say == "not_staff"
+        gone = await desk.show_task(Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU), 10**9)
+        assert gone.refused and gone.say == "task_gone"
+        shown = await desk.show_task(Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU), report_id)
+        assert not shown.refused and shown.card["reference"] == reference
