@@ -73,7 +73,7 @@ def test_upgrade_import_and_staff(workdir, capsys):
     )
     assert code == 0 and "DH-01-01" in out
     code, _, err = run(
-        capsys, "staff", "add", "--telegram-id", "42", "--name", "又一个", "--role", "worker"
+        capsys, "staff", "add", "--telegram-id", "42", "--name", "又一个", "--role", "admin"
     )
     assert code == 1 and "already on the staff list" in err
     assert "王建国" in run(capsys, "staff", "list")[1]
@@ -119,6 +119,8 @@ def test_upgrade_import_and_staff(workdir, capsys):
                 "x",
                 "--role",
                 "worker",
+                "--grid",
+                "DH-01-01",
                 "--duty-hours",
                 "8-20",
             ],
