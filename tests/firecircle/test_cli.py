@@ -37,6 +37,8 @@ def test_every_command_has_help():
         ["grids", "import", "--help"],
         ["staff", "add", "--help"],
         ["staff", "list", "--help"],
+        ["staff", "update", "--help"],
+        ["grids", "list", "--help"],
         ["db", "upgrade", "--help"],
         ["classify", "--help"],
     ):
