@@ -11,15 +11,17 @@ from bot.texts import t
 from bot.transport import AiohttpRequest
 
 
-def build_application(*, token: str, api_url: str, services: BotServices) -> Application:
+def build_application(
+    *, token: str, api_url: str, services: BotServices, proxy_url: str | None = None
+) -> Application:
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .updater(None)  # updates come through bot.inbox (stored before they are confirmed)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(AiohttpRequest(proxy_url=proxy_url))
+        .get_updates_request(AiohttpRequest(connections=1, proxy_url=proxy_url))
         .build()
     )
     app.bot_data[KEY] = services

@@ -5,23 +5,38 @@ about a quarter of the service's CPU on them under load; aiohttp, which the serv
 uses for its web side, does the same work for a fraction. python-telegram-bot keeps doing
 what matters: building the parameters and mapping answers to its errors (RetryAfter,
 Forbidden, BadRequest, NetworkError), which the sender relies on.
+
+A proxy (FIRECIRCLE_PROXY_URL) is how a bot in mainland China reaches Telegram: aiohttp speaks
+to HTTP proxies itself; SOCKS5 goes through aiohttp-socks' connector.
 """
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
+from aiohttp_socks import ProxyConnector
+from python_socks import ProxyConnectionError, ProxyError
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 POOL_WAIT = 1.0  # seconds to wait for a free connection, as python-telegram-bot's default
 JSON = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
+_TOKEN = re.compile(r"(/bot)[^/\s'\"]+")  # the token in an address, kept out of error messages
 
 
 class AiohttpRequest(BaseRequest):
     def __init__(
-        self, *, connections: int = 256, read_timeout: float = 5.0, connect_timeout: float = 5.0
+        self,
+        *,
+        connections: int = 256,
+        read_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+        proxy_url: str | None = None,
     ):
         self._connections = connections
+        self._socks = bool(proxy_url) and proxy_url.startswith("socks")
+        self._proxy_url = proxy_url
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -32,8 +47,13 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            if self._socks:
+                connector = ProxyConnector.from_url(self._proxy_url, limit=self._connections)
+            else:
+                connector = aiohttp.TCPConnector(limit=self._connections)
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connections),
+                connector=connector,
+                proxy=None if self._socks else self._proxy_url,
                 skip_auto_headers=("User-Agent",),
             )
 
@@ -67,8 +87,9 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
-        except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        except (aiohttp.ClientError, ProxyError, ProxyConnectionError) as exc:
+            reason = _TOKEN.sub(r"\1***", str(exc))
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from exc
 
 
 def _body(request_data: RequestData | None) -> tuple[object, dict[str, str] | None]:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from firecircle.settings import Settings, SettingsError, load_settings
+from firecircle.settings import Settings, SettingsError, load_settings, redact
+
+log = logging.getLogger("firecircle")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class CommandError(Exception):
@@ -37,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     grids_import.add_argument(
         "file", type=Path, help="FeatureCollection with properties code, name, community, street"
     )
+    grids_list = grids.add_parser("list", help="list grid cells and who works them")
+    grids_list.add_argument("--json", action="store_true", help="a JSON array instead of lines")
 
     staff = commands.add_parser("staff", help="staff members").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -44,18 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     add = staff.add_parser("add", help="add a staff member")
     add.add_argument("--telegram-id", type=_telegram_id, required=True)
     add.add_argument("--name", required=True)
-    add.add_argument("--role", choices=["worker", "coordinator", "officer", "admin"], required=True)
-    add.add_argument(
-        "--grid",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="a grid cell this worker works (repeat for several, in duty order)",
+    add.add_argument("--role", choices=ROLES, required=True)
+    _staff_details(add, grid_help="a grid cell this worker works (repeat for several)")
+    update = staff.add_parser(
+        "update", help="change a staff member: only what is given, with the checks of add"
     )
-    add.add_argument("--community")
-    add.add_argument("--street")
-    add.add_argument("--duty-hours", metavar="HH:MM-HH:MM", help="e.g. 08:00-20:00")
-    staff.add_parser("list", help="list staff members")
+    update.add_argument("--telegram-id", type=_telegram_id, required=True)
+    update.add_argument("--name")
+    update.add_argument("--role", choices=ROLES)
+    _staff_details(
+        update,
+        grid_help="replaces their cells (repeat for several); community and street follow "
+        "the first cell unless given",
+    )
+    staff_list = staff.add_parser("list", help="list staff members")
+    staff_list.add_argument("--json", action="store_true", help="a JSON array instead of lines")
     remove = staff.add_parser("remove", help="take a staff member off duty")
     remove.add_argument("--telegram-id", type=_telegram_id, required=True)
 
@@ -89,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ROLES = ["worker", "coordinator", "officer", "admin"]
+
+
+def _staff_details(parser: argparse.ArgumentParser, *, grid_help: str) -> None:
+    parser.add_argument("--grid", action="append", metavar="CODE", help=grid_help)
+    parser.add_argument("--community", help="a community of the grid (a coordinator's)")
+    parser.add_argument("--street", help="a street (a street coordinator's or officer's)")
+    parser.add_argument("--duty-hours", metavar="HH:MM-HH:MM", help="e.g. 08:00-20:00")
+    parser.add_argument("--language", choices=["zh", "en"], help="the bot's language for them")
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0–65535)")
@@ -96,26 +117,75 @@ def _port(text: str) -> int:
 
 
 def _telegram_id(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id (a positive number)")
+    from triage.staffing import MAX_TELEGRAM_ID
+
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_TELEGRAM_ID:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Telegram user id (a whole number from 1 to {MAX_TELEGRAM_ID})"
+        )
     return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    output = _Redacting(LOG_FORMAT, tracebacks=args.verbose)
+    with _log_to_stderr(output, logging.INFO if args.verbose else logging.WARNING):
+        return _run(args, output)
+
+
+def _run(args: argparse.Namespace, output: _Redacting) -> int:
+    settings = None
     try:
         settings = load_settings() if args.command not in ("demo", "classify") else None
+        output.secrets = settings.secrets() if settings else None
         return asyncio.run(_dispatch(args, settings)) or 0
     except (SettingsError, CommandError) as exc:
-        print(f"firecircle: {exc}", file=sys.stderr)
+        print(f"firecircle: {redact(str(exc), output.secrets)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `firecircle staff list | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # a bug or something unforeseen: one line, the details with -v
+        if args.verbose:
+            log.error("unexpected error", exc_info=True)
+        hint = "" if args.verbose else " (run with -v for the traceback)"
+        line = f"{type(exc).__name__}: {exc}"
+        print(f"firecircle: {redact(line, output.secrets)}{hint}", file=sys.stderr)
+        return 1
+
+
+class _Redacting(logging.Formatter):
+    """Log lines with secrets masked; an exception's traceback only when asked for (-v)."""
+
+    def __init__(self, fmt: str, *, tracebacks: bool):
+        super().__init__(fmt)
+        self.tracebacks = tracebacks
+        self.secrets: list[str] | None = None  # None: those of the environment
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_info[1] is not None and not self.tracebacks:
+            error = record.exc_info[1]
+            record = logging.makeLogRecord(record.__dict__)
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return redact(super().format(record), self.secrets)
+
+
+@contextmanager
+def _log_to_stderr(formatter: logging.Formatter, level: int) -> Iterator[None]:
+    root = logging.getLogger()
+    handler, before = logging.StreamHandler(), root.level
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield
+    finally:  # main() may run again in the same process (tests)
+        root.removeHandler(handler)
+        root.setLevel(before)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int | None:
@@ -134,5 +204,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
     return await handlers[args.command](args, settings)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m firecircle.cli: use the module the commands import,
+    from firecircle import cli  # so that their CommandError is the one main() catches
+
+    sys.exit(cli.main())

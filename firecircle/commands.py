@@ -79,18 +79,32 @@ async def db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def grids(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "list":
+        async with database(settings) as sessions:
+            roster = await staffing.grid_roster(sessions)
+        if args.json:
+            _print_json([entry.as_dict() for entry in roster])
+        else:
+            print("\n".join(_cell_line(entry) for entry in roster) or "no grid cells yet")
+        return 0
     try:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {args.file}: {exc}") from None
     try:
         specs = grid_import.parse_grid_file(text)
+        async with database(settings) as sessions:
+            result = await grid_import.import_cells(sessions, specs)
     except grid_import.GridFileError as exc:
         raise CommandError(f"{args.file}: {exc}; nothing was imported") from None
-    async with database(settings) as sessions:
-        result = await grid_import.import_cells(sessions, specs)
     print(f"imported {len(specs)} grid cells ({result.added} new, {result.updated} updated)")
     return 0
+
+
+def _cell_line(entry: staffing.CellRoster) -> str:
+    c = entry.cell
+    workers = ", ".join(f"{w.name} ({w.telegram_id})" for w in entry.workers) or "no worker"
+    return f"{c.code:<12} {c.name}  [{c.street} / {c.community}]  {workers}"
 
 
 async def staff(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,28 +116,50 @@ async def staff(args: argparse.Namespace, settings: Settings) -> int:
                     telegram_id=args.telegram_id,
                     name=args.name,
                     role=args.role,
+                    grids=args.grid or [],
+                    community=args.community,
+                    street=args.street,
+                    duty_hours=args.duty_hours,
+                    language=args.language or "zh",
+                )
+                print(f"added {_line(entry)}")
+            elif args.action == "update":
+                entry = await staffing.update_staff(
+                    sessions,
+                    telegram_id=args.telegram_id,
+                    name=args.name,
+                    role=args.role,
                     grids=args.grid,
                     community=args.community,
                     street=args.street,
                     duty_hours=args.duty_hours,
+                    language=args.language,
                 )
-                print(f"added {_line(entry)}")
+                print(f"updated {_line(entry)}")
             elif args.action == "list":
                 entries = await staffing.list_staff(sessions)
-                print("\n".join(_line(e) for e in entries) or "no staff yet")
+                if args.json:
+                    _print_json([e.as_dict() for e in entries])
+                else:
+                    print("\n".join(_line(e) for e in entries) or "no staff yet")
             else:
                 gone = await staffing.remove_staff(sessions, telegram_id=args.telegram_id)
                 print(f"removed {gone.name} ({gone.telegram_id}); their history is kept")
         except staffing.StaffError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(f"{exc}; nothing was changed") from None
     return 0
 
 
 def _line(entry: staffing.StaffEntry) -> str:
     s = entry.staff
     where = ", ".join(entry.grids) or " / ".join(p for p in (s.street, s.community) if p) or "-"
+    hours = f" {entry.duty_hours}" if entry.duty_hours else ""
     state = "" if s.active else " (removed)"
-    return f"{s.telegram_id:>12}  {s.role:<11} {s.name}  [{where}]{state}"
+    return f"{s.telegram_id:>12}  {s.role:<11} {s.name}  [{where}]{hours}{state}"
+
+
+def _print_json(items: list[dict]) -> None:
+    print(json.dumps(items, ensure_ascii=False, indent=2))
 
 
 async def classify(args: argparse.Namespace, settings: None) -> int:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.app import build_application, publish_commands
 from bot.broadcast import Wording
@@ -17,7 +20,7 @@ from bot.inbox import ALLOWED_UPDATES, Inbox
 from bot.sender import OutboxSender
 from bot.webhook import webhook_route
 from firecircle.scheduler import DeadlineScheduler
-from firecircle.settings import Settings
+from firecircle.settings import Settings, redact
 from storage import signals
 from storage.engine import make_engine, make_session_factory
 from storage.leader import AlreadyRunning, Leadership
@@ -101,10 +104,12 @@ class Service:
             timezone=self.policy.timezone,
             broadcasts=self.broadcasts,
         )
+        self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(
             token=settings.bot_token,
-            api_url=api_url or settings.telegram_api_url,
+            api_url=self.api_url,
             services=services,
+            proxy_url=settings.proxy_url,
         )
         # On SQLite every update's transaction queues for the one write lock: handling many
         # at once would only make the sender and the scheduler wait behind the queue.
@@ -147,7 +152,7 @@ class Service:
                 f"another firecircle serve is already using {where}; SQLite runs one instance "
                 "(use PostgreSQL, FIRECIRCLE_DATABASE_URL, for several)"
             ) from None
-        await self.app.initialize()
+        await self._initialize_bot()
         await self.app.start()
         self._listener = await signals.listen(self.engine)
         self._tasks = [
@@ -159,6 +164,16 @@ class Service:
         if with_web:
             await self._start_web()
         log.info("firecircle is running as @%s", self.app.bot.username)
+
+    async def _initialize_bot(self) -> None:
+        """The bot's first call (getMe): where a wrong address, token or proxy shows."""
+        try:
+            with _quiet(logging.getLogger("telegram.request")):  # our line says it better
+                await self.app.initialize()
+        except TelegramError as exc:
+            await self.app.bot.shutdown()  # its HTTP sessions opened before getMe failed
+            problem = telegram_problem(exc, self.api_url, self.settings.proxy_url)
+            raise StartupError(redact(problem, self.settings.secrets())) from None
 
     async def _lead(self) -> None:
         """Stand by until this instance holds the lead, then do the leader's work until the
@@ -263,6 +278,64 @@ class Service:
             await self.app.stop()
         await self.app.shutdown()
         await self.engine.dispose()
+
+
+def telegram_problem(exc: TelegramError, api_url: str, proxy_url: str | None) -> str:
+    """One line for a failed getMe: what happened and which setting to check."""
+    via = f" through the proxy {_without_password(proxy_url)}" if proxy_url else ""
+    check = (
+        "check FIRECIRCLE_TELEGRAM_API_URL, the network and FIRECIRCLE_PROXY_URL"
+        if proxy_url
+        else "check FIRECIRCLE_TELEGRAM_API_URL and the network (or set FIRECIRCLE_PROXY_URL)"
+    )
+    if isinstance(exc, InvalidToken):
+        if _http_status(exc) == 404:
+            return (
+                f"{api_url} answered 404 to getMe: FIRECIRCLE_BOT_TOKEN is malformed, or "
+                "FIRECIRCLE_TELEGRAM_API_URL is not a Bot API server"
+            )
+        return "Telegram 拒绝了这个 token (401): check FIRECIRCLE_BOT_TOKEN (from @BotFather)"
+    if isinstance(exc, TimedOut):
+        return f"cannot reach Telegram at {api_url}{via}: no answer in time; {check}"
+    if isinstance(exc, NetworkError):
+        return f"cannot reach Telegram at {api_url}{via} ({_reason(exc)}); {check}"
+    return f"{api_url} did not answer getMe as a Bot API server ({exc.message}); {check}"
+
+
+@contextlib.contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _http_status(exc: BaseException) -> int:
+    """401 or 404: python-telegram-bot raises InvalidToken for both; the first one it raised
+    (the deepest in the chain) carries Telegram's words or the HTTP status."""
+    words = ""
+    while exc is not None:
+        if isinstance(exc, InvalidToken):
+            words = exc.message
+        exc = exc.__cause__
+    return 404 if "Not Found" in words or "(404)" in words else 401
+
+
+def _reason(exc: NetworkError) -> str:
+    cause = exc.__cause__
+    os_error = getattr(cause, "os_error", None)  # aiohttp's connection errors
+    if isinstance(os_error, OSError) and os_error.strerror:
+        return os_error.strerror
+    return str(cause or exc.message)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
 async def _stop(work: list[asyncio.Task], lost: asyncio.Task, *, inbox: Inbox | None) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -83,6 +86,7 @@ class Settings(BaseSettings):
 
     bot_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    proxy_url: str | None = None  # HTTP or SOCKS5 proxy for reaching Telegram
     database_url: str = DEFAULT_DATABASE_URL
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -115,6 +119,20 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
 
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
+            raise ValueError("must look like http://HOST:PORT or socks5://HOST:PORT")
+        try:
+            parts.port  # noqa: B018 -- raises on a port that is not a number
+        except ValueError:
+            raise ValueError("the proxy's port must be a number") from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -138,6 +156,29 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def secrets(self) -> list[str]:
+        """What must never be printed: tokens, secrets, the proxy's password."""
+        found = [getattr(self, name, None) for name in SECRET_SETTINGS]
+        if self.proxy_url:
+            found.append(urlsplit(self.proxy_url).password)
+        return [s for s in found if s]
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+SECRET_SETTINGS = ("bot_token", "webhook_secret", "metrics_token")
+# A token in a Bot API address (…/bot123:ABC/getMe), whatever the token is.
+_TOKEN_IN_URL = re.compile(r"(/bot)[^/\s'\"]+")
+
+
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    """The text with every secret masked; without settings, those of the environment."""
+    if secrets is None:
+        names = (f"FIRECIRCLE_{name.upper()}" for name in SECRET_SETTINGS)
+        secrets = [v for v in (os.environ.get(n) for n in names) if v]
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _TOKEN_IN_URL.sub(r"\1***", text)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -198,8 +198,21 @@ async def all_staff(*, session: AsyncSession) -> Sequence[Staff]:
 
 
 async def duties_of_staff(*, session: AsyncSession, staff_id: int) -> Sequence[GridDuty]:
-    result = await session.exec(select(GridDuty).where(GridDuty.staff_id == staff_id))
+    result = await session.exec(
+        select(GridDuty).where(GridDuty.staff_id == staff_id).order_by(col(GridDuty.id))
+    )
     return result.all()
+
+
+async def active_duties(*, session: AsyncSession) -> list[tuple[GridDuty, Staff]]:
+    """Every cell's active workers, in duty order within each cell."""
+    result = await session.exec(
+        select(GridDuty, Staff)
+        .join(Staff, col(Staff.id) == GridDuty.staff_id)
+        .where(col(Staff.active).is_(True))
+        .order_by(col(GridDuty.grid_id), col(GridDuty.position), col(GridDuty.id))
+    )
+    return list(result.all())
 
 
 async def next_duty_position(*, session: AsyncSession, grid_id: int) -> int:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shapely import STRtree
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from storage import queries
@@ -16,6 +18,9 @@ from storage.models import GridCell
 from storage.types import utcnow
 
 REQUIRED = ("code", "name", "community", "street")
+# Cells may share an edge; overlapping by more than this (square degrees, about a square metre)
+# would leave a place in two cells, so a report there would have two grids.
+OVERLAP_EPSILON = 1e-10
 
 
 class GridFileError(ValueError):
@@ -53,7 +58,23 @@ def parse_grid_file(text: str) -> list[CellSpec]:
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise GridFileError(f"duplicate codes: {', '.join(duplicates)}")
+    check_overlaps({s.code: shape(s.geometry) for s in specs})
     return specs
+
+
+def check_overlaps(
+    cells: dict[str, BaseGeometry], others: dict[str, BaseGeometry] | None = None
+) -> None:
+    """Raises for the first two cells that overlap: two of `cells`, or one of `cells` and one
+    of `others` (cells already stored)."""
+    codes = list(cells) + list(others or {})
+    shapes = list(cells.values()) + list((others or {}).values())
+    tree = STRtree(shapes)
+    for i, code in enumerate(cells):
+        for j in sorted(int(j) for j in tree.query(shapes[i])):
+            if j > i and shapes[i].intersection(shapes[j]).area > OVERLAP_EPSILON:
+                stored = " (already stored)" if j >= len(cells) else ""
+                raise GridFileError(f"cells {code} and {codes[j]}{stored} overlap")
 
 
 def _cell(number: int, feature: Any) -> CellSpec:
@@ -86,6 +107,13 @@ async def import_cells(
     now = now or utcnow()
     added = updated = 0
     async with transaction(sessions) as session:
+        new = {spec.code: shape(spec.geometry) for spec in specs}
+        stored = {
+            cell.code: shape(json.loads(cell.geometry))
+            for cell in await queries.all_grid_cells(session=session)
+            if cell.code not in new  # those are replaced
+        }
+        check_overlaps(new, stored)
         for spec in specs:
             cell = await queries.grid_cell_by_code(session=session, code=spec.code)
             if cell is None:

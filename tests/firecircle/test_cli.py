@@ -37,6 +37,8 @@ def test_every_command_has_help():
         ["grids", "import", "--help"],
         ["staff", "add", "--help"],
         ["staff", "list", "--help"],
+        ["staff", "update", "--help"],
+        ["grids", "list", "--help"],
         ["db", "upgrade", "--help"],
         ["classify", "--help"],
     ):
@@ -73,7 +75,7 @@ def test_upgrade_import_and_staff(workdir, capsys):
     )
     assert code == 0 and "DH-01-01" in out
     code, _, err = run(
-        capsys, "staff", "add", "--telegram-id", "42", "--name", "又一个", "--role", "worker"
+        capsys, "staff", "add", "--telegram-id", "42", "--name", "又一个", "--role", "admin"
     )
     assert code == 1 and "already on the staff list" in err
     assert "王建国" in run(capsys, "staff", "list")[1]
@@ -119,6 +121,8 @@ def test_upgrade_import_and_staff(workdir, capsys):
                 "x",
                 "--role",
                 "worker",
+                "--grid",
+                "DH-01-01",
                 "--duty-hours",
                 "8-20",
             ],

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from firecircle.service import policy_from
-from firecircle.settings import SettingsError, load_settings
+from firecircle.settings import SettingsError, load_settings, redact
 
 
 @pytest.fixture
@@ -56,3 +56,9 @@ def test_a_bad_policy_is_one_line_naming_it(workdir, table):
     with pytest.raises(SettingsError, match=r"\[policy\]") as error:
         load_settings()
     assert "\n" not in str(error.value)
+
+
+def test_redact_masks_secrets_and_any_token_in_an_address():
+    text = "GET https://api.telegram.org/bot999:XYZ/getMe failed; secret s3cr3t-value"
+    masked = redact(text, ["s3cr3t-value"])
+    assert masked == "GET https://api.telegram.org/bot***/getMe failed; secret ***"
