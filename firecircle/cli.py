@@ -129,7 +129,9 @@ def _telegram_id(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    output = _Redacting(LOG_FORMAT, tracebacks=args.verbose)
+    # A running service's log keeps the tracebacks of what went wrong inside it (masked):
+    # an operator needs them, and a restart with -v would lose the moment.
+    output = _Redacting(LOG_FORMAT, tracebacks=args.verbose or args.command == "serve")
     with _log_to_stderr(output, logging.INFO if args.verbose else logging.WARNING):
         return _run(args, output)
 
