@@ -63,7 +63,12 @@ class Inbox:
         if len(valid) != len(payloads):
             log.warning("dropped %d updates without an update_id", len(payloads) - len(valid))
         async with transaction(self.sessions) as session:
-            added = await inbox.store_updates(session=session, payloads=valid, now=utcnow())
+            added = await inbox.store_updates(
+                session=session,
+                payloads=valid,
+                now=utcnow(),
+                chats=[_chat_id(p) for p in valid],
+            )
             if added:
                 await signals.touch(session, signals.INBOX)
         return added
@@ -235,6 +240,11 @@ def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:
         if isinstance(sender, dict) and isinstance(sender.get("id"), int):
             return sender["id"]
     return f"update {update_id}"
+
+
+def _chat_id(payload: dict[str, Any]) -> int | None:
+    chat = _chat_of(payload, payload["update_id"])
+    return chat if isinstance(chat, int) and -(2**63) <= chat < 2**63 else None
 
 
 def _seconds(value: Any) -> float:

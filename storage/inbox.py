@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,10 +16,19 @@ from storage.models import InboxUpdate
 
 
 async def store_updates(
-    *, session: AsyncSession, payloads: Sequence[dict[str, Any]], now: datetime
+    *,
+    session: AsyncSession,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+    chats: Sequence[int | None] | None = None,
 ) -> int:
-    """Insert the updates not seen before; a second delivery of an update_id is a no-op."""
-    rows = [{"update_id": p["update_id"], "payload": p, "received_at": now} for p in payloads]
+    """Insert the updates not seen before; a second delivery of an update_id is a no-op.
+    `chats`, in the same order, says which chat each belongs to."""
+    chats = chats if chats is not None else [None] * len(payloads)
+    rows = [
+        {"update_id": p["update_id"], "payload": p, "chat_id": chat, "received_at": now}
+        for p, chat in zip(payloads, chats, strict=True)
+    ]
     if not rows:
         return 0
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
@@ -32,10 +41,25 @@ async def store_updates(
     return max(result.rowcount, 0)
 
 
-async def pending_updates(*, session: AsyncSession, limit: int = 100) -> Sequence[InboxUpdate]:
+async def pending_updates(
+    *, session: AsyncSession, limit: int = 100, per_chat: int = 10
+) -> Sequence[InboxUpdate]:
+    """The oldest unprocessed updates, at most per_chat of each chat (its first ones): a
+    chat with hundreds waiting must not fill the pass while other chats wait behind it."""
+    ranked = (
+        select(
+            col(InboxUpdate.update_id).label("update_id"),
+            func.row_number()
+            .over(partition_by=col(InboxUpdate.chat_id), order_by=col(InboxUpdate.update_id))
+            .label("turn"),
+        )
+        .where(col(InboxUpdate.processed_at).is_(None))
+        .subquery()
+    )
     result = await session.exec(
         select(InboxUpdate)
-        .where(col(InboxUpdate.processed_at).is_(None))
+        .join(ranked, ranked.c.update_id == col(InboxUpdate.update_id))
+        .where(ranked.c.turn <= per_chat)
         .order_by(col(InboxUpdate.update_id))
         .limit(limit)
     )

@@ -145,6 +145,9 @@ class InboxUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The chat it belongs to (None: it names none): a chat's updates go in order, and each
+    # pass takes only a few of one chat, so one that floods holds up no other.
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
     received_at: datetime = _created()
     processed_at: datetime | None = _time(index=True)
     error: str | None = Field(default=None, sa_type=Text)
