@@ -10,7 +10,15 @@ import threading
 import traceback
 from pathlib import Path
 
-from bench import escalation_lag, outbox_flood, report_latency, restart, throughput
+from bench import (
+    escalation_burst,
+    escalation_lag,
+    fairness,
+    outbox_flood,
+    report_latency,
+    restart,
+    throughput,
+)
 
 
 def main() -> int:
@@ -31,7 +39,15 @@ def main() -> int:
         except Exception:
             traceback.print_exc()
     # The longest last: escalation lag runs 100,000 deadlines over two minutes, twice.
-    for bench in (report_latency, throughput, outbox_flood, restart, escalation_lag):
+    for bench in (
+        report_latency,
+        throughput,
+        outbox_flood,
+        fairness,
+        escalation_burst,
+        restart,
+        escalation_lag,
+    ):
         try:
             run(bench.main)
         except Exception:
