@@ -18,7 +18,9 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if update.effective_user is None or message is None:
         return
-    held = await services(context).gate.admit(person_of(update), message.text or message.caption)
+    held = await services(context).gate.admit(
+        person_of(update), message.text or message.caption, location=message.location is not None
+    )
     if held is None:
         return
     key, language = held

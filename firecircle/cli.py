@@ -157,4 +157,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m firecircle.cli`, this module is __main__, not the firecircle.cli that
+    # firecircle.commands imports: main must be that one's, or its CommandError is not caught.
+    from firecircle import cli
+
+    sys.exit(cli.main())

@@ -17,7 +17,7 @@ from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportEvent, Resident, Staff
 from storage.types import utcnow
 from triage.lifecycle import OPEN, Action, Status
-from triage.notices import TASK, card_of, post, to_staff
+from triage.notices import TASK, Notice, card_of, post, to_staff
 from triage.people import Person
 from triage.permissions import above_in_chain, refusal, street_of
 from triage.tasks import Outcome
@@ -166,7 +166,9 @@ class AbuseDesk:
         if flagger is None or flagger.id == by.id or not flagger.active:
             return
         card = await card_of(session, report)
-        await post(session, [to_staff(flagger, kind, card, staff=by.name, role=by.role)])
+        extra = {"staff": by.name, "role": by.role}
+        notice = Notice(kind, flagger.telegram_id, flagger.language, report.id, card, extra, TASK)
+        await post(session, [notice])
 
     async def _event(
         self,

@@ -51,7 +51,9 @@ class Gate:
     def __init__(self, intake: Intake):
         self.intake = intake
 
-    async def admit(self, person: Person, text: str | None) -> tuple[str, str] | None:
+    async def admit(
+        self, person: Person, text: str | None, *, location: bool = False
+    ) -> tuple[str, str] | None:
         """None: let the message through. Otherwise what to say instead, and in which
         language (SILENT: nothing). Staff are not residents and are not counted."""
         intake = self.intake
@@ -72,7 +74,7 @@ class Gate:
             blocked = resident.blocked_at is not None
             if not blocked and messages <= intake.limits.messages_per_minute:
                 return None
-            if await _urgent(session, person, text):
+            if await _urgent(session, person, text, location):
                 return None
             if warned:
                 return SILENT, resident.language
@@ -80,12 +82,16 @@ class Gate:
             return (BLOCKED if blocked else TRY_LATER), resident.language
 
 
-async def _urgent(session: AsyncSession, person: Person, text: str | None) -> bool:
-    """An emergency, or possibly the place of one: read only when a limit is in the way."""
-    if text and classify(text).kind == Kind.EMERGENCY:
+async def _urgent(session: AsyncSession, person: Person, text: str | None, location: bool) -> bool:
+    """An emergency, or the place of one the bot is waiting for (a shared location, or text
+    the front desk would take as its address): read only when a limit is in the way."""
+    kind = classify(text).kind if text else None
+    if kind == Kind.EMERGENCY:
         return True
     pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
-    return pending is not None and pending.purpose == "emergency_location"
+    if pending is None or pending.purpose != "emergency_location":
+        return False
+    return location or kind == Kind.OUT_OF_SCOPE
 
 
 async def refusal(

@@ -39,6 +39,8 @@ def test_every_command_has_help():
         ["staff", "list", "--help"],
         ["db", "upgrade", "--help"],
         ["classify", "--help"],
+        ["residents", "block", "--help"],
+        ["residents", "unblock", "--help"],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "firecircle.cli", *argv],
