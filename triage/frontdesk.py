@@ -71,6 +71,8 @@ class FrontDesk:
                 return answered
         if label.kind == Kind.HAZARD:
             reply = await self.intake.start_report(person, text)
+            if reply.step is None:  # no report began (a repeat, or past a limit)
+                return reply
             return dataclasses.replace(
                 reply, values={**reply.values, "triaged": label.category or "other"}
             )
