@@ -9,10 +9,12 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from storage.engine import SessionFactory
+from triage.abuse import AbuseDesk
 from triage.broadcasts import BroadcastDesk
 from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake
+from triage.limits import Gate
 from triage.people import Person
 from triage.tasks import StaffDesk
 
@@ -28,6 +30,8 @@ class BotServices:
     followup: FollowUp
     timezone: ZoneInfo
     broadcasts: BroadcastDesk
+    gate: Gate
+    abuse: AbuseDesk
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

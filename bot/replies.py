@@ -49,6 +49,8 @@ def render(reply: Reply) -> Said:
     text = t(lang, key, **values)
     if key == "welcome" and reply.step is not None:
         text += "\n\n" + t(lang, "welcome_resume")
+    if key == "emergency" and reply.values.get("original"):  # the same alarm again
+        text += "\n\n" + t(lang, "limits.repeated", original=reply.values["original"])
     if reply.values.get("triaged"):
         category = t(lang, f"category.{reply.values['triaged']}")
         text = t(lang, "triaged", category=category) + "\n" + text

@@ -17,6 +17,7 @@ from bot.context import person_of, services
 from bot.replies import render, report_list
 from bot.texts import all_labels, t
 from triage.intake import Reply
+from triage.limits import SILENT
 
 DONE = all_labels("buttons.done")
 CANCEL = all_labels("buttons.cancel")
@@ -24,7 +25,10 @@ CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
 
 
 async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer the resident (what others must know was stored with the change itself)."""
+    """Answer the resident (what others must know was stored with the change itself);
+    a resident past a limit, told so once, hears nothing more."""
+    if reply.say == SILENT:
+        return
     said = render(reply)
     await outgoing.send(
         update, context, said.text, reply_markup=said.markup, priority=said.priority

@@ -10,6 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.texts import duration, t
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
+ABUSE_PREFIX = "ab:"  # ab:flag|ok|no:<report id> — 标记骚扰 and the coordinator's answer
+ABUSE = "abuse"  # a card marked for review (triage.abuse.REVIEW)
 
 
 def local(iso: str | None, tz: tzinfo) -> str:
@@ -50,11 +52,16 @@ def text(
         lines.append(t(language, "task.handed", name=extra["handed_from"], reason=reason))
     if kind == "emergency":
         lines.append(t(language, "task.emergency_note"))
+    if card.get("review") == ABUSE:
+        lines.append(t(language, "task.abuse_flagged", name=extra.get("flagged_by", "")))
+        return "\n".join(lines)
     lines.append(status_line(language, card, tz))
     return "\n".join(lines)
 
 
 def _title(kind: str, card: dict[str, Any], extra: dict[str, Any]) -> str:
+    if card.get("review") == ABUSE:
+        return "title_abuse_review"
     if card["status"] == "closed":
         return "title_reinspection"
     if extra.get("reopened"):
@@ -90,10 +97,21 @@ def buttons(
     report_id, status = card["report_id"], card["status"]
     ask = "staff.btn_reply" if card["kind"] == "question" else "staff.btn_ask"
 
-    def button(label: str, action: str) -> InlineKeyboardButton:
+    def button(label: str, action: str, prefix: str = PREFIX) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            t(language, label), callback_data=f"{PREFIX}{action}:{report_id}"
+            t(language, label), callback_data=f"{prefix}{action}:{report_id}"
         )
+
+    if card.get("review") == ABUSE:  # a coordinator asked to confirm 标记骚扰
+        return InlineKeyboardMarkup(
+            [
+                [
+                    button("staff.btn_abuse_confirm", "ok", ABUSE_PREFIX),
+                    button("staff.btn_abuse_reject", "no", ABUSE_PREFIX),
+                ]
+            ]
+        )
+    flag = [button("staff.btn_abuse_flag", "flag", ABUSE_PREFIX)]
 
     if status == "closed":
         return InlineKeyboardMarkup(
@@ -111,6 +129,7 @@ def buttons(
             [
                 [button("staff.btn_ack", "ack"), button(ask, "ask")],
                 [button("staff.btn_handover", "ho"), button("staff.btn_resolve", "res")],
+                flag,
             ]
         )
     if status == "acknowledged":
@@ -119,7 +138,7 @@ def buttons(
             rows.append([button("staff.btn_order", "ord"), button("staff.btn_resolve", "res")])
         else:
             rows.append([button("staff.btn_resolve", "res")])
-        return InlineKeyboardMarkup(rows)
+        return InlineKeyboardMarkup([*rows, flag])
     return None
 
 

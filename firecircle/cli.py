@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     faq_export = faq.add_parser("export", help="write every entry to a JSON-lines file")
     faq_export.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
 
+    _residents(commands)
+
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -108,6 +110,25 @@ def _staff_details(parser: argparse.ArgumentParser, *, grid_help: str) -> None:
     parser.add_argument("--street", help="a street (a street coordinator's or officer's)")
     parser.add_argument("--duty-hours", metavar="HH:MM-HH:MM", help="e.g. 08:00-20:00")
     parser.add_argument("--language", choices=["zh", "en"], help="the bot's language for them")
+
+
+def _residents(commands) -> None:
+    """`firecircle residents ACTION --telegram-id ID …`: one subparser an action (abuse now,
+    personal data later), each through _resident_action."""
+    residents = commands.add_parser(
+        "residents", help="residents: block abuse (and personal data)"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    block = _resident_action(
+        residents, "block", "block a resident: messages kept, no tasks (emergencies still go)"
+    )
+    block.add_argument("--reason", help="why, kept with the block (e.g. a report's FC- number)")
+    _resident_action(residents, "unblock", "lift a resident's block")
+
+
+def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:
+    action = residents.add_parser(name, help=help)
+    action.add_argument("--telegram-id", type=_telegram_id, required=True)
+    return action
 
 
 def _port(text: str) -> int:
@@ -202,11 +223,14 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "classify": commands.classify,
         "ask": commands.ask,
         "faq": commands.faq,
+        "residents": commands.residents,
     }
     return await handlers[args.command](args, settings)
 
 
-if __name__ == "__main__":  # python -m firecircle.cli: use the module the commands import,
-    from firecircle import cli  # so that their CommandError is the one main() catches
+if __name__ == "__main__":
+    # Run as `python -m firecircle.cli`, this module is __main__, not the firecircle.cli that
+    # firecircle.commands imports: main must be that one's, or its CommandError is not caught.
+    from firecircle import cli
 
     sys.exit(cli.main())

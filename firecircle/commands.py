@@ -13,7 +13,8 @@ from firecircle.cli import CommandError
 from firecircle.settings import Settings
 from storage.engine import SessionFactory, make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
-from triage import grid_import, staffing
+from storage.types import utcnow
+from triage import abuse, grid_import, staffing
 
 
 @asynccontextmanager
@@ -249,3 +250,33 @@ async def faq(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"cannot write {args.file}: {exc}") from None
     print(f"exported {len(entries)} entries to {args.file}")
     return 0
+
+
+async def residents(args: argparse.Namespace, settings: Settings) -> int:
+    actions = {"block": _block, "unblock": _unblock}
+    async with database(settings) as sessions:
+        try:
+            print(await actions[args.action](sessions, args))
+        except abuse.AbuseError as exc:
+            raise CommandError(str(exc)) from None
+    return 0
+
+
+async def _block(sessions: SessionFactory, args: argparse.Namespace) -> str:
+    resident, done = await abuse.block(
+        sessions, telegram_id=args.telegram_id, reason=args.reason, by="cli", now=utcnow()
+    )
+    if not done:
+        return (
+            f"{_who(resident)} was already blocked (since {resident.blocked_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    return f"blocked {_who(resident)}: messages are kept, no tasks are created"
+
+
+async def _unblock(sessions: SessionFactory, args: argparse.Namespace) -> str:
+    resident, done = await abuse.unblock(sessions, telegram_id=args.telegram_id)
+    return f"unblocked {_who(resident)}" if done else f"{_who(resident)} was not blocked"
+
+
+def _who(resident) -> str:
+    return f"resident {resident.telegram_id}" + (f" ({resident.name})" if resident.name else "")

@@ -25,12 +25,14 @@ from storage import signals
 from storage.engine import make_engine, make_session_factory
 from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
+from triage.abuse import AbuseDesk
 from triage.answers import AnswerDesk
 from triage.broadcasts import BroadcastDesk
 from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
 from triage.intake import Intake
+from triage.limits import Gate, Limits
 from triage.policy import Policy
 from triage.tasks import StaffDesk
 from web.app import build_web_app
@@ -88,6 +90,10 @@ class Service:
             policy=self.policy,
             default_language=settings.language,
             district_margin_meters=settings.district_margin_meters,
+            limits=Limits(
+                reports_per_hour=settings.reports_per_hour,
+                messages_per_minute=settings.messages_per_minute,
+            ),
         )
         self.desk = StaffDesk(self.sessions, self.policy)
         self.broadcasts = BroadcastDesk(
@@ -103,6 +109,8 @@ class Service:
             followup=FollowUp(self.sessions, self.intake),
             timezone=self.policy.timezone,
             broadcasts=self.broadcasts,
+            gate=Gate(self.intake),
+            abuse=AbuseDesk(self.sessions),
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(

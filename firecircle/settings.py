@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30, gt=0, le=10_000)  # messages/s to Telegram, all chats
     send_per_chat_rate: float = Field(default=1, gt=0)  # messages/s to one chat
     broadcast_progress_seconds: float = Field(default=3, gt=0)  # edits of a broadcast's progress
+    reports_per_hour: int = Field(default=5, ge=1)  # per resident; then "稍后再试" once
+    messages_per_minute: int = Field(default=30, ge=1)  # per resident; then "稍后再试" once
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
     policy: PolicySettings = Field(default_factory=PolicySettings)
 

@@ -33,6 +33,23 @@ class Resident(SQLModel, table=True):
     language_chosen: bool = False  # /lang was used: stop following Telegram's language_code
     subscribed_tips: bool = False
     created_at: datetime = _created()
+    # Marked abusive (标记骚扰 confirmed, or `firecircle residents block`): their messages are
+    # kept in the inbox but create no tasks; an emergency is still answered and alerted.
+    blocked_at: datetime | None = _time()
+    blocked_by: str | None = None  # "staff:3", or "cli"
+    blocked_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class ResidentQuota(SQLModel, table=True):
+    """A resident's messages in the current one-minute window, and when they were last told
+    to try later about reports: one row each, updated in the message's own transaction, so a
+    restart or a second instance counts on where the first left off."""
+
+    resident_id: int = Field(foreign_key="resident.id", primary_key=True, ondelete="CASCADE")
+    window_started_at: datetime = _created()
+    messages: int = 0
+    warned: bool = False  # told to try later (or that they are blocked) in this window
+    reports_warned_at: datetime | None = _time()
 
 
 class Staff(SQLModel, table=True):

@@ -14,7 +14,7 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report
 from storage.types import utcnow
-from triage import promotion
+from triage import limits, promotion
 from triage.dispatch import dispatch
 from triage.intake import Intake, Reply
 from triage.knowledge import Entry, KnowledgeBase
@@ -133,6 +133,9 @@ class AnswerDesk:
             )
             if helpful:
                 return Reply("faq_thanks", resident)
+            refused = await limits.refusal(session, resident, self.intake.limits, self.clock())
+            if refused is not None:  # the answer stays; they may ask staff in a while
+                return Reply(refused, resident)
             reopened = await queries.change_report(
                 session=session,
                 report_id=report.id,

@@ -71,6 +71,8 @@ class FrontDesk:
                 return answered
         if label.kind == Kind.HAZARD:
             reply = await self.intake.start_report(person, text)
+            if reply.step is None:  # no report began (a repeat, or past a limit)
+                return reply
             return dataclasses.replace(
                 reply, values={**reply.values, "triaged": label.category or "other"}
             )
@@ -90,6 +92,9 @@ class FrontDesk:
             resident = await self.intake.resident_for(session, person)
             if len(text) > MESSAGE_MAX_CHARS:
                 return Reply("message_too_long", resident, values={"max": MESSAGE_MAX_CHARS})
+            held = await self._held_back(session, resident, text, kind)
+            if held is not None:
+                return held
             new = NewReport(text=text.strip())
             if kind != Kind.EMERGENCY:  # an emergency is where it is now, not where they once were
                 hint = await queries.latest_report_of(session=session, resident_id=resident.id)
@@ -106,14 +111,9 @@ class FrontDesk:
                 kind=kind,
             )
             if kind == Kind.EMERGENCY:
-                await queries.expect_input(
-                    session=session,
-                    telegram_id=resident.telegram_id,
-                    purpose="emergency_location",
-                    report_id=created.report.id,
-                    detail={},
-                    now=self.clock(),
-                )
+                await self._await_place(session, resident, created.report)
+                if resident.blocked_at is not None:
+                    await self._flag_blocked(session, resident, created.report, created.notices)
             key = {
                 Kind.EMERGENCY: "emergency",
                 Kind.QUESTION: "question_queued",
@@ -126,6 +126,57 @@ class FrontDesk:
                 notices=tuple(created.notices),
                 values={"report_id": created.report.id},
             )
+
+    async def _held_back(
+        self, session: AsyncSession, resident: Resident, text: str, kind: Kind
+    ) -> Reply | None:
+        """A repeat of an open report joins it (an emergency still gets the 119 advice, and
+        its place is still asked for); a question or feedback past the hour's reports, or from
+        a blocked resident, files nothing. An emergency is never held back."""
+        if kind == Kind.OUT_OF_SCOPE:  # nothing is filed for staff: no limit needed
+            return None
+        held = await self.intake.may_start(session, resident, text)
+        if held is not None and kind == Kind.EMERGENCY and held.say != "emergency":
+            return None
+        return held
+
+    async def _await_place(self, session: AsyncSession, resident: Resident, report: Report) -> None:
+        await queries.expect_input(
+            session=session,
+            telegram_id=resident.telegram_id,
+            purpose="emergency_location",
+            report_id=report.id,
+            detail={},
+            now=self.clock(),
+        )
+
+    async def _flag_blocked(
+        self, session: AsyncSession, resident: Resident, report: Report, alerts: list[Notice]
+    ) -> None:
+        """A blocked resident's emergency is alerted like any other (a hoaxer may still see a
+        real fire, and the officer judges better knowing), with a note that it comes from a
+        resident staff marked as abusive."""
+        await queries.add_event(
+            session=session,
+            report_id=report.id,
+            actor="system",
+            action="from_blocked_resident",
+            detail={"resident": resident.id, "blocked_at": resident.blocked_at.isoformat()},
+            at=self.clock(),
+        )
+        notes = [
+            Notice(
+                "emergency_from_blocked",
+                alert.chat_id,
+                alert.language,
+                report.id,
+                alert.card,
+                {"note": resident.blocked_reason or ""},
+                EMERGENCY,
+            )
+            for alert in alerts
+        ]
+        await post(session, notes)
 
     # --- answers the bot is waiting for --------------------------------------------------
 

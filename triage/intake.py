@@ -17,13 +17,17 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, Resident
 from storage.types import utcnow
+from triage import limits
+from triage.classify import classify
 from triage.district import valid_coordinates
 from triage.grid import DistrictCache
+from triage.limits import Limits
 from triage.notices import Notice
 from triage.people import Person, language_from_code
 from triage.policy import Policy
 from triage.reports import NewReport, create_report
 from triage.routing import community_in
+from triage.taxonomy import Kind
 
 DESCRIPTION_MIN_CHARS = 2
 DESCRIPTION_MAX_CHARS = 1000
@@ -63,10 +67,12 @@ class Intake:
         default_language: str = "zh",
         district_margin_meters: float = 2000,
         clock: Callable[[], datetime] = utcnow,
+        limits: Limits | None = None,
     ):
         self.sessions = sessions
         self.district = district
         self.policy = policy or Policy()
+        self.limits = limits or Limits()
         self.default_language = default_language
         self.margin = district_margin_meters
         self.clock = clock
@@ -144,6 +150,9 @@ class Intake:
             resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
+                refused = await self.may_start(session, resident, text)
+                if refused is not None:
+                    return refused
                 draft = ReportDraft(
                     resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
                 )
@@ -161,6 +170,9 @@ class Intake:
             resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
+                refused = await self.may_start(session, resident, text)
+                if refused is not None:
+                    return refused
                 draft = ReportDraft(
                     resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
                 )
@@ -184,6 +196,9 @@ class Intake:
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             first = draft is None
             if first:
+                refused = await self.may_start(session, resident, None)
+                if refused is not None:
+                    return refused
                 # A location shared before anything else is the start of a report: keep it.
                 draft = ReportDraft(
                     resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
@@ -307,7 +322,36 @@ class Intake:
         self._touch(draft)
         return Reply("detail_added", resident, step=Step.PHOTOS, values=_counts(draft))
 
+    async def may_start(self, session, resident: Resident, text: str | None) -> Reply | None:
+        """None if a new report may begin. A text that repeats an open report of theirs joins
+        it instead; past the hour's reports (or blocked) nothing begins."""
+        if text:
+            original = await limits.same_open_report(session, resident, text)
+            if original is not None:
+                await limits.merge_repeat(session, resident, original, text, self.clock())
+                values = {"original": original.reference, "report_id": original.id}
+                if original.kind == Kind.EMERGENCY:  # the 119 advice again, and its place asked
+                    await queries.expect_input(
+                        session=session,
+                        telegram_id=resident.telegram_id,
+                        purpose="emergency_location",
+                        report_id=original.id,
+                        detail={},
+                        now=self.clock(),
+                    )
+                    return Reply("emergency", resident, report=original, values=values)
+                return Reply(limits.REPEATED, resident, values=values)
+            if classify(text).kind == Kind.EMERGENCY:  # no limit withholds an emergency
+                return None
+        why = await limits.refusal(session, resident, self.limits, self.clock())
+        return Reply(why, resident) if why is not None else None
+
     async def _finish(self, session, draft: ReportDraft, resident: Resident) -> Reply:
+        refused = await self.may_start(session, resident, draft.text)
+        if refused is not None:
+            if refused.say == limits.REPEATED:
+                await session.delete(draft)
+            return refused  # past the limit the draft waits: it can be sent in a while
         new = NewReport(
             text=draft.text or "",
             latitude=draft.latitude,

@@ -43,7 +43,7 @@ async def test_killed_at_random_points_of_a_burst_no_answer_is_lost(tmp_path):
             "FIRECIRCLE_SEND_PER_CHAT_RATE": "100",
         }
         residents = []
-        for round_ in range(ROUNDS):
+        for _ in range(ROUNDS):
             process = serve(tmp_path, env)
             try:
                 burst = [emulator.user(1900 + len(residents) + i) for i in range(PER_ROUND)]

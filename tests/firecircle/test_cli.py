@@ -41,6 +41,8 @@ def test_every_command_has_help():
         ["grids", "list", "--help"],
         ["db", "upgrade", "--help"],
         ["classify", "--help"],
+        ["residents", "block", "--help"],
+        ["residents", "unblock", "--help"],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "firecircle.cli", *argv],
