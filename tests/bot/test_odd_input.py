@@ -1,0 +1,126 @@
+"""Long and odd input: long texts, impossible places, forged buttons and webhook bodies, and a
+hand-over to someone outside the report's community. Each gets a clear answer (or a 4xx) and
+changes nothing it should not."""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+
+import aiohttp
+import pytest
+from sqlmodel import func, select
+
+from storage.engine import transaction
+from storage.models import InboxUpdate, Report
+from tests.harness import (
+    running_service,
+)
+
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+FIRE = "三号楼着火了，快来人！"
+FILLER = "楼里住了很多老人和小孩，大家都很着急，请尽快处理。"
+EXPIRED = "按钮已过期"
+
+
+async def count(bot, table, *where) -> int:
+    async with transaction(bot.sessions) as session:
+        return (await session.exec(select(func.count()).select_from(table).where(*where))).one()
+
+
+async def reports(bot) -> list[Report]:
+    async with transaction(bot.sessions) as session:
+        return list((await session.exec(select(Report).order_by(Report.id))).all())
+
+
+def message_from(player, **content) -> dict:
+    """A message as a client could send it, with content the player API would not make."""
+    return {"message_id": 1, "date": 1, "chat": player.chat, "from": player.user, **content}
+
+
+@pytest.fixture
+async def bot(database_url):
+    async with running_service(database_url) as running:
+        yield running
+
+
+# --- the webhook ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def nested(levels: int) -> str:
+    return '{"update_id": 7, "x": ' + "[" * levels + "]" * levels + "}"
+
+
+async def test_the_webhook_refuses_what_is_not_an_update_with_4xx_and_stores_nothing(sqlite_url):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    async with running_service(
+        sqlite_url, webhook_url=url, webhook_secret="s3cret", http_port=port
+    ) as bot:
+        resident = bot.emulator.user(1609, "小郑")
+        await resident.command("/start")
+        assert "十分钟" in (await resident.next_message())["text"]
+        stored = await count(bot, InboxUpdate)
+        ids = [True, False, -1, 2**63, "12", 1.5, None]
+        bodies = [json.dumps({"update_id": i, "message": {"text": "x"}}) for i in ids]
+        bodies += [nested(5000), nested(100), "[]", "{", b"\xff{}", '{"update_id": NaN}']
+        async with aiohttp.ClientSession() as http:
+            for body in bodies:
+                async with http.post(url, data=body, headers=SECRET) as response:
+                    assert response.status == 400, body[:40]
+                    assert (await response.json())["ok"] is False
+            async with http.post(url, data=b" " * (300 * 1024), headers=SECRET) as response:
+                assert response.status == 413
+                assert (await response.json())["ok"] is False
+        assert await count(bot, InboxUpdate) == stored
+        await resident.command("/my")  # the webhook still takes a real update
+        assert "还没有" in (await resident.next_message())["text"]
+
+
+async def test_a_valid_update_posted_to_the_webhook_is_handled(sqlite_url):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    async with running_service(
+        sqlite_url, webhook_url=url, webhook_secret="s3cret", http_port=port
+    ) as bot:
+        resident = bot.emulator.user(1610, "小冯")
+        place = {"latitude": math.nan, "longitude": math.inf}  # JSON cannot carry these
+        update = {"update_id": 2**63 - 1, "message": message_from(resident, location=place)}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, data=json.dumps(update), headers=SECRET) as response:
+                assert response.status == 200
+        assert "无法识别" in (await resident.next_message())["text"]
+        assert await count(bot, InboxUpdate, InboxUpdate.update_id == 2**63 - 1) == 1
+
+
+async def test_polling_stores_only_updates_with_a_proper_id(bot):
+    odd = [{"update_id": i} for i in (True, False, -1, 2**63, "12", 1.5)]
+    deep: list = []
+    for _ in range(100):
+        deep = [deep]
+    odd += [{"update_id": 5, "x": deep}, [], "update"]
+    assert await bot.service.inbox.receive(odd) == 0
+    assert await count(bot, InboxUpdate, InboxUpdate.update_id < 10_000) == 0
+
+
+async def test_a_text_with_a_lone_surrogate_is_mended_not_an_error(database_url):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    async with running_service(
+        database_url, webhook_url=url, webhook_secret="s3cret", http_port=port
+    ) as bot:
+        resident = bot.emulator.user(1611, "小何")
+        update = {"update_id": 77, "message": message_from(resident, text=FIRE + "\ud800")}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, data=json.dumps(update), headers=SECRET) as response:
+                assert response.status == 200
+        assert "119" in (await resident.next_message())["text"]
+        [report] = await reports(bot)
+        assert report.text == FIRE + "\ufffd"
