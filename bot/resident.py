@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -196,11 +198,22 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, person = services(context), person_of(update)
     point = update.effective_message.location
-    where = (point.latitude, point.longitude)
+    where = (_number(point.latitude), _number(point.longitude))
     reply = await svc.frontdesk.awaited(person, location=where)
     if reply is None:
         reply = await svc.intake.receive_location(person, *where)
     await say(update, reply, context)
+
+
+def _number(value: object) -> float:
+    """A coordinate as a float; anything but a number (NaN and infinity arrive as their
+    names) reads as NaN, which the domain refuses with a clear message."""
+    if type(value) not in (int, float):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:  # an integer past any float
+        return math.inf
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,6 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.texts import duration, t
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
+# A report keeps up to 4,096 characters, Telegram's limit for the whole card: the card shows
+# the start of a longer one, leaving room for its other lines.
+TEXT_SHOWN = 3000
 
 
 def local(iso: str | None, tz: tzinfo) -> str:
@@ -41,7 +44,10 @@ def text(
                 severity=t(language, f"severity.{card.get('severity') or 'normal'}"),
             )
         )
-    lines.append(t(language, "task.text", text=card["text"]))
+    shown = card["text"]
+    if len(shown) > TEXT_SHOWN:
+        shown = shown[: TEXT_SHOWN - 1] + "…"
+    lines.append(t(language, "task.text", text=shown))
     lines.append(t(language, "task.place", place=place(language, card)))
     if extra.get("handed_from"):
         reason = extra.get("reason") or ""

@@ -13,8 +13,11 @@ import pytest
 from sqlmodel import func, select
 
 from storage.engine import transaction
-from storage.models import InboxUpdate, Report
+from storage.models import InboxUpdate, Report, ReportDraft
 from tests.harness import (
+    INSIDE,
+    OFFICER,
+    next_text,
     running_service,
 )
 
@@ -43,6 +46,85 @@ def message_from(player, **content) -> dict:
 async def bot(database_url):
     async with running_service(database_url) as running:
         yield running
+
+
+# --- long text ------------------------------------------------------------------------------
+
+
+async def test_a_long_message_about_a_fire_gets_the_119_advice_and_is_kept_whole(bot):
+    text = (FIRE + FILLER * 200)[:3000]
+    resident = bot.emulator.user(1601, "小李")
+    await resident.send(text)
+    assert "119" in (await next_text(resident))["text"]
+    alert = await next_text(bot.staff(OFFICER))
+    assert "紧急警情" in alert["text"] and FIRE in alert["text"]
+    [report] = await reports(bot)
+    assert report.kind == "emergency" and report.text == text
+
+
+async def test_a_text_past_telegrams_limit_is_kept_up_to_4096_characters(bot):
+    text = (FIRE + FILLER * 300)[:5000]
+    resident = bot.emulator.user(1602, "小王")
+    await resident.send(text)
+    assert "119" in (await next_text(resident))["text"]
+    [report] = await reports(bot)
+    assert report.text == text[:4096]
+
+
+async def test_a_long_description_is_kept_up_to_4096_and_the_report_goes_on(bot):
+    resident = bot.emulator.user(1603, "小张")
+    await resident.command("/report")
+    await resident.next_message()
+    await resident.send("楼道里堆满了纸箱，" * 600)  # 5,400 characters
+    assert "在哪里" in (await next_text(resident))["text"]
+    async with transaction(bot.sessions) as session:
+        draft = (await session.exec(select(ReportDraft))).one()
+    assert len(draft.text) == 4096 and draft.step == "location"
+
+
+# --- places not on Earth --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "latitude, longitude",
+    [(91.0, INSIDE[1]), (INSIDE[0], 181.0), (math.nan, INSIDE[1]), (INSIDE[0], math.inf)],
+    ids=["lat 91", "lon 181", "NaN", "inf"],
+)
+async def test_an_impossible_location_gets_a_clear_message_and_creates_nothing(
+    bot, latitude, longitude
+):
+    resident = bot.emulator.user(1604, "小陈")
+    await resident.send_location(latitude, longitude)
+    assert "无法识别" in (await next_text(resident))["text"]
+    assert await count(bot, ReportDraft) == 0 and await reports(bot) == []
+    await resident.send("楼道里堆满了纸箱")  # and the conversation goes on
+    assert "在哪里" in (await next_text(resident))["text"]
+    await resident.send_location(latitude, longitude)
+    assert "无法识别" in (await next_text(resident))["text"]
+    async with transaction(bot.sessions) as session:
+        draft = (await session.exec(select(ReportDraft))).one()
+    assert draft.latitude is None and draft.step == "location"
+
+
+async def test_a_location_with_text_for_numbers_is_refused_too(bot):
+    resident = bot.emulator.user(1605, "小赵")
+    await resident.send("楼道里堆满了纸箱")
+    await resident.next_message()
+    place = {"latitude": "30.5", "longitude": 10**400}
+    bot.emulator.raw_update({"message": message_from(resident, location=place)})
+    assert "无法识别" in (await next_text(resident))["text"]
+
+
+async def test_an_emergencys_location_that_is_no_place_is_not_taken(bot):
+    resident = bot.emulator.user(1606, "小孙")
+    await resident.send(FIRE)
+    await resident.next_message()
+    await resident.send_location(math.nan, math.nan)
+    assert "无法识别" in (await next_text(resident))["text"]
+    await resident.send_location(*INSIDE)
+    assert "位置" in (await next_text(resident))["text"]
+    [report] = await reports(bot)
+    assert (report.latitude, report.longitude) == INSIDE
 
 
 # --- the webhook ------------------------------------------------------------------------------
