@@ -17,8 +17,11 @@ from storage.models import InboxUpdate, Report, ReportDraft
 from tests.harness import (
     INSIDE,
     OFFICER,
+    WORKER_1,
+    file_report,
     next_text,
     running_service,
+    task_card,
 )
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
@@ -125,6 +128,52 @@ async def test_an_emergencys_location_that_is_no_place_is_not_taken(bot):
     assert "位置" in (await next_text(resident))["text"]
     [report] = await reports(bot)
     assert (report.latitude, report.longitude) == INSIDE
+
+
+# --- forged buttons -------------------------------------------------------------------------
+
+
+FORGED = [
+    "x",
+    "999999999999999999999999",
+    "",
+    "other_bot:42",
+    "t:ack:999999999999999999999999",
+    "t:ack:x",
+    "t:ack:１２",  # full-width digits
+    "t:ack",
+    "t:zzz:1",
+    "t:hot:1:999999999999999999999999",
+    "t:hot:1:",
+    "rv:ok:99999999999999999999",
+    "rv:9:1",
+    "faq:yes:x",
+    "faq:zzz",
+    "fix:bogus:1",
+    "fix:menu:99999999999999999999",
+    "community:x",
+    "community:99999999999999999999",
+    "lang:xx",
+    "bc:ok:99999999999999999999",
+]
+
+
+async def test_a_press_whose_data_is_not_ours_is_an_expired_button_and_nothing_else(bot):
+    reference = await file_report(bot.emulator, 1607, "消防通道被车堵了", name="小周")
+    resident, worker = bot.emulator.player(1607), bot.staff(WORKER_1)
+    receipt, card = resident.last_message, await task_card(worker)
+    before = await reports(bot)
+    for player, message in ((resident, receipt), (worker, card)):
+        for data in FORGED:
+            answer = await player.callback_answer(player._callback(message, data))
+            assert EXPIRED in answer["text"], (data, answer)
+    await worker.command("/tasks")  # nothing else was said before this answer
+    assert "任务" in (await next_text(worker))["text"]
+    await resident.command("/my")
+    assert reference in (await next_text(resident))["text"]
+    assert [(r.status, r.assignee_id) for r in await reports(bot)] == [
+        (r.status, r.assignee_id) for r in before
+    ]
 
 
 # --- the webhook ------------------------------------------------------------------------------
