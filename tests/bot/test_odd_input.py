@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from sqlmodel import func, select
 
+from storage import queries
 from storage.engine import transaction
 from storage.models import InboxUpdate, Report, ReportDraft
 from tests.harness import (
@@ -19,10 +20,12 @@ from tests.harness import (
     OFFICER,
     WORKER_1,
     file_report,
+    labels,
     next_text,
     running_service,
     task_card,
 )
+from triage.people import Person
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 FIRE = "三号楼着火了，快来人！"
@@ -174,6 +177,31 @@ async def test_a_press_whose_data_is_not_ours_is_an_expired_button_and_nothing_e
     assert [(r.status, r.assignee_id) for r in await reports(bot)] == [
         (r.status, r.assignee_id) for r in before
     ]
+
+
+# --- hand-over --------------------------------------------------------------------------------
+
+
+async def test_a_task_is_handed_only_to_a_worker_of_its_community(bot):
+    reference = await file_report(bot.emulator, 1608, "楼道里电动车在充电", name="小吴")
+    worker = bot.staff(WORKER_1)
+    card = await task_card(worker)
+    await worker.press(card, "转交")
+    choices = await next_text(worker)
+    workers = [label for label in labels(choices) if label.startswith("→")]
+    assert workers == ["→ 李秀英", "→ 张伟"]  # 幸福社区's other workers, not 和平社区's 刘芳
+    async with transaction(bot.sessions) as session:
+        report = await queries.report_by_reference(session=session, reference=reference)
+        outsider = await queries.staff_by_telegram_id(session=session, telegram_id=2004)
+    forged = f"t:hot:{report.id}:{outsider.id}"
+    answer = await worker.callback_answer(worker._callback(choices, forged))
+    assert "只能转交给本社区的网格员" in answer["text"] and answer["show_alert"]
+    await worker.send("这栋楼归和平社区")  # not taken as a hand-over reason
+    assert "/tasks" in (await next_text(worker))["text"]
+    refused = await bot.service.desk.staff_input(Person(WORKER_1, WORKER_1), "原因", None)
+    assert refused is None
+    after = (await reports(bot))[0]
+    assert (after.status, after.assignee_id) == (report.status, report.assignee_id)
 
 
 # --- the webhook ------------------------------------------------------------------------------
