@@ -8,11 +8,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import duration, t
+from triage.limits import quoted
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
-# A report keeps up to 4,096 characters, Telegram's limit for the whole card: the card shows
-# the start of a longer one, leaving room for its other lines.
-TEXT_SHOWN = 3000
+# Of a report's up to 4,096 characters, and of a hand-over's reason: the card's other lines
+# must fit in the same message.
+TEXT_SHOWN, REASON_SHOWN = 3000, 300
 
 
 def local(iso: str | None, tz: tzinfo) -> str:
@@ -44,13 +45,10 @@ def text(
                 severity=t(language, f"severity.{card.get('severity') or 'normal'}"),
             )
         )
-    shown = card["text"]
-    if len(shown) > TEXT_SHOWN:
-        shown = shown[: TEXT_SHOWN - 1] + "…"
-    lines.append(t(language, "task.text", text=shown))
+    lines.append(t(language, "task.text", text=quoted(card["text"], TEXT_SHOWN)))
     lines.append(t(language, "task.place", place=place(language, card)))
     if extra.get("handed_from"):
-        reason = extra.get("reason") or ""
+        reason = quoted(extra.get("reason") or "", REASON_SHOWN)
         if reason == "not_my_grid":
             reason = t(language, "staff.reason_not_my_grid")
         lines.append(t(language, "task.handed", name=extra["handed_from"], reason=reason))

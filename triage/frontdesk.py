@@ -18,8 +18,9 @@ from triage.answers import AnswerDesk
 from triage.classify import Classification, classify
 from triage.dispatch import emergency_staff, place_of
 from triage.district import valid_coordinates
-from triage.intake import TEXT_MAX_CHARS, Intake, Reply, Step
+from triage.intake import Intake, Reply, Step
 from triage.lifecycle import Status
+from triage.limits import TEXT_MAX_CHARS, quoted
 from triage.notices import EMERGENCY, Notice, card_of, post, to_staff
 from triage.people import Person
 from triage.permissions import told_about
@@ -195,7 +196,8 @@ class FrontDesk:
         ]
         card = await card_of(session, report)
         notices = [
-            to_staff(s, "resident_answer", card, text=text or "", photo=photo) for s in staff
+            to_staff(s, "resident_answer", card, text=quoted(text or ""), photo=photo)
+            for s in staff
         ]
         await post(session, notices)
         return Reply("answer_relayed", resident, notices=tuple(notices))

@@ -19,6 +19,7 @@ from storage.models import Report, ReportDraft, Resident
 from storage.types import utcnow
 from triage.district import valid_coordinates
 from triage.grid import DistrictCache
+from triage.limits import TEXT_MAX_CHARS
 from triage.notices import Notice
 from triage.people import Person, language_from_code
 from triage.policy import Policy
@@ -26,9 +27,6 @@ from triage.reports import NewReport, create_report
 from triage.routing import community_in
 
 DESCRIPTION_MIN_CHARS = 2
-# Telegram's own limit on a message: a longer text (only a forged update has one) is cut
-# there, never refused, so a long report or emergency is kept, not lost.
-TEXT_MAX_CHARS = 4096
 ADDRESS_MAX_CHARS = 200
 MAX_PHOTOS = 5
 

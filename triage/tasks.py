@@ -21,6 +21,7 @@ from storage.types import utcnow
 from triage import promotion, routing
 from triage.dispatch import place_of
 from triage.lifecycle import Action, Status, allowed_from
+from triage.limits import quoted
 from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
 from triage.people import Person
 from triage.permissions import assignee_values, refusal
@@ -139,7 +140,7 @@ class StaffDesk:
                 report,
                 "rectification_order",
                 card,
-                note=note,
+                note=quoted(note),
                 staff=staff.name,
                 role=staff.role,
             )
@@ -339,7 +340,7 @@ class StaffDesk:
                 resident.language,
                 report.id,
                 card,
-                {"text": text, "staff": staff.name, "role": staff.role},
+                {"text": quoted(text), "staff": staff.name, "role": staff.role},
             )
             await post(session, [notice])
             return Outcome("ask_sent", staff.language, notices=(notice,))
@@ -370,7 +371,7 @@ class StaffDesk:
             resident.language,
             report.id,
             card,
-            {"text": text, "staff": staff.name, "role": staff.role},
+            {"text": quoted(text), "staff": staff.name, "role": staff.role},
         )
         notices = [notice, *await promotion.offer(session, report, staff, card, text)]
         await post(session, notices)
@@ -424,7 +425,7 @@ class StaffDesk:
                 report,
                 "resolved",
                 card,
-                note=note,
+                note=quoted(note),
                 photos=photos,
                 staff=staff.name,
                 role=staff.role,

@@ -18,6 +18,7 @@ from storage.models import InboxUpdate, Report, ReportDraft
 from tests.harness import (
     INSIDE,
     OFFICER,
+    STREET_COORDINATOR,
     WORKER_1,
     file_report,
     labels,
@@ -86,6 +87,27 @@ async def test_a_long_description_is_kept_up_to_4096_and_the_report_goes_on(bot)
     async with transaction(bot.sessions) as session:
         draft = (await session.exec(select(ReportDraft))).one()
     assert len(draft.text) == 4096 and draft.step == "location"
+
+
+async def test_long_words_passed_on_to_others_still_go_as_one_message(bot):
+    praise = ("网格员上次来得很快，服务态度很好，表扬一下。" * 200)[:4096]
+    resident = bot.emulator.user(1612, "小冯")
+    await resident.send(praise)
+    assert "谢谢" in (await next_text(resident))["text"]
+    forwarded = (await next_text(bot.staff(STREET_COORDINATOR)))["text"]
+    assert praise[:100] in forwarded and forwarded.endswith("…") and len(forwarded) <= 4096
+    await file_report(bot.emulator, 1613, "楼道里电动车在充电", name="小蒋")
+    worker, reporter = bot.staff(WORKER_1), bot.emulator.player(1613)
+    await worker.press(await task_card(worker), "联系居民")
+    await next_text(worker)
+    await worker.send("请问" * 2040)
+    asked = (await next_text(reporter))["text"]
+    assert asked.count("请问") > 1800 and len(asked) <= 4096
+    await reporter.send("在2单元" * 1000)
+    relayed = (await next_text(worker, timeout=5))["text"]
+    while "居民回复" not in relayed:
+        relayed = (await next_text(worker))["text"]
+    assert relayed.count("在2单元") > 900 and len(relayed) <= 4096
 
 
 # --- places not on Earth --------------------------------------------------------------------
