@@ -265,11 +265,11 @@ async def test_the_webhook_refuses_what_is_not_an_update_with_4xx_and_stores_not
         assert "还没有" in (await resident.next_message())["text"]
 
 
-async def test_a_valid_update_posted_to_the_webhook_is_handled(sqlite_url):
+async def test_a_valid_update_posted_to_the_webhook_is_handled(database_url):
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     async with running_service(
-        sqlite_url, webhook_url=url, webhook_secret="s3cret", http_port=port
+        database_url, webhook_url=url, webhook_secret="s3cret", http_port=port
     ) as bot:
         resident = bot.emulator.user(1610, "小冯")
         place = {"latitude": math.nan, "longitude": math.inf}  # JSON cannot carry these
