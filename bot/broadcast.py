@@ -7,7 +7,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import keyboards, outgoing
+from bot import callbacks, keyboards, outgoing
 from bot.context import person_of, services
 from bot.texts import t
 from storage.broadcasts import DONE
@@ -98,18 +98,18 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query.data.removeprefix(keyboards.BROADCAST_PREFIX).split(":") + [""] * 2
     )[:3]
     desk, person = services(context).broadcasts, person_of(update)
-    if not target.isdigit():
-        await query.answer(t("zh", "button_expired"), show_alert=True)
+    broadcast_id = callbacks.ident(target)
+    if broadcast_id is None:
+        await callbacks.expired(update)
         return
-    broadcast_id = int(target)
     if action == "ok":
         outcome = await desk.confirm(person, broadcast_id, query.message.message_id)
     elif action == "no":
         outcome = await desk.cancel(person, broadcast_id)
-    elif action == "to" and (scope == "all" or scope.isdigit()):
+    elif action == "to" and (scope == "all" or callbacks.ident(scope) is not None):
         outcome = await desk.choose(person, broadcast_id, None if scope == "all" else int(scope))
     else:
-        await query.answer(t("zh", "button_expired"), show_alert=True)
+        await callbacks.expired(update)
         return
     await query.answer(
         _words(outcome) if outcome.draft is None else None, show_alert=outcome.refused

@@ -23,6 +23,7 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot import updates
 from storage import inbox, signals
 from storage.engine import SessionFactory, transaction, unit_of_work
 from storage.models import InboxUpdate
@@ -59,9 +60,9 @@ class Inbox:
 
     async def receive(self, payloads: list[Any]) -> int:
         """Store updates (webhook or polling). Returns how many were new."""
-        valid = [p for p in payloads if isinstance(p, dict) and isinstance(p.get("update_id"), int)]
+        valid = [updates.storable(p) for p in payloads if updates.problem(p) is None]
         if len(valid) != len(payloads):
-            log.warning("dropped %d updates without an update_id", len(payloads) - len(valid))
+            log.warning("dropped %d payloads that are not updates", len(payloads) - len(valid))
         async with transaction(self.sessions) as session:
             added = await inbox.store_updates(
                 session=session,
@@ -203,10 +204,7 @@ class Inbox:
                 )
                 if batch:
                     await self.receive(batch)  # stored before the next offset confirms them
-                    ids = [
-                        p["update_id"] for p in batch if isinstance(p, dict) and "update_id" in p
-                    ]
-                    offset = max(ids) + 1 if ids else offset
+                    offset = _next_offset(batch, offset)
                 backoff = 1.0
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
@@ -245,6 +243,12 @@ def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:
 def _chat_id(payload: dict[str, Any]) -> int | None:
     chat = _chat_of(payload, payload["update_id"])
     return chat if isinstance(chat, int) and -(2**63) <= chat < 2**63 else None
+
+
+def _next_offset(batch: list[Any], offset: int | None) -> int | None:
+    """Past every update of the batch, the ones not stored too (they would only come back)."""
+    ids = [p["update_id"] for p in batch if isinstance(p, dict) and type(p.get("update_id")) is int]
+    return max(ids) + 1 if ids else offset
 
 
 def _seconds(value: Any) -> float:

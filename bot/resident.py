@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -12,16 +14,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards, outgoing, staff
+from bot import callbacks, keyboards, outgoing, staff
 from bot.context import person_of, services
 from bot.replies import render, report_list
-from bot.texts import all_labels, t
+from bot.texts import LANGUAGES, all_labels, t
 from triage.intake import Reply
 from triage.limits import SILENT
 
 DONE = all_labels("buttons.done")
 CANCEL = all_labels("buttons.cancel")
 CHOOSE_COMMUNITY = all_labels("buttons.choose_community")
+VISIT_ANSWERS = ("ok", "no", "1", "2", "3", "4", "5")
+FIX_KINDS = ("menu", "hazard", "question", "feedback", "out_of_scope")
 
 
 async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,27 +121,34 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def visit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """rv:ok|no|<stars>:<report id> — the resident's word on a resolved report."""
     query = update.callback_query
-    _, answer, target = (query.data.split(":") + ["", ""])[:3]
+    answer, target = callbacks.fields(query.data, keyboards.VISIT_PREFIX, 2) or ("", "")
+    report_id = callbacks.ident(target)
+    if report_id is None or answer not in VISIT_ANSWERS:
+        await callbacks.expired(update)
+        return
     followup, person = services(context).followup, person_of(update)
     await query.answer()
-    if not target.isdigit():
-        return
     if answer in ("ok", "no"):
-        reply = await followup.fixed(person, int(target), fixed=answer == "ok")
+        reply = await followup.fixed(person, report_id, fixed=answer == "ok")
     else:
-        reply = await followup.rate(person, int(target), int(answer) if answer.isdigit() else 0)
+        reply = await followup.rate(person, report_id, int(answer))
     await say(update, reply, context)
 
 
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """faq:yes|no:<report id> judges an answer; faq:more|rel:<entry> shows another."""
     query = update.callback_query
-    _, action, target = (query.data.split(":", 2) + ["", ""])[:3]
+    action, _, target = query.data.removeprefix(keyboards.FAQ_PREFIX).partition(":")
+    report_id = callbacks.ident(target)
+    judged = action in ("yes", "no") and report_id is not None
+    if not judged and (action not in ("more", "rel") or not target):
+        await callbacks.expired(update)
+        return
     answers, person = services(context).frontdesk.answers, person_of(update)
     await query.answer()
-    if action in ("yes", "no") and target.isdigit():
+    if judged:
         await keyboards.drop_buttons(query)
-        reply = await answers.judged(person, int(target), helpful=action == "yes")
+        reply = await answers.judged(person, report_id, helpful=action == "yes")
     else:
         reply = await answers.entry(person, target, more=action == "more")
     await say(update, reply, context)
@@ -177,10 +188,13 @@ async def communities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
+    index = callbacks.ident(query.data.removeprefix(keyboards.COMMUNITY_PREFIX))
+    if index is None:
+        await callbacks.expired(update)
+        return
     intake, person = services(context).intake, person_of(update)
     _, names = await intake.communities(person)
-    index = query.data.removeprefix(keyboards.COMMUNITY_PREFIX)
-    name = names[int(index)] if index.isdigit() and int(index) < len(names) else ""
+    name = names[index] if index < len(names) else ""
     reply = await intake.choose_community(person, name)
     await query.answer(
         t(reply.language, "button_expired") if reply.say == "community_stale" else None
@@ -193,6 +207,9 @@ async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     choice = query.data.removeprefix(keyboards.LANGUAGE_PREFIX)
+    if choice not in LANGUAGES:
+        await callbacks.expired(update)
+        return
     reply = await services(context).intake.set_language(person_of(update), choice)
     await query.answer()
     await keyboards.drop_buttons(query)
@@ -202,11 +219,22 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc, person = services(context), person_of(update)
     point = update.effective_message.location
-    where = (point.latitude, point.longitude)
+    where = (_number(point.latitude), _number(point.longitude))
     reply = await svc.frontdesk.awaited(person, location=where)
     if reply is None:
         reply = await svc.intake.receive_location(person, *where)
     await say(update, reply, context)
+
+
+def _number(value: object) -> float:
+    """A coordinate as a float; anything but a number (NaN and infinity arrive as their
+    names) reads as NaN, which the domain refuses with a clear message."""
+    if type(value) not in (int, float):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:  # an integer past any float
+        return math.inf
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -224,8 +252,11 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The resident corrects the bot: fix:<kind or menu>:<report id or ->."""
     query = update.callback_query
-    _, kind, target = (query.data.split(":") + ["", ""])[:3]
-    report_id = int(target) if target.isdigit() else None
+    kind, target = callbacks.fields(query.data, keyboards.FIX_PREFIX, 2) or ("", "")
+    report_id = callbacks.ident(target)
+    if kind not in FIX_KINDS or (report_id is None and target != "-"):
+        await callbacks.expired(update)
+        return
     frontdesk, person = services(context).frontdesk, person_of(update)
     await query.answer()
     if kind == "menu":
@@ -251,8 +282,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await services(context).intake.language_of(person_of(update))
-    await update.callback_query.answer(t(language, "button_expired"), show_alert=True)
+    """A press no handler knows: another bot's data, an empty one, an old format."""
+    await callbacks.expired(update)
 
 
 COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import broadcast, outgoing, taskcard
+from bot import broadcast, callbacks, outgoing, taskcard
 from bot.context import person_of, services
 from bot.texts import t
 from storage.models import Staff
 from triage.broadcasts import MAY_BROADCAST
-from triage.tasks import Outcome
+from triage.tasks import NOT_MY_GRID, TO_COORDINATOR, Outcome
 
 MAX_LISTED = 10
+HANDOVER_TO = (NOT_MY_GRID, TO_COORDINATOR)  # else a worker's id
 
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
@@ -47,12 +48,12 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
 
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    parts = query.data.removeprefix(taskcard.PREFIX).split(":")
-    desk, person = services(context).desk, person_of(update)
-    if len(parts) < 2 or not parts[1].isdigit():
-        await query.answer(t("zh", "button_expired"), show_alert=True)
+    press = _read(query.data)
+    if press is None:
+        await callbacks.expired(update)
         return
-    action, report_id = parts[0], int(parts[1])
+    action, report_id, target = press
+    desk, person = services(context).desk, person_of(update)
     if action == "ack":
         outcome = await desk.acknowledge(person, report_id)
     elif action == "ask":
@@ -81,12 +82,12 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await desk.start_reinspecting(person, report_id)
     elif action == "rre":
         outcome = await desk.reopen_on_reinspection(person, report_id)
-    elif action == "hot" and len(parts) == 3:
-        outcome = await desk.hand_over(person, report_id, parts[2])
+    elif action == "hot":
+        outcome = await desk.hand_over(person, report_id, target)
     elif action == "kb":
         outcome = await services(context).frontdesk.answers.promote(person, report_id)
     else:
-        await query.answer(t("zh", "button_expired"), show_alert=True)
+        await callbacks.expired(update)
         return
     await answer(update, context, _with_prompt(outcome))
 
@@ -106,6 +107,17 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
         taskcard.text(lang, card, services(context).timezone),
         reply_markup=taskcard.buttons(lang, card, escalated=escalated),
     )
+
+
+def _read(data: str) -> tuple[str, int, str | None] | None:
+    """t:<action>:<report id>, or t:hot:<report id>:<worker id|c|n>; None if it is neither."""
+    parts = data.removeprefix(taskcard.PREFIX).split(":")
+    if len(parts) != (3 if parts[0] == "hot" else 2):
+        return None
+    report_id, target = callbacks.ident(parts[1]), parts[2] if len(parts) == 3 else None
+    if target is not None and target not in HANDOVER_TO and callbacks.ident(target) is None:
+        return None
+    return None if report_id is None else (parts[0], report_id, target)
 
 
 def _with_prompt(outcome: Outcome) -> Outcome:

@@ -8,10 +8,14 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import duration, t
+from triage.lengths import quoted
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
 ABUSE_PREFIX = "ab:"  # ab:flag|ok|no:<report id> — 标记骚扰 and the coordinator's answer
 ABUSE = "abuse"  # a card marked for review (triage.abuse.REVIEW)
+# Of a report's up to 4,096 characters, and of a hand-over's reason: the card's other lines
+# must fit in the same message.
+TEXT_SHOWN, REASON_SHOWN = 3000, 300
 
 
 def local(iso: str | None, tz: tzinfo) -> str:
@@ -43,10 +47,10 @@ def text(
                 severity=t(language, f"severity.{card.get('severity') or 'normal'}"),
             )
         )
-    lines.append(t(language, "task.text", text=card["text"]))
+    lines.append(t(language, "task.text", text=quoted(card["text"], TEXT_SHOWN)))
     lines.append(t(language, "task.place", place=place(language, card)))
     if extra.get("handed_from"):
-        reason = extra.get("reason") or ""
+        reason = quoted(extra.get("reason") or "", REASON_SHOWN)
         if reason == "not_my_grid":
             reason = t(language, "staff.reason_not_my_grid")
         lines.append(t(language, "task.handed", name=extra["handed_from"], reason=reason))

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+
+from sqlmodel import select
 
 from bot.emulator import BotApiEmulator
 from firecircle.sample import load_sample_district, sample_staff
 from firecircle.service import Service
 from firecircle.settings import Settings
+from storage import outbox as outbox_rows
+from storage.engine import transaction
+from storage.models import OutboxMessage
 
 TOKEN = "123456:TEST-firecircle"
 # Inside the sample district (幸福社区第一网格) and far outside it (the Pacific Ocean).
@@ -107,3 +114,14 @@ async def file_report(
     await resident.next_message(timeout)
     await resident.command("/skip")
     return REFERENCE.search((await resident.next_message(timeout))["text"]).group()
+
+
+async def settled_outbox(sessions, timeout: float = 10) -> set[str]:
+    """The outbox's statuses once nothing is pending or in flight (or the timeout passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with transaction(sessions) as session:
+            statuses = set((await session.exec(select(OutboxMessage.status))).all())
+        if not statuses & {outbox_rows.PENDING, outbox_rows.SENDING} or time.monotonic() > deadline:
+            return statuses
+        await asyncio.sleep(0.05)  # re-check a database condition; no event reaches the test

@@ -17,7 +17,9 @@ from storage.types import utcnow
 from triage.answers import AnswerDesk
 from triage.classify import Classification, classify
 from triage.dispatch import emergency_staff, place_of
+from triage.district import valid_coordinates
 from triage.intake import Intake, Reply, Step
+from triage.lengths import TEXT_MAX_CHARS, quoted
 from triage.lifecycle import Status
 from triage.notices import EMERGENCY, Notice, card_of, post, to_staff
 from triage.people import Person
@@ -31,7 +33,6 @@ AWAITED_FOR = {"emergency_location": timedelta(minutes=30), "answer": timedelta(
 # What residents type when the bot got them wrong.
 NOT_THIS = {"不是这个", "不是", "不对", "错了", "搞错了", "not this", "wrong", "that's wrong"}
 KINDS_A_RESIDENT_PICKS = (Kind.HAZARD, Kind.QUESTION, Kind.FEEDBACK, Kind.OUT_OF_SCOPE)
-MESSAGE_MAX_CHARS = 1000
 
 
 class FrontDesk:
@@ -90,12 +91,10 @@ class FrontDesk:
         """Store a message that is not a hazard report, and hand it on if it needs someone."""
         async with transaction(self.sessions) as session:
             resident = await self.intake.resident_for(session, person)
-            if len(text) > MESSAGE_MAX_CHARS:
-                return Reply("message_too_long", resident, values={"max": MESSAGE_MAX_CHARS})
             held = await self._held_back(session, resident, text, kind)
             if held is not None:
                 return held
-            new = NewReport(text=text.strip())
+            new = NewReport(text=text.strip()[:TEXT_MAX_CHARS])
             if kind != Kind.EMERGENCY:  # an emergency is where it is now, not where they once were
                 hint = await queries.latest_report_of(session=session, resident_id=resident.id)
                 new.community, new.grid_id = (
@@ -195,6 +194,8 @@ class FrontDesk:
         another urgent message, not a new report; an urgent message is never relayed as the
         answer to a staff question about something else.
         """
+        if location is not None and not valid_coordinates(*location):
+            return None  # not a place: the location step says so
         async with transaction(self.sessions) as session:
             pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
             if pending is None or pending.purpose not in AWAITED_FOR:
@@ -246,7 +247,8 @@ class FrontDesk:
         ]
         card = await card_of(session, report)
         notices = [
-            to_staff(s, "resident_answer", card, text=text or "", photo=photo) for s in staff
+            to_staff(s, "resident_answer", card, text=quoted(text or ""), photo=photo)
+            for s in staff
         ]
         await post(session, notices)
         return Reply("answer_relayed", resident, notices=tuple(notices))

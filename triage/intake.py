@@ -21,6 +21,7 @@ from triage import limits
 from triage.classify import classify
 from triage.district import valid_coordinates
 from triage.grid import DistrictCache
+from triage.lengths import TEXT_MAX_CHARS
 from triage.limits import Limits
 from triage.notices import Notice
 from triage.people import Person, language_from_code
@@ -30,7 +31,6 @@ from triage.routing import community_in
 from triage.taxonomy import Kind
 
 DESCRIPTION_MIN_CHARS = 2
-DESCRIPTION_MAX_CHARS = 1000
 ADDRESS_MAX_CHARS = 200
 MAX_PHOTOS = 5
 
@@ -187,9 +187,10 @@ class Intake:
     async def receive_location(self, person: Person, latitude: float, longitude: float) -> Reply:
         async with transaction(self.sessions) as session:
             resident = await self.resident_for(session, person)
-            district = await self.district.current(session)
             if not valid_coordinates(latitude, longitude):
-                return Reply("location_invalid", resident, step=Step.LOCATION)
+                draft = await queries.draft_of(session=session, resident_id=resident.id)
+                return Reply("location_invalid", resident, step=_step(draft))
+            district = await self.district.current(session)
             if not district.serves(latitude, longitude, self.margin):
                 draft = await queries.draft_of(session=session, resident_id=resident.id)
                 return Reply("location_outside", resident, step=_step(draft) or Step.LOCATION)
@@ -272,14 +273,7 @@ class Intake:
     # --- the steps ----------------------------------------------------------------------
 
     def _describe(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
-        text = text.strip()
-        if len(text) > DESCRIPTION_MAX_CHARS:
-            return Reply(
-                "description_too_long",
-                resident,
-                step=Step.DESCRIPTION,
-                values={"max": DESCRIPTION_MAX_CHARS, "length": len(text)},
-            )
+        text = text.strip()[:TEXT_MAX_CHARS]
         if len(text) < DESCRIPTION_MIN_CHARS:
             return Reply("description_too_short", resident, step=Step.DESCRIPTION)
         draft.text = text
@@ -311,12 +305,12 @@ class Intake:
 
     def _add_detail(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
         combined = f"{draft.text}\n{text.strip()}"
-        if len(combined) > DESCRIPTION_MAX_CHARS:
+        if len(combined) > TEXT_MAX_CHARS:
             return Reply(
                 "description_too_long",
                 resident,
                 step=Step.PHOTOS,
-                values={"max": DESCRIPTION_MAX_CHARS, "length": len(combined)},
+                values={"max": TEXT_MAX_CHARS, "length": len(combined)},
             )
         draft.text = combined
         self._touch(draft)

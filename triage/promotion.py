@@ -22,6 +22,7 @@ from storage import faq as faq_queries
 from storage import queries
 from storage.models import Report, Staff
 from triage.knowledge import Entry, KnowledgeBase, detect_language, new_row, shipped_entries
+from triage.lengths import QUOTE_CHARS, quoted
 from triage.notices import RESIDENT, Notice
 from triage.permissions import above_in_chain, street_of
 
@@ -47,7 +48,9 @@ async def offer(
     coordinators = await queries.community_coordinators(
         session=session, community=report.community
     ) or await queries.street_coordinators(session=session, street=await street_of(session, report))
-    extra = {"text": text, "staff": answerer.name, "role": answerer.role}
+    half = QUOTE_CHARS // 2  # the question and the answer, in one message
+    extra = {"text": quoted(text, half), "staff": answerer.name, "role": answerer.role}
+    card = {**card, "text": quoted(card["text"], half)}
     return [
         Notice("answer_review", c.telegram_id, c.language, report.id, card, extra, RESIDENT)
         for c in coordinators

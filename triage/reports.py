@@ -14,6 +14,7 @@ from triage.classify import classify
 from triage.dispatch import dispatch
 from triage.district import CellInfo, DistrictMap
 from triage.duplicates import find_original
+from triage.lengths import quoted
 from triage.lifecycle import Status
 from triage.notices import RESIDENT, Notice, card_of, post, to_staff
 from triage.policy import Policy
@@ -97,7 +98,8 @@ async def _to_coordinators(session: AsyncSession, report: Report) -> list[Notice
     staff = staff or await queries.street_coordinators(session=session, street=None)
     card = await card_of(session, report)
     return [
-        to_staff(s, "feedback_received", card, text=report.text, priority=RESIDENT) for s in staff
+        to_staff(s, "feedback_received", card, text=quoted(report.text), priority=RESIDENT)
+        for s in staff
     ]
 
 
@@ -145,7 +147,7 @@ async def _merge(
                 assignee,
                 "duplicate_added",
                 card,
-                text=report.text,
+                text=quoted(report.text),
                 photos=list(report.photos),
                 priority=RESIDENT,
             )

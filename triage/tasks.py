@@ -20,6 +20,7 @@ from storage.models import PendingInput, Report, Resident, Staff
 from storage.types import utcnow
 from triage import promotion, routing
 from triage.dispatch import place_of
+from triage.lengths import quoted
 from triage.lifecycle import Action, Status, allowed_from
 from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
 from triage.people import Person
@@ -139,7 +140,7 @@ class StaffDesk:
                 report,
                 "rectification_order",
                 card,
-                note=note,
+                note=quoted(note),
                 staff=staff.name,
                 role=staff.role,
             )
@@ -213,10 +214,7 @@ class StaffDesk:
             staff, report, refused = await self._check(session, person, report_id, Action.ASSIGN)
             if refused:
                 return refused
-            workers = await queries.workers_of_community(
-                session=session, community=report.community
-            )
-            choices = [(w.id, w.name) for w in workers if w.id != staff.id]
+            choices = [(w.id, w.name) for w in await _pick_list(session, report, staff)]
             return Outcome(
                 "handover_choose",
                 staff.language,
@@ -227,6 +225,10 @@ class StaffDesk:
         """Step one of handing over: "not my grid" goes at once, others ask for a reason."""
         if target == NOT_MY_GRID:
             return await self._hand_over(person, report_id, TO_COORDINATOR, reason=None)
+        if target != TO_COORDINATOR:
+            refused = await self._refuse_worker(person, report_id, target)
+            if refused is not None:
+                return refused
         outcome = await self._await_input(
             person,
             report_id,
@@ -236,6 +238,17 @@ class StaffDesk:
             {"target": target},
         )
         return outcome
+
+    async def _refuse_worker(self, person: Person, report_id: int, target: str) -> Outcome | None:
+        """A worker named by a press (any client can name anyone) must be one the pick list
+        offers; said at the press, before a reason is asked for."""
+        async with transaction(self.sessions) as session:
+            staff, report, refused = await self._check(session, person, report_id, Action.ASSIGN)
+            if refused:
+                return refused
+            if await _chosen_worker(session, report, target, staff) is None:
+                return Outcome("handover_outside", staff.language, refused=True)
+            return None
 
     # --- what staff type or send after a prompt -------------------------------------------
 
@@ -342,7 +355,7 @@ class StaffDesk:
                 resident.language,
                 report.id,
                 card,
-                {"text": text, "staff": staff.name, "role": staff.role},
+                {"text": quoted(text), "staff": staff.name, "role": staff.role},
             )
             await post(session, [notice])
             return Outcome("ask_sent", staff.language, notices=(notice,))
@@ -373,7 +386,7 @@ class StaffDesk:
             resident.language,
             report.id,
             card,
-            {"text": text, "staff": staff.name, "role": staff.role},
+            {"text": quoted(text), "staff": staff.name, "role": staff.role},
         )
         notices = [notice, *await promotion.offer(session, report, staff, card, text)]
         await post(session, notices)
@@ -427,7 +440,7 @@ class StaffDesk:
                 report,
                 "resolved",
                 card,
-                note=note,
+                note=quoted(note),
                 photos=photos,
                 staff=staff.name,
                 role=staff.role,
@@ -450,7 +463,9 @@ class StaffDesk:
                 return await self._lost_race(session, staff, report, Action.ASSIGN)
             receivers, level = await self._receivers(session, report, target, staff)
             if not receivers:
-                return Outcome("handover_nobody", staff.language, refused=True)
+                to_worker = target not in (TO_COORDINATOR, NOT_MY_GRID)
+                key = "handover_outside" if to_worker else "handover_nobody"
+                return Outcome(key, staff.language, refused=True)
             now = self.clock()
             values = {
                 "status": Status.ASSIGNED,
@@ -496,12 +511,11 @@ class StaffDesk:
     async def _receivers(
         self, session: AsyncSession, report: Report, target: str, giver: Staff
     ) -> tuple[list[Staff], int]:
-        """Who takes a handed-over task: the worker chosen, else the coordinators above, never
-        the person handing it over."""
+        """Who takes a handed-over task: the worker chosen (of the report's community), else
+        the coordinators above, never the person handing it over."""
         if target not in (TO_COORDINATOR, NOT_MY_GRID):
-            worker = await session.get(Staff, int(target)) if target.isdigit() else None
-            ok = worker and worker.active and worker.role == "worker" and worker.id != giver.id
-            return ([worker] if ok else []), 0
+            worker = await _chosen_worker(session, report, target, giver)
+            return ([worker] if worker else []), 0
         place = await place_of(session, report)
         now = self.clock()
         for level in (1, 2):
@@ -622,6 +636,20 @@ class StaffDesk:
             detail=detail,
             at=self.clock(),
         )
+
+
+async def _pick_list(session: AsyncSession, report: Report, giver: Staff) -> list[Staff]:
+    """Whom a task may be handed to: the active workers of its community, not the giver."""
+    workers = await queries.workers_of_community(session=session, community=report.community)
+    return [w for w in workers if w.id != giver.id]
+
+
+async def _chosen_worker(
+    session: AsyncSession, report: Report, target: str, giver: Staff
+) -> Staff | None:
+    """The worker a press names, if the pick list has them (compared as text: a forged id
+    never reaches the database)."""
+    return next((w for w in await _pick_list(session, report, giver) if str(w.id) == target), None)
 
 
 async def _drop(session: AsyncSession, pending: PendingInput) -> None:

@@ -12,8 +12,14 @@ from storage import outbox
 from storage.engine import transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from tests.bot.test_ten_minute_promise import settled_outbox
-from tests.harness import TOKEN, Running, running_service, sample_service, service_settings
+from tests.harness import (
+    TOKEN,
+    Running,
+    running_service,
+    sample_service,
+    service_settings,
+    settled_outbox,
+)
 
 FIRE = "楼道里着火了，好多烟"
 ADVICE = "请立即拨打 119"

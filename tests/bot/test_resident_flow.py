@@ -133,15 +133,19 @@ async def test_a_sticker_gets_an_answer_and_changes_nothing(bot):
     assert (draft.step, draft.text) == ("location", "楼梯间堆了很多纸箱")
 
 
-async def test_a_5000_character_message_is_refused_and_the_report_goes_on(bot):
+async def test_details_past_4096_characters_are_refused_and_the_report_goes_on(bot):
     resident = bot.emulator.user(1007, "小周")
     await resident.command("/report")
     await resident.next_message()
-    await resident.send("电" * 5000)
+    await resident.send("电梯间有人私拉电线充电，" * 330)  # 3,960 characters
+    assert "在哪里" in (await resident.next_message())["text"]
+    await resident.send_location(*INSIDE)
+    await resident.next_message()
+    await resident.send("电" * 200)
     assert "太长" in (await resident.next_message())["text"]
     assert await counts(bot.sessions) == (0, 1)
-    await resident.send("电梯间有人私拉电线充电")
-    assert "在哪里" in (await resident.next_message())["text"]
+    await resident.command("/skip")
+    assert REFERENCE.search((await resident.next_message())["text"])
 
 
 async def test_a_location_in_the_ocean_is_refused(bot):

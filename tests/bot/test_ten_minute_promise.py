@@ -33,18 +33,8 @@ from tests.harness import (
     running_service,
     sample_service,
     service_settings,
+    settled_outbox,
 )
-
-
-async def settled_outbox(sessions, timeout: float = 10) -> set[str]:
-    """The outbox's statuses once nothing is pending or in flight (or the timeout passed)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        async with transaction(sessions) as session:
-            statuses = set((await session.exec(select(OutboxMessage.status))).all())
-        if not statuses & {outbox_rows.PENDING, outbox_rows.SENDING} or time.monotonic() > deadline:
-            return statuses
-        await asyncio.sleep(0.05)  # re-check a database condition; no event reaches the test
 
 
 async def count(sessions, model, *where) -> int:
