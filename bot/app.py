@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import errors, resident, staff
+from bot import errors, privacy, resident, staff
 from bot.context import KEY, BotServices
 from bot.texts import t
 from bot.transport import AiohttpRequest
@@ -24,6 +24,7 @@ def build_application(*, token: str, api_url: str, services: BotServices) -> App
     )
     app.bot_data[KEY] = services
     staff.register(app)  # before the resident's catch-alls
+    privacy.register(app)
     resident.register(app)
     app.add_error_handler(errors.on_error)
     return app

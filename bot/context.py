@@ -14,6 +14,7 @@ from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake
 from triage.people import Person
+from triage.privacy import PrivacyDesk
 from triage.tasks import StaffDesk
 
 KEY = "firecircle"
@@ -28,6 +29,7 @@ class BotServices:
     followup: FollowUp
     timezone: ZoneInfo
     broadcasts: BroadcastDesk
+    privacy: PrivacyDesk
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -249,7 +249,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await update.callback_query.answer(t(language, "button_expired"), show_alert=True)
 
 
-COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang")
+COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang", "privacy", "forget")
 
 
 def register(app: Application) -> None:

@@ -82,11 +82,31 @@ def build_parser() -> argparse.ArgumentParser:
     faq_export = faq.add_parser("export", help="write every entry to a JSON-lines file")
     faq_export.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
 
+    _residents_parser(commands)
+
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
     db.add_parser("upgrade", help="bring the schema up to date (migrations)")
     return parser
+
+
+def _residents_parser(commands) -> None:
+    residents = commands.add_parser(
+        "residents", help="residents: their personal data"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = residents.add_parser(
+        "export", help="print everything stored about one resident, as JSON"
+    )
+    export.add_argument("--telegram-id", type=_telegram_id, required=True)
+    export.add_argument(
+        "--out", type=Path, help="write the JSON to this file (readable by you only)"
+    )
+    forget = residents.add_parser(
+        "forget",
+        help="erase one resident's personal data (open reports are withdrawn; counts stay)",
+    )
+    forget.add_argument("--telegram-id", type=_telegram_id, required=True)
 
 
 def _port(text: str) -> int:
@@ -130,6 +150,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "classify": commands.classify,
         "ask": commands.ask,
         "faq": commands.faq,
+        "residents": commands.residents,
     }
     return await handlers[args.command](args, settings)
 

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30, gt=0, le=10_000)  # messages/s to Telegram, all chats
     send_per_chat_rate: float = Field(default=1, gt=0)  # messages/s to one chat
     broadcast_progress_seconds: float = Field(default=3, gt=0)  # edits of a broadcast's progress
+    raw_updates_days: float = Field(default=30, gt=0)  # handled updates, then purged
+    anonymise_after_days: float = Field(default=365, gt=0)  # closed reports' personal fields
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
