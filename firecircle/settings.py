@@ -96,7 +96,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30, gt=0, le=10_000)  # messages/s to Telegram, all chats
     send_per_chat_rate: float = Field(default=1, gt=0)  # messages/s to one chat
     broadcast_progress_seconds: float = Field(default=3, gt=0)  # edits of a broadcast's progress
-    raw_updates_days: float = Field(default=30, gt=0)  # handled updates, then purged
+    # Handled updates are purged after this; at least a day, as Telegram may deliver an update
+    # again for 24 hours and the stored update_id is what makes it a no-op.
+    raw_updates_days: float = Field(default=30, ge=1)
     anonymise_after_days: float = Field(default=365, gt=0)  # closed reports' personal fields
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
     policy: PolicySettings = Field(default_factory=PolicySettings)

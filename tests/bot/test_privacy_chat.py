@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+
+from bot.emulator import BotApiEmulator
+from firecircle.settings import SettingsError, load_settings
 from storage import queries
 from storage.engine import transaction
+from storage.models import InboxUpdate
+from storage.types import utcnow
 from tests.harness import (
     STREET_COORDINATOR,
+    TOKEN,
     WORKER_1,
     file_report,
     labels,
     next_text,
     running_service,
+    sample_service,
+    service_settings,
     task_card,
 )
 
@@ -99,3 +110,33 @@ async def test_a_broadcast_tip_carries_no_phone_number(sqlite_url):
         await coordinator.callback_answer(await coordinator.press(preview, "✅ 确认发送"))
         tip = await next_text(subscriber)
         assert "王主任138****5678，着火打119" in tip["text"]
+
+
+async def test_the_leader_applies_retention_as_it_takes_the_lead(sqlite_url):
+    old = utcnow() - timedelta(days=31)
+    async with BotApiEmulator(token=TOKEN, bot_username="firecircle_bot") as emulator:
+        service = await sample_service(emulator, service_settings(emulator, sqlite_url))
+        async with transaction(service.sessions) as session:
+            session.add(InboxUpdate(update_id=1, payload={}, received_at=old, processed_at=old))
+            session.add(InboxUpdate(update_id=2, payload={}, received_at=old))
+        await service.start()
+        try:
+            await asyncio.wait_for(purged(service.sessions), 10)
+        finally:
+            await service.stop()
+
+
+async def purged(sessions) -> None:
+    """Returns once the handled update is gone; the unhandled one must stay."""
+    while True:
+        async with transaction(sessions) as session:
+            left = (await session.exec(select(InboxUpdate.update_id))).all()
+        if 1 not in left:
+            assert 2 in left
+            return
+        await asyncio.sleep(0.05)
+
+
+def test_raw_updates_are_kept_at_least_a_day():
+    with pytest.raises(SettingsError, match="FIRECIRCLE_RAW_UPDATES_DAYS"):
+        load_settings(raw_updates_days=0.5)

@@ -11,8 +11,10 @@ from storage import queries
 from storage.engine import transaction
 from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent, Resident
 from storage.types import utcnow
+from triage.knowledge import KnowledgeBase
 from triage.masking import mask_phones
 from triage.privacy import ANONYMISED, Retention, apply_retention
+from triage.promotion import entry_for
 
 NOW = utcnow()
 DAYS = timedelta(days=1)
@@ -132,3 +134,11 @@ async def test_retention_purges_and_anonymises_only_what_is_old_enough(sessions)
 
     again = await apply_retention(sessions, Retention(), now=NOW)
     assert (again.updates, again.messages, again.anonymised) == (0, 0, 0)
+
+
+def test_a_question_promoted_to_the_knowledge_base_keeps_no_phone_number():
+    report = Report(id=7, reference="FC-000007", text="我家楼下灭火器过期了，我电话13812345678")
+    kb = KnowledgeBase.from_shipped_file()
+    entry = entry_for(report, "请拨打物业027-87654321更换。", kb)
+    assert entry.question("zh") == "我家楼下灭火器过期了，我电话138****5678"
+    assert entry.answer("zh") == "请拨打物业027-****4321更换。"
