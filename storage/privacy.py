@@ -81,11 +81,15 @@ async def messages_to(*, session: AsyncSession, chat_id: int) -> Sequence[Outbox
     return result.all()
 
 
-async def delete_messages_to(*, session: AsyncSession, chat_id: int) -> int:
-    """Every message to the chat but one a sender holds right now (it finishes, then stays)."""
+async def delete_messages_to(
+    *, session: AsyncSession, chat_id: int, report_ids: Sequence[int]
+) -> int:
+    """The messages to the chat that are sent or given up, and those still to send about
+    these reports. Others still to send stay: the person may be staff too, with tasks."""
+    about = col(OutboxMessage.report_id).in_(list(report_ids)) & (OutboxMessage.status == "pending")
     result = await session.exec(
         delete(OutboxMessage).where(
-            OutboxMessage.chat_id == chat_id, OutboxMessage.status != "sending"
+            OutboxMessage.chat_id == chat_id, col(OutboxMessage.status).in_(FINISHED) | about
         )
     )
     return max(result.rowcount, 0)

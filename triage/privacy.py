@@ -179,7 +179,9 @@ async def forget_resident(
         updates += await rows.delete_handled_updates_quoting(
             session=session, references=[r.reference for r in reports if r.reference]
         )
-        messages = await rows.delete_messages_to(session=session, chat_id=resident.chat_id)
+        messages = await rows.delete_messages_to(
+            session=session, chat_id=resident.chat_id, report_ids=[r.id for r in reports]
+        )
         _blank(resident, default_language)
         await session.flush()
     return Forgotten(len(reports), withdrawn, updates, messages)
