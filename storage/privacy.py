@@ -184,3 +184,13 @@ async def delete_handled_updates_quoting(
         delete(InboxUpdate).where(col(InboxUpdate.processed_at).is_not(None), or_(*quoted))
     )
     return max(result.rowcount, 0)
+
+
+async def reported_by_others_too(*, session: AsyncSession, report_ids: Sequence[int]) -> set[int]:
+    """Which of these reports others' duplicates were merged into."""
+    if not report_ids:
+        return set()
+    result = await session.exec(
+        select(Report.merged_into_id).where(col(Report.merged_into_id).in_(list(report_ids)))
+    )
+    return {i for i in result.all() if i is not None}

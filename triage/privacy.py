@@ -3,7 +3,8 @@
 - export: everything stored about one person, as plain data (JSON-ready).
 - forget: their words, places, photos and name go; what they reported stays countable. Their
   open reports are withdrawn first (closed, with an event), so no worker chases a task about
-  someone who asked to be forgotten, and no deadline or follow-up names them again.
+  someone who asked to be forgotten, and no deadline or follow-up names them again; except a
+  report others' duplicates were merged into: the hazard is theirs too, and stays open.
 - retention: handled raw updates and sent messages are purged after `raw_updates` days;
   the personal fields of reports closed `anonymise_after` days ago are replaced. Kind,
   category, severity, grid, community, status, times and events stay, so statistics hold.
@@ -168,9 +169,13 @@ async def forget_resident(
         if resident is None:
             raise UnknownResident(f"no resident with Telegram id {telegram_id}")
         reports = list(await rows.reports_of(session=session, resident_id=resident.id))
+        shared = await rows.reported_by_others_too(
+            session=session, report_ids=[r.id for r in reports]
+        )
         withdrawn = 0
-        for report in reports:
-            withdrawn += await _withdraw(session, report, actor, now)
+        for report in reports:  # a hazard others reported too stays theirs to follow
+            if report.id not in shared:
+                withdrawn += await _withdraw(session, report, actor, now)
         await _anonymise_all(session, reports, now)
         for report in reports:  # nothing links the reports back to the person
             report.resident_id, report.chat_id = None, None

@@ -13,7 +13,13 @@ from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent, Resi
 from storage.types import utcnow
 from triage.knowledge import KnowledgeBase
 from triage.masking import mask_phones
-from triage.privacy import ANONYMISED, Retention, apply_retention
+from triage.privacy import (
+    ANONYMISED,
+    Retention,
+    UnknownResident,
+    apply_retention,
+    forget_resident,
+)
 from triage.promotion import entry_for
 
 NOW = utcnow()
@@ -142,3 +148,43 @@ def test_a_question_promoted_to_the_knowledge_base_keeps_no_phone_number():
     entry = entry_for(report, "请拨打物业027-87654321更换。", kb)
     assert entry.question("zh") == "我家楼下灭火器过期了，我电话138****5678"
     assert entry.answer("zh") == "请拨打物业027-****4321更换。"
+
+
+async def test_forget_keeps_what_others_reported_too_and_their_pending_tasks(sessions):
+    async with transaction(sessions) as session:
+        first = Resident(telegram_id=1611, chat_id=1611, name="老李")
+        other = Resident(telegram_id=1612, chat_id=1612, name="小赵")
+        session.add_all([first, other])
+        await session.flush()
+        shared = await add_report(session, first, status="assigned", closed_days_ago=None)
+        own = await add_report(session, first, status="acknowledged", closed_days_ago=None)
+        duplicate = Report(
+            resident_id=other.id, text="小赵看到的纸箱", status="merged", merged_into_id=shared
+        )
+        await queries.add_report(session=session, report=duplicate, actor="resident:2")
+        elsewhere = await add_report(session, other, status="assigned", closed_days_ago=None)
+        for status, report_id in (("sent", None), ("pending", own), ("pending", elsewhere)):
+            session.add(
+                OutboxMessage(
+                    chat_id=1611, status=status, report_id=report_id, payload={"text": "任务"}
+                )
+            )
+
+    done = await forget_resident(sessions, 1611, now=NOW)
+    assert (done.reports, done.withdrawn, done.messages) == (2, 1, 2)
+
+    async with transaction(sessions) as session:
+        reports = {r.id: r for r in (await session.exec(select(Report))).all()}
+        left = (await session.exec(select(OutboxMessage.report_id))).all()
+        first = await session.get(Resident, first.id)
+    assert reports[shared].status == "assigned" and reports[shared].text == ANONYMISED
+    assert reports[own].status == "closed" and reports[own].text == ANONYMISED
+    assert reports[duplicate.id].text == "小赵看到的纸箱"
+    assert reports[elsewhere].resident_id == other.id and reports[elsewhere].anonymised_at is None
+    assert left == [elsewhere]  # a staff member's task still to send is not lost
+    assert first.name == "" and first.telegram_id == 1611
+
+
+async def test_forget_of_someone_unknown_changes_nothing(sessions):
+    with pytest.raises(UnknownResident):
+        await forget_resident(sessions, 424242)
