@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import abuse, errors, gate, resident, staff
+from bot import abuse, errors, gate, privacy, resident, staff
 from bot.context import KEY, BotServices
 from bot.texts import t
 from bot.transport import AiohttpRequest
@@ -28,6 +28,7 @@ def build_application(
     gate.register(app)  # a group of its own, before all others
     staff.register(app)  # before the resident's catch-alls
     abuse.register(app)
+    privacy.register(app)
     resident.register(app)
     app.add_error_handler(errors.on_error)
     return app

@@ -16,6 +16,7 @@ from triage.frontdesk import FrontDesk
 from triage.intake import Intake
 from triage.limits import Gate
 from triage.people import Person
+from triage.privacy import PrivacyDesk
 from triage.tasks import StaffDesk
 
 KEY = "firecircle"
@@ -32,6 +33,7 @@ class BotServices:
     broadcasts: BroadcastDesk
     gate: Gate
     abuse: AbuseDesk
+    privacy: PrivacyDesk
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

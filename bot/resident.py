@@ -286,7 +286,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await callbacks.expired(update)
 
 
-COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang")
+COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang", "privacy", "forget")
 
 
 def register(app: Application) -> None:

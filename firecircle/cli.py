@@ -113,16 +113,27 @@ def _staff_details(parser: argparse.ArgumentParser, *, grid_help: str) -> None:
 
 
 def _residents(commands) -> None:
-    """`firecircle residents ACTION --telegram-id ID …`: one subparser an action (abuse now,
-    personal data later), each through _resident_action."""
+    """`firecircle residents ACTION --telegram-id ID …`: abuse and personal data, one
+    subparser an action, each through _resident_action."""
     residents = commands.add_parser(
-        "residents", help="residents: block abuse (and personal data)"
+        "residents", help="residents: block abuse, export or erase their personal data"
     ).add_subparsers(dest="action", required=True, metavar="ACTION")
     block = _resident_action(
         residents, "block", "block a resident: messages kept, no tasks (emergencies still go)"
     )
     block.add_argument("--reason", help="why, kept with the block (e.g. a report's FC- number)")
     _resident_action(residents, "unblock", "lift a resident's block")
+    export = _resident_action(
+        residents, "export", "print everything stored about one resident, as JSON"
+    )
+    export.add_argument(
+        "--out", type=Path, help="write the JSON to this file (readable by you only)"
+    )
+    _resident_action(
+        residents,
+        "forget",
+        "erase one resident's personal data (open reports are withdrawn; counts stay)",
+    )
 
 
 def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -253,6 +254,8 @@ async def faq(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def residents(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action in ("export", "forget"):
+        return await _personal_data(args, settings)
     actions = {"block": _block, "unblock": _unblock}
     async with database(settings) as sessions:
         try:
@@ -280,3 +283,43 @@ async def _unblock(sessions: SessionFactory, args: argparse.Namespace) -> str:
 
 def _who(resident) -> str:
     return f"resident {resident.telegram_id}" + (f" ({resident.name})" if resident.name else "")
+
+
+async def _personal_data(args: argparse.Namespace, settings: Settings) -> int:
+    from triage import privacy
+
+    async with database(settings) as sessions:
+        try:
+            if args.action == "export":
+                data = await privacy.export_resident(sessions, args.telegram_id)
+            else:
+                done = await privacy.forget_resident(
+                    sessions, args.telegram_id, default_language=settings.language
+                )
+        except privacy.UnknownResident as exc:
+            raise CommandError(f"{exc}; nothing was done") from None
+    if args.action == "forget":
+        print(
+            f"forgot resident {args.telegram_id}: {done.reports} reports anonymised "
+            f"({done.withdrawn} open ones withdrawn), {done.updates} raw updates and "
+            f"{done.messages} messages deleted"
+        )
+        return 0
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if args.out is None:
+        print(text)
+        return 0
+    _write_private(args.out, text)
+    print(f"wrote everything stored about resident {args.telegram_id} to {args.out}")
+    return 0
+
+
+def _write_private(path, text: str) -> None:
+    """Personal data: the file is the owner's only, even when it already existed."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc}") from None

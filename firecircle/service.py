@@ -34,6 +34,7 @@ from triage.grid import DistrictCache
 from triage.intake import Intake
 from triage.limits import Gate, Limits
 from triage.policy import Policy
+from triage.privacy import PrivacyDesk, Retention, apply_retention
 from triage.tasks import StaffDesk
 from web.app import build_web_app
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10  # how long an update in hand may take to finish at shutdown
 STANDBY_CHECK_SECONDS = 1.0
 IDLE_BROADCAST_CHECK_SECONDS = 60.0
+RETENTION_EVERY_SECONDS = 3600.0  # purge and anonymise: at the lead, then hourly
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -66,6 +68,13 @@ def policy_from(settings: Settings) -> Policy:
         reinspect_after=timedelta(days=table.reinspect_days),
         duplicate_radius_meters=settings.duplicate_radius_meters,
         timezone=ZoneInfo(settings.timezone),
+    )
+
+
+def retention_from(settings: Settings) -> Retention:
+    return Retention(
+        raw_updates=timedelta(days=settings.raw_updates_days),
+        anonymise_after=timedelta(days=settings.anonymise_after_days),
     )
 
 
@@ -96,6 +105,7 @@ class Service:
             ),
         )
         self.desk = StaffDesk(self.sessions, self.policy)
+        self.retention = retention_from(settings)
         self.broadcasts = BroadcastDesk(
             self.sessions, Wording(), default_language=settings.language
         )
@@ -111,6 +121,7 @@ class Service:
             broadcasts=self.broadcasts,
             gate=Gate(self.intake),
             abuse=AbuseDesk(self.sessions),
+            privacy=PrivacyDesk(self.sessions, self.intake, self.retention),
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(
@@ -215,6 +226,7 @@ class Service:
         work = [
             asyncio.create_task(self.sender.run(), name="outbox-sender"),
             asyncio.create_task(self._follow_broadcasts(), name="broadcast-progress"),
+            asyncio.create_task(self._keep_retention(), name="retention"),
         ]
         if not self.inbox.shared:
             work.append(asyncio.create_task(self.inbox.run_processor(), name=PROCESSOR))
@@ -246,6 +258,24 @@ class Service:
                         await asyncio.wait_for(queued.wait(), IDLE_BROADCAST_CHECK_SECONDS)
         finally:
             signals.forget(queued)
+
+    async def _keep_retention(self) -> None:
+        """Purge old raw updates and sent messages, anonymise old closed reports; once when
+        this instance takes the lead, then every hour (cutoffs are computed from the rows'
+        own times, so a missed hour or a second pass changes nothing)."""
+        while True:
+            try:
+                done = await apply_retention(self.sessions, self.retention)
+                if done.updates or done.messages or done.anonymised:
+                    log.info(
+                        "retention: purged %d updates and %d messages, anonymised %d reports",
+                        done.updates,
+                        done.messages,
+                        done.anonymised,
+                    )
+            except Exception:  # the database hiccuped: the next pass does it
+                log.exception("retention pass failed; trying again in an hour")
+            await asyncio.sleep(RETENTION_EVERY_SECONDS)
 
     async def _start_web(self) -> None:
         routes = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,7 +33,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(database).expanduser())
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT})
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -53,6 +54,21 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The database holds residents' personal data: a directory made for it and the file
+    itself are the owner's only (SQLite gives its -wal and -shm files the file's mode).
+    A directory or file that exists already keeps the mode its owner gave it."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for made in missing:
+        made.chmod(0o700)  # mkdir's mode is cut by the umask; this is not
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    path.chmod(0o600)
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:

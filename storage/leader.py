@@ -40,7 +40,7 @@ class Leadership:
         if self.postgres or not database or database == ":memory:":
             return
         path = Path(f"{database}.lock")
-        self._file = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        self._file = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

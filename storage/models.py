@@ -125,6 +125,7 @@ class Report(SQLModel, table=True):
     rectify_deadline_at: datetime | None = _time()
     resolved_at: datetime | None = _time()
     closed_at: datetime | None = _time()
+    anonymised_at: datetime | None = _time()  # personal fields replaced (retention, forget)
     # The earliest pending deadline of any kind: what the scheduler selects on.
     next_deadline_at: datetime | None = _time()
 

@@ -10,6 +10,9 @@ Who may broadcast: admins and street coordinators, to every subscriber or to one
 a community coordinator to their own community only. A subscriber belongs to a community when
 they reported something there (residents give no address otherwise), so "every subscriber" is
 the only way to reach those who never reported.
+
+Phone numbers in a tip are masked (triage.masking) in the preview and in what residents get:
+a tip reaches people who are not the staff of anyone's report.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from storage.broadcasts import CANCELLED, DONE, DRAFT, SENDING
 from storage.engine import SessionFactory, transaction
 from storage.models import Broadcast, Staff
 from storage.types import utcnow
+from triage.masking import mask_phones
 from triage.notices import BULK, RESIDENT
 from triage.people import Person, language_from_code
 
@@ -123,7 +127,7 @@ class BroadcastDesk:
             ):
                 return await self._settled(session, staff, broadcast)
             count = await broadcasts.count_subscribers(session=session, community=community)
-            draft = Draft(broadcast_id, broadcast.text, community, count, choices)
+            draft = Draft(broadcast_id, mask_phones(broadcast.text), community, count, choices)
             return Outcome("preview", staff.language, draft=draft)
 
     async def confirm(self, person: Person, broadcast_id: int, message_id: int) -> Outcome:
@@ -203,14 +207,14 @@ class BroadcastDesk:
                 created_at=self.clock(),
             ),
         )
-        draft = Draft(broadcast.id, text, community, count, choices)
+        draft = Draft(broadcast.id, mask_phones(text), community, count, choices)
         return Outcome("preview", staff.language, draft=draft)
 
     async def _queue(
         self, session: AsyncSession, broadcast: Broadcast, recipients, now: datetime
     ) -> None:
         calls = [
-            (chat_id, *self.wording.tip(chat_id, language, broadcast.text))
+            (chat_id, *self.wording.tip(chat_id, language, mask_phones(broadcast.text)))
             for chat_id, language in recipients
         ]
         await broadcasts.enqueue_tips(

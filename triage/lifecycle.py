@@ -5,6 +5,7 @@ new ──assign──▶ assigned ──acknowledge──▶ acknowledged ─�
  │                 │  └── escalate (same state, level + 1)            │
  │                 └──────────── reassign / hand over ◀── reopen ─────┘
  └── merge ──▶ merged (a duplicate follows the original)
+new, assigned, acknowledged, resolved ──withdraw──▶ closed (the resident asked to be forgotten)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Action(StrEnum):
     CLOSE = "close"
     MERGE = "merge"
     REINSPECT = "reinspect"  # 回头看 on a closed report: confirm it, or reopen it
+    WITHDRAW = "withdraw"  # the resident asked to be forgotten: an unsettled report ends
 
 
 OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED})
@@ -46,6 +48,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Action.MERGE: (frozenset({Status.NEW}), Status.MERGED),
     Action.REINSPECT: (frozenset({Status.CLOSED}), None),
+    Action.WITHDRAW: (OPEN | {Status.RESOLVED}, Status.CLOSED),
 }
 
 

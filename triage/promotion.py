@@ -23,6 +23,7 @@ from storage import queries
 from storage.models import Report, Staff
 from triage.knowledge import Entry, KnowledgeBase, detect_language, new_row, shipped_entries
 from triage.lengths import QUOTE_CHARS, quoted
+from triage.masking import mask_phones
 from triage.notices import RESIDENT, Notice
 from triage.permissions import above_in_chain, street_of
 
@@ -122,7 +123,11 @@ def entry_for(report: Report, answer: str, kb: KnowledgeBase) -> Entry:
     nearest = kb.answer(question).entry
     topic = nearest.topic if nearest is not None else FALLBACK_TOPIC
     language = detect_language(question)
-    texts = {f"question_{language}": question, f"answer_{language}": answer}
+    # An entry answers every resident who asks alike: no one's phone number goes with it.
+    texts = {
+        f"question_{language}": mask_phones(question),
+        f"answer_{language}": mask_phones(answer),
+    }
     return Entry(id=slug_for(report), topic=topic, source="staff", **texts)
 
 
