@@ -25,6 +25,7 @@ from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
     OFFICER,
+    PATIENCE,
     STREET_COORDINATOR,
     TOKEN,
     WORKER_1,
@@ -44,7 +45,7 @@ async def count(sessions, model, *where) -> int:
 
 async def test_an_unacknowledged_task_climbs_the_chain_on_time(sqlite_url):
     async with running_service(sqlite_url, ack_sla_seconds=0.5, escalation_step_seconds=0.5) as bot:
-        reference = await file_report(bot.emulator, 1401, "楼道里有电动车在充电", timeout=15)
+        reference = await file_report(bot.emulator, 1401, "楼道里有电动车在充电", timeout=PATIENCE)
         escalation = await next_text(bot.staff(COORDINATOR_XINGFU))
         assert reference in escalation["text"] and "已升级到第1级" in escalation["text"]
         assert "已升级到第2级" in (await next_text(bot.staff(OFFICER)))["text"]
@@ -63,10 +64,10 @@ async def test_a_429_storm_and_a_5xx_storm_lose_no_message(sqlite_url):
         bot.emulator.faults.add(method="sendMessage", status=429, retry_after=1, count=3)
         bot.emulator.faults.add(method="sendLocation", status=502, count=2)
         bot.emulator.faults.add(method="sendMessage", status=500, count=2)
-        reference = await file_report(bot.emulator, 1401, "楼道里有电动车在充电", timeout=15)
-        task = await next_text(bot.staff(WORKER_1), timeout=15)
+        reference = await file_report(bot.emulator, 1401, "楼道里有电动车在充电", timeout=PATIENCE)
+        task = await next_text(bot.staff(WORKER_1), timeout=PATIENCE)
         assert reference in task["text"]
-        assert "location" in await bot.staff(WORKER_1).next_message(timeout=15)
+        assert "location" in await bot.staff(WORKER_1).next_message(timeout=PATIENCE)
         assert bot.emulator.faults.injected == 7
         statuses = await settled_outbox(bot.sessions)
         assert statuses <= {outbox_rows.SENT, outbox_rows.EXPANDED}, statuses
@@ -74,7 +75,7 @@ async def test_a_429_storm_and_a_5xx_storm_lose_no_message(sqlite_url):
 
 async def test_a_blocked_resident_is_marked_undeliverable_and_shown(sqlite_url):
     async with running_service(sqlite_url) as bot:
-        await file_report(bot.emulator, 1402, "楼道里有电动车在充电", timeout=15)
+        await file_report(bot.emulator, 1402, "楼道里有电动车在充电", timeout=PATIENCE)
         bot.emulator.player(1402).block_bot()
         worker = bot.staff(WORKER_1)
         await worker.press(await next_text(worker), "接单")
@@ -142,7 +143,9 @@ async def test_two_instances_on_postgresql_share_the_work_exactly_once(database_
         await second.start(with_web=False)
         try:
             references = [
-                await file_report(emulator, 1500 + i, f"{i}号楼楼道里有电动车在充电", timeout=15)
+                await file_report(
+                    emulator, 1500 + i, f"{i}号楼楼道里有电动车在充电", timeout=PATIENCE
+                )
                 for i in range(6)
             ]
             officer = emulator.player(OFFICER)
@@ -151,7 +154,7 @@ async def test_two_instances_on_postgresql_share_the_work_exactly_once(database_
                 texts = " ".join(m.get("text", "") for m in officer.messages if "第2级" in str(m))
                 return all(reference in texts for reference in references)
 
-            await officer.wait_for(told_of_all, timeout=15)
+            await officer.wait_for(told_of_all, timeout=PATIENCE)
             assert sum(s.leading.is_set() for s in (first, second)) == 1
             await settled_outbox(first.sessions)
             assert len(emulator.calls_to("getUpdates")) > 0
@@ -254,8 +257,10 @@ async def test_items_due_while_the_service_was_killed_escalate_at_restart(tmp_pa
         command = [sys.executable, "-m", "firecircle.cli", "serve"]
         process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
         try:
-            reference = await file_report(emulator, 1401, "楼道里有电动车在充电", timeout=15)
-            assert reference in (await next_text(emulator.player(WORKER_1), timeout=10))["text"]
+            reference = await file_report(emulator, 1401, "楼道里有电动车在充电", timeout=PATIENCE)
+            assert (
+                reference in (await next_text(emulator.player(WORKER_1), timeout=PATIENCE))["text"]
+            )
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
@@ -263,13 +268,11 @@ async def test_items_due_while_the_service_was_killed_escalate_at_restart(tmp_pa
             report = (await session.exec(select(Report))).one()
         # The deadline passes while nothing runs (the one wait here is for the clock itself).
         time.sleep(max(0.0, (report.ack_deadline_at - datetime.now(UTC)).total_seconds()) + 0.2)
-        started = time.monotonic()
         process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
         try:
-            escalation = await next_text(emulator.player(COORDINATOR_XINGFU), timeout=15)
+            escalation = await next_text(emulator.player(COORDINATOR_XINGFU), timeout=PATIENCE)
             assert reference in escalation["text"] and "已升级" in escalation["text"]
-            assert time.monotonic() - started < 15
         finally:
             process.terminate()
-            process.wait(timeout=15)
+            process.wait(timeout=PATIENCE)
     await engine.dispose()
