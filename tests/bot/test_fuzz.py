@@ -15,13 +15,17 @@ import copy
 import itertools
 import logging
 import os
+import socket
 
+import aiohttp
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.emulator.state import CallbackRecord
+from bot.webhook import PATH as WEBHOOK_PATH
+from bot.webhook import SECRET_HEADER
 from firecircle.service import PROCESSOR
 from storage.engine import transaction
 from storage.models import InboxUpdate, Report, ReportEvent, Resident, Staff
@@ -33,6 +37,8 @@ BATCH_SIZE = 250  # 10,000 updates in all
 DRAWN = 10  # updates per Hypothesis example
 IDLE_TIMEOUT = 60  # seconds for the inbox to handle a batch
 FIRST_ID = 1_000_000  # the fuzz's update ids (duplicates reuse earlier ones)
+WEBHOOK_EVERY = 5  # one batch in five goes through the webhook, the rest to the inbox itself
+SECRET = "fuzz-secret"
 RESIDENT = 1_500  # files the report that must come through untouched
 FUZZERS = frozenset(fuzz.FUZZERS)
 
@@ -188,9 +194,34 @@ def processor_alive() -> bool:
     return any(t.get_name() == PROCESSOR and not t.done() for t in asyncio.all_tasks())
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def post_each(url: str, batch: list[object]) -> list[int]:
+    """The batch through the webhook, one update a request, as Telegram sends them."""
+    headers = {SECRET_HEADER: SECRET}
+    async with aiohttp.ClientSession() as http:
+        statuses = []
+        for update in batch:
+            async with http.post(url, json=update, headers=headers) as response:
+                statuses.append(response.status)
+        return statuses
+
+
 async def test_ten_thousand_odd_updates_break_nothing(sqlite_url, caplog):
     caplog.set_level(logging.WARNING)
-    async with running_service(sqlite_url, send_rate=10_000, duplicate_radius_meters=0) as bot:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+    async with running_service(
+        sqlite_url,
+        duplicate_radius_meters=0,  # a fuzzed report is never merged into the one kept
+        webhook_url=url,
+        webhook_secret=SECRET,
+        http_port=port,
+    ) as bot:
         emulator, sessions = bot.emulator, bot.sessions
         reference = await file_report(emulator, RESIDENT, "楼道里有电动车在充电，很危险")
         for uid in FUZZERS:  # each chat has a message of the bot's for buttons to be on
@@ -208,8 +239,12 @@ async def test_ten_thousand_odd_updates_break_nothing(sqlite_url, caplog):
         feeder = Feeder(emulator, first_id=FIRST_ID, earlier_ids=list(before["inbox"]))
         batches = draw_batches()
         assert sum(map(len, batches)) == BATCHES * BATCH_SIZE  # 10,000 unless lowered
-        for batch in batches:
-            await bot.service.inbox.receive(feeder.prepare(batch))
+        for number, batch in enumerate(batches):
+            if number % WEBHOOK_EVERY:
+                await bot.service.inbox.receive(feeder.prepare(batch))
+            else:
+                statuses = await post_each(url, feeder.prepare(batch))
+                assert max(statuses) < 500, sorted(set(statuses))
             stuck = await inbox_idle(sessions)
             assert stuck is None, f"the inbox stopped at {str(stuck)[:500]}"
             assert processor_alive()
