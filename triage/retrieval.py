@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -24,7 +25,12 @@ import jieba
 
 from triage import english
 
+log = logging.getLogger(__name__)
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.txt"
+# jieba keeps its dictionary, parsed, in a cache file it reads back with marshal: in a shared
+# /tmp (its default) anyone could leave one there for it. Ours is private to the service.
+CACHE_DIR_VARIABLE = "FIRECIRCLE_CACHE_DIR"
+DEFAULT_CACHE_DIR = "var"  # beside the default database, relative to where firecircle runs
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -137,11 +143,23 @@ def _segmenter(extra_words: tuple[str, ...]) -> jieba.Tokenizer:
         if found is None:
             jieba.setLogLevel(logging.WARNING)
             found = jieba.Tokenizer()
+            found.tmp_dir = str(cache_dir())
             found.initialize()
             for word in extra_words:
                 found.add_word(word, freq=_word_freq(found, word))
             _segmenters[extra_words] = found
         return found
+
+
+def cache_dir() -> Path:
+    """The cache's folder ($FIRECIRCLE_CACHE_DIR, else var/), made readable by its owner
+    alone when missing. One that cannot be made only costs the cache (jieba goes on without)."""
+    path = Path(os.environ.get(CACHE_DIR_VARIABLE) or DEFAULT_CACHE_DIR)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("no jieba cache in %s: %s", path, exc.strerror)
+    return path
 
 
 def _word_freq(tokenizer: jieba.Tokenizer, word: str) -> int:
