@@ -149,12 +149,22 @@ class Inbox:
         return await inbox.take_chat(session=session, chat=chat, update_id=row.update_id)
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
+        """Handle one update; what cannot be handled is said (and marked on it), and the
+        chat's next updates go on: one bad update must never stop the inbox."""
+        why = updates.malformed(payload)
+        if why is not None:
+            log.warning("malformed update %s: %s", payload.get("update_id"), why)
+            return f"malformed: {why}"[:500]
         try:
             update = Update.de_json(payload, self.app.bot)
-        except Exception as exc:  # any shape of malformed payload
+        except Exception as exc:  # any other shape python-telegram-bot cannot read
             log.warning("unreadable update %s: %r", payload.get("update_id"), exc)
             return f"unreadable: {exc!r}"[:500]
-        await self.app.process_update(update)  # handler errors go to the error handler
+        try:
+            await self.app.process_update(update)  # handler errors go to the error handler
+        except Exception as exc:  # raised outside any handler (a filter, the dispatch)
+            log.warning("update %s could not be handled: %r", payload.get("update_id"), exc)
+            return f"unhandled: {exc!r}"[:500]
         return None
 
     def run_processor(self) -> Coroutine[Any, Any, None]:

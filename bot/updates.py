@@ -28,6 +28,111 @@ def problem(payload: Any) -> str | None:
     return None
 
 
+def malformed(payload: dict[str, Any]) -> str | None:
+    """Why an update cannot be what Telegram sends, in the fields the bot reads; None if it
+    may be. Telegram never sends such a thing: it is marked and passed over, unanswered (an
+    answer needs a sender and a chat, which are what is missing or wrong)."""
+    for kind in ("message", "edited_message"):
+        if kind in payload:
+            return _message(payload[kind], kind)
+    if "callback_query" in payload:
+        return _press(payload["callback_query"])
+    if "my_chat_member" in payload:
+        body = payload["my_chat_member"]
+        if not isinstance(body, dict):
+            return "my_chat_member is not an object"
+        return _chat(body.get("chat")) or _user(body.get("from"), "from")
+    return None
+
+
+def _message(message: Any, where: str, *, sender: bool = True) -> str | None:
+    """A message; a button's message is the bot's own, and its sender need not be read."""
+    if not isinstance(message, dict):
+        return f"{where} is not an object"
+    why = _chat(message.get("chat"))
+    if sender and not why:
+        why = _user(message.get("from"), f"{where}.from")
+    if why:
+        return why
+    for field in ("text", "caption"):
+        if field in message and not isinstance(message[field], str):
+            return f"{where}.{field} is not a string"
+    for field in ("entities", "caption_entities"):
+        if field in message and not _entities(message[field]):
+            return f"{where}.{field} are not entities"
+    if "location" in message and not _location(message["location"]):
+        return f"{where}.location has no latitude and longitude"
+    if not _files(message):
+        return f"{where} has a file without a file_id"
+    return None
+
+
+def _press(query: Any) -> str | None:
+    if not isinstance(query, dict):
+        return "callback_query is not an object"
+    if not isinstance(query.get("id"), str):
+        return "callback_query.id is not a string"
+    if "data" in query and not isinstance(query["data"], str):
+        return "callback_query.data is not a string"
+    why = _user(query.get("from"), "callback_query.from")
+    if why or "message" not in query:
+        return why
+    return _message(query["message"], "callback_query.message", sender=False)
+
+
+def _chat(chat: Any) -> str | None:
+    if not isinstance(chat, dict) or not _ident(chat.get("id")):
+        return "chat.id is not a 64-bit integer"
+    if not isinstance(chat.get("type"), str) or not _names(chat):
+        return "chat.type or its names are not strings"
+    return None
+
+
+def _user(user: Any, where: str) -> str | None:
+    if not isinstance(user, dict) or not _ident(user.get("id")):
+        return f"{where}.id is not a 64-bit integer"
+    if not isinstance(user.get("first_name"), str) or not _names(user):
+        return f"{where}'s names are not strings"
+    return None
+
+
+def _ident(value: Any) -> bool:
+    return type(value) is int and -UPDATE_ID_MAX - 1 <= value <= UPDATE_ID_MAX
+
+
+def _names(body: dict) -> bool:
+    fields = ("first_name", "last_name", "username", "title", "language_code")
+    return all(isinstance(body[f], str) for f in fields if f in body)
+
+
+def _entities(entities: Any) -> bool:
+    return isinstance(entities, list) and all(
+        isinstance(e, dict)
+        and isinstance(e.get("type"), str)
+        and type(e.get("offset")) is int
+        and type(e.get("length")) is int
+        for e in entities
+    )
+
+
+def _location(location: Any) -> bool:
+    """Both coordinates there, as numbers (or the names of NaN and ±Infinity, which the
+    handler answers as a place it cannot read)."""
+    return isinstance(location, dict) and all(
+        type(location.get(axis)) in (int, float, str) for axis in ("latitude", "longitude")
+    )
+
+
+def _files(message: dict) -> bool:
+    photos = message.get("photo", [])
+    singles = [
+        message[k] for k in ("document", "sticker", "voice", "video", "audio") if k in message
+    ]
+    if not isinstance(photos, list):
+        return False
+    return all(isinstance(f, dict) and isinstance(f.get("file_id"), str) for f in photos + singles)
+
+
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Walked without recursion: a hostile payload must not exhaust the stack."""
     level = [value]

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot import updates
 from bot.emulator.state import CallbackRecord
 from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import SECRET_HEADER
@@ -91,7 +92,7 @@ class Feeder:
             query = update.get("callback_query")
             if isinstance(query, dict):
                 self._press(query)
-            if isinstance(update.get("update_id"), int):
+            if updates.problem(update) is None:  # stored (what is not is refused with a 400)
                 self.seen.append(update["update_id"])
                 self.first_payload.setdefault(update["update_id"], update)
             ready.append(update)
@@ -100,7 +101,7 @@ class Feeder:
     def _press(self, query: dict) -> None:
         sender = query.get("from")
         uid = sender.get("id") if isinstance(sender, dict) else None
-        player = self.emulator.player(uid) if uid in FUZZERS else None
+        player = self.emulator.player(uid) if type(uid) is int and uid in FUZZERS else None
         if query.get("message") == fuzz.REAL_MESSAGE:
             shown = player.last_message if player is not None else None
             if shown is None:
@@ -251,7 +252,7 @@ async def test_ten_thousand_odd_updates_break_nothing(sqlite_url, caplog):
             assert not failures.seen, failures.describe()
 
         handled = await outcomes(sessions, FIRST_ID)  # most are read, not passed over
-        assert handled.get(True, 0) > 4 * handled.get(False, 0), handled
+        assert handled.get(True, 0) > 2 * handled.get(False, 0), handled
         after = await snapshot(sessions)
         for key in ("reports", "residents", "staff"):
             kept = {repr(row) for row in after[key]}

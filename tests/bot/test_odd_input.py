@@ -18,6 +18,7 @@ from storage.models import InboxUpdate, Report, ReportDraft
 from tests.harness import (
     INSIDE,
     OFFICER,
+    PATIENCE,
     STREET_COORDINATOR,
     WORKER_1,
     file_report,
@@ -305,3 +306,23 @@ async def test_a_text_with_a_lone_surrogate_is_mended_not_an_error(database_url)
         assert "119" in (await resident.next_message())["text"]
         [report] = await reports(bot)
         assert report.text == FIRE + "\ufffd"
+
+
+async def test_an_update_no_client_could_send_is_passed_over_and_the_inbox_goes_on(bot):
+    resident = bot.emulator.user(1990, "小孔")
+    impossible = [
+        {"message": {**message_from(resident, text="你好"), "chat": {"id": {}, "type": "private"}}},
+        {"message": {**message_from(resident, text="你好"), "from": {"id": [], "first_name": "x"}}},
+        {"message": message_from(resident, text=["列表"])},
+        {"message": message_from(resident, location={"latitude": None})},
+        {"callback_query": {"from": resident.user, "data": "t:ack:1"}},  # no id
+    ]
+    for body in impossible:
+        bot.emulator.raw_update(body)
+    await resident.command("/start")  # the same chat, after all of them
+    assert "十分钟" in (await resident.next_message(timeout=PATIENCE))["text"]
+    async with transaction(bot.sessions) as session:
+        marks = (
+            await session.exec(select(InboxUpdate.error).where(InboxUpdate.error.is_not(None)))
+        ).all()
+    assert len(marks) == len(impossible) and all(m.startswith("malformed") for m in marks)
