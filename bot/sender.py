@@ -1,28 +1,31 @@
 """The outbox's sender: claims rows in priority order and sends them within Telegram's limits.
 
 Order: the 119 advice and emergency alerts, then escalations and tasks, then replies, then
-broadcasts (the rows' priority). Fairness: a chat holds at most a couple of seconds of its
-replies and bulk in memory, the rest stays in the database, so one chat that floods never
-takes the place of another's rows; among the rows in hand, each chat's own limit holds it
-back while the others go. Limits: a global rate (FIRECIRCLE_SEND_RATE, 30/s by default),
-evenly spaced, and one message a second per chat (FIRECIRCLE_SEND_PER_CHAT_RATE), which
-python-telegram-bot's own rate limiter does not enforce. A 429 holds back its chat (all
-chats when several are refused at once); a 5xx or network error retries that row with
-backoff; 403 (blocked) and "chat not found" mark it undeliverable; other 400s mark it failed.
-The sender wakes by itself when a row it put off falls due, with nothing else happening.
-One sender runs at a time (the leader), so the budget is shared, never multiplied, and the
-claims it finds at its start are a dead sender's: it takes them back at once.
+broadcasts (the rows' priority); within a chat, as they were written. Fairness: a chat holds
+at most a couple of seconds of rows in memory (more only when a more urgent one comes), the
+rest stays in the database, so one chat that floods never takes the place of another's;
+among the rows in hand, each chat's own limit holds it back while the others go. Limits: a
+global rate (FIRECIRCLE_SEND_RATE, 30/s by default), evenly spaced, and one message a second
+per chat (FIRECIRCLE_SEND_PER_CHAT_RATE), which python-telegram-bot's own rate limiter does
+not enforce. A 429 holds back its chat for retry_after (all chats when several are refused
+at once), a 5xx or network error for a growing backoff; the row waits in memory, first of its
+chat, and the sender wakes for it by itself. 403 (blocked) and "chat not found" mark it
+undeliverable; other 400s mark it failed. One sender runs at a time (the leader), so the
+budget is shared, never multiplied; the claims it finds at its start are a dead sender's, and
+it takes them back at once. Each sender records outcomes only for rows it still holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import math
 import time
+import uuid
 import warnings
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
@@ -33,7 +36,7 @@ from storage import outbox, signals
 from storage.engine import SessionFactory, transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from triage.notices import RESIDENT, from_payload
+from triage.notices import from_payload
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
@@ -45,8 +48,6 @@ CLAIM_EVERY = 0.1  # seconds between claims while rows wait in memory (each take
 SETTLE_AFTER = 0.05  # seconds of outcomes recorded together, in one transaction
 WATCHDOG = timedelta(seconds=30)  # look at the outbox at least this often, whatever happens
 HELD_SECONDS = 2.0  # a chat's rows held in memory: what it may send in this long
-CAPPED_FROM = RESIDENT  # replies and bulk are capped per chat; alerts, escalations, tasks never
-MAX_DATE = datetime.max.replace(tzinfo=UTC)
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
@@ -97,19 +98,19 @@ class OutboxSender:
         # Held in memory: a second's worth at the global rate, within bounds. More only costs
         # (each notice is worded when claimed), since chats' own limits hold most rows back.
         self.claim_size = min(max(20, int(rate)), MAX_CLAIM_SIZE)
-        # Of a chat's replies and bulk, what it can send in a couple of seconds: the rest
-        # waits in the database, where it cannot take the place of other chats' rows.
+        # Of a chat's rows, what it can send in a couple of seconds: the rest waits in the
+        # database, where it cannot take the place of other chats' rows.
         self.per_chat_held = max(2, math.ceil(per_chat_rate * HELD_SECONDS))
+        self.token = uuid.uuid4().hex[:16]  # its claims: only it records how they went
         self.slots = asyncio.Semaphore(concurrency)
         self.ready: list[OutboxMessage] = []
-        self.held: Counter[int] = Counter()  # capped rows in `ready`, per chat
+        self.held: Counter[int] = Counter()  # rows in `ready`, per chat
         self.settled: dict[tuple, list[int]] = {}
         self._inflight: set[asyncio.Task] = set()
         self._claim_began = 0.0
         self._more = False  # the last claim took as many as it asked for: there may be more
         self._freed = False  # a chat at its cap sent a row: the next of its rows may come
         self._db_due: datetime | None = None  # the earliest later row the last claim saw
-        self._retries: list[datetime] = []  # when rows this sender put back fall due
         self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
@@ -171,10 +172,9 @@ class OutboxSender:
         held_back = max(held_back, 0.0)
         if wake.is_set() or self._freed or (self._more and len(self.ready) < self.claim_size // 2):
             return held_back
-        due = min([self._db_due, *self._retries], key=lambda d: d or MAX_DATE)
-        if due is None:
+        if self._db_due is None:
             return None
-        return max(held_back, (due - utcnow()).total_seconds(), 0.0)
+        return max(held_back, (self._db_due - utcnow()).total_seconds(), 0.0)
 
     async def _claim(self) -> None:
         try:
@@ -188,7 +188,6 @@ class OutboxSender:
 
     async def _claim_rows(self) -> None:
         now = utcnow()
-        self._retries = [at for at in self._retries if at > now]  # this claim sees the rest
         async with transaction(self.sessions) as session:
             room = 2 * self.claim_size - len(self.ready)  # the queue held in memory is bounded
             worst = max((r.priority for r in self.ready), default=None)
@@ -198,10 +197,11 @@ class OutboxSender:
                 now=now,
                 stale_after=STALE_CLAIM,
                 limit=limit,
+                by=self.token,
                 more_urgent_than=None if room > 0 else worst,
                 held=self.held,
+                best_held=self._best_held(),
                 per_chat=self.per_chat_held,
-                capped_from=CAPPED_FROM,
             )
             notices = [
                 (row, calls_for(from_payload(row.payload), self.tz))
@@ -209,16 +209,29 @@ class OutboxSender:
                 if row.method == outbox.NOTICE
             ]
             parts = [row for row in claim.rows if row.method != outbox.NOTICE]
-            parts += await outbox.expand(session=session, notices=notices, now=now)
-            self._more = not claim.exhausted
-            # Every due row was taken: what is left waits for a later time (a retry), and
-            # the sender must wake for it by itself, whatever else happens or not.
-            watchdog = now + WATCHDOG
-            later = await outbox.next_attempt_at(session=session, after=now)
-            self._db_due = min(later or watchdog, watchdog) if claim.exhausted else None
-        self.ready += parts
-        self.ready.sort(key=lambda r: (r.priority, r.id))
-        self.held.update(r.chat_id for r in parts if r.priority >= CAPPED_FROM)
+            parts += await outbox.expand(session=session, notices=notices, now=now, by=self.token)
+            # A claim held to the more urgent (the queue in memory is full) leaves the rest
+            # due: there is more as soon as there is room.
+            self._more = not claim.exhausted or room <= 0
+            self._db_due = None
+            if not self._more:  # what is left waits for a later time: wake for it unasked
+                watchdog = now + WATCHDOG
+                later = await outbox.next_attempt_at(session=session, after=now)
+                self._db_due = min(later or watchdog, watchdog)
+        for part in parts:
+            self._hold(part)
+
+    def _hold(self, row: OutboxMessage) -> None:
+        """In the queue in memory, in order: by priority, then as they were written (a
+        notice's calls keep its time, so they do not pass a reply written after it)."""
+        bisect.insort(self.ready, row, key=_order)
+        self.held[row.chat_id] += 1
+
+    def _best_held(self) -> dict[int, int]:
+        best: dict[int, int] = {}
+        for row in self.ready:
+            best.setdefault(row.chat_id, row.priority)  # ready is in priority order
+        return best
 
     async def _renew_claims(self) -> None:
         """Rows wait here (a chat's 1/s, a 429): renew their claims well before they'd go stale."""
@@ -228,7 +241,8 @@ class OutboxSender:
         self._renewed = now
         try:
             async with transaction(self.sessions) as session:
-                await outbox.renew(session=session, ids=[r.id for r in self.ready], now=utcnow())
+                ids = [r.id for r in self.ready]
+                await outbox.renew(session=session, ids=ids, now=utcnow(), by=self.token)
         except Exception:
             log.exception("could not renew outbox claims")
 
@@ -247,8 +261,6 @@ class OutboxSender:
         return None, soonest
 
     def _taken(self, row: OutboxMessage) -> None:
-        if row.priority < CAPPED_FROM:
-            return
         if self.held[row.chat_id] >= self.per_chat_held:
             self._freed = True  # rows of this chat were left in the database for want of room
         self.held[row.chat_id] -= 1
@@ -280,7 +292,7 @@ class OutboxSender:
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self._flood_wait(row.chat_id, seconds)
-            self._settle(row, outbox.PENDING, retry_in=seconds, error=str(exc), failed=False)
+            self._again(row, str(exc))
         except Forbidden as exc:
             self._settle(row, outbox.UNDELIVERABLE, error=str(exc))
         except BadRequest as exc:
@@ -288,9 +300,18 @@ class OutboxSender:
             self._settle(row, final, error=str(exc))
         except (NetworkError, TelegramError) as exc:
             backoff = min(MAX_BACKOFF, FIRST_BACKOFF * 2.0 ** min(row.attempts, 10))
-            self._settle(row, outbox.PENDING, retry_in=backoff, error=str(exc))
+            row.attempts += 1
+            self._chat(row.chat_id).pause(backoff)
+            self._again(row, str(exc))
         finally:
             self.slots.release()
+
+    def _again(self, row: OutboxMessage, error: str) -> None:
+        """Put back in the queue in memory, its chat held back meanwhile (a 429's retry_after,
+        a 5xx's backoff): the chat's later rows do not pass it, and the sender wakes for it
+        by itself when the chat may be written to again."""
+        log.warning("outbox %s to %s: retrying (%s)", row.id, row.chat_id, error)
+        self._hold(row)
 
     def _settle(
         self,
@@ -303,8 +324,6 @@ class OutboxSender:
     ) -> None:
         if status != outbox.SENT:
             log.warning("outbox %s to %s: %s (%s)", row.id, row.chat_id, status, error)
-        if retry_in is not None:  # the sender wakes for it itself: nothing else may happen
-            self._retries.append(utcnow() + timedelta(seconds=retry_in))
         first = not self.settled
         self.settled.setdefault((status, retry_in, error, failed), []).append(row.id)
         if first:  # one transaction records every outcome of the next few milliseconds
@@ -329,6 +348,7 @@ class OutboxSender:
                         error=error,
                         retry_at=retry_at,
                         failed_attempt=failed,
+                        by=self.token,
                     )
         except Exception:  # the claims expire and the rows are sent again: late, not lost
             log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
@@ -353,6 +373,10 @@ async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
     finally:
         for wait in waits:
             wait.cancel()
+
+
+def _order(row: OutboxMessage) -> tuple:
+    return (row.priority, row.created_at, row.id)
 
 
 def _seconds(value) -> float:

@@ -101,11 +101,12 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
     await query.answer()
     card, lang = outcome.card, outcome.language
     escalated = outcome.values["above"] and card["status"] == "assigned"
+    markup = taskcard.buttons(lang, card, escalated=escalated)
     await outgoing.send(
         update,
         context,
         taskcard.text(lang, card, services(context).timezone),
-        reply_markup=taskcard.buttons(lang, card, escalated=escalated),
+        reply_markup=markup if outcome.values["may_act"] else None,
     )
 
 

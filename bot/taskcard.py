@@ -146,28 +146,41 @@ def buttons(
     return None
 
 
-DIGEST_CHUNK = 40  # reports a message lists: its text and buttons stay within Telegram's limits
+DIGEST_CHUNK = 40  # reports a message lists at most
+DIGEST_CHARS = 3800  # and characters: Telegram's limit is 4,096
 DIGEST_PLACE = 16  # characters of a place in a list line
+DIGEST_WHAT = 12  # and of its category
 
 
 def digest(language: str, items: list[dict[str, Any]]) -> list[tuple[str, InlineKeyboardMarkup]]:
-    """Several escalated tasks as a list, a button per task that opens its card."""
-    chunks = [items[i : i + DIGEST_CHUNK] for i in range(0, len(items), DIGEST_CHUNK)]
+    """Several escalated tasks as a list, a button per task that opens its card; as many
+    messages as it takes to stay within Telegram's limits."""
+    title = t(language, "task.digest_title", count=len(items))
+    hint = t(language, "task.digest_hint")
+    room = DIGEST_CHARS - len(title) - len(hint) - 40  # the page number, the newlines
+    pages: list[list[tuple[dict[str, Any], str]]] = [[]]
+    for item in items:
+        line = _digest_line(language, item)
+        page = pages[-1]
+        if page and (
+            len(page) >= DIGEST_CHUNK or sum(len(x) + 1 for _, x in page) + len(line) > room
+        ):
+            pages.append(page := [])
+        page.append((item, line))
     messages = []
-    for number, chunk in enumerate(chunks, 1):
-        lines = [t(language, "task.digest_title", count=len(items))]
-        if len(chunks) > 1:
-            lines[0] += t(language, "task.digest_part", part=number, parts=len(chunks))
-        lines += [_digest_line(language, item) for item in chunk]
-        lines.append(t(language, "task.digest_hint"))
+    for number, page in enumerate(pages, 1):
+        head = title
+        if len(pages) > 1:
+            head += t(language, "task.digest_part", part=number, parts=len(pages))
+        text = "\n".join([head, *(line for _, line in page), hint])
         buttons = [
             InlineKeyboardButton(
                 item["reference"], callback_data=f"{PREFIX}card:{item['report_id']}"
             )
-            for item in chunk
+            for item, _ in page
         ]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-        messages.append(("\n".join(lines), InlineKeyboardMarkup(rows)))
+        messages.append((text, InlineKeyboardMarkup(rows)))
     return messages
 
 
@@ -178,17 +191,19 @@ def _digest_line(language: str, item: dict[str, Any]) -> str:
         else t(language, f"kind.{item['kind']}")
     )
     where = " ".join(p for p in (item.get("grid"), item.get("address")) if p)
-    if len(where) > DIGEST_PLACE:
-        where = where[: DIGEST_PLACE - 1] + "…"
     return t(
         language,
         "task.digest_line",
         reference=item["reference"],
-        what=what,
-        place=where or t(language, "task.place_pending"),
+        what=_cut(what, DIGEST_WHAT),
+        place=_cut(where or t(language, "task.place_pending"), DIGEST_PLACE),
         waited=duration(language, item.get("waited_seconds", 0)),
         level=item.get("level") or "",
     )
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def handover_choices(

@@ -72,11 +72,13 @@ def _press(query: Any) -> str | None:
         return "callback_query is not an object"
     if not isinstance(query.get("id"), str):
         return "callback_query.id is not a string"
-    if "data" in query and not isinstance(query["data"], str):
+    if not isinstance(query.get("data"), str):  # a game's press has none; our buttons all do
         return "callback_query.data is not a string"
     why = _user(query.get("from"), "callback_query.from")
-    if why or "message" not in query:
+    if why:
         return why
+    if "message" not in query:  # an inline message's: the bot sends none
+        return "callback_query has no message"
     return _message(query["message"], "callback_query.message", sender=False)
 
 
@@ -123,14 +125,29 @@ def _location(location: Any) -> bool:
     )
 
 
+FILE_STRINGS = ("file_id", "file_unique_id", "mime_type", "file_name", "emoji", "set_name")
+FILE_NUMBERS = ("file_size", "width", "height", "duration")
+
+
 def _files(message: dict) -> bool:
+    """Photos, documents, stickers, voice, video, audio: a file_id, and each field the bot or
+    python-telegram-bot's filters read of the type Telegram gives it."""
     photos = message.get("photo", [])
     singles = [
         message[k] for k in ("document", "sticker", "voice", "video", "audio") if k in message
     ]
     if not isinstance(photos, list):
         return False
-    return all(isinstance(f, dict) and isinstance(f.get("file_id"), str) for f in photos + singles)
+    return all(_file(f) for f in photos + singles)
+
+
+def _file(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("file_id"), str)
+        and all(isinstance(body[f], str) for f in FILE_STRINGS if f in body)
+        and all(type(body[f]) is int for f in FILE_NUMBERS if f in body)
+    )
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:

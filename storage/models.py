@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -161,6 +161,16 @@ class ReportDraft(SQLModel, table=True):
 class InboxUpdate(SQLModel, table=True):
     """Every Telegram update as received, stored before it is confirmed."""
 
+    __table_args__ = (  # the waiting updates of each chat, in order (a pass takes a few each)
+        Index(
+            "ix_inbox_waiting_by_chat",
+            "chat_id",
+            "update_id",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
+    )
+
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # The chat it belongs to (None: it names none): a chat's updates go in order, and each
@@ -193,6 +203,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = _created()
     sent_at: datetime | None = _time()
     claimed_at: datetime | None = _time()  # when a sender took it; stale claims are retaken
+    claimed_by: str | None = None  # which sender: only it records how sending went
     last_error: str | None = Field(default=None, sa_type=Text)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import func, insert, or_, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,15 +76,18 @@ async def claim(
     now: datetime,
     limit: int,
     stale_after: timedelta,
+    by: str | None = None,
     more_urgent_than: int | None = None,
     held: Mapping[int, int] | None = None,
+    best_held: Mapping[int, int] | None = None,
     per_chat: int | None = None,
-    capped_from: int = 0,
 ) -> Claim:
-    """Due rows in priority order; with more_urgent_than, only rows that would jump a queue
-    already held in memory (a task arriving during a bulk send). With per_chat, a chat holds
-    at most that many rows of priority capped_from or later (counting `held`, what the sender
-    has of it already): one chat that floods must not fill the claim while others wait."""
+    """Due rows in priority order, claimed for the sender `by`; with more_urgent_than, only
+    rows that would jump a queue already held in memory (a task arriving during a bulk send).
+    With per_chat, a chat holds at most that many rows (counting `held`, what the sender has
+    of it already, whose most urgent is `best_held`), unless a row is more urgent than any it
+    holds (the 119 advice behind a flood of replies): one chat that floods must not fill the
+    claim while others wait."""
     await release(session=session, older_than=now - stale_after)
     statement = (
         select(OutboxMessage)
@@ -97,24 +100,28 @@ async def claim(
     )
     if more_urgent_than is not None:
         statement = statement.where(col(OutboxMessage.priority) < more_urgent_than)
-    counts = Counter(held or {})
-    full = sorted(c for c, n in counts.items() if per_chat is not None and n >= per_chat)
-    if full:
+    counts, best = Counter(held or {}), dict(best_held or {})
+    full: dict[int, list[int]] = {}  # by the most urgent priority they hold: the full chats
+    for chat, n in counts.items():
+        if per_chat is not None and n >= per_chat:
+            full.setdefault(best[chat], []).append(chat)
+    for priority, chats in sorted(full.items()):
         statement = statement.where(
-            or_(col(OutboxMessage.priority) < capped_from, col(OutboxMessage.chat_id).not_in(full))
+            or_(col(OutboxMessage.priority) < priority, col(OutboxMessage.chat_id).not_in(chats))
         )
     if session.bind.dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     found = list((await session.exec(statement)).all())
     rows = []
     for row in found:
-        if per_chat is not None and row.priority >= capped_from:
-            if counts[row.chat_id] >= per_chat:
-                continue  # stays pending (and unlocked at commit) until the chat catches up
-            counts[row.chat_id] += 1
+        chat = row.chat_id
+        if per_chat is not None and counts[chat] >= per_chat and row.priority >= best[chat]:
+            continue  # stays pending (and unlocked at commit) until the chat catches up
+        counts[chat] += 1
+        best[chat] = min(best.get(chat, row.priority), row.priority)
         rows.append(row)
     for row in rows:
-        row.status, row.claimed_at = SENDING, now
+        row.status, row.claimed_at, row.claimed_by = SENDING, now, by
     await session.flush()
     return Claim(rows, exhausted=len(found) < limit)
 
@@ -125,7 +132,7 @@ async def release(*, session: AsyncSession, older_than: datetime | None = None) 
     statement = update(OutboxMessage).where(OutboxMessage.status == SENDING)
     if older_than is not None:
         statement = statement.where(col(OutboxMessage.claimed_at) < older_than)
-    await session.exec(statement.values(status=PENDING, claimed_at=None))
+    await session.exec(statement.values(status=PENDING, claimed_at=None, claimed_by=None))
 
 
 async def expand(
@@ -133,6 +140,7 @@ async def expand(
     session: AsyncSession,
     notices: Sequence[tuple[OutboxMessage, Sequence[tuple[str, dict[str, Any]]]]],
     now: datetime,
+    by: str | None = None,
 ) -> list[OutboxMessage]:
     """Replace each notice by its calls, claimed by the same sender, in the order given;
     one flush for all of them."""
@@ -145,6 +153,7 @@ async def expand(
             report_id=notice.report_id,
             status=SENDING,
             claimed_at=now,
+            claimed_by=by,
             created_at=notice.created_at,
             next_attempt_at=now,
         )
@@ -167,9 +176,11 @@ async def settle(
     error: str | None = None,
     retry_at: datetime | None = None,
     failed_attempt: bool = True,
+    by: str | None = None,
 ) -> None:
-    """Record how sending went: sent, retry later (pending again), failed or undeliverable."""
-    values: dict[str, Any] = {"status": status, "claimed_at": None}
+    """Record how sending went: sent, retry later (pending again), failed or undeliverable;
+    only for rows the sender `by` still holds (another may have taken them back meanwhile)."""
+    values: dict[str, Any] = {"status": status, "claimed_at": None, "claimed_by": None}
     if status == SENT:
         values["sent_at"] = now
     if error is not None:
@@ -180,18 +191,29 @@ async def settle(
         values["attempts"] = OutboxMessage.attempts + 1
     for chunk in chunks(ids):
         await session.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)).values(**values)
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(chunk), _held_by(by))
+            .values(**values)
         )
 
 
-async def renew(*, session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+async def renew(
+    *, session: AsyncSession, ids: Sequence[int], now: datetime, by: str | None = None
+) -> None:
     """Keep the claims on rows a sender still holds, so they are never taken as stale."""
     for chunk in chunks(ids):
         await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(chunk), OutboxMessage.status == SENDING)
+            .where(col(OutboxMessage.id).in_(chunk), OutboxMessage.status == SENDING, _held_by(by))
             .values(claimed_at=now)
         )
+
+
+def _held_by(sender: str | None):
+    """Rows claimed by this sender (any claim, for callers that name none)."""
+    if sender is None:
+        return true()
+    return col(OutboxMessage.claimed_by) == sender
 
 
 async def next_attempt_at(*, session: AsyncSession, after: datetime) -> datetime | None:

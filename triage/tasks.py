@@ -24,7 +24,7 @@ from triage.lengths import quoted
 from triage.lifecycle import Action, Status, allowed_from
 from triage.notices import TASK, Notice, card_of, post, to_followers, to_staff
 from triage.people import Person
-from triage.permissions import assignee_values, may_see, refusal
+from triage.permissions import above_in_chain, assignee_values, may_see, refusal, street_of
 from triage.policy import Policy
 
 NOT_MY_GRID, TO_COORDINATOR = "n", "c"
@@ -312,8 +312,11 @@ class StaffDesk:
                 language = staff.language if staff else "zh"
                 return Outcome(why[0], language, why[1], refused=True)
             card = await card_of(session, report)
-            above = staff.id != report.assignee_id
-            return Outcome("task_shown", staff.language, {"above": above}, card=card)
+            mine = staff.id == report.assignee_id
+            above = not mine and above_in_chain(staff, report, await street_of(session, report))
+            # Someone told of it but neither its assignee nor above it sees it, acts on nothing
+            values = {"above": above, "may_act": mine or above}
+            return Outcome("task_shown", staff.language, values, card=card)
 
     async def is_staff(self, person: Person) -> Staff | None:
         async with transaction(self.sessions) as session:

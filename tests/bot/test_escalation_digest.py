@@ -57,3 +57,28 @@ async def test_a_task_from_the_list_opens_only_for_those_on_it(sqlite_url):
         assert gone.refused and gone.say == "task_gone"
         shown = await desk.show_task(Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU), report_id)
         assert not shown.refused and shown.card["reference"] == reference
+
+
+def test_a_long_list_stays_within_telegrams_limits():
+    from bot.taskcard import digest
+
+    items = [
+        {
+            "report_id": n,
+            "reference": f"FC-{n:06d}",
+            "kind": "hazard",
+            "category": "fire_equipment",
+            "grid": "幸福社区第一网格东区北侧",
+            "address": "某某路一百二十三号院内七号楼三单元地下室",
+            "waited_seconds": 3600 + n,
+            "level": 2,
+        }
+        for n in range(1, 101)
+    ]
+    for language in ("zh", "en"):
+        messages = digest(language, items)
+        listed = [b.text for _, markup in messages for row in markup.inline_keyboard for b in row]
+        assert listed == [item["reference"] for item in items]  # every one, once, in order
+        for text, markup in messages:
+            assert len(text) <= 4096
+            assert sum(len(row) for row in markup.inline_keyboard) <= 100

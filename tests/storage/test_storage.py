@@ -147,10 +147,19 @@ async def test_a_chat_that_floods_does_not_fill_the_claim(sessions):
     stale = timedelta(minutes=1)
     async with transaction(sessions) as session:
         await outbox.enqueue(session=session, rows=[*flood, advice, other])
-        capped = {"per_chat": 2, "capped_from": 30, "stale_after": stale}
-        first = await outbox.claim(session=session, now=now, limit=5, held={}, **capped)
-        second = await outbox.claim(session=session, now=now, limit=5, held={1: 2}, **capped)
-    # The 119 advice is never capped; the flooding chat gets two, the rest waits for it
-    assert [(r.chat_id, r.priority) for r in first.rows] == [(1, 0), (1, 30), (1, 30)]
+        capped = {"per_chat": 2, "stale_after": stale}
+        first = await outbox.claim(session=session, now=now, limit=5, **capped)
+        second = await outbox.claim(
+            session=session, now=now, limit=5, held={1: 2}, best_held={1: 0}, **capped
+        )
+        urgent = OutboxMessage(chat_id=1, payload={}, priority=0, next_attempt_at=now)
+        await outbox.enqueue(session=session, rows=[urgent])
+        third = await outbox.claim(
+            session=session, now=now, limit=5, held={1: 2}, best_held={1: 30}, **capped
+        )
+    # The 119 advice first; the flooding chat gets two, the rest waits for it
+    assert [(r.chat_id, r.priority) for r in first.rows] == [(1, 0), (1, 30)]
     assert not first.exhausted
     assert [r.chat_id for r in second.rows] == [2] and second.exhausted
+    # A chat at its cap still gets a row more urgent than any it holds
+    assert [(r.chat_id, r.priority) for r in third.rows] == [(1, 0)]
