@@ -39,12 +39,14 @@ def text(
         waited = duration(language, extra.get("waited_seconds", extra["overdue_seconds"]))
         lines.insert(0, t(language, "task.escalated", waited=waited, level=extra.get("level", "")))
     if card.get("category"):
+        # An emergency is urgent whatever severity its words suggested: never "一般"
+        severity = "urgent" if kind == "emergency" else card.get("severity") or "normal"
         lines.append(
             t(
                 language,
                 "task.category",
                 category=t(language, f"category.{card['category']}"),
-                severity=t(language, f"severity.{card.get('severity') or 'normal'}"),
+                severity=t(language, f"severity.{severity}"),
             )
         )
     lines.append(t(language, "task.text", text=quoted(card["text"], TEXT_SHOWN)))

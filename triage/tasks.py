@@ -408,8 +408,9 @@ class StaffDesk:
             if refused:
                 return refused
             detail = dict(pending.detail)
-            if text:
-                detail["note"] = text.strip()
+            if text and text.strip():  # a photo's caption adds to the note, never replaces it
+                earlier, line = detail.get("note"), text.strip()
+                detail["note"] = f"{earlier}\n{line}" if earlier and line != earlier else line
             if photo:
                 detail["photos"] = [*detail.get("photos", []), photo]
             pending.detail = detail

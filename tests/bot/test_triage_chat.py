@@ -112,3 +112,12 @@ async def test_correcting_with_nothing_to_correct(bot):
     resident = bot.emulator.user(1207, "小郑")
     await resident.send("不对")
     assert "没有可以更改" in (await resident.next_message())["text"]
+
+
+async def test_an_emergencys_card_says_urgent_and_that_the_resident_was_told_119(bot):
+    resident = bot.emulator.user(1209, "小秦")
+    await resident.send("电动车在楼道里充电冒烟着火了")
+    await resident.next_message()
+    alert = await next_text(bot.staff(OFFICER))
+    assert "紧急警情" in alert["text"] and "已提示居民立即拨打 119" in alert["text"]
+    assert "一般" not in alert["text"] and "紧急" in alert["text"].split("类别：")[1]

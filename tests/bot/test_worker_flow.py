@@ -150,6 +150,26 @@ async def test_resolve_asks_for_a_note_and_a_photo_and_tells_the_resident(bot):
     assert report.status == "resolved" and events[-1] == "resolved"
 
 
+async def test_a_photo_caption_adds_to_the_note_and_the_resident_gets_both(bot):
+    reference = await report_ebike(bot)
+    resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
+    task = await task_message(worker)
+    await worker.press(task, "接单")
+    await resident.next_message()
+    await worker.press_data(task, f"t:res:{task_id(task)}")
+    await next_text(worker)
+    await worker.send("已清理楼道电动车")
+    await next_text(worker)
+    await worker.send_photo(caption="飞线已拆除，插座已封")
+    assert "已办结" in (await next_text(worker))["text"]
+    done = await resident.next_message()
+    assert reference in done["text"]
+    assert "已清理楼道电动车" in done["text"] and "飞线已拆除" in done["text"]
+    async with transaction(bot.sessions) as session:
+        events = await queries.history_of(session=session, report_id=int(reference[3:]))
+    assert events[-1].detail["note"] == "已清理楼道电动车\n飞线已拆除，插座已封"
+
+
 def task_id(task: dict) -> int:
     return int(task["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[2])
 
