@@ -245,7 +245,7 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply = await svc.frontdesk.awaited(person, photo=file_id, text=message.caption)
     if reply is None:
-        reply = await svc.intake.receive_photo(person, file_id)
+        reply = await svc.intake.receive_photo(person, file_id, message.caption)
     await say(update, reply, context)
 
 

@@ -236,7 +236,9 @@ class Intake:
             self._touch(draft)
             return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
 
-    async def receive_photo(self, person: Person, file_id: str) -> Reply:
+    async def receive_photo(
+        self, person: Person, file_id: str, caption: str | None = None
+    ) -> Reply:
         async with transaction(self.sessions) as session:
             resident = await self.resident_for(session, person)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
@@ -247,6 +249,8 @@ class Intake:
             if len(draft.photos) >= MAX_PHOTOS:
                 return Reply("photo_limit", resident, step=Step.PHOTOS, values={"max": MAX_PHOTOS})
             draft.photos = [*draft.photos, file_id]
+            if caption and caption.strip():  # what the resident wrote under it goes to the worker
+                draft.text = f"{draft.text}\n📷 {caption.strip()}"[:TEXT_MAX_CHARS]
             self._touch(draft)
             return Reply("photo_added", resident, step=Step.PHOTOS, values=_counts(draft))
 

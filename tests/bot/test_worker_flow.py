@@ -170,6 +170,20 @@ async def test_a_photo_caption_adds_to_the_note_and_the_resident_gets_both(bot):
     assert events[-1].detail["note"] == "已清理楼道电动车\n飞线已拆除，插座已封"
 
 
+async def test_a_residents_photo_caption_reaches_the_worker(bot):
+    resident = bot.emulator.user(1109, "小沈")
+    await resident.send(EBIKE)
+    await resident.next_message()
+    await resident.send_location(*INSIDE)
+    await resident.next_message()
+    await resident.send_photo(caption="电线是从三楼窗户拉下来的")
+    await resident.next_message()
+    await resident.command("/skip")
+    reference = REFERENCE.search((await next_text(resident))["text"]).group()
+    card = await task_message(bot.staff(WORKER_1))
+    assert reference in card["text"] and "电线是从三楼窗户拉下来的" in card["text"]
+
+
 def task_id(task: dict) -> int:
     return int(task["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[2])
 
