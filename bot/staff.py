@@ -55,7 +55,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     action, report_id, target = press
     desk, person = services(context).desk, person_of(update)
     if action == "ack":
-        outcome = await desk.acknowledge(person, report_id)
+        shown = query.message.date if query.message is not None else None
+        outcome = await desk.acknowledge(person, report_id, shown_at=shown)
     elif action == "ask":
         outcome = await desk.start_asking(person, report_id)
     elif action == "res":

@@ -67,13 +67,20 @@ class StaffDesk:
 
     # --- pressing a task's buttons --------------------------------------------------------
 
-    async def acknowledge(self, person: Person, report_id: int) -> Outcome:
+    async def acknowledge(
+        self, person: Person, report_id: int, shown_at: datetime | None = None
+    ) -> Outcome:
+        """接单 (or 接手 from higher up). `shown_at`: when the card pressed was sent; a task
+        handed to someone else since then is theirs, whoever presses the old card."""
         async with transaction(self.sessions) as session:
             staff, report, refused = await self._check(
                 session, person, report_id, Action.ACKNOWLEDGE
             )
             if refused:
                 return refused
+            handed = await self._handed_since(session, report, shown_at)
+            if handed is not None and report.assignee_id != staff.id:
+                return Outcome("task_handed_since", staff.language, handed, refused=True)
             now = self.clock()
             rectify = (
                 now + self.policy.rectify_within(report.severity)
@@ -97,6 +104,22 @@ class StaffDesk:
             notices = await to_followers(session, report, "acknowledged", card)
             await post(session, notices)
             return Outcome("acknowledged_ok", staff.language, card=card, notices=tuple(notices))
+
+    async def _handed_since(
+        self, session: AsyncSession, report: Report, shown_at: datetime | None
+    ) -> dict | None:
+        """When and to whom the task was last handed over, if after the card was shown."""
+        if shown_at is None:
+            return None
+        events = await queries.events_of_reports(
+            session=session, report_ids=[report.id], actions=("handed_over",)
+        )
+        # A message's date is whole seconds: within the second it was sent, not "since"
+        if not events or events[-1].at < shown_at + timedelta(seconds=1):
+            return None
+        to = await session.get(Staff, events[-1].detail.get("to")) if events[-1].detail else None
+        at = events[-1].at.astimezone(self.policy.timezone).strftime("%H:%M")
+        return {"reference": report.reference, "at": at, "assignee": to.name if to else "—"}
 
     async def start_asking(self, person: Person, report_id: int) -> Outcome:
         return await self._await_input(person, report_id, Action.ASSIGN, "ask", "ask_prompt")

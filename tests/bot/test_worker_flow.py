@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -10,6 +12,7 @@ from sqlmodel import select
 from storage import queries
 from storage.engine import transaction
 from storage.models import Report
+from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
@@ -21,6 +24,7 @@ from tests.harness import (
     next_text,
     running_service,
 )
+from triage.escalation import escalate_due
 from triage.people import Person
 
 NEAR_INSIDE = (INSIDE[0] + 0.0002, INSIDE[1])  # about 22 m away
@@ -221,6 +225,28 @@ async def test_hand_over_to_another_worker_with_a_reason(bot):
     assert "李秀英" in (await next_text(resident))["text"]
     query = await worker.press(task, "接单")  # the old card's button
     assert "已转由李秀英处理" in (await worker.callback_answer(query))["text"]
+    report, events = await report_of(bot, reference)
+    assert report.status == "assigned" and events[-1] == "handed_over"
+
+
+async def test_a_stale_take_over_after_a_hand_over_is_refused_saying_when_and_to_whom(bot):
+    reference = await report_ebike(bot, photo=False)
+    worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
+    task = await task_message(worker)
+    world = bot.emulator.world
+    world.clock = lambda: time.time() - 120  # the coordinator's card: sent two minutes ago
+    service = bot.service
+    await escalate_due(service.sessions, service.policy, utcnow() + timedelta(hours=1))
+    card = await task_message(coordinator)
+    world.clock = time.time
+    await worker.press(task, "转交")
+    await worker.wait_for(lambda: any("→ 李秀英" in str(m) for m in worker.messages))
+    await worker.press("→ 李秀英")
+    await worker.wait_for(lambda: "转交原因" in str(worker.messages[-1]))
+    await worker.send("这栋楼归二网格")
+    await worker.wait_for(lambda: "已转交给李秀英" in str(worker.messages[-1]))
+    answer = await coordinator.callback_answer(await coordinator.press(card, "接手"))
+    assert "已于" in answer["text"] and "转给李秀英" in answer["text"]
     report, events = await report_of(bot, reference)
     assert report.status == "assigned" and events[-1] == "handed_over"
 
