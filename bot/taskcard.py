@@ -37,7 +37,8 @@ def text(
     lines = [t(language, f"task.{_title(kind, card, extra)}", reference=card["reference"])]
     if "overdue_seconds" in extra:  # the time nobody took it says more than the time past
         waited = duration(language, extra.get("waited_seconds", extra["overdue_seconds"]))
-        lines.insert(0, t(language, "task.escalated", waited=waited, level=extra.get("level", "")))
+        key = "task.reminded" if extra.get("reminder") else "task.escalated"
+        lines.insert(0, t(language, key, waited=waited, level=extra.get("level", "")))
     if card.get("category"):
         # An emergency is urgent whatever severity its words suggested: never "一般"
         severity = "urgent" if kind == "emergency" else card.get("severity") or "normal"

@@ -24,6 +24,9 @@ from triage.policy import Policy
 
 BATCH = 200
 DIGEST = "escalation_digest"  # a notice listing several escalated reports
+# At the top of the chain, reminders every step, but never more often than this (a step of
+# seconds, as in a demo, would otherwise flood everyone on the task)
+REMIND_AT_MOST_EVERY = timedelta(minutes=1)
 CLIMBING = (Status.NEW, Status.ASSIGNED)
 
 
@@ -76,20 +79,31 @@ async def _climb(
     ]
     won = await _advance(session, plans, policy, now)
     climbed = [p for p in plans if p.report.id in won and p.step is not None]
-    if not climbed:
+    reminded = [p for p in plans if p.report.id in won and _at_the_top(p)]
+    if not climbed and not reminded:
         return
-    told = await told_about_each(session, [p.report.id for p in climbed])
-    wanted = {p.report.assignee_id for p in climbed} - {None}
-    wanted |= set().union(*told.values()) if policy.renotify else set()
+    told = await told_about_each(session, [p.report.id for p in climbed + reminded])
+    wanted = {p.report.assignee_id for p in climbed + reminded} - {None}
+    wanted |= set().union(*told.values())
     staff = {s.id: s for s in await queries.staff_by_ids(session=session, ids=sorted(wanted))}
     notices: list[Notice] = []
-    for plan in climbed:
+    for plan in climbed + reminded:
         report = plan.report
         card = card_from(report, steps.cells.get(report.grid_id), staff.get(report.assignee_id))
         already = [staff[i] for i in sorted(told[report.id]) if i in staff]
-        notices += _escalation_notices(plan, card, already if policy.renotify else [])
-    await queries.add_events(session=session, events=[_escalated_event(p, now) for p in climbed])
+        if plan.step is None:  # nobody above: everyone on it is reminded, every step
+            notices += _reminders(plan, card, already)
+        else:
+            notices += _escalation_notices(plan, card, already if policy.renotify else [])
+    events = [_escalated_event(p, now) for p in climbed]
+    events += [_reminded_event(p, now, told[p.report.id]) for p in reminded]
+    await queries.add_events(session=session, events=events)
     await post(session, digested(notices))
+
+
+def _at_the_top(plan: _Plan) -> bool:
+    """Escalated as far as the chain goes, and still nobody took it."""
+    return plan.step is None and plan.report.escalation_level > 0
 
 
 class _Steps:
@@ -128,7 +142,7 @@ async def _advance(
     moving to the same values; the ids that won."""
     groups: dict[tuple, list[Report]] = defaultdict(list)
     for plan in plans:
-        values = _climb_values(plan.step, policy, now)
+        values = _climb_values(plan, policy, now)
         key = (plan.report.status, plan.report.escalation_level, tuple(values.items()))
         groups[key].append(plan.report)
     won: set[int] = set()
@@ -144,14 +158,18 @@ async def _advance(
     return won
 
 
-def _climb_values(step: routing.Step | None, policy: Policy, now: datetime) -> dict:
-    if step is None:  # nobody above: the top has been told; stop the clock
-        return {"next_deadline_at": None}
-    more = step.level < policy.top_level
+def _climb_values(plan: _Plan, policy: Policy, now: datetime) -> dict:
+    """One level up, and the next step's deadline; at the top, the next reminder's (every
+    step until someone takes it). Nobody in the chain at all: the clock stops."""
+    if plan.step is None:
+        if not _at_the_top(plan):
+            return {"next_deadline_at": None}
+        again = max(policy.escalation_step, REMIND_AT_MOST_EVERY)
+        return {"updated_at": now, "next_deadline_at": now + again}
     return {
-        "escalation_level": step.level,
+        "escalation_level": plan.step.level,
         "updated_at": now,
-        "next_deadline_at": now + policy.escalation_step if more else None,
+        "next_deadline_at": now + policy.escalation_step,
     }
 
 
@@ -169,6 +187,39 @@ def _escalated_event(plan: _Plan, now: datetime) -> dict:
             "overdue_seconds": int(plan.overdue.total_seconds()),
         },
     }
+
+
+def _reminded_event(plan: _Plan, now: datetime, told: set[int]) -> dict:
+    return {
+        "report_id": plan.report.id,
+        "actor": "system",
+        "action": "reminded",
+        "from_status": None,
+        "to_status": None,
+        "at": now,
+        "detail": {
+            "level": plan.report.escalation_level,
+            "reminded": sorted(told),
+            "waited_seconds": int(plan.waited.total_seconds()),
+        },
+    }
+
+
+def _reminders(plan: _Plan, card: dict, told: list[Staff]) -> list[Notice]:
+    return [
+        to_staff(
+            s,
+            "escalation",
+            card,
+            priority=ESCALATION,
+            overdue_seconds=int(plan.overdue.total_seconds()),
+            waited_seconds=int(plan.waited.total_seconds()),
+            level=plan.report.escalation_level,
+            reminder=True,
+        )
+        for s in told
+        if s.active
+    ]
 
 
 def _escalation_notices(plan: _Plan, card: dict, already: list[Staff]) -> list[Notice]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from storage import queries
+from storage.engine import transaction
 from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
+    OFFICER,
     WORKER_1,
     file_report,
     labels,
@@ -82,3 +85,24 @@ def test_a_long_list_stays_within_telegrams_limits():
         for text, markup in messages:
             assert len(text) <= 4096
             assert sum(len(row) for row in markup.inline_keyboard) <= 100
+
+
+async def test_a_task_at_the_top_of_the_chain_is_reminded_until_someone_takes_it(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        reference = await file_report(bot.emulator, 1820, "楼道里的灭火器都过期了")
+        service, officer = bot.service, bot.staff(OFFICER)
+        now = utcnow()
+        for hours in (1, 2, 3):  # level 1, level 2 (the top), then a reminder
+            await escalate_due(service.sessions, service.policy, now + timedelta(hours=hours))
+        await officer.wait_for(lambda: "仍无人接单" in str(officer.messages))
+        reminder = next(m for m in officer.messages if "仍无人接单" in m.get("text", ""))
+        assert reference in reminder["text"] and labels(reminder)[0] == "接手"
+        taken = await officer.callback_answer(await officer.press(reminder, "接手"))
+        assert "已接单" in taken["text"]
+        await escalate_due(service.sessions, service.policy, now + timedelta(hours=4))
+        async with transaction(service.sessions) as session:
+            report = await queries.report_by_reference(session=session, reference=reference)
+            history = [
+                e.action for e in await queries.history_of(session=session, report_id=report.id)
+            ]
+        assert history.count("reminded") == 1 and history[-1] == "acknowledged"

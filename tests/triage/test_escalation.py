@@ -55,7 +55,7 @@ async def state(sessions, report_id) -> tuple[Report, list[str], int]:
     return report, events, notices
 
 
-async def test_each_level_once_then_the_clock_stops(sessions):
+async def test_each_level_once_then_a_reminder_every_step_until_taken(sessions):
     now = utcnow()
     report = await filed(sessions, now)
     assert report.escalation_level == 0 and report.next_deadline_at == now + POLICY.ack
@@ -70,11 +70,27 @@ async def test_each_level_once_then_the_clock_stops(sessions):
     later = due + POLICY.escalation_step
     assert await escalate_due(sessions, POLICY, later) == 1
     report, events, notices = await state(sessions, report.id)
-    assert report.escalation_level == 2 and report.next_deadline_at is None
+    assert (
+        report.escalation_level == 2 and report.next_deadline_at == later + POLICY.escalation_step
+    )
     assert events.count("escalated") == 2
     # level 1: worker + community coordinator; level 2: those + street coordinator + officer
     assert notices == 1 + 2 + 4, await notice_kinds(sessions, report.id)
-    assert await escalate_due(sessions, POLICY, later + timedelta(hours=1)) == 0
+
+    # The top of the chain: nobody above, so everyone on it is reminded every step
+    reminder = later + POLICY.escalation_step
+    assert await escalate_due(sessions, POLICY, reminder) == 1
+    assert await escalate_due(sessions, POLICY, reminder) == 0  # once a step
+    report, events, notices = await state(sessions, report.id)
+    assert report.escalation_level == 2 and events[-1] == "reminded"
+    assert report.next_deadline_at == reminder + POLICY.escalation_step
+    assert notices == 1 + 2 + 4 + 4, await notice_kinds(sessions, report.id)
+
+    desk = StaffDesk(sessions, POLICY, clock=lambda: reminder + timedelta(minutes=1))
+    assert not (await desk.acknowledge(Person(2001, 2001), report.id)).refused
+    assert await escalate_due(sessions, POLICY, reminder + POLICY.escalation_step) == 0
+    _, events, _ = await state(sessions, report.id)
+    assert events.count("reminded") == 1  # taken: no more reminders
 
 
 async def test_acknowledging_stops_the_climb_and_starts_the_rectify_clock(sessions):
