@@ -206,26 +206,18 @@ def _reminded_event(plan: _Plan, now: datetime, told: set[int]) -> dict:
 
 
 def _reminders(plan: _Plan, card: dict, told: list[Staff]) -> list[Notice]:
-    return [
-        to_staff(
-            s,
-            "escalation",
-            card,
-            priority=ESCALATION,
-            overdue_seconds=int(plan.overdue.total_seconds()),
-            waited_seconds=int(plan.waited.total_seconds()),
-            level=plan.report.escalation_level,
-            reminder=True,
-        )
-        for s in told
-        if s.active
-    ]
+    return _tell(plan, card, told, level=plan.report.escalation_level, reminder=True)
 
 
 def _escalation_notices(plan: _Plan, card: dict, already: list[Staff]) -> list[Notice]:
     """The new level, and (when the policy renotifies) everyone told before, once each."""
     everyone = {s.id: s for s in already}
     everyone.update({s.id: s for s in plan.step.staff})
+    return _tell(plan, card, list(everyone.values()), level=plan.step.level)
+
+
+def _tell(plan: _Plan, card: dict, staff: list[Staff], **extra) -> list[Notice]:
+    """An escalation card to each active one: how long it is overdue and waited, its level."""
     return [
         to_staff(
             s,
@@ -234,9 +226,9 @@ def _escalation_notices(plan: _Plan, card: dict, already: list[Staff]) -> list[N
             priority=ESCALATION,
             overdue_seconds=int(plan.overdue.total_seconds()),
             waited_seconds=int(plan.waited.total_seconds()),
-            level=plan.step.level,
+            **extra,
         )
-        for s in everyone.values()
+        for s in staff
         if s.active
     ]
 
