@@ -7,21 +7,26 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import taskcard
-from bot.context import person_of, services
+from bot.context import services
+from bot.staff import actor_of
 from bot.texts import t
-from triage.tasks import Outcome
+from triage.tasks.outcome import Outcome
 
 
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """ab:flag|ok|no:<report id>."""
     query = update.callback_query
     action, _, target = query.data.removeprefix(taskcard.ABUSE_PREFIX).partition(":")
-    desk, person = services(context).abuse, person_of(update)
+    desk = services(context).abuse
     steps = {"flag": desk.flag, "ok": desk.confirm, "no": desk.reject}
     if action not in steps or not target.isdigit():
         await query.answer(t("zh", "button_expired"), show_alert=True)
         return
-    outcome = await steps[action](person, int(target))
+    actor = await actor_of(update, context)
+    if actor is None:
+        outcome = Outcome("not_staff", "zh", refused=True)
+    else:
+        outcome = await steps[action](actor, int(target))
     said = words(outcome)
     await query.answer(said, show_alert=outcome.refused)
     if action != "flag" and not outcome.refused and query.message is not None:

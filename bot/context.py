@@ -17,7 +17,7 @@ from triage.intake import Intake
 from triage.limits import Gate
 from triage.people import Person
 from triage.privacy import PrivacyDesk
-from triage.tasks import StaffDesk
+from triage.tasks.desk import StaffDesk
 
 KEY = "firecircle"
 

@@ -18,7 +18,7 @@ Call = tuple[str, dict[str, Any]]
 def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
     lang, card, chat = notice.language, notice.card, notice.chat_id
     if notice.kind in ("task", "emergency_alert", "escalation", "reinspection"):
-        markup = taskcard.buttons(lang, card, escalated=notice.kind == "escalation")
+        markup = taskcard.buttons(lang, card, notice.extra.get("to_role", "worker"))
         text = taskcard.text(lang, card, tz, notice.extra)
         return [
             _message(chat, text, markup),

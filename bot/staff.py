@@ -8,12 +8,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import broadcast, callbacks, outgoing, taskcard
 from bot.context import person_of, services
 from bot.texts import t
-from storage.models import Staff
+from triage.actors import Actor
 from triage.broadcasts import MAY_BROADCAST
-from triage.tasks import NOT_MY_GRID, TO_COORDINATOR, Outcome
+from triage.tasks.handing import GRID, NOT_MY_GRID, TO_COORDINATOR
+from triage.tasks.outcome import Outcome
 
 MAX_LISTED = 10
 HANDOVER_TO = (NOT_MY_GRID, TO_COORDINATOR)  # else a worker's id
+PRESSES = ("ack", "ask", "res", "ho", "card", "ord", "rok", "rre", "hot", "kb")
 
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
@@ -41,9 +43,8 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     if query.data.startswith(f"{taskcard.PREFIX}hot:"):
         await query.edit_message_text(t(lang, f"staff.{outcome.say}", **_values(outcome)))
         return
-    await query.edit_message_text(
-        taskcard.text(lang, card, tz), reply_markup=taskcard.buttons(lang, card)
-    )
+    markup = taskcard.buttons(lang, card, _role(context), card.get("actions"))
+    await query.edit_message_text(taskcard.text(lang, card, tz), reply_markup=markup)
 
 
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -53,40 +54,47 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await callbacks.expired(update)
         return
     action, report_id, target = press
-    desk, person = services(context).desk, person_of(update)
+    svc = services(context)
+    desk, actor = svc.desk, await actor_of(update, context)
+    if actor is None:
+        await answer(update, context, Outcome("not_staff", "zh", refused=True))
+        return
     if action == "ack":
         shown = query.message.date if query.message is not None else None
-        outcome = await desk.acknowledge(person, report_id, shown_at=shown)
+        outcome = await desk.acknowledge(actor, report_id, shown_at=shown)
     elif action == "ask":
-        outcome = await desk.start_asking(person, report_id)
+        outcome = await desk.start_asking(actor, report_id)
     elif action == "res":
-        outcome = await desk.start_resolving(person, report_id)
+        outcome = await desk.start_resolving(actor, report_id)
     elif action == "ho":
-        outcome = await desk.handover_choices(person, report_id)
+        outcome = await desk.handover_choices(actor, report_id)
         if not outcome.refused:
             await query.answer()
             await outgoing.send(
                 update,
                 context,
-                t(outcome.language, "staff.handover_choose"),
+                t(outcome.language, f"staff.{outcome.say}"),
                 reply_markup=taskcard.handover_choices(
-                    outcome.language, report_id, outcome.values["choices"]
+                    outcome.language,
+                    report_id,
+                    outcome.values["choices"],
+                    worker=outcome.values["worker"],
                 ),
             )
             return
     elif action == "card":
-        await _show(update, context, await desk.show_task(person, report_id))
+        await _show(update, context, await desk.show_task(actor, report_id))
         return
     elif action == "ord":
-        outcome = await desk.start_order(person, report_id)
+        outcome = await desk.start_order(actor, report_id)
     elif action == "rok":
-        outcome = await desk.start_reinspecting(person, report_id)
+        outcome = await desk.start_reinspecting(actor, report_id)
     elif action == "rre":
-        outcome = await desk.reopen_on_reinspection(person, report_id)
+        outcome = await desk.reopen_on_reinspection(actor, report_id)
     elif action == "hot":
-        outcome = await desk.hand_over(person, report_id, target)
+        outcome = await desk.hand_over(actor, report_id, target)
     elif action == "kb":
-        outcome = await services(context).frontdesk.answers.promote(person, report_id)
+        outcome = await svc.frontdesk.answers.promote(actor, report_id)
     else:
         await callbacks.expired(update)
         return
@@ -101,25 +109,29 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
         return
     await query.answer()
     card, lang = outcome.card, outcome.language
-    escalated = outcome.values["above"] and card["status"] == "assigned"
-    markup = taskcard.buttons(lang, card, escalated=escalated)
     await outgoing.send(
         update,
         context,
         taskcard.text(lang, card, services(context).timezone),
-        reply_markup=markup if outcome.values["may_act"] else None,
+        reply_markup=taskcard.buttons(lang, card, _role(context), card["actions"]),
     )
 
 
 def _read(data: str) -> tuple[str, int, str | None] | None:
-    """t:<action>:<report id>, or t:hot:<report id>:<worker id|c|n>; None if it is neither."""
+    """t:<action>:<report id>, or t:hot:<report id>:<worker id|g<grid id>|c|n>; None if it is
+    neither."""
     parts = data.removeprefix(taskcard.PREFIX).split(":")
-    if len(parts) != (3 if parts[0] == "hot" else 2):
+    if parts[0] not in PRESSES or len(parts) != (3 if parts[0] == "hot" else 2):
         return None
     report_id, target = callbacks.ident(parts[1]), parts[2] if len(parts) == 3 else None
-    if target is not None and target not in HANDOVER_TO and callbacks.ident(target) is None:
+    if target is not None and target not in HANDOVER_TO and _ident(target) is None:
         return None
     return None if report_id is None else (parts[0], report_id, target)
+
+
+def _ident(target: str) -> int | None:
+    """A worker's id, or a grid's ("g12")."""
+    return callbacks.ident(target.removeprefix(GRID))
 
 
 def _with_prompt(outcome: Outcome) -> Outcome:
@@ -136,7 +148,10 @@ async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
         return True
     photo = message.photo[-1].file_id if message.photo else None
     text = message.text or message.caption
-    outcome = await services(context).desk.staff_input(person_of(update), text, photo)
+    actor = await actor_of(update, context)
+    if actor is None:
+        return False
+    outcome = await services(context).desk.staff_input(actor, text, photo)
     if outcome is None:
         return False
     await answer(update, context, outcome)
@@ -146,15 +161,14 @@ async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 async def chatting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Staff typing outside any prompt get their help, not a resident's triage (they can
     still /report a hazard like anyone)."""
-    svc, person = services(context), person_of(update)
-    member = await svc.desk.is_staff(person)
-    if member is None or await svc.intake.has_draft(person):
+    svc, member = services(context), await actor_of(update, context)
+    if member is None or await svc.intake.has_draft(person_of(update)):
         return False
     await outgoing.send(update, context, staff_text(member, "help", name=member.name))
     return True
 
 
-def staff_text(member: Staff, key: str, **values: object) -> str:
+def staff_text(member: Actor, key: str, **values: object) -> str:
     """A staff text; for those who may broadcast, with the /broadcast line."""
     text = t(member.language, f"staff.{key}", **values)
     if member.role in MAY_BROADCAST:
@@ -164,15 +178,29 @@ def staff_text(member: Staff, key: str, **values: object) -> str:
 
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    outcome, cards = await svc.desk.open_tasks(person_of(update))
+    outcome, cards = await svc.desk.open_tasks(await actor_of(update, context))
     await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
     for card in cards[:MAX_LISTED]:
         await outgoing.send(
             update,
             context,
             taskcard.text(outcome.language, card, svc.timezone),
-            reply_markup=taskcard.buttons(outcome.language, card),
+            reply_markup=taskcard.buttons(outcome.language, card, _role(context), card["actions"]),
         )
+
+
+async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
+    """The staff member this update is from (None: not staff), looked up once per update:
+    the Application makes one context per update, shared by every handler that sees it."""
+    if not hasattr(context, "staff_actor"):
+        user = update.effective_user
+        context.staff_actor = await services(context).desk.actor_for(user.id) if user else None
+    return context.staff_actor
+
+
+def _role(context: ContextTypes.DEFAULT_TYPE) -> str:
+    actor = getattr(context, "staff_actor", None)
+    return actor.role if actor is not None else "worker"
 
 
 def register(app: Application) -> None:

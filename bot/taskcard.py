@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import duration, t
 from triage.lengths import quoted
+from triage.lifecycle import Action, offered
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
 ABUSE_PREFIX = "ab:"  # ab:flag|ok|no:<report id> — 标记骚扰 and the coordinator's answer
@@ -97,12 +98,27 @@ def status_line(language: str, card: dict[str, Any], tz: tzinfo) -> str:
     )
 
 
+# The lifecycle's actions a card offers, as (callback action, label); 接单 reads 接手 to
+# those above the worker, 询问居民 reads 回复 on a question.
+_BUTTONS = {
+    Action.ACKNOWLEDGE: ("ack", "staff.btn_ack"),
+    Action.ASK: ("ask", "staff.btn_ask"),
+    Action.ANSWER: ("ask", "staff.btn_reply"),
+    Action.HAND_OVER: ("ho", "staff.btn_handover"),
+    Action.ASSIGN_TO: ("ho", "staff.btn_assign"),
+    Action.ORDER: ("ord", "staff.btn_order"),
+    Action.RESOLVE: ("res", "staff.btn_resolve"),
+    Action.REINSPECT: ("rok", "staff.btn_still_fixed"),
+    Action.REOPEN_ON_REINSPECTION: ("rre", "staff.btn_reopen"),
+}
+
+
 def buttons(
-    language: str, card: dict[str, Any], *, escalated: bool = False
+    language: str, card: dict[str, Any], role: str = "worker", actions: list[str] | None = None
 ) -> InlineKeyboardMarkup | None:
-    """By state; an escalated task offers the one higher up to take it over or reassign it."""
-    report_id, status = card["report_id"], card["status"]
-    ask = "staff.btn_reply" if card["kind"] == "question" else "staff.btn_ask"
+    """What the lifecycle lets this person do to the task now (`actions`; else what their
+    role is offered in the card's state), two to a row, 标记骚扰 on its own."""
+    report_id = card["report_id"]
 
     def button(label: str, action: str, prefix: str = PREFIX) -> InlineKeyboardButton:
         return InlineKeyboardButton(
@@ -118,35 +134,19 @@ def buttons(
                 ]
             ]
         )
-    flag = [button("staff.btn_abuse_flag", "flag", ABUSE_PREFIX)]
-
-    if status == "closed":
-        return InlineKeyboardMarkup(
-            [[button("staff.btn_still_fixed", "rok"), button("staff.btn_reopen", "rre")]]
-        )
-    if status == "assigned" and escalated:
-        return InlineKeyboardMarkup(
-            [
-                [button("staff.btn_take_over", "ack"), button("staff.btn_reassign", "ho")],
-                [button(ask, "ask")],
-            ]
-        )
-    if status == "assigned":
-        return InlineKeyboardMarkup(
-            [
-                [button("staff.btn_ack", "ack"), button(ask, "ask")],
-                [button("staff.btn_handover", "ho"), button("staff.btn_resolve", "res")],
-                flag,
-            ]
-        )
-    if status == "acknowledged":
-        rows = [[button(ask, "ask"), button("staff.btn_handover", "ho")]]
-        if card["kind"] == "hazard":
-            rows.append([button("staff.btn_order", "ord"), button("staff.btn_resolve", "res")])
-        else:
-            rows.append([button("staff.btn_resolve", "res")])
-        return InlineKeyboardMarkup([*rows, flag])
-    return None
+    if actions is None:
+        actions = [str(a) for a in offered(card["status"], card["kind"], role)]
+    row = []
+    for action in actions:
+        if action in _BUTTONS:
+            callback, label = _BUTTONS[Action(action)]
+            if action == Action.ACKNOWLEDGE and role != "worker":
+                label = "staff.btn_take_over"
+            row.append(button(label, callback))
+    rows = [row[i : i + 2] for i in range(0, len(row), 2)]
+    if Action.FLAG_ABUSE in actions:
+        rows.append([button("staff.btn_abuse_flag", "flag", ABUSE_PREFIX)])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 DIGEST_CHUNK = 40  # reports a message lists at most
@@ -210,26 +210,18 @@ def _cut(text: str, length: int) -> str:
 
 
 def handover_choices(
-    language: str, report_id: int, choices: list[tuple[int, str]]
+    language: str, report_id: int, choices: list[tuple[str, str]], *, worker: bool
 ) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(f"→ {name}", callback_data=f"{PREFIX}hot:{report_id}:{staff_id}")]
-        for staff_id, name in choices[:8]
-    ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t(language, "staff.btn_to_coordinator"), callback_data=f"{PREFIX}hot:{report_id}:c"
-            )
-        ]
-    )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t(language, "staff.btn_not_my_grid"), callback_data=f"{PREFIX}hot:{report_id}:n"
-            )
-        ]
-    )
+    """Whom to give the task to: a worker picks a colleague, 退回协调员 or 不是我的网格; staff
+    above pick a grid (for a report on none) or a worker (指派给…)."""
+
+    def to(label: str, target: str) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(label, callback_data=f"{PREFIX}hot:{report_id}:{target}")]
+
+    rows = [to(f"→ {name}", target) for target, name in choices[:8]]
+    if worker:
+        rows.append(to(t(language, "staff.btn_to_coordinator"), "c"))
+        rows.append(to(t(language, "staff.btn_not_my_grid"), "n"))
     return InlineKeyboardMarkup(rows)
 
 

@@ -35,7 +35,7 @@ from triage.intake import Intake
 from triage.limits import Gate, Limits
 from triage.policy import Policy
 from triage.privacy import PrivacyDesk, Retention, apply_retention
-from triage.tasks import StaffDesk
+from triage.tasks.desk import StaffDesk
 from web.app import build_web_app
 
 PROCESSOR = "inbox-processor"  # a task name: stopping lets it finish its update
@@ -120,7 +120,7 @@ class Service:
             timezone=self.policy.timezone,
             broadcasts=self.broadcasts,
             gate=Gate(self.intake),
-            abuse=AbuseDesk(self.sessions),
+            abuse=AbuseDesk(self.sessions, self.policy),
             privacy=PrivacyDesk(self.sessions, self.intake, self.retention),
         )
         self.api_url = api_url or settings.telegram_api_url

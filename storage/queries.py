@@ -133,6 +133,12 @@ async def change_report(
     return result.rowcount == 1
 
 
+def as_stored(report: Report, values: dict[str, Any]) -> None:
+    """Values an update just wrote, set on the object as stored (nothing left to flush)."""
+    for key, value in values.items():
+        set_committed_value(report, key, value)
+
+
 async def report_by_reference(*, session: AsyncSession, reference: str) -> Report | None:
     result = await session.exec(select(Report).where(Report.reference == reference))
     return result.first()
@@ -401,6 +407,20 @@ async def workers_of_community(*, session: AsyncSession, community: str | None) 
         .order_by(col(Staff.id))
     )
     return list(result.all())
+
+
+async def all_active_workers(*, session: AsyncSession) -> list[Staff]:
+    result = await session.exec(
+        select(Staff).where(col(Staff.active), Staff.role == "worker").order_by(col(Staff.id))
+    )
+    return list(result.all())
+
+
+async def grid_cells_of_community(*, session: AsyncSession, community: str) -> Sequence[GridCell]:
+    result = await session.exec(
+        select(GridCell).where(GridCell.community == community).order_by(col(GridCell.code))
+    )
+    return result.all()
 
 
 async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> list[Report]:

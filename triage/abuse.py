@@ -16,13 +16,16 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportEvent, Resident, Staff
 from storage.types import utcnow
-from triage.lifecycle import OPEN, Action, Status
+from triage.actors import Actor
+from triage.lifecycle import TABLE, Action, Lifecycle
 from triage.notices import TASK, Notice, card_of, post, to_staff
-from triage.people import Person
-from triage.permissions import above_in_chain, refusal, street_of
-from triage.tasks import Outcome
+from triage.permissions import above_in_chain, street_of
+from triage.policy import Policy
+from triage.tasks.outcome import Outcome, refused
 
-FLAGGED, CONFIRMED, REJECTED = "harassment_flagged", "closed_as_harassment", "harassment_rejected"
+FLAGGED, CONFIRMED, REJECTED = (
+    TABLE[a].event for a in (Action.FLAG_ABUSE, Action.CONFIRM_ABUSE, Action.REJECT_ABUSE)
+)
 CONFIRMERS = ("coordinator", "admin")
 REVIEW = "abuse"  # the card's "review" mark: the task message offers 确认/驳回
 
@@ -60,20 +63,21 @@ async def _resident(session: AsyncSession, telegram_id: int) -> Resident:
 
 
 class AbuseDesk:
-    def __init__(self, sessions: SessionFactory, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self, sessions: SessionFactory, policy: Policy, clock: Callable[[], datetime] = utcnow
+    ):
         self.sessions = sessions
         self.clock = clock
+        self.lifecycle = Lifecycle(policy, clock)
 
-    async def flag(self, person: Person, report_id: int) -> Outcome:
+    async def flag(self, actor: Actor, report_id: int) -> Outcome:
         """标记骚扰 on a task: asks the coordinators above it to confirm."""
         async with transaction(self.sessions) as session:
-            staff = await queries.staff_by_telegram_id(
-                session=session, telegram_id=person.telegram_id
-            )
+            staff = actor
             report = await session.get(Report, report_id)
-            why = await refusal(session, staff, report, Action.ASSIGN)  # on it, and still open
+            why = await self.lifecycle.refusal(session, report, Action.FLAG_ABUSE, actor)
             if why is not None:
-                return _refused(staff, *why)
+                return refused(actor, why)
             resident = await _resident_of(session, report)
             if resident is None:
                 return _refused(staff, "no_resident")
@@ -87,7 +91,13 @@ class AbuseDesk:
             ) or await queries.street_coordinators(session=session, street=street)
             if not confirmers:
                 return _refused(staff, "abuse_nobody")
-            await self._event(session, report, staff, FLAGGED, {"told": [c.id for c in confirmers]})
+            await self.lifecycle.transition(
+                session,
+                report,
+                Action.FLAG_ABUSE,
+                actor,
+                detail={"told": [c.id for c in confirmers]},
+            )
             card = {**await card_of(session, report), "review": REVIEW}
             notices = [
                 to_staff(c, "task", card, priority=TASK, flagged_by=staff.name) for c in confirmers
@@ -95,57 +105,44 @@ class AbuseDesk:
             await post(session, notices)
             return Outcome("abuse_flag_sent", staff.language, notices=tuple(notices))
 
-    async def confirm(self, person: Person, report_id: int) -> Outcome:
+    async def confirm(self, actor: Actor, report_id: int) -> Outcome:
         """确认: the resident is blocked and the report closed as harassment."""
         async with transaction(self.sessions) as session:
-            staff, report, flag, refused = await self._review(session, person, report_id)
+            staff, report, flag, refused = await self._review(session, actor, report_id)
             if refused is not None:
                 return refused
             now = self.clock()
-            previous = report.status
-            closed = await queries.change_report(
-                session=session,
-                report_id=report.id,
-                from_statuses=OPEN,
-                values={
-                    "status": Status.CLOSED,
-                    "closed_at": now,
-                    "next_deadline_at": None,
-                    "updated_at": now,
-                },
+            await self.lifecycle.transition(
+                session,
+                report,
+                Action.CONFIRM_ABUSE,
+                staff,
+                detail={"flagged_by": flag.actor, "resident": report.resident_id},
             )
             resident = await _resident_of(session, report)
             if resident is not None and resident.blocked_at is None:
-                resident.blocked_at, resident.blocked_by = now, f"staff:{staff.id}"
+                resident.blocked_at, resident.blocked_by = now, staff.ref
                 resident.blocked_reason = f"harassment ({report.reference})"
-            await self._event(
-                session,
-                report,
-                staff,
-                CONFIRMED,
-                {"flagged_by": flag.actor, "resident": report.resident_id},
-                previous,
-                Status.CLOSED if closed else previous,
-            )
             await self._tell_flagger(session, report, flag, staff, "abuse_confirmed")
             return Outcome("abuse_confirmed_ok", staff.language, {"reference": report.reference})
 
-    async def reject(self, person: Person, report_id: int) -> Outcome:
+    async def reject(self, actor: Actor, report_id: int) -> Outcome:
         """驳回: the task goes on as before; whoever flagged it is told."""
         async with transaction(self.sessions) as session:
-            staff, report, flag, refused = await self._review(session, person, report_id)
+            staff, report, flag, refused = await self._review(session, actor, report_id)
             if refused is not None:
                 return refused
-            await self._event(session, report, staff, REJECTED, {"flagged_by": flag.actor})
+            await self.lifecycle.transition(
+                session, report, Action.REJECT_ABUSE, staff, detail={"flagged_by": flag.actor}
+            )
             await self._tell_flagger(session, report, flag, staff, "abuse_rejected")
             return Outcome("abuse_rejected_ok", staff.language, {"reference": report.reference})
 
-    async def _review(self, session: AsyncSession, person: Person, report_id: int):
+    async def _review(self, session: AsyncSession, staff: Actor, report_id: int):
         """The coordinator's press: who, which report, the flag it answers, or why not."""
-        staff = await queries.staff_by_telegram_id(session=session, telegram_id=person.telegram_id)
         report = await session.get(Report, report_id)
         flag = None
-        if staff is None or not staff.active:
+        if staff is None or not staff.is_staff or not staff.active:
             return staff, report, flag, _refused(staff, "not_staff")
         if staff.role not in CONFIRMERS:
             return staff, report, flag, _refused(staff, "abuse_not_allowed")
@@ -169,27 +166,6 @@ class AbuseDesk:
         extra = {"staff": by.name, "role": by.role}
         notice = Notice(kind, flagger.telegram_id, flagger.language, report.id, card, extra, TASK)
         await post(session, [notice])
-
-    async def _event(
-        self,
-        session: AsyncSession,
-        report: Report,
-        staff: Staff,
-        action: str,
-        detail: dict,
-        from_status: str | None = None,
-        to_status: str | None = None,
-    ) -> None:
-        await queries.add_event(
-            session=session,
-            report_id=report.id,
-            actor=f"staff:{staff.id}",
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            detail=detail,
-            at=self.clock(),
-        )
 
 
 async def _resident_of(session: AsyncSession, report: Report) -> Resident | None:

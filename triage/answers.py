@@ -15,14 +15,15 @@ from storage.engine import SessionFactory, transaction
 from storage.models import Report
 from storage.types import utcnow
 from triage import limits, promotion
+from triage.actors import SYSTEM, resident_actor
 from triage.dispatch import dispatch
 from triage.intake import Intake, Reply
 from triage.knowledge import Entry, KnowledgeBase
-from triage.lifecycle import Status
+from triage.lifecycle import Action, Lifecycle
 from triage.notices import post
 from triage.people import Person
 from triage.reports import NewReport, create_report
-from triage.tasks import Outcome
+from triage.tasks.outcome import Outcome
 from triage.taxonomy import Kind
 
 
@@ -93,14 +94,11 @@ class AnswerDesk:
                 to_staff=False,
                 district=await self.intake.district.current(session),
             )
-            await queries.add_event(
-                session=session,
-                report_id=created.report.id,
-                actor="system",
-                action="answered",
-                from_status=Status.NEW,
-                to_status=Status.CLOSED,
-                at=self.clock(),
+            await Lifecycle(self.intake.policy, self.clock).transition(
+                session,
+                created.report,
+                Action.ANSWER_FROM_FAQ,
+                SYSTEM,
                 detail={"entry": found.entry.id, "score": found.score},
             )
             return _entry_reply(resident, found.entry, created.report.id, found.related)
@@ -124,27 +122,23 @@ class AnswerDesk:
             report = await session.get(Report, report_id)
             if report is None or report.resident_id != resident.id:
                 return Reply("faq_gone", resident)
-            await queries.add_event(
-                session=session,
-                report_id=report.id,
-                actor=f"resident:{resident.id}",
-                action="faq_helpful" if helpful else "faq_not_helpful",
-                at=self.clock(),
-            )
             if helpful:
+                await queries.add_event(
+                    session=session,
+                    report_id=report.id,
+                    actor=f"resident:{resident.id}",
+                    action="faq_helpful",
+                    at=self.clock(),
+                )
                 return Reply("faq_thanks", resident)
             refused = await limits.refusal(session, resident, self.intake.limits, self.clock())
             if refused is not None:  # the answer stays; they may ask staff in a while
                 return Reply(refused, resident)
-            reopened = await queries.change_report(
-                session=session,
-                report_id=report.id,
-                from_statuses=[Status.CLOSED],
-                values={"status": Status.NEW, "closed_at": None},
+            reasked = await Lifecycle(self.intake.policy, self.clock).transition(
+                session, report, Action.REASK, resident_actor(resident)
             )
-            if not reopened:
+            if not reasked.won:
                 return Reply("faq_gone", resident)
-            await session.refresh(report)
             notices = await dispatch(session, report, policy=self.intake.policy, now=self.clock())
             await post(session, notices)
             return Reply(

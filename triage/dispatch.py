@@ -11,8 +11,9 @@ from storage import queries
 from storage.models import Report, Staff
 from storage.signals import DEADLINES, touch
 from triage import routing
-from triage.lifecycle import Status
-from triage.notices import EMERGENCY, TASK, Notice, card_of, to_staff
+from triage.actors import SYSTEM
+from triage.lifecycle import Action, Lifecycle
+from triage.notices import EMERGENCY, TASK, Notice, to_staff
 from triage.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -36,38 +37,39 @@ async def dispatch(
     if report.kind == "emergency":
         staff = await emergency_staff(session, place)
         level, kind, priority = policy.top_level, "emergency_alert", EMERGENCY
+    elif report.grid_id is None:
+        staff, level = await unplaced_staff(session, place), 1
+        kind, priority = "task", TASK
     else:
         step = await routing.first_step(session, place, now=now, policy=policy)
         staff = list(step.staff) if step else []
         level, kind, priority = (step.level if step else 0), "task", TASK
     if not staff:
+        step = await routing.first_step(session, place, now=now, policy=policy)
+        staff, level = (list(step.staff), step.level) if step else ([], 0)
+    if not staff:
         log.error("nobody at all to take %s: the staff list is empty", report.reference)
         return []
-    assign(report, staff[0], level=level, now=now, policy=policy)
-    await touch(session, DEADLINES)
-    await queries.add_event(
-        session=session,
-        report_id=report.id,
-        actor="system",
-        action="assigned",
-        from_status=Status.NEW,
-        to_status=Status.ASSIGNED,
-        at=now,
+    moved = await Lifecycle(policy, lambda: now).transition(
+        session,
+        report,
+        Action.ASSIGN,
+        SYSTEM,
         detail={"assignee": staff[0].id, "level": level, "told": [s.id for s in staff]},
+        to=staff[0].id,
+        level=level,
     )
-    card = await card_of(session, report)
-    return [to_staff(s, kind, card, priority=priority) for s in staff]
+    if not moved.won:
+        return []
+    await touch(session, DEADLINES)
+    return [to_staff(s, kind, moved.card, priority=priority) for s in staff]
 
 
-def assign(report: Report, staff: Staff, *, level: int, now: datetime, policy: Policy) -> None:
-    report.status = Status.ASSIGNED
-    report.assignee_id = staff.id
-    report.escalation_level = level
-    report.assigned_at = now
-    report.acknowledged_at = None
-    report.ack_deadline_at = now + policy.ack_within(report.kind, report.severity)
-    report.next_deadline_at = report.ack_deadline_at
-    report.updated_at = now
+async def unplaced_staff(session: AsyncSession, place: routing.Place) -> list[Staff]:
+    """A report on no grid cell (a typed address that matched none) goes to those who can
+    place it: the community's coordinators, else the street's; they assign it (指派给…)."""
+    staff = await queries.community_coordinators(session=session, community=place.community)
+    return staff or await queries.street_coordinators(session=session, street=place.street)
 
 
 async def emergency_staff(session: AsyncSession, place: routing.Place) -> list[Staff]:

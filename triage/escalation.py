@@ -17,7 +17,7 @@ from storage.models import GridCell, Report, Staff
 from storage.signals import DEADLINES, touch
 from triage import routing
 from triage.dispatch import place_of
-from triage.lifecycle import Status
+from triage.lifecycle import Action, Lifecycle, Status
 from triage.notices import ESCALATION, TASK, Notice, card_from, card_of, post, to_staff
 from triage.permissions import told_about_each
 from triage.policy import Policy
@@ -36,6 +36,7 @@ class _Plan:
     step: routing.Step | None  # None: nobody above; the clock stops
     overdue: timedelta  # past the acknowledgement deadline
     waited: timedelta  # since it was put in someone's hands, with nobody taking it
+    reminded: list[int] = dataclasses.field(default_factory=list)  # everyone told so far
 
 
 async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) -> int:
@@ -47,9 +48,9 @@ async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) 
             if report.status == Status.RESOLVED:
                 await _close_after_silence(session, report, policy, now)
             elif report.status == Status.CLOSED:
-                await _reinspection_due(session, report, now)
+                await _reinspection_due(session, report, policy, now)
             elif report.status == Status.ACKNOWLEDGED:
-                await _rectify_overdue(session, report, now)
+                await _rectify_overdue(session, report, policy, now)
         if due:
             await touch(session, DEADLINES)
         return len(due)
@@ -77,14 +78,17 @@ async def _climb(
         )
         for r in reports
     ]
+    moving = [p for p in plans if p.step is not None or _at_the_top(p)]
+    told = await told_about_each(session, [p.report.id for p in moving])
+    for plan in moving:
+        plan.reminded = sorted(told[plan.report.id])
     won = await _advance(session, plans, policy, now)
     climbed = [p for p in plans if p.report.id in won and p.step is not None]
     reminded = [p for p in plans if p.report.id in won and _at_the_top(p)]
     if not climbed and not reminded:
         return
-    told = await told_about_each(session, [p.report.id for p in climbed + reminded])
     wanted = {p.report.assignee_id for p in climbed + reminded} - {None}
-    wanted |= set().union(*told.values())
+    wanted |= set().union(*(told[p.report.id] for p in climbed + reminded))
     staff = {s.id: s for s in await queries.staff_by_ids(session=session, ids=sorted(wanted))}
     notices: list[Notice] = []
     for plan in climbed + reminded:
@@ -95,9 +99,6 @@ async def _climb(
             notices += _reminders(plan, card, already)
         else:
             notices += _escalation_notices(plan, card, already if policy.renotify else [])
-    events = [_escalated_event(p, now) for p in climbed]
-    events += [_reminded_event(p, now, told[p.report.id]) for p in reminded]
-    await queries.add_events(session=session, events=events)
     await post(session, digested(notices))
 
 
@@ -139,23 +140,24 @@ async def _advance(
     session: AsyncSession, plans: list[_Plan], policy: Policy, now: datetime
 ) -> set[int]:
     """The guarded updates, one statement per group of reports read in the same state and
-    moving to the same values; the ids that won."""
-    groups: dict[tuple, list[Report]] = defaultdict(list)
-    for plan in plans:
-        values = _climb_values(plan, policy, now)
-        key = (plan.report.status, plan.report.escalation_level, tuple(values.items()))
-        groups[key].append(plan.report)
+    moving to the same values; the ids that won. Escalations and reminders are events;
+    a chain with nobody above stops its clock quietly."""
+    lifecycle = Lifecycle(policy, lambda: now)
     won: set[int] = set()
-    for (status, level, values), reports in groups.items():
-        won |= await queries.advance_deadlines(
-            session=session,
-            reports=reports,
-            status=status,
-            level=level,
-            now=now,
-            values=dict(values),
-        )
+    for action, wanted in (
+        (Action.ESCALATE, [p for p in plans if p.step is not None]),
+        (Action.REMIND, [p for p in plans if _at_the_top(p)]),
+    ):
+        moves = [(p.report, _climb_values(p, policy, now), _detail(p)) for p in wanted]
+        won |= await lifecycle.advance(session, action, moves)
+    quiet = [(p.report, {"next_deadline_at": None}, {}) for p in plans if _nobody(p)]
+    won |= await lifecycle.advance(session, Action.STALL, quiet)
     return won
+
+
+def _nobody(plan: _Plan) -> bool:
+    """Nobody above, and nobody was ever put on it: the clock stops (logged at dispatch)."""
+    return plan.step is None and not _at_the_top(plan)
 
 
 def _climb_values(plan: _Plan, policy: Policy, now: datetime) -> dict:
@@ -173,35 +175,18 @@ def _climb_values(plan: _Plan, policy: Policy, now: datetime) -> dict:
     }
 
 
-def _escalated_event(plan: _Plan, now: datetime) -> dict:
-    return {
-        "report_id": plan.report.id,
-        "actor": "system",
-        "action": "escalated",
-        "from_status": None,
-        "to_status": None,
-        "at": now,
-        "detail": {
+def _detail(plan: _Plan) -> dict:
+    """What the history keeps of an escalation (who was told) or a reminder (who again)."""
+    if plan.step is not None:
+        return {
             "level": plan.step.level,
             "told": [s.id for s in plan.step.staff],
             "overdue_seconds": int(plan.overdue.total_seconds()),
-        },
-    }
-
-
-def _reminded_event(plan: _Plan, now: datetime, told: set[int]) -> dict:
+        }
     return {
-        "report_id": plan.report.id,
-        "actor": "system",
-        "action": "reminded",
-        "from_status": None,
-        "to_status": None,
-        "at": now,
-        "detail": {
-            "level": plan.report.escalation_level,
-            "reminded": sorted(told),
-            "waited_seconds": int(plan.waited.total_seconds()),
-        },
+        "level": plan.report.escalation_level,
+        "reminded": plan.reminded,
+        "waited_seconds": int(plan.waited.total_seconds()),
     }
 
 
@@ -272,59 +257,30 @@ async def _close_after_silence(
     session: AsyncSession, report: Report, policy: Policy, now: datetime
 ) -> None:
     """No answer to "fixed?" within the policy's time: taken as fixed."""
-    values = {
-        "status": Status.CLOSED,
-        "closed_at": now,
-        "next_deadline_at": policy.reinspection_at(report.kind, report.severity, now),
-        "updated_at": now,
-    }
-    if await _guarded(session, report, values, now):
-        await queries.add_event(
-            session=session,
-            report_id=report.id,
-            actor="system",
-            action="closed",
-            from_status=Status.RESOLVED,
-            to_status=Status.CLOSED,
-            at=now,
-            detail={"why": "no answer"},
-        )
+    await _due(session, report, Action.CLOSE, policy, now, {"why": "no answer"})
 
 
-async def _reinspection_due(session: AsyncSession, report: Report, now: datetime) -> None:
+async def _reinspection_due(
+    session: AsyncSession, report: Report, policy: Policy, now: datetime
+) -> None:
     """回头看: the worker who fixed it (or whoever holds the cell now) looks again."""
-    if not await _guarded(session, report, {"next_deadline_at": None, "updated_at": now}, now):
-        return
     worker = await session.get(Staff, report.assignee_id) if report.assignee_id else None
     if (worker is None or not worker.active) and report.grid_id is not None:
         on_cell = await queries.workers_of_cell(session=session, grid_id=report.grid_id)
         worker = on_cell[0][1] if on_cell else None
-    await queries.add_event(
-        session=session,
-        report_id=report.id,
-        actor="system",
-        action="reinspection_due",
-        at=now,
-        detail={"worker": worker.id if worker else None},
-    )
-    if worker is not None:
+    detail = {"worker": worker.id if worker else None}
+    if await _due(session, report, Action.REINSPECTION_DUE, policy, now, detail) and worker:
         card = await card_of(session, report)
         await post(session, [to_staff(worker, "reinspection", card, priority=TASK)])
 
 
-async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime) -> None:
-    values = {"supervised": True, "next_deadline_at": None, "updated_at": now}
-    if not await _guarded(session, report, values, now):
-        return
+async def _rectify_overdue(
+    session: AsyncSession, report: Report, policy: Policy, now: datetime
+) -> None:
     overdue = now - report.rectify_deadline_at if report.rectify_deadline_at else timedelta(0)
-    await queries.add_event(
-        session=session,
-        report_id=report.id,
-        actor="system",
-        action="rectify_overdue",
-        at=now,
-        detail={"overdue_seconds": int(overdue.total_seconds())},
-    )
+    detail = {"overdue_seconds": int(overdue.total_seconds())}
+    if not await _due(session, report, Action.RECTIFY_OVERDUE, policy, now, detail):
+        return
     place = await place_of(session, report)
     staff = await queries.community_coordinators(session=session, community=place.community)
     staff += await queries.street_coordinators(session=session, street=place.street)
@@ -343,13 +299,9 @@ async def _rectify_overdue(session: AsyncSession, report: Report, now: datetime)
     await post(session, notices)
 
 
-async def _guarded(session: AsyncSession, report: Report, values: dict, now: datetime) -> bool:
+async def _due(
+    session: AsyncSession, report: Report, action: Action, policy: Policy, now: datetime, detail
+) -> bool:
     """Only if the report is still as this job read it (state, level, deadline passed)."""
-    return report.id in await queries.advance_deadlines(
-        session=session,
-        reports=[report],
-        status=report.status,
-        level=report.escalation_level,
-        now=now,
-        values=values,
-    )
+    lifecycle = Lifecycle(policy, lambda: now)
+    return report.id in await lifecycle.advance(session, action, [(report, None, detail)])

@@ -13,8 +13,9 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, Staff
 from storage.types import utcnow
+from triage.actors import resident_actor
 from triage.intake import Intake, Reply
-from triage.lifecycle import Action, Status, allowed_from
+from triage.lifecycle import Action, Lifecycle
 from triage.notices import TASK, card_of, post, to_staff
 from triage.people import Person
 
@@ -26,6 +27,7 @@ class FollowUp:
         self.sessions = sessions
         self.intake = intake
         self.clock = clock
+        self.lifecycle = Lifecycle(intake.policy, clock)
 
     async def fixed(self, person: Person, report_id: int, fixed: bool) -> Reply:
         async with transaction(self.sessions) as session:
@@ -34,43 +36,13 @@ class FollowUp:
             if report is None:
                 return Reply("visit_gone", resident)
             now = self.clock()
-            if fixed:
-                again = self.intake.policy.reinspection_at(report.kind, report.severity, now)
-                values = {"status": Status.CLOSED, "closed_at": now, "next_deadline_at": again}
-                action, event = Action.CLOSE, "confirmed_fixed"
-            else:
-                deadline = now + self.intake.policy.ack_within(report.kind, report.severity)
-                values = {
-                    "status": Status.ASSIGNED,
-                    "assigned_at": now,
-                    "acknowledged_at": None,
-                    "resolved_at": None,
-                    "ack_deadline_at": deadline,
-                    "next_deadline_at": deadline,
-                    "reopen_count": report.reopen_count + 1,
-                }
-                action, event = Action.REOPEN, "reopened"
-            previous = report.status
-            won = await queries.change_report(
-                session=session,
-                report_id=report.id,
-                from_statuses=allowed_from(action),
-                values={**values, "updated_at": now},
-            )
-            if not won:
+            actor = resident_actor(resident)
+            action = Action.CONFIRM if fixed else Action.REOPEN
+            moved = await self.lifecycle.transition(session, report, action, actor)
+            if not moved.won:
                 return Reply("visit_gone", resident)
-            await queries.add_event(
-                session=session,
-                report_id=report.id,
-                actor=f"resident:{resident.id}",
-                action=event,
-                from_status=previous,
-                to_status=values["status"],
-                at=now,
-            )
             if fixed:
                 return Reply("visit_thanks", resident, report=report)
-            await session.refresh(report)
             return await self._back_to_worker(session, report, resident, now)
 
     async def _back_to_worker(self, session, report: Report, resident, now: datetime) -> Reply:
@@ -96,15 +68,16 @@ class FollowUp:
             report = await self._followed(session, resident.id, report_id)
             if report is None or not 1 <= stars <= 5:
                 return Reply("visit_gone", resident)
-            report.rating = stars
-            await queries.add_event(
-                session=session,
-                report_id=report.id,
-                actor=f"resident:{resident.id}",
-                action="rated",
+            moved = await self.lifecycle.transition(
+                session,
+                report,
+                Action.RATE,
+                resident_actor(resident),
                 detail={"stars": stars},
-                at=self.clock(),
+                stars=stars,
             )
+            if not moved.won:
+                return Reply("visit_gone", resident)
             return Reply("visit_rated", resident, report=report, values={"stars": stars})
 
     async def _followed(self, session, resident_id: int, report_id: int) -> Report | None:

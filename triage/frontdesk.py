@@ -14,13 +14,14 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import PendingInput, Report, Resident
 from storage.types import utcnow
+from triage.actors import resident_actor
 from triage.answers import AnswerDesk
 from triage.classify import Classification, classify
 from triage.dispatch import emergency_staff, place_of
 from triage.district import valid_coordinates
 from triage.intake import Intake, Reply, Step
 from triage.lengths import TEXT_MAX_CHARS, quoted
-from triage.lifecycle import Status
+from triage.lifecycle import Action, Lifecycle, Status
 from triage.notices import EMERGENCY, Notice, card_of, post, to_staff
 from triage.people import Person
 from triage.permissions import told_about
@@ -348,22 +349,12 @@ class FrontDesk:
         self, session: AsyncSession, report: Report, resident: Resident, kind: str
     ) -> bool:
         """Close the misread item, unless staff took it up in the meantime."""
-        previous = report.status
-        won = await queries.change_report(
-            session=session,
-            report_id=report.id,
-            from_statuses=[previous],
-            values={"status": Status.CLOSED, "closed_at": self.clock(), "next_deadline_at": None},
+        moved = await Lifecycle(self.intake.policy, self.clock).transition(
+            session,
+            report,
+            Action.RECLASSIFY,
+            resident_actor(resident),
+            detail={"from": report.kind, "to": kind},
         )
-        if won:
-            await queries.add_event(
-                session=session,
-                report_id=report.id,
-                actor=f"resident:{resident.id}",
-                action="reclassified",
-                from_status=previous,
-                to_status=Status.CLOSED,
-                detail={"from": report.kind, "to": kind},
-                at=self.clock(),
-            )
+        won = moved.won
         return won

@@ -1,16 +1,37 @@
-"""The life of a report: its states and which action may move it from where to where.
+"""The life of a report, in one place: which action may move it from which state to which, by
+whom, and whom to tell. `Lifecycle.transition` is the only way a report's state changes;
+`Lifecycle.available_actions` is what a card, a page or an API may offer.
 
-new ──assign──▶ assigned ──acknowledge──▶ acknowledged ──resolve──▶ resolved ──close──▶ closed
- │                 ▲  │                                               │
- │                 │  └── escalate (same state, level + 1)            │
- │                 └──────────── reassign / hand over ◀── reopen ─────┘
- └── merge ──▶ merged (a duplicate follows the original)
-new, assigned, acknowledged, resolved ──withdraw──▶ closed (the resident asked to be forgotten)
+new ──assign──▶ assigned ──acknowledge──▶ acknowledged ──resolve──▶ resolved ──confirm──▶ closed
+ │                ▲  │ ▲                       │                      │  ▲        close (silence)
+ │                │  │ └── hand over / assign to ◀┘                   │  └──────────────┐
+ │                │  └── escalate, remind (same state, up the chain)  │                 │
+ │                └──────────── reopen (the resident: not fixed) ◀────┘                 │
+ │                └──────────── reopen on reinspection (回头看) ◀────────────────────────┘
+ ├── merge ──▶ merged (a duplicate follows the original)
+ └── file / answer from the FAQ ──▶ closed (nothing left for staff to do)
+open or resolved ──withdraw──▶ closed (the resident asked to be forgotten)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import queries
+from storage.models import Report
+from storage.types import utcnow
+from triage import effects
+from triage.actors import STAFF_ROLES, Actor, Role
+from triage.actors import SYSTEM as SYSTEM_ACTOR
+from triage.notices import Notice, card_of, to_followers
+from triage.permissions import assignee_values, is_follower, on_task, told_about
+from triage.policy import Policy
 
 
 class Status(StrEnum):
@@ -23,43 +44,335 @@ class Status(StrEnum):
 
 
 class Action(StrEnum):
-    ASSIGN = "assign"
-    ACKNOWLEDGE = "acknowledge"
-    ESCALATE = "escalate"
-    RESOLVE = "resolve"
-    RESOLVE_QUESTION = "resolve_question"  # an answer settles a question, acknowledged or not
-    REOPEN = "reopen"
-    CLOSE = "close"
+    ASSIGN = "assign"  # the first level of the chain gets it
+    ESCALATE = "escalate"  # unacknowledged past its deadline: one level up
+    REMIND = "remind"  # at the top of the chain, everyone on it again
+    STALL = "stall"  # nobody in the chain at all: the clock stops
+    ACKNOWLEDGE = "acknowledge"  # 接单 / 接手
+    ASK = "ask"  # 询问居民
+    HAND_OVER = "hand_over"  # a worker's 转交 / 不是我的网格
+    ASSIGN_TO = "assign_to"  # 指派给… from above
+    ORDER = "order"  # 整改单: what to do, and by when
+    RESOLVE = "resolve"  # 办结
+    ANSWER = "answer"  # staff answer a question
+    CONFIRM = "confirm"  # the resident: fixed
+    REOPEN = "reopen"  # the resident: not fixed
+    CLOSE = "close"  # the resident said nothing in time
+    RATE = "rate"
+    REINSPECTION_DUE = "reinspection_due"  # 回头看 is due
+    REINSPECT = "reinspect"  # 仍已整改 (with a photo)
+    REOPEN_ON_REINSPECTION = "reopen_on_reinspection"  # 重新打开
+    RECTIFY_OVERDUE = "rectify_overdue"  # 督办
     MERGE = "merge"
-    REINSPECT = "reinspect"  # 回头看 on a closed report: confirm it, or reopen it
-    WITHDRAW = "withdraw"  # the resident asked to be forgotten: an unsettled report ends
+    FILE = "file"  # feedback, out of scope: kept for the record
+    ANSWER_FROM_FAQ = "answer_from_faq"
+    REASK = "reask"  # the FAQ's answer did not help: staff answer it
+    RECLASSIFY = "reclassify"  # the resident corrected how their message was read
+    WITHDRAW = "withdraw"  # the resident asked to be forgotten
+    FLAG_ABUSE = "flag_abuse"  # 标记骚扰
+    CONFIRM_ABUSE = "confirm_abuse"
+    REJECT_ABUSE = "reject_abuse"
+    EDIT = "edit"  # the resident edited the message the report was made of
 
 
 OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED})
+ALIVE = frozenset(set(Status) - {Status.MERGED})
+STAFF = frozenset(STAFF_ROLES)
+ABOVE = frozenset({Role.COORDINATOR, Role.OFFICER, Role.ADMIN})
+RESIDENT = frozenset({Role.RESIDENT})
+SYSTEM = frozenset({Role.SYSTEM})
 
-# action → (the states it may start from, the state it leads to; None keeps the state)
-TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
-    Action.ASSIGN: (frozenset({Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED}), Status.ASSIGNED),
-    Action.ACKNOWLEDGE: (frozenset({Status.ASSIGNED}), Status.ACKNOWLEDGED),
-    Action.ESCALATE: (frozenset({Status.NEW, Status.ASSIGNED}), None),
-    Action.RESOLVE: (frozenset({Status.ACKNOWLEDGED}), Status.RESOLVED),
-    Action.RESOLVE_QUESTION: (frozenset({Status.ASSIGNED, Status.ACKNOWLEDGED}), Status.RESOLVED),
-    Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.ASSIGNED),
-    Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
-    Action.MERGE: (frozenset({Status.NEW}), Status.MERGED),
-    Action.REINSPECT: (frozenset({Status.CLOSED}), None),
-    Action.WITHDRAW: (OPEN | {Status.RESOLVED}, Status.CLOSED),
+
+@dataclass(frozen=True)
+class Rule:
+    start: frozenset[Status]  # the states it may be taken from
+    to: Status | None  # None keeps the state
+    roles: frozenset[Role]
+    event: str  # the history's name for it
+    tell: str | None = None  # the notice the resident (and followers) get
+    kinds: frozenset[str] | None = None  # report kinds it applies to (None: every kind)
+    offered: bool = True  # offered on a card; False: only as the answer to something else
+
+
+def _s(*statuses: Status) -> frozenset[Status]:
+    return frozenset(statuses)
+
+
+N, AS, AC, R, C = Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED
+HAZARDS = frozenset({"hazard", "emergency"})
+
+TABLE: dict[Action, Rule] = {
+    Action.ASSIGN: Rule(_s(N), AS, SYSTEM, "assigned"),
+    Action.ESCALATE: Rule(_s(N, AS), None, SYSTEM, "escalated"),
+    Action.REMIND: Rule(_s(AS), None, SYSTEM, "reminded"),
+    Action.STALL: Rule(_s(N, AS), None, SYSTEM, "nobody_above"),
+    Action.ACKNOWLEDGE: Rule(_s(AS), AC, STAFF, "acknowledged", "acknowledged"),
+    Action.ASK: Rule(_s(AS, AC), None, STAFF, "asked_resident", kinds=HAZARDS | {"feedback"}),
+    Action.ANSWER: Rule(_s(AS, AC), R, STAFF, "answered", kinds=frozenset({"question"})),
+    Action.HAND_OVER: Rule(_s(AS, AC), AS, frozenset({Role.WORKER}), "handed_over", "handed_over"),
+    Action.ASSIGN_TO: Rule(_s(AS, AC), AS, ABOVE, "handed_over", "handed_over"),
+    Action.ORDER: Rule(
+        _s(AC), None, STAFF, "rectification_order", "rectification_order", frozenset({"hazard"})
+    ),
+    Action.RESOLVE: Rule(_s(AC), R, STAFF, "resolved", "resolved"),
+    Action.CONFIRM: Rule(_s(R), C, RESIDENT, "confirmed_fixed", offered=False),
+    Action.REOPEN: Rule(_s(R), AS, RESIDENT, "reopened", offered=False),
+    Action.CLOSE: Rule(_s(R), C, SYSTEM, "closed"),
+    Action.RATE: Rule(_s(R, C), None, RESIDENT, "rated", offered=False),
+    Action.REINSPECTION_DUE: Rule(_s(C), None, SYSTEM, "reinspection_due"),
+    Action.REINSPECT: Rule(_s(C), None, STAFF, "reinspected"),
+    Action.REOPEN_ON_REINSPECTION: Rule(_s(C), AS, STAFF, "reopened", "reopened_on_reinspection"),
+    Action.RECTIFY_OVERDUE: Rule(_s(AC), None, SYSTEM, "rectify_overdue"),
+    Action.MERGE: Rule(_s(N), Status.MERGED, SYSTEM, "merged"),
+    Action.FILE: Rule(_s(N), C, SYSTEM, "filed"),
+    Action.ANSWER_FROM_FAQ: Rule(
+        _s(N), C, SYSTEM, "answered_from_faq", kinds=frozenset({"question"})
+    ),
+    Action.REASK: Rule(_s(C), N, RESIDENT, "faq_not_helpful", kinds=frozenset({"question"})),
+    Action.RECLASSIFY: Rule(_s(N, AS, C), C, RESIDENT, "reclassified", offered=False),
+    Action.WITHDRAW: Rule(
+        OPEN | {R}, C, frozenset({Role.RESIDENT, Role.ADMIN, Role.SYSTEM}), "withdrawn"
+    ),
+    Action.FLAG_ABUSE: Rule(OPEN, None, STAFF, "harassment_flagged"),
+    Action.CONFIRM_ABUSE: Rule(
+        ALIVE, C, frozenset({Role.COORDINATOR, Role.ADMIN}), "closed_as_harassment", offered=False
+    ),
+    Action.REJECT_ABUSE: Rule(
+        ALIVE, None, frozenset({Role.COORDINATOR, Role.ADMIN}), "harassment_rejected", offered=False
+    ),
+    Action.EDIT: Rule(OPEN, None, RESIDENT, "edited", offered=False),
 }
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action changes nothing: a text key (under [staff] for staff) and its values."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Moved:
+    """What a transition did: the state before, the card after, whom to tell; or why not."""
+
+    report: Report | None
+    refusal: Refusal | None = None
+    previous: str | None = None
+    card: dict[str, Any] | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def won(self) -> bool:
+        return self.refusal is None
+
+
 def allowed_from(action: Action) -> frozenset[Status]:
-    return TRANSITIONS[action][0]
-
-
-def leads_to(action: Action, current: Status) -> Status:
-    target = TRANSITIONS[action][1]
-    return current if target is None else target
+    return TABLE[action].start
 
 
 def can(action: Action, current: str) -> bool:
-    return current in allowed_from(action)
+    return current in TABLE[action].start
+
+
+class Lifecycle:
+    def __init__(self, policy: Policy, clock: Callable[[], datetime] = utcnow):
+        self.policy = policy
+        self.clock = clock
+
+    async def transition(
+        self,
+        session: AsyncSession,
+        report: Report | None,
+        action: Action,
+        actor: Actor,
+        *,
+        note: str | None = None,
+        photos: Sequence[str] = (),
+        detail: dict[str, Any] | None = None,
+        seen_assignee: int | None | object = ...,
+        say: dict[str, Any] | None = None,
+        **args: Any,
+    ) -> Moved:
+        """Check the table and the actor's rights, make the change in one guarded update
+        (in the state, and with the assignee, as read or as `seen_assignee` when the actor
+        saw it earlier), write the event; a stale or concurrent try loses and says why.
+        `say`: what the followers' notice needs; `args`: what the action needs (to=,
+        level=, deadline=, stars=, text=), see triage.effects."""
+        refused = await refusal(session, report, action, actor)
+        if refused is not None:
+            return Moved(report, refused)
+        rule, previous, now = TABLE[action], report.status, self.clock()
+        values = effects.of(action, report, actor, self.policy, now, **args)
+        if rule.to is not None:
+            values["status"] = rule.to
+        if values and not await self._write(session, report, rule, values, seen_assignee):
+            why = await refusal(session, report, action, actor)
+            return Moved(
+                report, why or Refusal("task_moved_on", await assignee_values(session, report))
+            )
+        await queries.add_event(
+            session=session,
+            report_id=report.id,
+            actor=actor.ref,
+            action=rule.event,
+            from_status=previous if rule.to else None,
+            to_status=rule.to,
+            detail=_detail(detail, note, photos),
+            at=now,
+        )
+        card = await card_of(session, report)
+        notices = []
+        if rule.tell:
+            notices = await to_followers(session, report, rule.tell, card, **(say or {}))
+        return Moved(report, None, previous, card, notices)
+
+    async def _write(
+        self, session: AsyncSession, report: Report, rule: Rule, values: dict, seen: Any
+    ) -> bool:
+        won = await queries.change_report(
+            session=session,
+            report_id=report.id,
+            from_statuses=[report.status],
+            values=values,
+            assignee_id=report.assignee_id if seen is ... else seen,
+        )
+        if won:
+            queries.as_stored(report, values)
+        else:  # someone else got there first: what is it now?
+            await session.refresh(report)
+        return won
+
+    async def refusal(
+        self, session: AsyncSession, report: Report | None, action: Action, actor: Actor
+    ) -> Refusal | None:
+        return await refusal(session, report, action, actor)
+
+    async def available_actions(
+        self, session: AsyncSession, report: Report, actor: Actor
+    ) -> list[Action]:
+        return await available_actions(session, report, actor)
+
+    async def advance(
+        self,
+        session: AsyncSession,
+        action: Action,
+        moves: Iterable[tuple[Report, dict[str, Any] | None, dict[str, Any]]],
+    ) -> set[int]:
+        """A deadline's step for many reports at once (the scheduler's batch): each (report,
+        column values or None for the action's own, event detail) read in a state the action
+        may start from, changed only while still as read (state, level, deadline passed);
+        the ids that won."""
+        rule, now = TABLE[action], self.clock()
+        groups: dict[tuple, list[tuple[Report, dict]]] = {}
+        for report, values, detail in moves:
+            if report.status not in rule.start:
+                continue
+            if values is None:
+                values = effects.of(action, report, SYSTEM_ACTOR, self.policy, now)
+            key = (report.status, report.escalation_level, tuple(values.items()))
+            groups.setdefault(key, []).append((report, detail))
+        won: set[int] = set()
+        events = []
+        for (status, level, values), members in groups.items():
+            changed = await queries.advance_deadlines(
+                session=session,
+                reports=[r for r, _ in members],
+                status=status,
+                level=level,
+                now=now,
+                values={**dict(values), **({"status": rule.to} if rule.to else {})},
+            )
+            won |= changed
+            events += [_event(r, rule, status, d, now) for r, d in members if r.id in changed]
+        await queries.add_events(session=session, events=events)
+        return won
+
+
+async def refusal(
+    session: AsyncSession, report: Report | None, action: Action, actor: Actor
+) -> Refusal | None:
+    """Why this actor may not take this action on this report now; None if they may."""
+    rule = TABLE[action]
+    if actor is None:
+        return Refusal("not_staff")
+    if actor.is_staff and not actor.active or not actor.is_staff and rule.roles <= STAFF:
+        return Refusal("not_staff")
+    if report is None:
+        return Refusal("task_gone")
+    if report.status == Status.MERGED:
+        return Refusal("task_merged")
+    if not await _on_it(session, report, actor):
+        if actor.is_staff and actor.id in await told_about(session, report.id):
+            return Refusal("task_moved_on", await assignee_values(session, report))
+        return Refusal("not_your_task")
+    if actor.role not in rule.roles:
+        return Refusal("not_for_your_role")
+    if rule.kinds is not None and report.kind not in rule.kinds:
+        return Refusal("not_for_this_kind")
+    if report.status not in rule.start:
+        return Refusal(_wrong_state(action, report.status), await assignee_values(session, report))
+    return None
+
+
+async def _on_it(session: AsyncSession, report: Report, actor: Actor) -> bool:
+    if actor.role == Role.SYSTEM:
+        return True
+    if actor.is_resident:
+        return await is_follower(session, report, actor.id)
+    return await on_task(session, report, actor)
+
+
+async def available_actions(session: AsyncSession, report: Report, actor: Actor) -> list[Action]:
+    """What this actor may do to this report now, in the table's order."""
+    if report is None or report.status == Status.MERGED:
+        return []
+    if actor.is_staff and not actor.active:
+        return []
+    if not await _on_it(session, report, actor):
+        return []
+    return offered(report.status, report.kind, actor.role)
+
+
+def offered(status: str, kind: str, role: str) -> list[Action]:
+    """What someone of this role, on a report in this state, may be offered: the table
+    alone (available_actions also checks that they are on it)."""
+    return [
+        action
+        for action, rule in TABLE.items()
+        if rule.offered
+        and role in rule.roles
+        and status in rule.start
+        and (rule.kinds is None or kind in rule.kinds)
+    ]
+
+
+def _wrong_state(action: Action, status: str) -> str:
+    if status == Status.ACKNOWLEDGED and action == Action.ACKNOWLEDGE:
+        return "already_acknowledged"
+    if status == Status.ASSIGNED and action in (Action.RESOLVE, Action.ORDER):
+        return "acknowledge_first"
+    if status in (Status.RESOLVED, Status.CLOSED):
+        return f"already_{status}"
+    return "task_moved_on"
+
+
+def _detail(detail: dict | None, note: str | None, photos: Sequence[str]) -> dict:
+    out = dict(detail or {})
+    if note is not None:
+        out["note"] = note
+    if photos:
+        out["photos"] = list(photos)
+    return out
+
+
+def _event(report: Report, rule: Rule, status: str, detail: dict, now: datetime) -> dict:
+    return {
+        "report_id": report.id,
+        "actor": "system",
+        "action": rule.event,
+        "from_status": status if rule.to else None,
+        "to_status": rule.to,
+        "at": now,
+        "detail": detail,
+    }

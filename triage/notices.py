@@ -70,6 +70,8 @@ def _iso(value: datetime | None) -> str | None:
 def to_staff(
     staff: Staff, kind: str, card: dict[str, Any], *, priority: int = TASK, **extra: Any
 ) -> Notice:
+    """A notice to a staff member; their role says which of the card's actions to offer."""
+    extra.setdefault("to_role", str(staff.role))
     return Notice(kind, staff.telegram_id, staff.language, card["report_id"], card, extra, priority)
 
 

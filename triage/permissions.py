@@ -1,4 +1,4 @@
-"""Who may act on a task, and what to say when someone may not (or the task moved on)."""
+"""Who is on a task: those holding it, those above it in its chain, those told about it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.models import Report, Staff
-from triage.lifecycle import Action, Status, can
 
 # Events that put people on a task; their detail lists who was told.
 _ON_TASK = ("assigned", "escalated", "handed_over")
@@ -32,7 +31,7 @@ async def told_about_each(session: AsyncSession, report_ids: Sequence[int]) -> d
     return told
 
 
-def above_in_chain(staff: Staff, report: Report, street: str | None) -> bool:
+def above_in_chain(staff, report: Report, street: str | None) -> bool:
     """Admins; coordinators of the report's community; street coordinators and duty officers
     of its street (or of any street, when they have none or the report's is unknown)."""
     if staff.role == "admin":
@@ -53,31 +52,22 @@ async def street_of(session: AsyncSession, report: Report) -> str | None:
     )
 
 
-async def refusal(
-    session: AsyncSession, staff: Staff | None, report: Report | None, action: Action
-) -> tuple[str, dict] | None:
-    """Why this press changes nothing, as a text key and its values; None if it may go on."""
-    if staff is None or not staff.active:
-        return "not_staff", {}
-    if report is None:
-        return "task_gone", {}
-    if report.status == Status.MERGED:
-        return "task_merged", {}
-    on_task = staff.id == report.assignee_id or above_in_chain(
-        staff, report, await street_of(session, report)
-    )
-    if not on_task:
-        if staff.id in await told_about(session, report.id):
-            return "task_moved_on", await assignee_values(session, report)
-        return "not_your_task", {}
-    if can(action, report.status):
-        return None
-    return _wrong_state(action, report.status), await assignee_values(session, report)
+async def on_task(session: AsyncSession, report: Report, actor) -> bool:
+    """Whether a staff member may act on the report: holding it, or above it in its chain."""
+    if actor.id == report.assignee_id:
+        return True
+    return above_in_chain(actor, report, await street_of(session, report))
 
 
-async def may_see(
-    session: AsyncSession, staff: Staff | None, report: Report | None
-) -> tuple[str, dict] | None:
+async def is_follower(session: AsyncSession, report: Report, resident_id: int | None) -> bool:
+    """The resident who reported it, or one whose duplicate report was merged into it."""
+    if resident_id is not None and report.resident_id == resident_id:
+        return True
+    followers = await queries.followers_of(session=session, report_id=report.id)
+    return any(r.id == resident_id for r in followers)
+
+
+async def may_see(session: AsyncSession, staff, report: Report | None) -> tuple[str, dict] | None:
     """Why this person may not see the task's card; None if they may (those on it, those
     told about it, and those above it in the chain)."""
     if staff is None or not staff.active:
@@ -89,16 +79,6 @@ async def may_see(
     if above_in_chain(staff, report, await street_of(session, report)):
         return None
     return "not_your_task", {}
-
-
-def _wrong_state(action: Action, status: str) -> str:
-    if status == Status.ACKNOWLEDGED and action == Action.ACKNOWLEDGE:
-        return "already_acknowledged"
-    if status == Status.ASSIGNED and action == Action.RESOLVE:
-        return "acknowledge_first"
-    if status in (Status.RESOLVED, Status.CLOSED):
-        return f"already_{status}"
-    return "task_moved_on"
 
 
 async def assignee_values(session: AsyncSession, report: Report) -> dict:

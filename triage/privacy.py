@@ -21,13 +21,14 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import privacy as rows
-from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, ReportEvent, Resident
 from storage.types import utcnow
+from triage.actors import SYSTEM, Actor, resident_actor
 from triage.intake import Intake, Reply
-from triage.lifecycle import Action, Status, allowed_from
+from triage.lifecycle import Action, Lifecycle, allowed_from
 from triage.people import Person
+from triage.policy import Policy
 
 ANONYMISED = "[已匿名]"
 GRID_DECIMALS = 2  # coordinates kept to about a kilometre: the map's heat, not the door
@@ -173,9 +174,10 @@ async def forget_resident(
             session=session, report_ids=[r.id for r in reports]
         )
         withdrawn = 0
+        who = resident_actor(resident) if actor.startswith("resident:") else SYSTEM
         for report in reports:  # a hazard others reported too stays theirs to follow
             if report.id not in shared:
-                withdrawn += await _withdraw(session, report, actor, now)
+                withdrawn += await _withdraw(session, report, who, now)
         await _anonymise_all(session, reports, now)
         for report in reports:  # nothing links the reports back to the person
             report.resident_id, report.chat_id = None, None
@@ -192,38 +194,18 @@ async def forget_resident(
     return Forgotten(len(reports), withdrawn, updates, messages)
 
 
-async def _withdraw(session: AsyncSession, report: Report, actor: str, now: datetime) -> int:
+async def _withdraw(session: AsyncSession, report: Report, actor: Actor, now: datetime) -> int:
     """Close an unsettled report as withdrawn; 1 if it was."""
     if report.status not in allowed_from(Action.WITHDRAW):
         return 0
-    previous = report.status
-    won = await queries.change_report(
-        session=session,
-        report_id=report.id,
-        from_statuses=allowed_from(Action.WITHDRAW),
-        values={
-            "status": Status.CLOSED,
-            "closed_at": now,
-            "updated_at": now,
-            "ack_deadline_at": None,
-            "rectify_deadline_at": None,
-            "next_deadline_at": None,
-        },
-    )
-    await session.refresh(report)
-    if not won:
-        return 0
-    await queries.add_event(
-        session=session,
-        report_id=report.id,
-        actor=actor,
-        action="withdrawn",
-        from_status=previous,
-        to_status=Status.CLOSED,
+    moved = await Lifecycle(Policy(), lambda: now).transition(
+        session,
+        report,
+        Action.WITHDRAW,
+        actor,
         detail={"why": "resident asked to be forgotten"},
-        at=now,
     )
-    return 1
+    return 1 if moved.won else 0
 
 
 async def _drop_in_progress(session: AsyncSession, resident: Resident, report_ids: list[int]):

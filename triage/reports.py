@@ -10,12 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.models import Report, Resident, Staff
+from triage.actors import SYSTEM
 from triage.classify import classify
 from triage.dispatch import dispatch
 from triage.district import CellInfo, DistrictMap
 from triage.duplicates import find_original
 from triage.lengths import quoted
-from triage.lifecycle import Status
+from triage.lifecycle import Action, Lifecycle, Status
 from triage.notices import RESIDENT, Notice, card_of, post, to_staff
 from triage.policy import Policy
 from triage.taxonomy import Category, Kind, Severity
@@ -79,10 +80,11 @@ async def create_report(
         report.category = report.severity = None
     original = await _original(session, report, policy)
     if original is not None:
-        return await _merge(session, report, original, resident, now)
-    if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK) or not to_staff:  # nothing left to do
-        report.status, report.closed_at = Status.CLOSED, now
+        return await _merge(session, report, original, resident, policy, now)
     await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+    lifecycle = Lifecycle(policy, lambda: now)
+    if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK):  # kept for the record: nothing left to do
+        await lifecycle.transition(session, report, Action.FILE, SYSTEM)
     notices: list[Notice] = []
     if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION) and to_staff:
         notices = await dispatch(session, report, policy=policy, now=now)
@@ -116,19 +118,16 @@ async def _original(session: AsyncSession, report: Report, policy: Policy) -> Re
 
 
 async def _merge(
-    session: AsyncSession, report: Report, original: Report, resident: Resident, now: datetime
+    session: AsyncSession,
+    report: Report,
+    original: Report,
+    resident: Resident,
+    policy: Policy,
+    now: datetime,
 ) -> Created:
-    report.status, report.merged_into_id = Status.MERGED, original.id
     await queries.add_report(session=session, report=report, actor=f"resident:{resident.id}")
-    await queries.add_event(
-        session=session,
-        report_id=report.id,
-        actor="system",
-        action="merged",
-        from_status=Status.NEW,
-        to_status=Status.MERGED,
-        at=now,
-        detail={"into": original.reference},
+    await Lifecycle(policy, lambda: now).transition(
+        session, report, Action.MERGE, SYSTEM, detail={"into": original.reference}, into=original.id
     )
     await queries.add_event(
         session=session,

@@ -148,8 +148,8 @@ async def test_two_hand_overs_at_once_only_one_wins(bot):
         other = await queries.staff_by_telegram_id(session=session, telegram_id=WORKER_2)
     target = str(other.id)
     desk = bot.service.desk
-    worker = Person(WORKER_1, WORKER_1)
-    coordinator = Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU)
+    worker = await bot.service.desk.actor_for(WORKER_1)
+    coordinator = await bot.service.desk.actor_for(COORDINATOR_XINGFU)
     await desk.hand_over(worker, report.id, target)
     await desk.hand_over(coordinator, report.id, target)
     outcomes = await asyncio.gather(
@@ -163,7 +163,7 @@ async def test_two_hand_overs_at_once_only_one_wins(bot):
     assert len(history) == 1
 
 
-async def test_a_lone_coordinator_handing_back_sends_it_up_not_to_themselves(bot):
+async def test_a_coordinator_assigns_a_task_instead_of_handing_it_back(bot):
     await staffing.remove_staff(bot.sessions, telegram_id=WORKER_1)
     resident = bot.emulator.user(1309, "小周")
     await resident.send("楼道电动车充电")
@@ -173,12 +173,15 @@ async def test_a_lone_coordinator_handing_back_sends_it_up_not_to_themselves(bot
     await resident.command("/skip")
     await resident.next_message()
     coordinator = bot.staff(COORDINATOR_XINGFU)
-    await coordinator.press(await task_card(coordinator), "转交")
-    await coordinator.press(await next_text(coordinator), "↩ 退回协调员")
+    await coordinator.press(await task_card(coordinator), "指派给…")
+    choices = await next_text(coordinator)
+    names = [b["text"] for row in choices["reply_markup"]["inline_keyboard"] for b in row]
+    assert "↩ 退回协调员" not in names and "→ 李秀英" in names
+    await coordinator.press(choices, "→ 李秀英")
     await next_text(coordinator)
-    await coordinator.send("需要街道协调")
-    assert "冯建华" in (await next_text(coordinator))["text"]
-    assert "转交任务" in (await task_card(bot.staff(STREET_COORDINATOR)))["text"]
+    await coordinator.send("第一网格暂时没人，请先处理")
+    assert "李秀英" in (await next_text(coordinator))["text"]
+    assert "转交任务" in (await task_card(bot.staff(WORKER_2)))["text"]
 
 
 async def test_a_duplicate_tells_the_worker_what_the_second_resident_saw(bot):

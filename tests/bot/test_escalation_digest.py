@@ -17,7 +17,6 @@ from tests.harness import (
     running_service,
 )
 from triage.escalation import escalate_due
-from triage.people import Person
 
 
 async def test_reports_falling_due_together_reach_each_person_as_one_list(database_url):
@@ -52,13 +51,13 @@ async def test_a_task_from_the_list_opens_only_for_those_on_it(sqlite_url):
         reference = await file_report(bot.emulator, 1810, "门口堆了很多纸箱", timeout=15)
         report_id = int(reference.removeprefix("FC-"))
         desk = bot.service.desk
-        other_community = await desk.show_task(Person(3002, 3002), report_id)
+        other_community = await desk.show_task(await desk.actor_for(3002), report_id)
         assert other_community.refused and other_community.say == "not_your_task"
-        resident = await desk.show_task(Person(1810, 1810), report_id)
+        resident = await desk.show_task(await desk.actor_for(1810), report_id)
         assert resident.refused and resident.say == "not_staff"
-        gone = await desk.show_task(Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU), 10**9)
+        gone = await desk.show_task(await desk.actor_for(COORDINATOR_XINGFU), 10**9)
         assert gone.refused and gone.say == "task_gone"
-        shown = await desk.show_task(Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU), report_id)
+        shown = await desk.show_task(await desk.actor_for(COORDINATOR_XINGFU), report_id)
         assert not shown.refused and shown.card["reference"] == reference
 
 

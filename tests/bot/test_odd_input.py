@@ -27,7 +27,6 @@ from tests.harness import (
     running_service,
     task_card,
 )
-from triage.people import Person
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 FIRE = "三号楼着火了，快来人！"
@@ -221,7 +220,9 @@ async def test_a_task_is_handed_only_to_a_worker_of_its_community(bot):
     assert "只能转交给本社区的网格员" in answer["text"] and answer["show_alert"]
     await worker.send("这栋楼归和平社区")  # not taken as a hand-over reason
     assert "/tasks" in (await next_text(worker))["text"]
-    refused = await bot.service.desk.staff_input(Person(WORKER_1, WORKER_1), "原因", None)
+    refused = await bot.service.desk.staff_input(
+        await bot.service.desk.actor_for(WORKER_1), "原因", None
+    )
     assert refused is None
     after = (await reports(bot))[0]
     assert (after.status, after.assignee_id) == (report.status, report.assignee_id)

@@ -40,7 +40,7 @@ async def resolved(bot, user_id: int = 1701) -> tuple[str, dict]:
     card = await task_card(worker)
     await worker.press(card, "接单")
     await next_text(resident)
-    await worker.press_data(card, card["reply_markup"]["inline_keyboard"][1][1]["callback_data"])
+    await worker.press(card, "办结")
     await next_text(worker)
     await worker.send_photo(caption="已清理，拆除飞线")
     await next_text(worker)

@@ -25,7 +25,6 @@ from tests.harness import (
     running_service,
 )
 from triage.escalation import escalate_due
-from triage.people import Person
 
 NEAR_INSIDE = (INSIDE[0] + 0.0002, INSIDE[1])  # about 22 m away
 EBIKE = "7栋楼道里停了好几辆电动车在充电，电线从窗户拉下来"
@@ -80,7 +79,7 @@ async def test_report_reaches_the_cells_on_duty_worker_and_no_one_else(bot):
     assert reference in task["text"] and "电动车违规停放充电" in task["text"]
     assert "幸福社区第一网格" in task["text"] and "前接单" in task["text"]
     labels = [b["text"] for row in task["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["接单", "联系居民", "转交", "办结", "🚫 标记骚扰"]
+    assert labels == ["接单", "联系居民", "转交", "🚫 标记骚扰"]  # 办结 only once taken
     location, photo = await worker.next_message(), await worker.next_message()  # in this order
     assert location["location"]["latitude"] == pytest.approx(INSIDE[0], abs=1e-5)
     assert "photo" in photo
@@ -137,7 +136,8 @@ async def test_resolve_asks_for_a_note_and_a_photo_and_tells_the_resident(bot):
     reference = await report_ebike(bot)
     resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
     task = await task_message(worker)
-    answer = await worker.callback_answer(await worker.press(task, "办结"))
+    assert "办结" not in str(task["reply_markup"])  # offered only once taken
+    answer = await worker.callback_answer(worker._callback(task, f"t:res:{task_id(task)}"))
     assert "请先点「接单」" in answer["text"]
     await worker.press(task, "接单")
     await resident.next_message()
@@ -278,8 +278,8 @@ async def test_two_presses_at_once_only_one_wins(bot):
     reference = await report_ebike(bot, photo=False)
     report, _ = await report_of(bot, reference)
     desk = bot.service.desk
-    worker = Person(WORKER_1, WORKER_1, "王建国")
-    coordinator = Person(COORDINATOR_XINGFU, COORDINATOR_XINGFU, "孙红梅")
+    worker = await bot.service.desk.actor_for(WORKER_1)
+    coordinator = await bot.service.desk.actor_for(COORDINATOR_XINGFU)
     outcomes = await asyncio.gather(
         desk.acknowledge(worker, report.id), desk.acknowledge(coordinator, report.id)
     )
@@ -336,9 +336,41 @@ async def test_a_location_outside_every_cell_goes_to_the_district_coordinators(b
     await resident.next_message()
     await resident.command("/skip")
     reference = REFERENCE.search((await next_text(resident))["text"]).group()
-    assert reference in (await task_message(bot.staff(STREET_COORDINATOR)))["text"]
-    report, _ = await report_of(bot, reference)
-    assert report.grid_id is None and report.escalation_level == 2
+    card = await task_message(bot.staff(STREET_COORDINATOR))
+    assert reference in card["text"] and "指派给…" in str(card["reply_markup"])
+    report, events = await report_of(bot, reference)
+    # the coordinators' level; the duty officer hears of it only if nobody places it in time
+    assert report.grid_id is None and report.escalation_level == 1
+    assert not any(c.params.get("chat_id") == OFFICER for c in bot.emulator.calls)
+
+
+async def test_a_typed_address_on_no_grid_is_placed_by_the_community_coordinator(bot):
+    """Bug 9: the community's coordinator gets it with 指派给…, picks a grid, and its worker
+    on duty gets the task; a coordinator is never offered 退回协调员."""
+    resident = bot.emulator.user(1105, "老钱")
+    await resident.send("楼道里堆满了纸箱，挡住了消防通道")
+    await resident.next_message()
+    await resident.send("幸福社区7栋2单元")
+    await resident.next_message()
+    await resident.command("/skip")
+    reference = REFERENCE.search((await next_text(resident))["text"]).group()
+    coordinator = bot.staff(COORDINATOR_XINGFU)
+    card = await task_message(coordinator)
+    labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert reference in card["text"] and "指派给…" in labels and "转交" not in labels
+    await coordinator.press(card, "指派给…")
+    choices = await next_text(coordinator)
+    names = [b["text"] for row in choices["reply_markup"]["inline_keyboard"] for b in row]
+    assert "→ 幸福社区第二网格" in names and not any("退回协调员" in n for n in names)
+    await coordinator.press(choices, "→ 幸福社区第二网格")
+    await next_text(coordinator)  # the reason
+    await coordinator.send("7栋属于第二网格")
+    assert "李秀英" in (await next_text(coordinator))["text"]
+    task = await task_message(bot.staff(WORKER_2))
+    assert reference in task["text"] and "幸福社区第二网格" in task["text"]
+    report, events = await report_of(bot, reference)
+    assert report.grid_id is not None and report.escalation_level == 0
+    assert events[-1] == "handed_over"
 
 
 async def test_an_english_resident_hears_back_in_english(bot):

@@ -14,10 +14,9 @@ from storage.models import OutboxMessage, Report, Resident
 from storage.types import utcnow
 from triage.escalation import escalate_due
 from triage.grid import DistrictCache
-from triage.people import Person
 from triage.policy import Policy
 from triage.reports import NewReport, create_report
-from triage.tasks import StaffDesk
+from triage.tasks.desk import StaffDesk
 
 POLICY = Policy(ack=timedelta(minutes=10), escalation_step=timedelta(minutes=10))
 INSIDE = (30.5415, 114.3320)
@@ -87,7 +86,7 @@ async def test_each_level_once_then_a_reminder_every_step_until_taken(sessions):
     assert notices == 1 + 2 + 4 + 4, await notice_kinds(sessions, report.id)
 
     desk = StaffDesk(sessions, POLICY, clock=lambda: reminder + timedelta(minutes=1))
-    assert not (await desk.acknowledge(Person(2001, 2001), report.id)).refused
+    assert not (await desk.acknowledge(await desk.actor_for(2001), report.id)).refused
     assert await escalate_due(sessions, POLICY, reminder + POLICY.escalation_step) == 0
     _, events, _ = await state(sessions, report.id)
     assert events.count("reminded") == 1  # taken: no more reminders
@@ -97,7 +96,7 @@ async def test_acknowledging_stops_the_climb_and_starts_the_rectify_clock(sessio
     now = utcnow()
     report = await filed(sessions, now)
     desk = StaffDesk(sessions, POLICY, clock=lambda: now + timedelta(minutes=3))
-    outcome = await desk.acknowledge(Person(2001, 2001), report.id)
+    outcome = await desk.acknowledge(await desk.actor_for(2001), report.id)
     assert not outcome.refused
     assert await escalate_due(sessions, POLICY, now + timedelta(minutes=30)) == 0
     report, events, _ = await state(sessions, report.id)

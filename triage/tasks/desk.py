@@ -1,0 +1,213 @@
+"""The desk staff act through, from the chat, the web console or an API: each press is one
+lifecycle transition by an Actor; a step that needs words or a photo first asks for them
+(triage.tasks.prompts) and finishes in triage.tasks.steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import queries
+from storage.engine import SessionFactory, transaction
+from storage.models import Report, Staff
+from storage.types import utcnow
+from triage.actors import Actor, staff_actor
+from triage.lifecycle import Action, Lifecycle, Refusal
+from triage.notices import TASK, card_of, to_staff
+from triage.permissions import may_see
+from triage.policy import Policy
+from triage.tasks import handing, prompts, steps
+from triage.tasks.handing import NOT_MY_GRID, TO_COORDINATOR
+from triage.tasks.outcome import Outcome, done, refused
+
+# A press starts a step that asks for words first: the action it will be, its prompt
+_ASKING = {
+    "ask": (Action.ASK, "ask_prompt"),
+    "resolve": (Action.RESOLVE, "resolve_prompt"),
+    "order": (Action.ORDER, "order_prompt"),
+    "reinspect": (Action.REINSPECT, "reinspect_prompt"),
+}
+
+
+class StaffDesk:
+    def __init__(
+        self, sessions: SessionFactory, policy: Policy, clock: Callable[[], datetime] = utcnow
+    ):
+        self.sessions = sessions
+        self.policy = policy
+        self.clock = clock
+        self.lifecycle = Lifecycle(policy, clock)
+
+    async def actor_for(self, telegram_id: int) -> Actor | None:
+        """The staff member a Telegram user is, as an actor; None if they are not staff."""
+        async with transaction(self.sessions) as session:
+            staff = await queries.staff_by_telegram_id(session=session, telegram_id=telegram_id)
+            return staff_actor(staff) if staff is not None and staff.active else None
+
+    async def is_staff(self, who) -> Actor | None:
+        return await self.actor_for(who.telegram_id)
+
+    # --- presses --------------------------------------------------------------------------
+
+    async def acknowledge(
+        self, actor: Actor, report_id: int, shown_at: datetime | None = None
+    ) -> Outcome:
+        """接单 (or 接手 from higher up). `shown_at`: when the card pressed was sent; a task
+        handed to someone else since then is theirs, whoever presses the old card."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            why = await self.lifecycle.refusal(session, report, Action.ACKNOWLEDGE, actor)
+            if why is None and report.assignee_id != actor.id:
+                why = await self._handed_since(session, report, shown_at)
+            if why is not None:
+                return refused(actor, why)
+            moved = await self.lifecycle.transition(session, report, Action.ACKNOWLEDGE, actor)
+            return await done(session, actor, moved, "acknowledged_ok")
+
+    async def _handed_since(
+        self, session: AsyncSession, report: Report, shown_at: datetime | None
+    ) -> Refusal | None:
+        """When and to whom the task was last handed over, if after the card was shown."""
+        if shown_at is None:
+            return None
+        events = await queries.events_of_reports(
+            session=session, report_ids=[report.id], actions=("handed_over",)
+        )
+        # A message's date is whole seconds: within the second it was sent, not "since"
+        if not events or events[-1].at < shown_at + timedelta(seconds=1):
+            return None
+        to = await session.get(Staff, events[-1].detail.get("to")) if events[-1].detail else None
+        at = events[-1].at.astimezone(self.policy.timezone).strftime("%H:%M")
+        values = {"reference": report.reference, "at": at, "assignee": to.name if to else "—"}
+        return Refusal("task_handed_since", values)
+
+    async def start(self, actor: Actor, report_id: int, purpose: str) -> Outcome:
+        """询问 / 办结 / 整改单 / 仍已整改: ask for what the step needs, if it may be taken."""
+        action, prompt = _ASKING[purpose]
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            if purpose == "ask" and report is not None and report.kind == "question":
+                action, prompt = Action.ANSWER, "answer_prompt"
+            why = await self.lifecycle.refusal(session, report, action, actor)
+            if why is not None:
+                return refused(actor, why)
+            # What the task looked like when they pressed: the later step checks it is unchanged
+            detail = {"seen_assignee": report.assignee_id}
+            await prompts.expect(session, actor, purpose, report.id, detail, self.clock())
+            values = {"reference": report.reference, "photo": report.kind == "hazard"}
+            return Outcome(prompt, actor.language, values=values)
+
+    async def start_asking(self, actor: Actor, report_id: int) -> Outcome:
+        return await self.start(actor, report_id, "ask")
+
+    async def start_resolving(self, actor: Actor, report_id: int) -> Outcome:
+        return await self.start(actor, report_id, "resolve")
+
+    async def start_order(self, actor: Actor, report_id: int) -> Outcome:
+        return await self.start(actor, report_id, "order")
+
+    async def start_reinspecting(self, actor: Actor, report_id: int) -> Outcome:
+        return await self.start(actor, report_id, "reinspect")
+
+    async def reopen_on_reinspection(self, actor: Actor, report_id: int) -> Outcome:
+        """重新打开: it is not fixed after all; whoever looked holds it again."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            action = Action.REOPEN_ON_REINSPECTION
+            moved = await self.lifecycle.transition(
+                session, report, action, actor, detail={"on": "reinspection"}
+            )
+            if moved.won:
+                moved.notices.append(
+                    to_staff(actor, "task", moved.card, priority=TASK, reopened=True)
+                )
+            return await done(session, actor, moved, "reopened_ok")
+
+    async def handover_choices(self, actor: Actor, report_id: int) -> Outcome:
+        """转交 (a worker) or 指派给… (staff above): whom it may go to."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            why = await self.lifecycle.refusal(session, report, _giving(actor), actor)
+            if why is not None:
+                return refused(actor, why)
+            choices = await handing.choices(session, report, actor)
+            say = "handover_choose" if _giving(actor) == Action.HAND_OVER else "assign_choose"
+            values = {"choices": choices, "report_id": report.id, "worker": actor.role == "worker"}
+            return Outcome(say, actor.language, values=values)
+
+    async def hand_over(self, actor: Actor, report_id: int, target: str) -> Outcome:
+        """Step one of handing over: "not my grid" goes at once, others ask for a reason."""
+        if target == NOT_MY_GRID:
+            return await steps.hand_over(self, actor, report_id, TO_COORDINATOR, reason=None)
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            why = await self.lifecycle.refusal(session, report, _giving(actor), actor)
+            if why is None and target != TO_COORDINATOR:
+                worker, _ = await handing.chosen(
+                    session, report, target, actor, self.policy, self.clock()
+                )
+                why = None if worker is not None else Refusal("handover_outside")
+            if why is not None:
+                return refused(actor, why)
+            detail = {"target": target, "seen_assignee": report.assignee_id}
+            await prompts.expect(session, actor, "handover", report.id, detail, self.clock())
+            return Outcome(
+                "handover_reason_prompt", actor.language, {"reference": report.reference}
+            )
+
+    # --- what staff type or send after a prompt -------------------------------------------
+
+    async def staff_input(
+        self, actor: Actor, text: str | None, photo: str | None
+    ) -> Outcome | None:
+        """Text or a photo from someone the bot is waiting on; None if it is waiting on nothing."""
+        async with transaction(self.sessions) as session:
+            pending = await prompts.waiting(session, actor)
+        if pending is None:
+            return None
+        return await steps.finish(self, actor, pending, text, photo)
+
+    async def cancel_input(self, who) -> Outcome | None:
+        """/cancel from a staff member (an actor, or anyone the chat knows by Telegram id)."""
+        actor = who if isinstance(who, Actor) else await self.actor_for(who.telegram_id)
+        if actor is None:
+            return None
+        async with transaction(self.sessions) as session:
+            pending = await queries.pending_input(session=session, telegram_id=actor.telegram_id)
+            if pending is None:
+                return None
+            await session.delete(pending)
+            return Outcome("input_cancelled", actor.language)
+
+    # --- looking ----------------------------------------------------------------------------
+
+    async def open_tasks(self, actor: Actor | None) -> tuple[Outcome, list[dict[str, Any]]]:
+        if actor is None or not actor.active:
+            return Outcome("not_staff", "zh", refused=True), []
+        async with transaction(self.sessions) as session:
+            reports = await queries.open_tasks_of(session=session, staff_id=actor.id)
+            cards = [await self.card_for(session, r, actor) for r in reports]
+            return Outcome("tasks" if cards else "no_tasks", actor.language), cards
+
+    async def show_task(self, actor: Actor, report_id: int) -> Outcome:
+        """One task's card, as the person may act on it now (from a list of escalations)."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            why = await may_see(session, actor, report)
+            if why is not None:
+                return refused(actor, Refusal(*why))
+            card = await self.card_for(session, report, actor)
+            return Outcome("task_shown", actor.language, card=card)
+
+    async def card_for(self, session: AsyncSession, report: Report, actor: Actor) -> dict:
+        """The report's card with what this actor may do to it now."""
+        card = await card_of(session, report)
+        actions = await self.lifecycle.available_actions(session, report, actor)
+        return {**card, "actions": [str(a) for a in actions]}
+
+
+def _giving(actor: Actor) -> Action:
+    return Action.HAND_OVER if actor.role == "worker" else Action.ASSIGN_TO

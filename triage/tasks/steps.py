@@ -1,0 +1,251 @@
+"""The steps that finish with what a staff member typed or sent after a prompt: a question for
+the resident (or the answer to theirs), a resolution note and photo, a rectification order, a
+reinspection photo, a hand-over reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import queries
+from storage.engine import transaction
+from storage.models import PendingInput, Report, Resident
+from triage import promotion
+from triage.actors import Actor
+from triage.lengths import quoted
+from triage.lifecycle import Action, Refusal
+from triage.notices import TASK, Notice, post, to_staff
+from triage.tasks import handing, prompts
+from triage.tasks.handing import TO_COORDINATOR
+from triage.tasks.outcome import Outcome, done, refused
+
+if TYPE_CHECKING:
+    from triage.tasks.desk import StaffDesk
+
+_WITHIN = re.compile(
+    r"^\s*(\d{1,3})\s*(days?|hours?|天|日|小时|d|h)\s*[,，:：]?\s*(.*)$", re.I | re.S
+)
+
+
+def order_terms(text: str, default: timedelta) -> tuple[timedelta, str]:
+    """ "3天 更换老化电线" → (3 days, "更换老化电线"); without a time, the policy's default."""
+    match = _WITHIN.match(text)
+    if not match:
+        return default, text.strip()
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    in_hours = unit in ("小时", "h", "hour", "hours")
+    within = timedelta(hours=amount) if in_hours else timedelta(days=amount)
+    note = match.group(3).strip() or text.strip()
+    return (within if within.total_seconds() > 0 else default), note
+
+
+async def finish(
+    desk: StaffDesk, actor: Actor, pending: PendingInput, text: str | None, photo: str | None
+) -> Outcome:
+    purpose, report_id = pending.purpose, pending.report_id
+    if purpose == "handover":
+        if not text:
+            return await _again(desk, actor, "handover_reason_prompt", report_id)
+        return await hand_over(desk, actor, report_id, pending.detail["target"], reason=text)
+    if purpose in ("ask", "order") and not text:
+        return await _again(desk, actor, f"{purpose}_prompt", report_id)
+    async with transaction(desk.sessions) as session:
+        pending = await prompts.waiting(session, actor) or pending
+        report = await session.get(Report, report_id)
+        if purpose == "ask":
+            return await _ask(desk, session, actor, pending, report, text)
+        if purpose == "order":
+            return await _order(desk, session, actor, pending, report, text)
+        if purpose == "reinspect":
+            return await _reinspected(desk, session, actor, pending, report, text, photo)
+        return await _resolve(desk, session, actor, pending, report, text, photo)
+
+
+async def _ask(desk, session: AsyncSession, actor, pending, report, text: str) -> Outcome:
+    if report is not None and report.kind == "question":
+        return await _answer(desk, session, actor, pending, report, text)
+    why = await desk.lifecycle.refusal(session, report, Action.ASK, actor)
+    await prompts.drop(session, pending)
+    if why is not None:
+        return refused(actor, why)
+    resident = await session.get(Resident, report.resident_id) if report.resident_id else None
+    if resident is None:
+        return refused(actor, Refusal("no_resident"))
+    moved = await desk.lifecycle.transition(
+        session, report, Action.ASK, actor, detail={"text": text}, seen_assignee=_seen(pending)
+    )
+    if not moved.won:
+        return refused(actor, moved.refusal)
+    await queries.expect_input(
+        session=session,
+        telegram_id=resident.telegram_id,
+        purpose="answer",
+        report_id=report.id,
+        detail={"staff_id": actor.id},
+        now=desk.clock(),
+    )
+    values = {"text": quoted(text), "staff": actor.name, "role": actor.role}
+    notice = Notice(
+        "staff_question", resident.chat_id, resident.language, report.id, moved.card, values
+    )
+    await post(session, [notice])
+    return Outcome("ask_sent", actor.language, notices=(notice,))
+
+
+async def _answer(desk, session: AsyncSession, actor, pending, report, text: str) -> Outcome:
+    """Staff answer a resident's question: the answer goes out and the question is done."""
+    await prompts.drop(session, pending)
+    resident = await session.get(Resident, report.resident_id) if report.resident_id else None
+    if resident is None:
+        return refused(actor, Refusal("no_resident"))
+    moved = await desk.lifecycle.transition(
+        session, report, Action.ANSWER, actor, note=text, seen_assignee=_seen(pending)
+    )
+    if not moved.won:
+        return refused(actor, moved.refusal)
+    values = {"text": quoted(text), "staff": actor.name, "role": actor.role}
+    notice = Notice(
+        "staff_answer", resident.chat_id, resident.language, report.id, moved.card, values
+    )
+    notices = [notice, *await promotion.offer(session, report, actor, moved.card, text)]
+    await post(session, notices)
+    if actor.role in promotion.PROMOTERS:  # their confirmation offers 收入知识库
+        return Outcome(
+            "answer_sent_promote",
+            actor.language,
+            {"promote": report.id},
+            tuple(notices),
+            moved.card,
+        )
+    return Outcome("answer_sent", actor.language, card=moved.card, notices=tuple(notices))
+
+
+async def _order(desk, session: AsyncSession, actor, pending, report, text: str) -> Outcome:
+    why = await desk.lifecycle.refusal(session, report, Action.ORDER, actor)
+    await prompts.drop(session, pending)
+    if why is not None:
+        return refused(actor, why)
+    within, note = order_terms(text, desk.policy.rectify_within(report.severity))
+    deadline = desk.clock() + within
+    moved = await desk.lifecycle.transition(
+        session,
+        report,
+        Action.ORDER,
+        actor,
+        note=note,
+        detail={"deadline": deadline.isoformat()},
+        seen_assignee=_seen(pending),
+        say={"note": quoted(note), "staff": actor.name, "role": actor.role},
+        deadline=deadline,
+    )
+    return await done(session, actor, moved, "order_set")
+
+
+async def _resolve(desk, session, actor, pending, report, text, photo) -> Outcome:
+    why = await desk.lifecycle.refusal(session, report, Action.RESOLVE, actor)
+    if why is not None:
+        await prompts.drop(session, pending)
+        return refused(actor, why)
+    detail = dict(pending.detail)
+    if text and text.strip():  # a photo's caption adds to the note, never replaces it
+        earlier, line = detail.get("note"), text.strip()
+        detail["note"] = f"{earlier}\n{line}" if earlier and line != earlier else line
+    if photo:
+        detail["photos"] = [*detail.get("photos", []), photo]
+    pending.detail = detail
+    if not detail.get("note"):
+        return Outcome("resolve_need_note", actor.language)
+    if report.kind == "hazard" and not detail.get("photos"):
+        return Outcome("resolve_need_photo", actor.language)
+    await prompts.drop(session, pending)
+    note, photos = detail["note"], detail.get("photos", [])
+    moved = await desk.lifecycle.transition(
+        session,
+        report,
+        Action.RESOLVE,
+        actor,
+        note=note,
+        photos=photos,
+        seen_assignee=_seen(pending),
+        say={"note": quoted(note), "photos": photos, "staff": actor.name, "role": actor.role},
+    )
+    return await done(session, actor, moved, "resolved_ok")
+
+
+async def _reinspected(desk, session, actor, pending, report, text, photo) -> Outcome:
+    why = await desk.lifecycle.refusal(session, report, Action.REINSPECT, actor)
+    if why is not None:
+        await prompts.drop(session, pending)
+        return refused(actor, why)
+    if not photo:
+        return Outcome("reinspect_prompt", actor.language, values={"reference": report.reference})
+    await prompts.drop(session, pending)
+    moved = await desk.lifecycle.transition(
+        session, report, Action.REINSPECT, actor, detail={"photo": photo, "note": text or ""}
+    )
+    if not moved.won:
+        return refused(actor, moved.refusal)
+    return Outcome("reinspected_ok", actor.language, values={"reference": report.reference})
+
+
+async def hand_over(
+    desk: StaffDesk, actor: Actor, report_id: int, target: str, reason: str | None
+) -> Outcome:
+    """The task to the worker or grid chosen, or (a worker's 退回) to the coordinators above."""
+    action = Action.HAND_OVER if actor.role == "worker" else Action.ASSIGN_TO
+    async with transaction(desk.sessions) as session:
+        report = await session.get(Report, report_id)
+        pending = await prompts.waiting(session, actor)
+        seen = pending.detail.get("seen_assignee", ...) if pending is not None else ...
+        await prompts.drop(session, pending)
+        why = await desk.lifecycle.refusal(session, report, action, actor)
+        if why is not None:
+            return refused(actor, why)
+        receivers, level, cell = await _receivers(desk, session, report, target, actor)
+        if not receivers:
+            key = "handover_nobody" if target == TO_COORDINATOR else "handover_outside"
+            return refused(actor, Refusal(key))
+        reason = reason or ("not_my_grid" if target == TO_COORDINATOR and reason is None else "")
+        detail = {"to": receivers[0].id, "told": [r.id for r in receivers], "reason": reason}
+        moved = await desk.lifecycle.transition(
+            session,
+            report,
+            action,
+            actor,
+            detail=detail,
+            seen_assignee=seen,
+            to=receivers[0].id,
+            level=level,
+            cell=cell,
+        )
+        if moved.won:
+            moved.notices[:0] = [
+                to_staff(
+                    r, "task", moved.card, priority=TASK, handed_from=actor.name, reason=reason
+                )
+                for r in receivers
+            ]
+        return await done(session, actor, moved, "handover_ok", to=receivers[0].name)
+
+
+async def _receivers(desk, session, report, target: str, actor: Actor):
+    if target == TO_COORDINATOR:
+        staff, level = await handing.above(session, report, actor, desk.policy, desk.clock())
+        return staff, level, None
+    worker, cell = await handing.chosen(session, report, target, actor, desk.policy, desk.clock())
+    return ([worker] if worker else []), 0, cell
+
+
+def _seen(pending: PendingInput):
+    return pending.detail.get("seen_assignee", ...)
+
+
+async def _again(desk: StaffDesk, actor: Actor, key: str, report_id: int) -> Outcome:
+    """Repeat a prompt (the person sent something other than what it asked for)."""
+    async with transaction(desk.sessions) as session:
+        report = await session.get(Report, report_id)
+        values = {"reference": report.reference if report else "", "photo": True}
+        return Outcome(key, actor.language, values=values)
