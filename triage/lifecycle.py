@@ -376,3 +376,24 @@ def _event(report: Report, rule: Rule, status: str, detail: dict, now: datetime)
         "at": now,
         "detail": detail,
     }
+
+
+def as_markdown() -> str:
+    """The table as README shows it (`python -m triage.lifecycle`; a test keeps them equal)."""
+    lines = [
+        "| action | from | to | who | history | the resident hears |",
+        "|---|---|---|---|---|---|",
+    ]
+    for action, rule in TABLE.items():
+        start = ", ".join(s for s in Status if s in rule.start)
+        who = ", ".join(r for r in Role if r in rule.roles)
+        kinds = f" ({', '.join(sorted(rule.kinds))})" if rule.kinds else ""
+        lines.append(
+            f"| {action}{kinds} | {start} | {rule.to or '(same)'} | {who} | {rule.event} "
+            f"| {rule.tell or ''} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(as_markdown())

@@ -1,0 +1,184 @@
+"""The lifecycle table, walked whole: every action from every state by every role, on a hazard
+and on a question. What the table allows works (the state it names, the event it names);
+everything else is refused with a reason and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from firecircle.sample import load_sample_district
+from storage import queries
+from storage.engine import make_engine, make_session_factory, transaction
+from storage.models import Report, Resident
+from storage.types import utcnow
+from triage.actors import SYSTEM, Actor, Role, resident_actor, staff_actor
+from triage.lifecycle import TABLE, Action, Lifecycle, Status, available_actions
+from triage.policy import Policy
+
+POLICY = Policy()
+ROLES = (Role.RESIDENT, Role.WORKER, Role.COORDINATOR, Role.OFFICER, Role.ADMIN, Role.SYSTEM)
+KINDS = ("hazard", "question")
+# Who plays each role: the reporter; the cell's worker (the assignee); the community's
+# coordinator; the street's duty officer; the administrator (firecircle/data/sample_staff.json)
+PLAYERS = {Role.WORKER: 2001, Role.COORDINATOR: 3001, Role.OFFICER: 4001, Role.ADMIN: 5001}
+
+
+@pytest.fixture
+async def world(sqlite_url):
+    engine = make_engine(sqlite_url)
+    sessions = make_session_factory(engine)
+    await load_sample_district(sessions)
+    async with transaction(sessions) as session:
+        resident = Resident(telegram_id=77, chat_id=77, name="小李")
+        session.add(resident)
+        await session.flush()
+        actors = {Role.RESIDENT: resident_actor(resident), Role.SYSTEM: SYSTEM}
+        for role, telegram_id in PLAYERS.items():
+            staff = await queries.staff_by_telegram_id(session=session, telegram_id=telegram_id)
+            actors[role] = staff_actor(staff)
+        cell = await queries.grid_cell_by_code(session=session, code="DH-01-01")
+    yield sessions, actors, cell
+    await engine.dispose()
+
+
+def _args(action: Action, actors: dict, original: int) -> dict:
+    now = utcnow()
+    return {
+        Action.ASSIGN: {"to": actors[Role.WORKER].id, "level": 0},
+        Action.HAND_OVER: {"to": actors[Role.WORKER].id, "level": 0},
+        Action.ASSIGN_TO: {"to": actors[Role.WORKER].id, "level": 0},
+        Action.ORDER: {"deadline": now + timedelta(days=3)},
+        Action.RATE: {"stars": 4},
+        Action.EDIT: {"text": "改过的描述"},
+        Action.MERGE: {"into": original},
+    }.get(action, {})
+
+
+def _allowed(action: Action, role: Role, status: Status, kind: str) -> bool:
+    rule = TABLE[action]
+    return (
+        status != Status.MERGED
+        and role in rule.roles
+        and status in rule.start
+        and (rule.kinds is None or kind in rule.kinds)
+    )
+
+
+@pytest.mark.parametrize("action", list(Action))
+async def test_every_role_from_every_state(world, action):
+    sessions, actors, cell = world
+    lifecycle = Lifecycle(POLICY)
+    rule = TABLE[action]
+    async with transaction(sessions) as session:
+        original = _report(actors, cell, Status.ASSIGNED, "hazard")
+        session.add(original)
+        await session.flush()
+        for role in ROLES:
+            for status in Status:
+                for kind in KINDS:
+                    report = _report(actors, cell, status, kind)
+                    session.add(report)
+                    await session.flush()
+                    case = f"{action} by {role} from {status} on a {kind}"
+                    moved = await lifecycle.transition(
+                        session, report, action, actors[role], **_args(action, actors, original.id)
+                    )
+                    history = await queries.history_of(session=session, report_id=report.id)
+                    if _allowed(action, role, status, kind):
+                        assert moved.won, f"{case}: refused ({moved.refusal})"
+                        assert report.status == (rule.to or status), case
+                        assert [e.action for e in history] == [rule.event], case
+                        assert history[0].actor == actors[role].ref, case
+                    else:
+                        assert not moved.won and moved.refusal.key, f"{case}: allowed"
+                        assert report.status == status and not history, case
+
+
+async def test_staff_off_the_task_are_refused_and_told_why(world):
+    sessions, actors, cell = world
+    lifecycle = Lifecycle(POLICY)
+    async with transaction(sessions) as session:
+        other = await queries.staff_by_telegram_id(session=session, telegram_id=3002)  # 和平社区
+        colleague = await queries.staff_by_telegram_id(session=session, telegram_id=2002)
+        report = _report(actors, cell, Status.ASSIGNED, "hazard")
+        session.add(report)
+        await session.flush()
+        for stranger in (staff_actor(other), staff_actor(colleague)):
+            moved = await lifecycle.transition(session, report, Action.ACKNOWLEDGE, stranger)
+            assert moved.refusal.key == "not_your_task"
+            assert await available_actions(session, report, stranger) == []
+        someone = Actor(Role.RESIDENT, id=actors[Role.RESIDENT].id + 1)
+        moved = await lifecycle.transition(session, report, Action.EDIT, someone, text="x")
+        assert moved.refusal.key == "not_your_task"
+        assert report.status == Status.ASSIGNED and report.text == "楼道里有电动车在充电"
+
+
+async def test_what_each_role_is_offered_on_an_assigned_hazard(world):
+    sessions, actors, cell = world
+    async with transaction(sessions) as session:
+        report = _report(actors, cell, Status.ASSIGNED, "hazard")
+        session.add(report)
+        await session.flush()
+        offered = {
+            role: await available_actions(session, report, actors[role])
+            for role in (Role.WORKER, Role.COORDINATOR)
+        }
+    # 办结 only once taken; the worker hands over (转交), those above assign (指派给…)
+    assert offered[Role.WORKER] == [
+        Action.ACKNOWLEDGE,
+        Action.ASK,
+        Action.HAND_OVER,
+        Action.FLAG_ABUSE,
+    ]
+    assert Action.ASSIGN_TO in offered[Role.COORDINATOR]
+    assert Action.HAND_OVER not in offered[Role.COORDINATOR]
+    assert Action.RESOLVE not in offered[Role.COORDINATOR]
+
+
+async def test_a_step_begun_before_a_hand_over_loses_and_says_why(world):
+    """A worker typed their 办结 note while the task was handed to a colleague: the guarded
+    update sees an assignee other than the one they saw, and nothing changes."""
+    sessions, actors, cell = world
+    lifecycle = Lifecycle(POLICY)
+    async with transaction(sessions) as session:
+        colleague = await queries.staff_by_telegram_id(session=session, telegram_id=2002)
+        report = _report(actors, cell, Status.ACKNOWLEDGED, "hazard")
+        report.assignee_id = colleague.id
+        session.add(report)
+        await session.flush()
+        coordinator = actors[Role.COORDINATOR]
+        seen = actors[Role.WORKER].id  # whom the coordinator saw holding it
+        moved = await lifecycle.transition(
+            session, report, Action.RESOLVE, coordinator, note="已清理", seen_assignee=seen
+        )
+        assert not moved.won and moved.refusal.key == "task_moved_on"
+        assert moved.refusal.values["assignee"] == colleague.name
+        assert report.status == Status.ACKNOWLEDGED and report.assignee_id == colleague.id
+
+
+def _report(actors: dict, cell, status: Status, kind: str) -> Report:
+    now = utcnow()
+    return Report(
+        resident_id=actors[Role.RESIDENT].id,
+        text="楼道里有电动车在充电",
+        kind=kind,
+        category="ebike" if kind == "hazard" else None,
+        severity="high" if kind == "hazard" else None,
+        grid_id=cell.id,
+        community=cell.community,
+        status=status,
+        assignee_id=actors[Role.WORKER].id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_readme_shows_the_table_as_it_is():
+    from pathlib import Path
+
+    from triage.lifecycle import as_markdown
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert as_markdown() in readme, "README's lifecycle table is stale: python -m triage.lifecycle"
