@@ -9,7 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import queries
 from storage.models import Report, Staff
-from storage.signals import DEADLINES, touch
 from triage import routing
 from triage.actors import SYSTEM
 from triage.lifecycle import Action, Lifecycle
@@ -61,7 +60,6 @@ async def dispatch(
     )
     if not moved.won:
         return []
-    await touch(session, DEADLINES)
     return [to_staff(s, kind, moved.card, priority=priority) for s in staff]
 
 
