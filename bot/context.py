@@ -1,7 +1,9 @@
-"""What the handlers need from the Application: the database and the domain objects."""
+"""What the handlers need from the Application: the domain objects, and who an update is from
+(found once per update: the Application gives every handler of an update the same context)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -10,11 +12,12 @@ from telegram.ext import ContextTypes
 
 from storage.engine import SessionFactory
 from triage.abuse import AbuseDesk
+from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
+from triage.conversation import Conversation, Visit
 from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake
-from triage.limits import Gate
 from triage.people import Person
 from triage.privacy import PrivacyDesk
 from triage.tasks.desk import StaffDesk
@@ -31,7 +34,7 @@ class BotServices:
     followup: FollowUp
     timezone: ZoneInfo
     broadcasts: BroadcastDesk
-    gate: Gate
+    conversation: Conversation
     abuse: AbuseDesk
     privacy: PrivacyDesk
 
@@ -51,3 +54,28 @@ def person_of(update: Update) -> Person:
         username=user.username,
         language_code=user.language_code,
     )
+
+
+async def visit_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Visit:
+    """Who sent this update, as the domain knows them. A new message is counted against the
+    resident's limits (the gate asks first, before any handler)."""
+    visit = getattr(context, "visit", None)
+    if visit is None:
+        message = update.message  # a new message; an edit or a press is not counted again
+        visit = await services(context).conversation.enter(
+            person_of(update),
+            text=(message.text or message.caption) if message else None,
+            location=bool(message and message.location),
+            counted=message is not None,
+        )
+        context.visit = visit
+    return visit
+
+
+async def resident_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor:
+    """The sender as a resident (staff become one when they act as one, e.g. /report)."""
+    visit = await visit_of(update, context)
+    if visit.resident is None:
+        resident = await services(context).conversation.as_resident(visit)
+        visit = context.visit = dataclasses.replace(visit, resident=resident)
+    return visit.resident

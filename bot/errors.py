@@ -24,7 +24,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = DEFAULT
     try:
         if update.effective_user is not None:
-            language = await services(context).intake.language_of(person_of(update))
+            language = await services(context).conversation.language_of(person_of(update))
     except Exception:  # the database may be what failed; answer in the default language
         log.exception("could not read the resident's language")
     if spoiled_unit():  # that lookup failed the unit: the update is handled again

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, MessageHandler, filters
 
 from bot import outgoing
-from bot.context import person_of, services
+from bot.context import visit_of
 from bot.texts import t
 from triage.limits import SILENT
 
@@ -18,14 +18,11 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if update.effective_user is None or message is None:
         return
-    held = await services(context).gate.admit(
-        person_of(update), message.text or message.caption, location=message.location is not None
-    )
-    if held is None:
+    visit = await visit_of(update, context)
+    if visit.held is None:
         return
-    key, language = held
-    if key != SILENT:
-        await outgoing.send(update, context, t(language, key))
+    if visit.held != SILENT:
+        await outgoing.send(update, context, t(visit.language, visit.held))
     raise ApplicationHandlerStop
 
 

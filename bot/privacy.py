@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import keyboards, outgoing
-from bot.context import person_of, services
+from bot.context import resident_of, services
 from bot.texts import t
 from triage.intake import Reply
 
@@ -30,18 +30,20 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply,
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _say(update, context, await services(context).privacy.explain(person_of(update)))
+    await _say(
+        update, context, await services(context).privacy.explain(await resident_of(update, context))
+    )
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    reply = await services(context).privacy.ask_to_forget(person_of(update))
+    reply = await services(context).privacy.ask_to_forget(await resident_of(update, context))
     await _say(update, context, reply, confirm(reply.language))
 
 
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """确认删除 erases, 取消 keeps; either way the buttons go, so a second press does nothing."""
     query = update.callback_query
-    desk, person = services(context).privacy, person_of(update)
+    desk, person = services(context).privacy, await resident_of(update, context)
     await query.answer()
     await keyboards.drop_buttons(query)
     if query.data == FORGET:

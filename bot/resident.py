@@ -14,12 +14,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, keyboards, outgoing, staff
-from bot.context import person_of, services
+from bot import broadcast, callbacks, keyboards, outgoing, staff
+from bot.context import resident_of, services, visit_of
 from bot.replies import render, report_list
 from bot.texts import LANGUAGES, all_labels, t
+from triage.conversation import STAFF_HELP
 from triage.intake import Reply
 from triage.limits import SILENT
+from triage.tasks.outcome import Outcome
 
 DONE = all_labels("buttons.done")
 CANCEL = all_labels("buttons.cancel")
@@ -40,31 +42,39 @@ async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, person = services(context), person_of(update)
-    member = await svc.desk.is_staff(person)
+    svc, member = services(context), (await visit_of(update, context)).staff
     if member is not None and not context.args:
         role = t(member.language, f"role.{member.role}").strip()
         text = staff.staff_text(member, "welcome", name=member.name, role=role)
         await outgoing.send(update, context, text)
         return
-    await say(update, await svc.intake.greet(person), context)
+    await say(update, await svc.intake.greet(await resident_of(update, context)), context)
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await say(update, await services(context).intake.where_am_i(person_of(update)), context)
+    await say(
+        update,
+        await services(context).intake.where_am_i(await resident_of(update, context)),
+        context,
+    )
 
 
 async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = " ".join(context.args or []) or None
-    await say(update, await services(context).intake.start_report(person_of(update), text), context)
+    await say(
+        update,
+        await services(context).intake.start_report(await resident_of(update, context), text),
+        context,
+    )
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, person = services(context), person_of(update)
-    outcome = await svc.desk.cancel_input(person)
+    svc, member = services(context), (await visit_of(update, context)).staff
+    outcome = await svc.desk.cancel_input(member) if member is not None else None
     if outcome is not None:
         await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
         return
+    person = await resident_of(update, context)
     dropped = await svc.frontdesk.cancel_awaited(person)
     reply = await svc.intake.cancel(person)
     if dropped and reply.say == "nothing_to_cancel":
@@ -73,12 +83,14 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await say(update, await services(context).intake.skip(person_of(update)), context)
+    await say(
+        update, await services(context).intake.skip(await resident_of(update, context)), context
+    )
 
 
 async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    reply, reports = await svc.intake.my_reports(person_of(update))
+    reply, reports = await svc.intake.my_reports(await resident_of(update, context))
     if not reports:
         await say(update, reply, context)
         return
@@ -88,7 +100,7 @@ async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choice = (context.args or [None])[0]
-    reply = await services(context).intake.set_language(person_of(update), choice)
+    reply = await services(context).intake.set_language(await resident_of(update, context), choice)
     if reply.say == "choose_language":
         await outgoing.send(
             update,
@@ -103,16 +115,18 @@ async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     off = (context.args or [""])[0].lower() in ("off", "stop", "退订", "关闭")
     await say(
-        update, await services(context).intake.subscribe_tips(person_of(update), not off), context
+        update,
+        await services(context).intake.subscribe_tips(await resident_of(update, context), not off),
+        context,
     )
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask QUESTION is a question whatever it looks like; /ask alone asks for one."""
-    svc, person = services(context), person_of(update)
+    svc, person = services(context), await resident_of(update, context)
     question = " ".join(context.args or [])
     if not question:
-        language = await svc.intake.language_of(person)
+        language = (await visit_of(update, context)).language
         await outgoing.send(update, context, t(language, "ask_prompt"))
         return
     await say(update, await svc.frontdesk.question(person, question), context)
@@ -126,7 +140,7 @@ async def visit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if report_id is None or answer not in VISIT_ANSWERS:
         await callbacks.expired(update)
         return
-    followup, person = services(context).followup, person_of(update)
+    followup, person = services(context).followup, await resident_of(update, context)
     await query.answer()
     if answer in ("ok", "no"):
         reply = await followup.fixed(person, report_id, fixed=answer == "ok")
@@ -144,7 +158,7 @@ async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not judged and (action not in ("more", "rel") or not target):
         await callbacks.expired(update)
         return
-    answers, person = services(context).frontdesk.answers, person_of(update)
+    answers, person = services(context).frontdesk.answers, await resident_of(update, context)
     await query.answer()
     if judged:
         await keyboards.drop_buttons(query)
@@ -155,26 +169,34 @@ async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    intake, person = services(context).intake, person_of(update)
-    words = update.effective_message.text
+    svc, words = services(context), update.effective_message.text
     if words in DONE:
-        reply = await intake.finish(person)
+        reply = await svc.intake.finish(await resident_of(update, context))
     elif words in CANCEL:
-        reply = await intake.cancel(person)
+        reply = await svc.intake.cancel(await resident_of(update, context))
     elif words in CHOOSE_COMMUNITY:
         await communities(update, context)
         return
-    elif await staff.staff_input(update, context):
-        return
-    elif await staff.chatting(update, context):
+    elif await broadcast.typed(update, context):
         return
     else:
-        reply = await services(context).frontdesk.text(person, words)
-    await say(update, reply, context)
+        reply = await svc.conversation.text(await visit_of(update, context), words)
+    await answer(update, context, reply)
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply) -> None:
+    """A resident's Reply, or a staff member's Outcome (their prompt answered, or their help)."""
+    if not isinstance(reply, Outcome):
+        await say(update, reply, context)
+    elif reply.say == STAFF_HELP:
+        member = (await visit_of(update, context)).staff
+        await outgoing.send(update, context, staff.staff_text(member, "help", name=member.name))
+    else:
+        await staff.answer(update, context, reply)
 
 
 async def communities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    reply, names = await services(context).intake.communities(person_of(update))
+    reply, names = await services(context).intake.communities(await resident_of(update, context))
     if not names:
         await outgoing.send(update, context, t(reply.language, "no_communities"))
         return
@@ -192,7 +214,7 @@ async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if index is None:
         await callbacks.expired(update)
         return
-    intake, person = services(context).intake, person_of(update)
+    intake, person = services(context).intake, await resident_of(update, context)
     _, names = await intake.communities(person)
     name = names[index] if index < len(names) else ""
     reply = await intake.choose_community(person, name)
@@ -210,19 +232,18 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if choice not in LANGUAGES:
         await callbacks.expired(update)
         return
-    reply = await services(context).intake.set_language(person_of(update), choice)
+    reply = await services(context).intake.set_language(await resident_of(update, context), choice)
     await query.answer()
     await keyboards.drop_buttons(query)
     await say(update, reply, context)
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, person = services(context), person_of(update)
     point = update.effective_message.location
-    where = (_number(point.latitude), _number(point.longitude))
-    reply = await svc.frontdesk.awaited(person, location=where)
-    if reply is None:
-        reply = await svc.intake.receive_location(person, *where)
+    visit = await visit_of(update, context)
+    reply = await services(context).conversation.location(
+        visit, _number(point.latitude), _number(point.longitude)
+    )
     await say(update, reply, context)
 
 
@@ -238,15 +259,12 @@ def _number(value: object) -> float:
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, person = services(context), person_of(update)
     message = update.effective_message
     file_id = message.photo[-1].file_id if message.photo else message.document.file_id
-    if message.photo and await staff.staff_input(update, context):
-        return
-    reply = await svc.frontdesk.awaited(person, photo=file_id, text=message.caption)
-    if reply is None:
-        reply = await svc.intake.receive_photo(person, file_id, message.caption)
-    await say(update, reply, context)
+    reply = await services(context).conversation.photo(
+        await visit_of(update, context), file_id, message.caption, document=not message.photo
+    )
+    await answer(update, context, reply)
 
 
 async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -257,7 +275,7 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind not in FIX_KINDS or (report_id is None and target != "-"):
         await callbacks.expired(update)
         return
-    frontdesk, person = services(context).frontdesk, person_of(update)
+    frontdesk, person = services(context).frontdesk, await resident_of(update, context)
     await query.answer()
     if kind == "menu":
         reply = Reply(
@@ -272,12 +290,12 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await services(context).intake.language_of(person_of(update))
+    language = (await visit_of(update, context)).language
     await outgoing.send(update, context, t(language, "unsupported_input"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await services(context).intake.language_of(person_of(update))
+    language = (await visit_of(update, context)).language
     await outgoing.send(update, context, t(language, "unknown_command"))
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import broadcast, callbacks, outgoing, taskcard
-from bot.context import person_of, services
+from bot.context import services, visit_of
 from bot.texts import t
 from triage.actors import Actor
 from triage.broadcasts import MAY_BROADCAST
@@ -141,33 +141,6 @@ def _with_prompt(outcome: Outcome) -> Outcome:
     return outcome
 
 
-async def staff_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Text or a photo that answers a staff prompt; False if the bot was not waiting for one."""
-    message = update.effective_message
-    if message.text and await broadcast.typed(update, context):
-        return True
-    photo = message.photo[-1].file_id if message.photo else None
-    text = message.text or message.caption
-    actor = await actor_of(update, context)
-    if actor is None:
-        return False
-    outcome = await services(context).desk.staff_input(actor, text, photo)
-    if outcome is None:
-        return False
-    await answer(update, context, outcome)
-    return True
-
-
-async def chatting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Staff typing outside any prompt get their help, not a resident's triage (they can
-    still /report a hazard like anyone)."""
-    svc, member = services(context), await actor_of(update, context)
-    if member is None or await svc.intake.has_draft(person_of(update)):
-        return False
-    await outgoing.send(update, context, staff_text(member, "help", name=member.name))
-    return True
-
-
 def staff_text(member: Actor, key: str, **values: object) -> str:
     """A staff text; for those who may broadcast, with the /broadcast line."""
     text = t(member.language, f"staff.{key}", **values)
@@ -190,17 +163,13 @@ async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
-    """The staff member this update is from (None: not staff), looked up once per update:
-    the Application makes one context per update, shared by every handler that sees it."""
-    if not hasattr(context, "staff_actor"):
-        user = update.effective_user
-        context.staff_actor = await services(context).desk.actor_for(user.id) if user else None
-    return context.staff_actor
+    """The staff member this update is from (None: not staff), found once per update."""
+    return (await visit_of(update, context)).staff
 
 
 def _role(context: ContextTypes.DEFAULT_TYPE) -> str:
-    actor = getattr(context, "staff_actor", None)
-    return actor.role if actor is not None else "worker"
+    visit = getattr(context, "visit", None)
+    return visit.staff.role if visit is not None and visit.staff is not None else "worker"
 
 
 def register(app: Application) -> None:

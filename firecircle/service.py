@@ -28,11 +28,12 @@ from storage.migrate import current_revision, head_revision
 from triage.abuse import AbuseDesk
 from triage.answers import AnswerDesk
 from triage.broadcasts import BroadcastDesk
+from triage.conversation import Conversation
 from triage.followup import FollowUp
 from triage.frontdesk import FrontDesk
 from triage.grid import DistrictCache
 from triage.intake import Intake
-from triage.limits import Gate, Limits
+from triage.limits import Limits
 from triage.policy import Policy
 from triage.privacy import PrivacyDesk, Retention, apply_retention
 from triage.tasks.desk import StaffDesk
@@ -109,17 +110,19 @@ class Service:
         self.broadcasts = BroadcastDesk(
             self.sessions, Wording(), default_language=settings.language
         )
+        frontdesk = FrontDesk(
+            self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
+        )
+        self.conversation = Conversation(self.sessions, self.intake, frontdesk, self.desk)
         services = BotServices(
             sessions=self.sessions,
             intake=self.intake,
-            frontdesk=FrontDesk(
-                self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
-            ),
+            frontdesk=frontdesk,
             desk=self.desk,
             followup=FollowUp(self.sessions, self.intake),
             timezone=self.policy.timezone,
             broadcasts=self.broadcasts,
-            gate=Gate(self.intake),
+            conversation=self.conversation,
             abuse=AbuseDesk(self.sessions, self.policy),
             privacy=PrivacyDesk(self.sessions, self.intake, self.retention),
         )

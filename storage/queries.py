@@ -12,7 +12,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import chunks
-from storage.memo import lookup
 from storage.models import (
     GridCell,
     GridDuty,
@@ -30,20 +29,15 @@ from storage.types import utcnow
 
 
 async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
-    async def find() -> Resident | None:
-        result = await session.exec(select(Resident).where(Resident.telegram_id == telegram_id))
-        return result.first()
-
-    return await lookup(session, Resident, telegram_id, find)
+    result = await session.exec(select(Resident).where(Resident.telegram_id == telegram_id))
+    return result.first()
 
 
 # --- drafts ----------------------------------------------------------------------------
 
 
 async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
-    return await lookup(
-        session, ReportDraft, resident_id, lambda: session.get(ReportDraft, resident_id)
-    )
+    return await session.get(ReportDraft, resident_id)
 
 
 async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
@@ -191,11 +185,8 @@ async def communities(*, session: AsyncSession) -> Sequence[str]:
 
 
 async def staff_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Staff | None:
-    async def find() -> Staff | None:
-        result = await session.exec(select(Staff).where(Staff.telegram_id == telegram_id))
-        return result.first()
-
-    return await lookup(session, Staff, telegram_id, find)
+    result = await session.exec(select(Staff).where(Staff.telegram_id == telegram_id))
+    return result.first()
 
 
 async def all_staff(*, session: AsyncSession) -> Sequence[Staff]:
@@ -337,9 +328,7 @@ async def latest_report_of(*, session: AsyncSession, resident_id: int) -> Report
 
 
 async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
-    return await lookup(
-        session, PendingInput, telegram_id, lambda: session.get(PendingInput, telegram_id)
-    )
+    return await session.get(PendingInput, telegram_id)
 
 
 async def open_tasks_of(*, session: AsyncSession, staff_id: int) -> Sequence[Report]:

@@ -12,16 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from storage import faq as faq_queries
 from storage import queries
 from storage.engine import SessionFactory, transaction
-from storage.models import Report
+from storage.models import Report, Staff
 from storage.types import utcnow
-from triage import limits, promotion
-from triage.actors import SYSTEM, resident_actor
+from triage import limits, promotion, residents
+from triage.actors import SYSTEM, Actor, resident_actor
 from triage.dispatch import dispatch
 from triage.intake import Intake, Reply
 from triage.knowledge import Entry, KnowledgeBase
 from triage.lifecycle import Action, Lifecycle
 from triage.notices import post
-from triage.people import Person
 from triage.reports import NewReport, create_report
 from triage.tasks.outcome import Outcome
 from triage.taxonomy import Kind
@@ -56,7 +55,7 @@ class AnswerDesk:
             self._version = version
             return self._kb
 
-    async def promote(self, person: Person, report_id: int) -> Outcome:
+    async def promote(self, who: Actor, report_id: int) -> Outcome:
         """收入知识库: the question and its staff answer become an entry (see triage.promotion).
         Two presses at once on PostgreSQL: the loser's insert fails, and its second try sees
         what the winner stored."""
@@ -64,9 +63,7 @@ class AnswerDesk:
         for attempt in (1, 2):
             try:
                 async with transaction(self.sessions) as session:
-                    staff = await queries.staff_by_telegram_id(
-                        session=session, telegram_id=person.telegram_id
-                    )
+                    staff = await session.get(Staff, who.id) if who.is_staff else None
                     report = await session.get(Report, report_id)
                     done = await promotion.promote(session, staff, report, kb, self.clock())
                 break
@@ -76,11 +73,11 @@ class AnswerDesk:
         language = staff.language if staff is not None else "zh"
         return Outcome(done.say, language, {"entry": done.entry}, refused=done.refused)
 
-    async def answer(self, person: Person, text: str) -> Reply | None:
+    async def answer(self, who: Actor, text: str) -> Reply | None:
         """A confident answer, recorded as a question answered; None when staff should answer."""
         kb = await self.knowledge()
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             found = kb.answer(text, language=resident.language)
             if not found.confident or len(text) > 1000:
                 return None
@@ -103,11 +100,11 @@ class AnswerDesk:
             )
             return _entry_reply(resident, found.entry, created.report.id, found.related)
 
-    async def entry(self, person: Person, slug: str, *, more: bool) -> Reply:
+    async def entry(self, who: Actor, slug: str, *, more: bool) -> Reply:
         """A related question pressed, or the longer answer asked for."""
         kb = await self.knowledge()
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
         entry = kb.by_id.get(slug)
         if entry is None:
             return Reply("faq_gone", resident)
@@ -115,10 +112,10 @@ class AnswerDesk:
             return Reply("faq_more", resident, values={"more": entry.more(resident.language)})
         return _entry_reply(resident, entry, None, [])
 
-    async def judged(self, person: Person, report_id: int, helpful: bool) -> Reply:
+    async def judged(self, who: Actor, report_id: int, helpful: bool) -> Reply:
         """有用 is noted; 没用 turns the question into one for staff, on the usual deadline."""
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             report = await session.get(Report, report_id)
             if report is None or report.resident_id != resident.id:
                 return Reply("faq_gone", resident)

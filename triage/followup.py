@@ -13,11 +13,11 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, Staff
 from storage.types import utcnow
-from triage.actors import resident_actor
+from triage import residents
+from triage.actors import Actor, resident_actor
 from triage.intake import Intake, Reply
 from triage.lifecycle import Action, Lifecycle
 from triage.notices import TASK, card_of, post, to_staff
-from triage.people import Person
 
 
 class FollowUp:
@@ -29,9 +29,9 @@ class FollowUp:
         self.clock = clock
         self.lifecycle = Lifecycle(intake.policy, clock)
 
-    async def fixed(self, person: Person, report_id: int, fixed: bool) -> Reply:
+    async def fixed(self, who: Actor, report_id: int, fixed: bool) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             report = await self._followed(session, resident.id, report_id)
             if report is None:
                 return Reply("visit_gone", resident)
@@ -62,9 +62,9 @@ class FollowUp:
         )
         return Reply("visit_reopened", resident, report=report, notices=(notice,))
 
-    async def rate(self, person: Person, report_id: int, stars: int) -> Reply:
+    async def rate(self, who: Actor, report_id: int, stars: int) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             report = await self._followed(session, resident.id, report_id)
             if report is None or not 1 <= stars <= 5:
                 return Reply("visit_gone", resident)

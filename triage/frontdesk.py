@@ -14,7 +14,8 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import PendingInput, Report, Resident
 from storage.types import utcnow
-from triage.actors import resident_actor
+from triage import residents
+from triage.actors import Actor, resident_actor
 from triage.answers import AnswerDesk
 from triage.classify import Classification, classify
 from triage.dispatch import emergency_staff, place_of
@@ -23,7 +24,6 @@ from triage.intake import Intake, Reply, Step
 from triage.lengths import TEXT_MAX_CHARS, quoted
 from triage.lifecycle import Action, Lifecycle, Status
 from triage.notices import EMERGENCY, Notice, card_of, post, to_staff
-from triage.people import Person
 from triage.permissions import told_about
 from triage.reports import NewReport, create_report
 from triage.taxonomy import Kind
@@ -49,50 +49,53 @@ class FrontDesk:
         self.clock = clock
         self.answers = answers
 
-    async def text(self, person: Person, text: str) -> Reply:
-        label = classify(text)
-        awaited = await self.awaited(person, text=text, kind=label.kind)
+    async def text(self, who: Actor, text: str, label: Classification | None = None) -> Reply:
+        """`label`: what the text was read as when the conversation took it in."""
+        label = label or classify(text)
+        awaited = await self.awaited(who, text=text, kind=label.kind)
         if awaited is not None:
             return awaited
         if label.kind == Kind.EMERGENCY:  # never swallowed by a half-written report
-            return await self._file(person, text, Kind.EMERGENCY)
+            return await self._file(who, text, Kind.EMERGENCY, label)
         if text.strip().lower() in NOT_THIS:
-            return await self.correction_menu(person)
+            return await self.correction_menu(who)
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
         if draft is not None:
-            return await self.intake.receive_text(person, text)
-        return await self.triage(person, text, label)
+            return await self.intake.receive_text(who, text, label)
+        return await self.triage(who, text, label)
 
-    async def triage(self, person: Person, text: str, label: Classification | None = None) -> Reply:
+    async def triage(self, who: Actor, text: str, label: Classification | None = None) -> Reply:
         label = label or classify(text)
         if label.kind == Kind.QUESTION and self.answers is not None:
-            answered = await self.answers.answer(person, text)
+            answered = await self.answers.answer(who, text)
             if answered is not None:
                 return answered
         if label.kind == Kind.HAZARD:
-            reply = await self.intake.start_report(person, text)
+            reply = await self.intake.start_report(who, text, label)
             if reply.step is None:  # no report began (a repeat, or past a limit)
                 return reply
             return dataclasses.replace(
                 reply, values={**reply.values, "triaged": label.category or "other"}
             )
-        return await self._file(person, text, label.kind)
+        return await self._file(who, text, label.kind, label)
 
-    async def question(self, person: Person, text: str) -> Reply:
+    async def question(self, who: Actor, text: str) -> Reply:
         """A question, said to be one (/ask): the knowledge base first, else staff."""
         if self.answers is not None:
-            answered = await self.answers.answer(person, text)
+            answered = await self.answers.answer(who, text)
             if answered is not None:
                 return answered
-        return await self._file(person, text, Kind.QUESTION)
+        return await self._file(who, text, Kind.QUESTION)
 
-    async def _file(self, person: Person, text: str, kind: Kind) -> Reply:
+    async def _file(
+        self, who: Actor, text: str, kind: Kind, label: Classification | None = None
+    ) -> Reply:
         """Store a message that is not a hazard report, and hand it on if it needs someone."""
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
-            held = await self._held_back(session, resident, text, kind)
+            resident = await residents.row(session, who)
+            held = await self._held_back(session, resident, text, kind, label)
             if held is not None:
                 return held
             new = NewReport(text=text.strip()[:TEXT_MAX_CHARS])
@@ -109,6 +112,7 @@ class FrontDesk:
                 now=self.clock(),
                 district=await self.intake.district.current(session),
                 kind=kind,
+                label=label,
             )
             if kind == Kind.EMERGENCY:
                 await self._await_place(session, resident, created.report)
@@ -128,14 +132,19 @@ class FrontDesk:
             )
 
     async def _held_back(
-        self, session: AsyncSession, resident: Resident, text: str, kind: Kind
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        text: str,
+        kind: Kind,
+        label: Classification | None,
     ) -> Reply | None:
         """A repeat of an open report joins it (an emergency still gets the 119 advice, and
         its place is still asked for); a question or feedback past the hour's reports, or from
         a blocked resident, files nothing. An emergency is never held back."""
         if kind == Kind.OUT_OF_SCOPE:  # nothing is filed for staff: no limit needed
             return None
-        held = await self.intake.may_start(session, resident, text)
+        held = await self.intake.may_start(session, resident, text, label)
         if held is not None and kind == Kind.EMERGENCY and held.say != "emergency":
             return None
         return held
@@ -182,7 +191,7 @@ class FrontDesk:
 
     async def awaited(
         self,
-        person: Person,
+        who: Actor,
         *,
         text: str | None = None,
         photo: str | None = None,
@@ -198,13 +207,13 @@ class FrontDesk:
         if location is not None and not valid_coordinates(*location):
             return None  # not a place: the location step says so
         async with transaction(self.sessions) as session:
-            pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            pending = await queries.pending_input(session=session, telegram_id=who.telegram_id)
             if pending is None or pending.purpose not in AWAITED_FOR:
                 return None
             if self.clock() - pending.created_at > AWAITED_FOR[pending.purpose]:
                 await session.delete(pending)
                 return None
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             report = await session.get(Report, pending.report_id)
             about_it = location or (text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE))
             if pending.purpose == "emergency_location" and about_it:
@@ -215,9 +224,9 @@ class FrontDesk:
                 return await self._relay_answer(session, pending, resident, report, text, photo)
             return None
 
-    async def cancel_awaited(self, person: Person) -> bool:
+    async def cancel_awaited(self, who: Actor) -> bool:
         async with transaction(self.sessions) as session:
-            pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+            pending = await queries.pending_input(session=session, telegram_id=who.telegram_id)
             if pending is None or pending.purpose not in AWAITED_FOR:
                 return False
             await session.delete(pending)
@@ -300,19 +309,19 @@ class FrontDesk:
 
     # --- "that's not what I meant" --------------------------------------------------------
 
-    async def correction_menu(self, person: Person) -> Reply:
+    async def correction_menu(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             target = await self._correctable(session, resident)
             if target is None:
                 return Reply("nothing_to_correct", resident)
             report_id = target.id if isinstance(target, Report) else None
             return Reply("correction_menu", resident, values={"report_id": report_id})
 
-    async def correct(self, person: Person, kind: str, report_id: int | None) -> Reply:
+    async def correct(self, who: Actor, kind: str, report_id: int | None) -> Reply:
         """The resident says what their last message really was."""
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             target = await self._correctable(session, resident)
             same = (report_id is None and not isinstance(target, Report)) or (
                 isinstance(target, Report) and target.id == report_id
@@ -326,8 +335,8 @@ class FrontDesk:
             else:
                 await session.delete(target)
         if kind == Kind.HAZARD:
-            return await self.intake.start_report(person, text)
-        return await self._file(person, text, Kind(kind))
+            return await self.intake.start_report(who, text)
+        return await self._file(who, text, Kind(kind))
 
     async def _correctable(self, session: AsyncSession, resident: Resident):
         """The resident's latest triaged message: a fresh draft, or a recent non-hazard item."""

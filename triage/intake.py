@@ -17,14 +17,14 @@ from storage import queries
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, Resident
 from storage.types import utcnow
-from triage import limits
-from triage.classify import classify
+from triage import limits, residents
+from triage.actors import Actor
+from triage.classify import Classification, classify
 from triage.district import valid_coordinates
 from triage.grid import DistrictCache
 from triage.lengths import TEXT_MAX_CHARS
 from triage.limits import Limits
 from triage.notices import Notice
-from triage.people import Person, language_from_code
 from triage.policy import Policy
 from triage.reports import NewReport, create_report
 from triage.routing import community_in
@@ -79,50 +79,30 @@ class Intake:
 
     # --- who is talking ---------------------------------------------------------------
 
-    async def resident_for(self, session, person: Person) -> Resident:
-        resident = await queries.resident_by_telegram_id(
-            session=session, telegram_id=person.telegram_id
-        )
-        if resident is None:
-            resident = Resident(
-                telegram_id=person.telegram_id,
-                chat_id=person.chat_id,
-                language=language_from_code(person.language_code, self.default_language),
-                created_at=self.clock(),
-            )
-            session.add(resident)
-        elif not resident.language_chosen:
-            resident.language = language_from_code(person.language_code, resident.language)
-        resident.name = person.name[:100]
-        resident.username = person.username
-        resident.chat_id = person.chat_id
-        await session.flush()
-        return resident
-
-    async def greet(self, person: Person) -> Reply:
+    async def greet(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return Reply("welcome", resident, step=_step(draft))
 
-    async def has_draft(self, person: Person) -> bool:
+    async def has_draft(self, who: Actor) -> bool:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             return await queries.draft_of(session=session, resident_id=resident.id) is not None
 
-    async def language_of(self, person: Person) -> str:
+    async def language_of(self, who: Actor) -> str:
         async with transaction(self.sessions) as session:
-            return (await self.resident_for(session, person)).language
+            return (await residents.row(session, who)).language
 
-    async def subscribe_tips(self, person: Person, on: bool) -> Reply:
+    async def subscribe_tips(self, who: Actor, on: bool) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             resident.subscribed_tips = on
             return Reply("tips_on" if on else "tips_off", resident)
 
-    async def set_language(self, person: Person, language: str | None) -> Reply:
+    async def set_language(self, who: Actor, language: str | None) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             if language not in ("zh", "en"):
                 return Reply("choose_language", resident)
             resident.language = language
@@ -130,27 +110,29 @@ class Intake:
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return Reply("language_set", resident, step=_step(draft))
 
-    async def my_reports(self, person: Person) -> tuple[Reply, Sequence[Report]]:
+    async def my_reports(self, who: Actor) -> tuple[Reply, Sequence[Report]]:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             reports = await queries.reports_of_resident(session=session, resident_id=resident.id)
             return Reply("my_reports" if reports else "no_reports", resident), reports
 
-    async def where_am_i(self, person: Person) -> Reply:
+    async def where_am_i(self, who: Actor) -> Reply:
         """Repeats the question of the step the resident is at (after a restart, an odd input)."""
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return _ask(draft, resident) if draft else Reply("help", resident)
 
     # --- writing a report -------------------------------------------------------------
 
-    async def start_report(self, person: Person, text: str | None = None) -> Reply:
+    async def start_report(
+        self, who: Actor, text: str | None = None, label: Classification | None = None
+    ) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
-                refused = await self.may_start(session, resident, text)
+                refused = await self.may_start(session, resident, text, label)
                 if refused is not None:
                     return refused
                 draft = ReportDraft(
@@ -164,13 +146,15 @@ class Intake:
                 return _ask(draft, resident)
             return self._describe(draft, resident, text)
 
-    async def receive_text(self, person: Person, text: str) -> Reply:
+    async def receive_text(
+        self, who: Actor, text: str, label: Classification | None = None
+    ) -> Reply:
         """Text typed while a report is being written; without a draft, it starts one."""
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
-                refused = await self.may_start(session, resident, text)
+                refused = await self.may_start(session, resident, text, label)
                 if refused is not None:
                     return refused
                 draft = ReportDraft(
@@ -184,9 +168,9 @@ class Intake:
                 return self._address(draft, resident, text, communities)
             return self._add_detail(draft, resident, text)
 
-    async def receive_location(self, person: Person, latitude: float, longitude: float) -> Reply:
+    async def receive_location(self, who: Actor, latitude: float, longitude: float) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             if not valid_coordinates(latitude, longitude):
                 draft = await queries.draft_of(session=session, resident_id=resident.id)
                 return Reply("location_invalid", resident, step=_step(draft))
@@ -216,16 +200,16 @@ class Intake:
                 return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, cell))
             return Reply("location_updated", resident, step=draft.step)
 
-    async def communities(self, person: Person) -> tuple[Reply, list[str]]:
+    async def communities(self, who: Actor) -> tuple[Reply, list[str]]:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             names = (await self.district.current(session)).communities()
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             return Reply("choose_community", resident, step=_step(draft)), names
 
-    async def choose_community(self, person: Person, community: str) -> Reply:
+    async def choose_community(self, who: Actor, community: str) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.LOCATION:
                 return Reply("community_stale", resident, step=_step(draft))
@@ -236,11 +220,9 @@ class Intake:
             self._touch(draft)
             return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
 
-    async def receive_photo(
-        self, person: Person, file_id: str, caption: str | None = None
-    ) -> Reply:
+    async def receive_photo(self, who: Actor, file_id: str, caption: str | None = None) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.PHOTOS:
                 if draft is not None and draft.step == Step.LOCATION:
@@ -254,9 +236,9 @@ class Intake:
             self._touch(draft)
             return Reply("photo_added", resident, step=Step.PHOTOS, values=_counts(draft))
 
-    async def skip(self, person: Person) -> Reply:
+    async def skip(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
             if draft is None:
                 return Reply("nothing_to_skip", resident)
@@ -264,13 +246,13 @@ class Intake:
                 return Reply("cannot_skip", resident, step=Step(draft.step))
             return await self._finish(session, draft, resident)
 
-    async def finish(self, person: Person) -> Reply:
+    async def finish(self, who: Actor) -> Reply:
         """The resident pressed 完成 (done) at the photo step."""
-        return await self.skip(person)
+        return await self.skip(who)
 
-    async def cancel(self, person: Person) -> Reply:
+    async def cancel(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.resident_for(session, person)
+            resident = await residents.row(session, who)
             gone = await queries.delete_draft(session=session, resident_id=resident.id)
             return Reply("cancelled" if gone else "nothing_to_cancel", resident)
 
@@ -320,9 +302,16 @@ class Intake:
         self._touch(draft)
         return Reply("detail_added", resident, step=Step.PHOTOS, values=_counts(draft))
 
-    async def may_start(self, session, resident: Resident, text: str | None) -> Reply | None:
+    async def may_start(
+        self,
+        session,
+        resident: Resident,
+        text: str | None,
+        label: Classification | None = None,
+    ) -> Reply | None:
         """None if a new report may begin. A text that repeats an open report of theirs joins
-        it instead; past the hour's reports (or blocked) nothing begins."""
+        it instead; past the hour's reports (or blocked) nothing begins. `label`: what the
+        text was read as, if it was already."""
         if text:
             original = await limits.same_open_report(session, resident, text)
             if original is not None:
@@ -339,13 +328,15 @@ class Intake:
                     )
                     return Reply("emergency", resident, report=original, values=values)
                 return Reply(limits.REPEATED, resident, values=values)
-            if classify(text).kind == Kind.EMERGENCY:  # no limit withholds an emergency
+            label = label or classify(text)
+            if label.kind == Kind.EMERGENCY:  # no limit withholds an emergency
                 return None
         why = await limits.refusal(session, resident, self.limits, self.clock())
         return Reply(why, resident) if why is not None else None
 
     async def _finish(self, session, draft: ReportDraft, resident: Resident) -> Reply:
-        refused = await self.may_start(session, resident, draft.text)
+        label = classify(draft.text or "")  # the whole description, as it was written
+        refused = await self.may_start(session, resident, draft.text, label)
         if refused is not None:
             if refused.say == limits.REPEATED:
                 await session.delete(draft)
@@ -366,6 +357,7 @@ class Intake:
             district=district,
             policy=self.policy,
             now=self.clock(),
+            label=label,
         )
         cell = district.cell_at(new.latitude, new.longitude) if new.latitude is not None else None
         await session.delete(draft)

@@ -16,20 +16,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import limits as counts
 from storage import queries
-from storage.engine import transaction
 from storage.models import Report, Resident
-from triage.classify import classify
-from triage.people import Person
 from triage.taxonomy import Kind
-
-if TYPE_CHECKING:
-    from triage.intake import Intake
 
 SILENT = ""  # a Reply that says nothing: the resident was told once already
 TRY_LATER = "limits.try_later"
@@ -45,50 +38,43 @@ class Limits:
     message_window: timedelta = timedelta(minutes=1)
 
 
-class Gate:
-    """Every message a resident sends passes here first (one upsert of their counter)."""
-
-    def __init__(self, intake: Intake):
-        self.intake = intake
-
-    async def admit(
-        self, person: Person, text: str | None, *, location: bool = False
-    ) -> tuple[str, str] | None:
-        """None: let the message through. Otherwise what to say instead, and in which
-        language (SILENT: nothing). Staff are not residents and are not counted."""
-        intake = self.intake
-        async with transaction(intake.sessions) as session:
-            staff = await queries.staff_by_telegram_id(
-                session=session, telegram_id=person.telegram_id
-            )
-            if staff is not None and staff.active:
-                return None
-            resident = await intake.resident_for(session, person)
-            now = intake.clock()
-            messages, warned = await counts.count_message(
-                session=session,
-                resident_id=resident.id,
-                now=now,
-                window_start=now - intake.limits.message_window,
-            )
-            blocked = resident.blocked_at is not None
-            if not blocked and messages <= intake.limits.messages_per_minute:
-                return None
-            if await _urgent(session, person, text, location):
-                return None
-            if warned:
-                return SILENT, resident.language
-            await counts.mark_warned(session=session, resident_id=resident.id)
-            return (BLOCKED if blocked else TRY_LATER), resident.language
+async def admit(
+    session: AsyncSession,
+    resident: Resident,
+    limits: Limits,
+    now: datetime,
+    *,
+    kind: Kind | None,
+    location: bool = False,
+) -> str | None:
+    """Count one message of a resident. None: let it through; otherwise the text key to say
+    instead (SILENT: nothing, they were told once this window). `kind` is what the message
+    was read as, so an emergency passes whatever the count."""
+    messages, warned = await counts.count_message(
+        session=session,
+        resident_id=resident.id,
+        now=now,
+        window_start=now - limits.message_window,
+    )
+    blocked = resident.blocked_at is not None
+    if not blocked and messages <= limits.messages_per_minute:
+        return None
+    if await _urgent(session, resident, kind, location):
+        return None
+    if warned:
+        return SILENT
+    await counts.mark_warned(session=session, resident_id=resident.id)
+    return BLOCKED if blocked else TRY_LATER
 
 
-async def _urgent(session: AsyncSession, person: Person, text: str | None, location: bool) -> bool:
+async def _urgent(
+    session: AsyncSession, resident: Resident, kind: Kind | None, location: bool
+) -> bool:
     """An emergency, or the place of one the bot is waiting for (a shared location, or text
-    the front desk would take as its address): read only when a limit is in the way."""
-    kind = classify(text).kind if text else None
+    the front desk would take as its address)."""
     if kind == Kind.EMERGENCY:
         return True
-    pending = await queries.pending_input(session=session, telegram_id=person.telegram_id)
+    pending = await queries.pending_input(session=session, telegram_id=resident.telegram_id)
     if pending is None or pending.purpose != "emergency_location":
         return False
     return location or kind == Kind.OUT_OF_SCOPE

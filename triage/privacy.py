@@ -1,6 +1,6 @@
 """Personal data (PIPL): what one resident can see and erase, and how long anything is kept.
 
-- export: everything stored about one person, as plain data (JSON-ready).
+- export: everything stored about one who, as plain data (JSON-ready).
 - forget: their words, places, photos and name go; what they reported stays countable. Their
   open reports are withdrawn first (closed, with an event), so no worker chases a task about
   someone who asked to be forgotten, and no deadline or follow-up names them again; except a
@@ -24,10 +24,10 @@ from storage import privacy as rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, ReportEvent, Resident
 from storage.types import utcnow
+from triage import residents
 from triage.actors import SYSTEM, Actor, resident_actor
 from triage.intake import Intake, Reply
 from triage.lifecycle import Action, Lifecycle, allowed_from
-from triage.people import Person
 from triage.policy import Policy
 
 ANONYMISED = "[已匿名]"
@@ -121,7 +121,7 @@ async def _anonymise_all(session: AsyncSession, reports: Sequence[Report], now: 
 
 
 async def export_resident(sessions: SessionFactory, telegram_id: int) -> dict[str, Any]:
-    """Everything stored about one person, as JSON-ready data."""
+    """Everything stored about one who, as JSON-ready data."""
     async with transaction(sessions) as session:
         resident = await rows.resident_by_telegram_id(session=session, telegram_id=telegram_id)
         if resident is None:
@@ -276,30 +276,30 @@ class PrivacyDesk:
         self.retention = retention
         self.clock = clock
 
-    async def explain(self, person: Person) -> Reply:
+    async def explain(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
         return Reply("privacy.explain", resident, values=self.retention.values)
 
-    async def ask_to_forget(self, person: Person) -> Reply:
+    async def ask_to_forget(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
         return Reply("privacy.forget_confirm", resident)
 
-    async def keep(self, person: Person) -> Reply:
+    async def keep(self, who: Actor) -> Reply:
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
         return Reply("privacy.forget_kept", resident)
 
-    async def forget(self, person: Person) -> Reply:
+    async def forget(self, who: Actor) -> Reply:
         """The confirmed /forget. The reply keeps the language they were spoken to in."""
         async with transaction(self.sessions) as session:
-            resident = await self.intake.resident_for(session, person)
+            resident = await residents.row(session, who)
             said = Resident(telegram_id=resident.telegram_id, chat_id=resident.chat_id)
             said.language = resident.language
         done = await forget_resident(
             self.sessions,
-            person.telegram_id,
+            who.telegram_id,
             actor=f"resident:{resident.id}",
             default_language=self.intake.default_language,
             now=self.clock(),

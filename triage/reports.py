@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import queries
 from storage.models import Report, Resident, Staff
 from triage.actors import SYSTEM
-from triage.classify import classify
+from triage.classify import Classification, classify
 from triage.dispatch import dispatch
 from triage.district import CellInfo, DistrictMap
 from triage.duplicates import find_original
@@ -50,10 +50,11 @@ async def create_report(
     now: datetime,
     kind: Kind | None = None,
     to_staff: bool = True,
+    label: Classification | None = None,
 ) -> Created:
     """Store a report and hand it on (its notices stored with it). Reported through /report,
     it is a hazard unless it reads as an emergency, which must never be played down."""
-    label = classify(new.text)
+    label = label or classify(new.text)
     if kind is None:
         kind = Kind.EMERGENCY if label.kind == Kind.EMERGENCY else Kind.HAZARD
     cell = _cell_for(new, district)

@@ -10,18 +10,20 @@ import pytest
 from storage import faq, queries
 from storage.engine import transaction
 from storage.models import Report, Staff
+from triage.actors import Actor, staff_actor
 from triage.answers import AnswerDesk
 from triage.knowledge import load_shipped_faq, shipped_entries
-from triage.people import Person
 
 QUESTION = "灭火器放在阳台上暴晒会不会爆炸？"
 ANSWER = "会有危险。灭火器要放在阴凉干燥处，避免暴晒，夏天别放阳台。"
 
 
-async def person(sessions, telegram_id: int, role: str, **where) -> Person:
+async def person(sessions, telegram_id: int, role: str, **where) -> Actor:
     async with transaction(sessions) as session:
-        session.add(Staff(telegram_id=telegram_id, name=f"{role}{telegram_id}", role=role, **where))
-    return Person(telegram_id, telegram_id)
+        staff = Staff(telegram_id=telegram_id, name=f"{role}{telegram_id}", role=role, **where)
+        session.add(staff)
+        await session.flush()
+        return staff_actor(staff)
 
 
 async def answered_question(sessions, text: str = QUESTION, *, kind: str = "question") -> int:
