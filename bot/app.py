@@ -26,6 +26,7 @@ def build_application(
     )
     app.bot_data[KEY] = services
     gate.register(app)  # a group of its own, before all others
+    resident.register_edits(app)  # an edit is never taken for a new message
     staff.register(app)  # before the resident's catch-alls
     abuse.register(app)
     privacy.register(app)

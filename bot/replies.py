@@ -26,7 +26,7 @@ class Said:
 
 
 # What tells a resident to call 119 goes before anything else the bot has to send.
-_URGENT = {"emergency", "emergency_location_sent"}
+_URGENT = {"emergency", "emergency_location_sent", "edit_emergency", "edit_not_used_emergency"}
 
 
 _HIDDEN = {"resumed", "triaged", "report_id", "entry", "has_more", "related"}

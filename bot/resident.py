@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -61,11 +61,9 @@ async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = " ".join(context.args or []) or None
-    await say(
-        update,
-        await services(context).intake.start_report(await resident_of(update, context), text),
-        context,
-    )
+    source = source_of(update.effective_message) if text else None
+    who = await resident_of(update, context)
+    await say(update, await services(context).intake.start_report(who, text, None, source), context)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -180,7 +178,8 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif await broadcast.typed(update, context):
         return
     else:
-        reply = await svc.conversation.text(await visit_of(update, context), words)
+        visit = await visit_of(update, context)
+        reply = await svc.conversation.text(visit, words, source_of(update.effective_message))
     await answer(update, context, reply)
 
 
@@ -262,7 +261,11 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     file_id = message.photo[-1].file_id if message.photo else message.document.file_id
     reply = await services(context).conversation.photo(
-        await visit_of(update, context), file_id, message.caption, document=not message.photo
+        await visit_of(update, context),
+        file_id,
+        message.caption,
+        document=not message.photo,
+        source=source_of(message),
     )
     await answer(update, context, reply)
 
@@ -289,6 +292,32 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say(update, reply, context)
 
 
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message changes what it added to a report; it is never a new message."""
+    message = update.edited_message
+    words = _without_command(message.text or message.caption or "")
+    if not words:  # a live location moving on, a photo swapped: nothing to read again
+        return
+    visit = await visit_of(update, context)
+    reply = await services(context).conversation.edited(visit, source_of(message), words)
+    if reply is None:
+        await outgoing.send(update, context, t(visit.language, "edit_not_used"))
+        return
+    await say(update, reply, context)
+
+
+def source_of(message: Message) -> str:
+    """How the domain refers to a message of the chat, should it be edited later."""
+    return f"{message.chat_id}:{message.message_id}"
+
+
+def _without_command(text: str) -> str:
+    """/report 楼道堆物 edited: the words after the command are what the report holds."""
+    if text.startswith("/"):
+        return text.partition(" ")[2].strip()
+    return text.strip()
+
+
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = (await visit_of(update, context)).language
     await outgoing.send(update, context, t(language, "unsupported_input"))
@@ -305,6 +334,13 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang", "privacy", "forget")
+
+
+def register_edits(app: Application) -> None:
+    """Before every other handler: an edit must never reach one that takes it as new."""
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited)
+    )
 
 
 def register(app: Application) -> None:

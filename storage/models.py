@@ -114,6 +114,9 @@ class Report(SQLModel, table=True):
     escalation_level: int = 0
     merged_into_id: int | None = Field(default=None, foreign_key="report.id")
     photos: list[str] = Field(default_factory=list, sa_type=JSON)  # Telegram file ids
+    # The resident's messages the text is made of: a reference the chat gives each one (opaque
+    # here) → the words it added, so an edit of one changes those words.
+    sources: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     supervised: bool = False  # 挂牌督办: a rectification deadline was missed
     reopen_count: int = 0
     rating: int | None = None
@@ -154,6 +157,7 @@ class ReportDraft(SQLModel, table=True):
     address: str | None = None
     community: str | None = None
     photos: list[str] = Field(default_factory=list, sa_type=JSON)
+    sources: dict[str, str] = Field(default_factory=dict, sa_type=JSON)  # as Report.sources
     started_at: datetime = _created()
     updated_at: datetime = _created()
 

@@ -19,6 +19,7 @@ from storage.types import utcnow
 from triage import limits, residents
 from triage.actors import Actor, resident_actor, staff_actor
 from triage.classify import Classification, classify
+from triage.edits import Edits
 from triage.frontdesk import FrontDesk
 from triage.intake import Intake, Reply
 from triage.people import Person, language_from_code
@@ -58,6 +59,7 @@ class Conversation:
         self.frontdesk = frontdesk
         self.desk = desk
         self.clock = clock
+        self.edits = Edits(sessions, intake.policy, clock)
 
     async def enter(
         self,
@@ -121,8 +123,9 @@ class Conversation:
 
     # --- messages ---------------------------------------------------------------------
 
-    async def text(self, visit: Visit, words: str) -> Reply | Outcome:
-        """A staff member's typed answer to a prompt, their help, or a resident's message."""
+    async def text(self, visit: Visit, words: str, source: str | None = None) -> Reply | Outcome:
+        """A staff member's typed answer to a prompt, their help, or a resident's message.
+        `source`: the chat's reference to the message, should it be edited later."""
         if visit.staff is not None:
             outcome = await self.desk.staff_input(visit.staff, words, None)
             if outcome is not None:
@@ -130,10 +133,16 @@ class Conversation:
             if visit.resident is None or not await self.intake.has_draft(visit.resident):
                 return Outcome(STAFF_HELP, visit.staff.language, {"name": visit.staff.name})
         who = await self.as_resident(visit)
-        return await self.frontdesk.text(who, words, visit.label or classify(words))
+        return await self.frontdesk.text(who, words, visit.label or classify(words), source)
 
     async def photo(
-        self, visit: Visit, file_id: str, caption: str | None, *, document: bool = False
+        self,
+        visit: Visit,
+        file_id: str,
+        caption: str | None,
+        *,
+        document: bool = False,
+        source: str | None = None,
     ) -> Reply | Outcome:
         """A photo for a staff prompt (a resolution's), or a resident's: for what the bot
         waits on, else for the report being written. An image sent as a file is never a
@@ -145,7 +154,7 @@ class Conversation:
         who = await self.as_resident(visit)
         reply = await self.frontdesk.awaited(who, photo=file_id, text=caption)
         if reply is None:
-            reply = await self.intake.receive_photo(who, file_id, caption)
+            reply = await self.intake.receive_photo(who, file_id, caption, source)
         return reply
 
     async def location(self, visit: Visit, latitude: float, longitude: float) -> Reply:
@@ -154,3 +163,10 @@ class Conversation:
         if reply is None:
             reply = await self.intake.receive_location(who, latitude, longitude)
         return reply
+
+    async def edited(self, visit: Visit, source: str, text: str) -> Reply | None:
+        """A message edited after it was sent: the words it added to a report change; it is
+        never taken as a new message. None: nothing of theirs as a resident to change."""
+        if visit.resident is None:
+            return None
+        return await self.edits.edited(visit.resident, source, text)

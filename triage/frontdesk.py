@@ -49,37 +49,50 @@ class FrontDesk:
         self.clock = clock
         self.answers = answers
 
-    async def text(self, who: Actor, text: str, label: Classification | None = None) -> Reply:
-        """`label`: what the text was read as when the conversation took it in."""
+    async def text(
+        self,
+        who: Actor,
+        text: str,
+        label: Classification | None = None,
+        source: str | None = None,
+    ) -> Reply:
+        """`label`: what the text was read as when the conversation took it in; `source`:
+        the chat's reference to the message (an edit of it changes what it was filed as)."""
         label = label or classify(text)
         awaited = await self.awaited(who, text=text, kind=label.kind)
         if awaited is not None:
             return awaited
         if label.kind == Kind.EMERGENCY:  # never swallowed by a half-written report
-            return await self._file(who, text, Kind.EMERGENCY, label)
+            return await self._file(who, text, Kind.EMERGENCY, label, source)
         if text.strip().lower() in NOT_THIS:
             return await self.correction_menu(who)
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
         if draft is not None:
-            return await self.intake.receive_text(who, text, label)
-        return await self.triage(who, text, label)
+            return await self.intake.receive_text(who, text, label, source)
+        return await self.triage(who, text, label, source)
 
-    async def triage(self, who: Actor, text: str, label: Classification | None = None) -> Reply:
+    async def triage(
+        self,
+        who: Actor,
+        text: str,
+        label: Classification | None = None,
+        source: str | None = None,
+    ) -> Reply:
         label = label or classify(text)
         if label.kind == Kind.QUESTION and self.answers is not None:
             answered = await self.answers.answer(who, text)
             if answered is not None:
                 return answered
         if label.kind == Kind.HAZARD:
-            reply = await self.intake.start_report(who, text, label)
+            reply = await self.intake.start_report(who, text, label, source)
             if reply.step is None:  # no report began (a repeat, or past a limit)
                 return reply
             return dataclasses.replace(
                 reply, values={**reply.values, "triaged": label.category or "other"}
             )
-        return await self._file(who, text, label.kind, label)
+        return await self._file(who, text, label.kind, label, source)
 
     async def question(self, who: Actor, text: str) -> Reply:
         """A question, said to be one (/ask): the knowledge base first, else staff."""
@@ -90,7 +103,12 @@ class FrontDesk:
         return await self._file(who, text, Kind.QUESTION)
 
     async def _file(
-        self, who: Actor, text: str, kind: Kind, label: Classification | None = None
+        self,
+        who: Actor,
+        text: str,
+        kind: Kind,
+        label: Classification | None = None,
+        source: str | None = None,
     ) -> Reply:
         """Store a message that is not a hazard report, and hand it on if it needs someone."""
         async with transaction(self.sessions) as session:
@@ -99,6 +117,8 @@ class FrontDesk:
             if held is not None:
                 return held
             new = NewReport(text=text.strip()[:TEXT_MAX_CHARS])
+            if source is not None:
+                new.sources = {source: new.text}
             if kind != Kind.EMERGENCY:  # an emergency is where it is now, not where they once were
                 hint = await queries.latest_report_of(session=session, resident_id=resident.id)
                 new.community, new.grid_id = (

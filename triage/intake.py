@@ -126,8 +126,14 @@ class Intake:
     # --- writing a report -------------------------------------------------------------
 
     async def start_report(
-        self, who: Actor, text: str | None = None, label: Classification | None = None
+        self,
+        who: Actor,
+        text: str | None = None,
+        label: Classification | None = None,
+        source: str | None = None,
     ) -> Reply:
+        """/report, or a message read as a hazard. `source`: the chat's reference to the
+        message the text came from (an edit of it changes the report's words)."""
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
@@ -144,10 +150,14 @@ class Intake:
             if text is None:
                 draft.step = Step.DESCRIPTION
                 return _ask(draft, resident)
-            return self._describe(draft, resident, text)
+            return self._describe(draft, resident, text, source)
 
     async def receive_text(
-        self, who: Actor, text: str, label: Classification | None = None
+        self,
+        who: Actor,
+        text: str,
+        label: Classification | None = None,
+        source: str | None = None,
     ) -> Reply:
         """Text typed while a report is being written; without a draft, it starts one."""
         async with transaction(self.sessions) as session:
@@ -162,11 +172,11 @@ class Intake:
                 )
                 session.add(draft)
             if draft.step == Step.DESCRIPTION:
-                return self._describe(draft, resident, text)
+                return self._describe(draft, resident, text, source)
             if draft.step == Step.LOCATION:
                 communities = (await self.district.current(session)).communities()
                 return self._address(draft, resident, text, communities)
-            return self._add_detail(draft, resident, text)
+            return self._add_detail(draft, resident, text, source)
 
     async def receive_location(self, who: Actor, latitude: float, longitude: float) -> Reply:
         async with transaction(self.sessions) as session:
@@ -220,7 +230,9 @@ class Intake:
             self._touch(draft)
             return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
 
-    async def receive_photo(self, who: Actor, file_id: str, caption: str | None = None) -> Reply:
+    async def receive_photo(
+        self, who: Actor, file_id: str, caption: str | None = None, source: str | None = None
+    ) -> Reply:
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await queries.draft_of(session=session, resident_id=resident.id)
@@ -232,7 +244,9 @@ class Intake:
                 return Reply("photo_limit", resident, step=Step.PHOTOS, values={"max": MAX_PHOTOS})
             draft.photos = [*draft.photos, file_id]
             if caption and caption.strip():  # what the resident wrote under it goes to the worker
-                draft.text = f"{draft.text}\n📷 {caption.strip()}"[:TEXT_MAX_CHARS]
+                words = f"📷 {caption.strip()}"
+                draft.text = f"{draft.text}\n{words}"[:TEXT_MAX_CHARS]
+                _came_from(draft, source, words)
             self._touch(draft)
             return Reply("photo_added", resident, step=Step.PHOTOS, values=_counts(draft))
 
@@ -258,11 +272,15 @@ class Intake:
 
     # --- the steps ----------------------------------------------------------------------
 
-    def _describe(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
+    def _describe(
+        self, draft: ReportDraft, resident: Resident, text: str, source: str | None
+    ) -> Reply:
         text = text.strip()[:TEXT_MAX_CHARS]
         if len(text) < DESCRIPTION_MIN_CHARS:
             return Reply("description_too_short", resident, step=Step.DESCRIPTION)
         draft.text = text
+        draft.sources = {}
+        _came_from(draft, source, text)
         self._touch(draft)
         if draft.latitude is not None or draft.community is not None:
             draft.step = Step.PHOTOS
@@ -289,7 +307,9 @@ class Intake:
         self._touch(draft)
         return Reply("ask_photos", resident, step=Step.PHOTOS, values=_place(draft, None))
 
-    def _add_detail(self, draft: ReportDraft, resident: Resident, text: str) -> Reply:
+    def _add_detail(
+        self, draft: ReportDraft, resident: Resident, text: str, source: str | None
+    ) -> Reply:
         combined = f"{draft.text}\n{text.strip()}"
         if len(combined) > TEXT_MAX_CHARS:
             return Reply(
@@ -299,6 +319,7 @@ class Intake:
                 values={"max": TEXT_MAX_CHARS, "length": len(combined)},
             )
         draft.text = combined
+        _came_from(draft, source, text.strip())
         self._touch(draft)
         return Reply("detail_added", resident, step=Step.PHOTOS, values=_counts(draft))
 
@@ -348,6 +369,7 @@ class Intake:
             address=draft.address,
             community=draft.community,
             photos=list(draft.photos),
+            sources=dict(draft.sources),
         )
         district = await self.district.current(session)
         created = await create_report(
@@ -375,6 +397,12 @@ class Intake:
 
     def _touch(self, draft: ReportDraft) -> None:
         draft.updated_at = self.clock()
+
+
+def _came_from(draft: ReportDraft, source: str | None, words: str) -> None:
+    """Remember which message added these words (a new dict: JSON columns track assignment)."""
+    if source is not None:
+        draft.sources = {**draft.sources, source: words}
 
 
 def _step(draft: ReportDraft | None) -> Step | None:

@@ -34,7 +34,7 @@ ANONYMISED = "[已匿名]"
 GRID_DECIMALS = 2  # coordinates kept to about a kilometre: the map's heat, not the door
 ANONYMISE_BATCH = 200  # reports per transaction, so a first pass over years does not stall
 # An event's detail keys that carry someone's words, place or pictures (tasks, front desk).
-_WORDS = ("text", "note", "reason", "address")
+_WORDS = ("text", "note", "reason", "address", "before", "after")  # "edited": before/after
 _PLACES = ("location",)
 _PICTURES = {"photo": None, "photos": []}
 
@@ -87,6 +87,7 @@ def anonymise(report: Report, events: Sequence[ReportEvent], now: datetime) -> N
     report.text = ANONYMISED
     report.address = None
     report.photos = []
+    report.sources = {}  # which messages said what: the words again
     if report.latitude is not None and report.longitude is not None:
         report.latitude = round(report.latitude, GRID_DECIMALS)
         report.longitude = round(report.longitude, GRID_DECIMALS)

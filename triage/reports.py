@@ -31,6 +31,7 @@ class NewReport:
     community: str | None = None
     grid_id: int | None = None  # known without a location (e.g. a question from a past reporter)
     photos: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # see Report.sources
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ async def create_report(
         community=cell.community if cell else new.community,
         grid_id=cell.id if cell else new.grid_id,
         photos=list(new.photos),
+        sources=dict(new.sources),
         status=Status.NEW,
         created_at=now,
         updated_at=now,
