@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from storage.engine import SessionFactory
 from triage.abuse import AbuseDesk
 from triage.broadcasts import BroadcastDesk
 from triage.followup import FollowUp
@@ -18,6 +17,7 @@ from triage.limits import Gate
 from triage.people import Person
 from triage.privacy import PrivacyDesk
 from triage.tasks.desk import StaffDesk
+from triage.units import SessionFactory
 
 KEY = "firecircle"
 
