@@ -34,6 +34,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layers: [tool.importlinter] in pyproject.toml
 
 test: lint
 	$(BIN)/pytest

@@ -112,6 +112,8 @@ def time_messages(texts: list[str]) -> tuple[float, float]:
 
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv] or [p for p in DEFAULT_FILES if p.exists()]
+    for missing in [] if argv else [p for p in DEFAULT_FILES if not p.exists()]:
+        print(f"== {missing}: not found (a checkout not beside shared/?); pass FILE ...")
     if not paths:
         print("no labelled files found; pass FILE ...", file=sys.stderr)
         return 1

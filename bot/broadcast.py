@@ -10,9 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import callbacks, keyboards, outgoing
 from bot.context import person_of, services
 from bot.texts import t
-from storage.broadcasts import DONE
-from storage.models import Broadcast
-from triage.broadcasts import Call, Draft, Outcome
+from triage.broadcasts import DONE, Call, Draft, Outcome, Preview
+from triage.records import Broadcast
 
 EXCERPT = 60  # characters of the tip repeated under the progress
 
@@ -23,7 +22,7 @@ class Wording:
     def tip(self, chat_id: int, language: str, text: str) -> Call:
         return "sendMessage", {"chat_id": chat_id, "text": t(language, "broadcast.tip", text=text)}
 
-    def progress(self, broadcast: Broadcast) -> Call:
+    def progress(self, broadcast: Broadcast) -> tuple[int, str, dict]:
         lang, done = broadcast.language, broadcast.delivered + broadcast.failed
         key = "broadcast.finished" if broadcast.status == DONE else "broadcast.progress"
         head = t(
@@ -38,12 +37,14 @@ class Wording:
         excerpt = (
             broadcast.text if len(broadcast.text) <= EXCERPT else broadcast.text[:EXCERPT] + "…"
         )
-        payload = {
-            "chat_id": broadcast.chat_id,
-            "message_id": broadcast.message_id,
-            "text": f"{head}\n\n{excerpt}",
-        }
-        return "editMessageText", payload
+        where = broadcast.preview
+        payload = {**where, "text": f"{head}\n\n{excerpt}"}
+        return where["chat_id"], "editMessageText", payload
+
+
+def where(chat_id: int, message_id: int) -> Preview:
+    """The preview's place, which the domain keeps for progress() without reading it."""
+    return {"chat_id": chat_id, "message_id": message_id}
 
 
 def preview(language: str, draft: Draft) -> str:
@@ -103,7 +104,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await callbacks.expired(update)
         return
     if action == "ok":
-        outcome = await desk.confirm(person, broadcast_id, query.message.message_id)
+        at = where(query.message.chat_id, query.message.message_id)
+        outcome = await desk.confirm(person, broadcast_id, at)
     elif action == "no":
         outcome = await desk.cancel(person, broadcast_id)
     elif action == "to" and (scope == "all" or callbacks.ident(scope) is not None):

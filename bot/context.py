@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from storage.engine import SessionFactory
 from triage.abuse import AbuseDesk
 from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
@@ -21,6 +20,7 @@ from triage.intake import Intake
 from triage.people import Person
 from triage.privacy import PrivacyDesk
 from triage.tasks.desk import StaffDesk
+from triage.units import SessionFactory
 
 KEY = "firecircle"
 

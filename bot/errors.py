@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import person_of, services
 from bot.texts import DEFAULT, t
-from storage.engine import spoiled_unit
+from triage.units import spoiled_unit
 
 log = logging.getLogger(__name__)
 

@@ -18,16 +18,13 @@ import warnings
 from collections.abc import Coroutine
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot import updates
-from storage import inbox, signals
-from storage.engine import SessionFactory, transaction, unit_of_work
-from storage.models import InboxUpdate
-from storage.types import utcnow
+from triage.delivery import inbox
+from triage.units import Session, SessionFactory, transaction, unit_of_work
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
@@ -63,27 +60,17 @@ class Inbox:
         valid = [updates.storable(p) for p in payloads if updates.problem(p) is None]
         if len(valid) != len(payloads):
             log.warning("dropped %d payloads that are not updates", len(payloads) - len(valid))
-        async with transaction(self.sessions) as session:
-            added = await inbox.store_updates(
-                session=session,
-                payloads=valid,
-                now=utcnow(),
-                chats=[_chat_id(p) for p in valid],
-            )
-            if added:
-                await signals.touch(session, signals.INBOX)
-        return added
+        return await inbox.store(self.sessions, payloads=valid, chats=[_chat_id(p) for p in valid])
 
     async def process_pending(self) -> int:
         """Process every stored, unprocessed update: each chat's in update_id order, the
         chats of a batch side by side (one resident's slow step must not hold up the rest)."""
         done, self._held = 0, False
         while not self._stopping:
-            async with transaction(self.sessions) as session:
-                batch = await inbox.pending_updates(session=session)
+            batch = await inbox.pending(self.sessions)
             if not batch:
                 break
-            chats: dict[int | str, list[InboxUpdate]] = {}
+            chats: dict[int | str, list[inbox.Update]] = {}
             for row in batch:
                 chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
             results = await asyncio.gather(
@@ -98,7 +85,7 @@ class Inbox:
                 break
         return done
 
-    async def _handle_all(self, chat: int | str, rows: list[InboxUpdate]) -> int:
+    async def _handle_all(self, chat: int | str, rows: list[inbox.Update]) -> int:
         for done, row in enumerate(rows):
             if self._stopping:
                 return done
@@ -108,7 +95,7 @@ class Inbox:
                     return done
         return len(rows)
 
-    async def _handle(self, chat: int | str, row: InboxUpdate) -> bool:
+    async def _handle(self, chat: int | str, row: inbox.Update) -> bool:
         """The update's changes, its replies and its mark commit together. False if another
         instance holds the chat."""
         if "callback_query" in row.payload:
@@ -118,7 +105,7 @@ class Inbox:
         except _Redo:  # a step failed: rolled back, now again with each step in a savepoint
             return await self._attempt(chat, row, careful=True)
 
-    async def _attempt(self, chat: int | str, row: InboxUpdate, *, careful: bool) -> bool:
+    async def _attempt(self, chat: int | str, row: inbox.Update, *, careful: bool) -> bool:
         async with unit_of_work(self.sessions, careful=careful) as unit:
             taken = await self._take(unit.session, chat, row)
             if taken:
@@ -128,7 +115,7 @@ class Inbox:
                 await _mark(unit.session, row, error)
         return taken is not None
 
-    async def _handle_press(self, chat: int | str, row: InboxUpdate) -> bool:
+    async def _handle_press(self, chat: int | str, row: inbox.Update) -> bool:
         """A button press answers straight to Telegram, which must not wait on SQLite's write
         lock: there it is handled first and marked after. On PostgreSQL the transaction that
         holds the chat stays open while it is handled (the handler's own steps commit apart)."""
@@ -143,10 +130,10 @@ class Inbox:
                 await _mark(session, row, await self._process(row.payload))
         return taken is not None
 
-    async def _take(self, session: AsyncSession, chat: int | str, row: InboxUpdate) -> bool | None:
+    async def _take(self, session: Session, chat: int | str, row: inbox.Update) -> bool | None:
         if not self.shared:
             return True
-        return await inbox.take_chat(session=session, chat=chat, update_id=row.update_id)
+        return await inbox.hold_chat(session, chat=chat, update_id=row.update_id)
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         """Handle one update; what cannot be handled is said (and marked on it), and the
@@ -174,7 +161,7 @@ class Inbox:
         return self._process_until_stopped()
 
     async def _process_until_stopped(self) -> None:
-        self._arrived = signals.waiter(signals.INBOX)
+        self._arrived = inbox.arrivals()
         try:
             while not self._stopping:
                 self._arrived.clear()
@@ -190,7 +177,7 @@ class Inbox:
                 else:
                     await self._arrived.wait()
         finally:
-            signals.forget(self._arrived)
+            inbox.forget(self._arrived)
 
     def stop(self) -> None:
         """Finish the update in hand, then stop: cancelling mid-update would run it twice."""
@@ -229,8 +216,8 @@ class _Redo(Exception):
     """Rolls back a unit of work in which a step failed."""
 
 
-async def _mark(session: AsyncSession, row: InboxUpdate, error: str | None) -> None:
-    await inbox.mark_processed(session=session, update_id=row.update_id, at=utcnow(), error=error)
+async def _mark(session: Session, row: inbox.Update, error: str | None) -> None:
+    await inbox.done(session, update_id=row.update_id, error=error)
 
 
 def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:

@@ -8,9 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import services
-from storage import outbox
-from storage.engine import transaction
-from storage.models import OutboxMessage
+from triage.delivery import outbox
 from triage.notices import RESIDENT
 
 
@@ -25,15 +23,9 @@ async def send(
     payload: dict[str, Any] = {"chat_id": update.effective_chat.id, "text": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup.to_dict()
-    async with transaction(services(context).sessions) as session:
-        await outbox.enqueue(
-            session=session,
-            rows=[
-                OutboxMessage(
-                    chat_id=update.effective_chat.id,
-                    method="sendMessage",
-                    payload=payload,
-                    priority=priority,
-                )
-            ],
-        )
+    await outbox.post(
+        services(context).sessions,
+        chat_id=update.effective_chat.id,
+        payload=payload,
+        priority=priority,
+    )

@@ -9,9 +9,9 @@ from typing import Any
 
 from bot import keyboards
 from bot.texts import t
-from storage.models import Report
 from triage.intake import Reply
 from triage.notices import EMERGENCY, RESIDENT
+from triage.records import Report
 from triage.taxonomy import Kind
 
 # Keys whose text asks the question of a step again; "resumed" picks the *_resumed wording.

@@ -32,11 +32,9 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.notify import calls_for
-from storage import outbox, signals
-from storage.engine import SessionFactory, transaction
-from storage.models import OutboxMessage
-from storage.types import utcnow
+from triage.delivery import outbox
 from triage.notices import from_payload
+from triage.units import SessionFactory, transaction, utcnow
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
@@ -103,7 +101,7 @@ class OutboxSender:
         self.per_chat_held = max(2, math.ceil(per_chat_rate * HELD_SECONDS))
         self.token = uuid.uuid4().hex[:16]  # its claims: only it records how they went
         self.slots = asyncio.Semaphore(concurrency)
-        self.ready: list[OutboxMessage] = []
+        self.ready: list[outbox.Message] = []
         self.held: Counter[int] = Counter()  # rows in `ready`, per chat
         self.settled: dict[tuple, list[int]] = {}
         self._inflight: set[asyncio.Task] = set()
@@ -118,7 +116,7 @@ class OutboxSender:
     async def run(self) -> None:
         """Send what is ready while a claim runs beside it: a claim can wait for SQLite's
         write lock, and sending must not wait with it."""
-        wake = signals.waiter(signals.OUTBOX)
+        wake = outbox.arrivals()
         wake.set()
         claiming: asyncio.Task | None = None
         await self._adopt_orphans()
@@ -150,7 +148,7 @@ class OutboxSender:
                 self._inflight.add(task)
                 task.add_done_callback(self._inflight.discard)
         finally:
-            signals.forget(wake)
+            outbox.forget(wake)
             if claiming is not None:
                 await asyncio.gather(claiming, return_exceptions=True)
             await self._drain()
@@ -160,7 +158,7 @@ class OutboxSender:
         at once, not after STALE_CLAIM: one sender runs at a time, so no claim is alive."""
         try:
             async with transaction(self.sessions) as session:
-                await outbox.release(session=session)
+                await outbox.take_back(session)
         except Exception:  # the stale claims are still taken back later
             log.exception("could not take back the claims of a previous sender")
 
@@ -193,7 +191,7 @@ class OutboxSender:
             worst = max((r.priority for r in self.ready), default=None)
             limit = min(room, CLAIM_AT_ONCE) if room > 0 else 10
             claim = await outbox.claim(
-                session=session,
+                session,
                 now=now,
                 stale_after=STALE_CLAIM,
                 limit=limit,
@@ -209,19 +207,19 @@ class OutboxSender:
                 if row.method == outbox.NOTICE
             ]
             parts = [row for row in claim.rows if row.method != outbox.NOTICE]
-            parts += await outbox.expand(session=session, notices=notices, now=now, by=self.token)
+            parts += await outbox.word(session, notices=notices, now=now, by=self.token)
             # A claim held to the more urgent (the queue in memory is full) leaves the rest
             # due: there is more as soon as there is room.
             self._more = not claim.exhausted or room <= 0
             self._db_due = None
             if not self._more:  # what is left waits for a later time: wake for it unasked
                 watchdog = now + WATCHDOG
-                later = await outbox.next_attempt_at(session=session, after=now)
+                later = await outbox.next_due(session, after=now)
                 self._db_due = min(later or watchdog, watchdog)
         for part in parts:
             self._hold(part)
 
-    def _hold(self, row: OutboxMessage) -> None:
+    def _hold(self, row: outbox.Message) -> None:
         """In the queue in memory, in order: by priority, then as they were written (a
         notice's calls keep its time, so they do not pass a reply written after it)."""
         bisect.insort(self.ready, row, key=_order)
@@ -242,11 +240,11 @@ class OutboxSender:
         try:
             async with transaction(self.sessions) as session:
                 ids = [r.id for r in self.ready]
-                await outbox.renew(session=session, ids=ids, now=utcnow(), by=self.token)
+                await outbox.keep(session, ids=ids, now=utcnow(), by=self.token)
         except Exception:
             log.exception("could not renew outbox claims")
 
-    def _next(self) -> tuple[OutboxMessage | None, float]:
+    def _next(self) -> tuple[outbox.Message | None, float]:
         """The most urgent row whose chat may be written to now, or how long to wait."""
         wait = self.bucket.wait_time()
         if wait > 0:
@@ -260,7 +258,7 @@ class OutboxSender:
             soonest = min(soonest, chat_wait)
         return None, soonest
 
-    def _taken(self, row: OutboxMessage) -> None:
+    def _taken(self, row: outbox.Message) -> None:
         if self.held[row.chat_id] >= self.per_chat_held:
             self._freed = True  # rows of this chat were left in the database for want of room
         self.held[row.chat_id] -= 1
@@ -285,7 +283,7 @@ class OutboxSender:
             bucket = self.chats[chat_id] = TokenBucket(self.per_chat_rate, PER_CHAT_BURST)
         return bucket
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: outbox.Message) -> None:
         try:
             await self.bot.do_api_request(row.method, api_kwargs=dict(row.payload))
             self._settle(row, outbox.SENT)
@@ -306,7 +304,7 @@ class OutboxSender:
         finally:
             self.slots.release()
 
-    def _again(self, row: OutboxMessage, error: str) -> None:
+    def _again(self, row: outbox.Message, error: str) -> None:
         """Put back in the queue in memory, its chat held back meanwhile (a 429's retry_after,
         a 5xx's backoff): the chat's later rows do not pass it, and the sender wakes for it
         by itself when the chat may be written to again."""
@@ -315,7 +313,7 @@ class OutboxSender:
 
     def _settle(
         self,
-        row: OutboxMessage,
+        row: outbox.Message,
         status: str,
         *,
         retry_in: float | None = None,
@@ -340,8 +338,8 @@ class OutboxSender:
             async with transaction(self.sessions) as session:
                 for (status, retry_in, error, failed), ids in batch.items():
                     retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
-                    await outbox.settle(
-                        session=session,
+                    await outbox.record(
+                        session,
                         ids=ids,
                         status=status,
                         now=now,
@@ -375,7 +373,7 @@ async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
             wait.cancel()
 
 
-def _order(row: OutboxMessage) -> tuple:
+def _order(row: outbox.Message) -> tuple:
     return (row.priority, row.created_at, row.id)
 
 

@@ -142,10 +142,16 @@ async def tally(*, session: AsyncSession, broadcast_id: int) -> dict[str, int]:
 
 
 async def show_progress(
-    *, session: AsyncSession, broadcast: Broadcast, payload: dict[str, Any], priority: int
+    *,
+    session: AsyncSession,
+    broadcast: Broadcast,
+    call: tuple[int, str, dict[str, Any]],
+    priority: int,
 ) -> None:
-    """Queue an edit of the progress message; an older edit not yet sent is dropped, so a
-    late retry can never show older numbers over newer ones."""
+    """Queue the edit of the progress message (chat id, method, payload); an older edit not
+    yet sent is dropped, so a late retry can never show older numbers over newer ones."""
+    chat_id, method, payload = call
+    assert method == PROGRESS_METHOD, method  # what tally() leaves out of the tips
     await session.exec(
         delete(OutboxMessage).where(
             col(OutboxMessage.broadcast_id) == broadcast.id,
@@ -154,7 +160,7 @@ async def show_progress(
         )
     )
     row = OutboxMessage(
-        chat_id=broadcast.chat_id,
+        chat_id=chat_id,
         method=PROGRESS_METHOD,
         payload=payload,
         priority=priority,

@@ -258,8 +258,9 @@ class Broadcast(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="staff.id", index=True)
-    chat_id: int = Field(sa_type=BigInteger)  # the author's chat
-    message_id: int | None = Field(default=None, sa_type=BigInteger)  # set on confirm
+    # Where the preview it was confirmed from is, as the chat side put it (set on confirm):
+    # kept and handed back, never read here or in the domain.
+    preview: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     language: str = "zh"  # the author's, for the progress message
     text: str = Field(sa_type=Text)
     community: str | None = None  # None: every subscriber

@@ -40,14 +40,16 @@ PROGRESS = RESIDENT  # the author's progress edits go ahead of the tips themselv
 MAY_BROADCAST = ("coordinator", "admin")
 
 Call = tuple[str, dict[str, Any]]
+Preview = dict[str, Any]  # where the author's preview is, as the chat side put it: opaque here
 
 
 class Wording(Protocol):
-    """How the chat side says a tip to a resident and a broadcast's progress to its author."""
+    """How the chat side says a tip to a resident and a broadcast's progress to its author
+    (to the chat its `preview` says, with the chat id first: the outbox row's)."""
 
     def tip(self, chat_id: int, language: str, text: str) -> Call: ...
 
-    def progress(self, broadcast: Broadcast) -> Call: ...
+    def progress(self, broadcast: Broadcast) -> tuple[int, str, dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,9 @@ class BroadcastDesk:
             draft = Draft(broadcast_id, mask_phones(broadcast.text), community, count, choices)
             return Outcome("preview", staff.language, draft=draft)
 
-    async def confirm(self, person: Person, broadcast_id: int, message_id: int) -> Outcome:
-        """Send it: one bulk outbox row per subscriber, and the preview becomes the progress."""
+    async def confirm(self, person: Person, broadcast_id: int, preview: Preview) -> Outcome:
+        """Send it: one bulk outbox row per subscriber, and the preview (where the chat side
+        says it is) becomes the progress."""
         async with transaction(self.sessions) as session:
             staff, broadcast, refused = await self._own(session, person, broadcast_id)
             if refused is not None:
@@ -148,7 +151,7 @@ class BroadcastDesk:
             values = {
                 "status": SENDING,
                 "total": len(recipients),
-                "message_id": message_id,
+                "preview": preview,
                 "sent_at": now,
                 "progress_at": now,
             }
@@ -200,7 +203,6 @@ class BroadcastDesk:
             session=session,
             broadcast=Broadcast(
                 author_id=staff.id,
-                chat_id=person.chat_id,
                 language=staff.language,
                 text=text,
                 community=community,
@@ -246,9 +248,11 @@ class BroadcastDesk:
         return False
 
     async def _show(self, session: AsyncSession, broadcast: Broadcast) -> None:
-        _, payload = self.wording.progress(broadcast)
         await broadcasts.show_progress(
-            session=session, broadcast=broadcast, payload=payload, priority=PROGRESS
+            session=session,
+            broadcast=broadcast,
+            call=self.wording.progress(broadcast),
+            priority=PROGRESS,
         )
 
     async def _close(self, session: AsyncSession, broadcast: Broadcast, now: datetime) -> bool:

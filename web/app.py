@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from storage.engine import SessionFactory
 from triage.overview import overview
+from triage.units import SessionFactory
 
 SESSIONS = web.AppKey("sessions", SessionFactory)
 

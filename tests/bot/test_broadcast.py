@@ -212,9 +212,8 @@ async def test_two_confirms_racing_in_the_database_send_once(database_url):
         draft = await stored(bot)
         person = Person(telegram_id=STREET_COORDINATOR, chat_id=STREET_COORDINATOR)
         desk = bot.service.broadcasts
-        outcomes = await asyncio.gather(
-            *(desk.confirm(person, draft.id, preview["message_id"]) for _ in range(4))
-        )
+        at = chat_broadcast.where(STREET_COORDINATOR, preview["message_id"])
+        outcomes = await asyncio.gather(*(desk.confirm(person, draft.id, at) for _ in range(4)))
         assert sorted(o.say for o in outcomes).count("started") == 1
         assert "已送达 30，失败 0" in await finished(coordinator, preview)
         assert all(len(tips_of(r)) == 1 for r in residents)
@@ -332,10 +331,9 @@ def test_the_longest_tip_fits_in_one_message_everywhere(language):
     progress = Broadcast(
         id=1,
         author_id=1,
-        chat_id=1,
-        message_id=2,
+        preview=chat_broadcast.where(1, 2),
         language=language,
         text=text,
         created_at=utcnow(),
     )
-    assert len(chat_broadcast.Wording().progress(progress)[1]["text"]) < 4096
+    assert len(chat_broadcast.Wording().progress(progress)[2]["text"]) < 4096

@@ -10,7 +10,6 @@ from triage.classify import Classification, classify
 from triage.taxonomy import Category, Kind, Severity
 
 REPO = Path(__file__).resolve().parents[2]
-DEV_SET = REPO.parent / "shared" / "triage" / "dev.jsonl"
 HOLDOUT_SET = REPO / "tests" / "data" / "triage_holdout.jsonl"
 
 # A missed emergency costs lives: every one of these must raise the alarm.
@@ -368,14 +367,11 @@ def _figures(path: Path) -> dict[str, float]:
     }
 
 
-def test_dev_set_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    if not DEV_SET.exists():
-        pytest.skip(f"dev set not found at {DEV_SET}")
-    figures = _figures(DEV_SET)
-    with capsys.disabled():
-        print("\ndev.jsonl:", ", ".join(f"{k} {v:.1%}" for k, v in figures.items()))
-
-
+# The figures on ../shared/triage/dev.jsonl are printed by `make bench`
+# (bench/classifier_eval.py), not asserted here: the rules were developed on those 80
+# messages, so their figures measure fit, not how unseen messages fare; and the file lies
+# outside the repository, so a test on it would be skipped in any other checkout. The
+# held-out set below, in the repository, is the guard.
 def test_holdout_figures_do_not_regress(capsys: pytest.CaptureFixture[str]) -> None:
     figures = _figures(HOLDOUT_SET)
     with capsys.disabled():

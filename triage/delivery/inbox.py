@@ -1,0 +1,57 @@
+"""The inbox as the chat side sees it: updates stored once each, the pending ones read in
+order a few per chat, a chat held while its update is handled (PostgreSQL, several
+instances), each marked done with what went wrong if anything."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from storage import inbox as rows
+from storage import signals
+from storage.engine import SessionFactory, transaction
+from storage.models import InboxUpdate as Update
+from storage.types import utcnow
+from triage.units import Session
+
+__all__ = ["Update"]
+
+
+async def store(
+    sessions: SessionFactory, *, payloads: Sequence[dict[str, Any]], chats: Sequence[int | None]
+) -> int:
+    """The updates not seen before, with the chat each belongs to; wakes the processors.
+    Returns how many were new."""
+    async with transaction(sessions) as session:
+        added = await rows.store_updates(
+            session=session, payloads=payloads, now=utcnow(), chats=chats
+        )
+        if added:
+            await signals.touch(session, signals.INBOX)
+    return added
+
+
+async def pending(sessions: SessionFactory) -> Sequence[Update]:
+    """The oldest updates not yet handled, at most a few of each chat."""
+    async with transaction(sessions) as session:
+        return await rows.pending_updates(session=session)
+
+
+async def hold_chat(session: Session, *, chat: int | str, update_id: int) -> bool | None:
+    """Hold the update's chat for this transaction: None if another instance holds it, else
+    whether the update still waits."""
+    return await rows.take_chat(session=session, chat=chat, update_id=update_id)
+
+
+async def done(session: Session, *, update_id: int, error: str | None) -> None:
+    await rows.mark_processed(session=session, update_id=update_id, at=utcnow(), error=error)
+
+
+def arrivals() -> asyncio.Event:
+    """Set whenever updates are stored (here or, on PostgreSQL, by another instance)."""
+    return signals.waiter(signals.INBOX)
+
+
+def forget(arrival: asyncio.Event) -> None:
+    signals.forget(arrival)
