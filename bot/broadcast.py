@@ -8,8 +8,9 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks, keyboards, outgoing
-from bot.context import person_of, services
+from bot.context import resident_of, services, visit_of
 from bot.texts import t
+from triage.actors import Actor
 from triage.broadcasts import DONE, Call, Draft, Outcome, Preview
 from triage.records import Broadcast
 
@@ -68,20 +69,18 @@ def _words(outcome: Outcome) -> str:
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/broadcast TEXT, or /broadcast and the text next (its line breaks kept)."""
     words = update.effective_message.text.split(maxsplit=1)
-    desk = services(context).broadcasts
-    await _reply(
-        update, context, await desk.start(person_of(update), words[1] if len(words) > 1 else None)
-    )
+    desk, who = services(context).broadcasts, await author_of(update, context)
+    await _reply(update, context, await desk.start(who, words[1] if len(words) > 1 else None))
 
 
-async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """The tip typed after /broadcast alone; False if the bot was not waiting for one."""
-    text = update.effective_message.text
-    outcome = await services(context).broadcasts.typed(person_of(update), text) if text else None
-    if outcome is None:
-        return False
+async def author_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor:
+    """Who presses or types here: a staff member, or a resident told they may not."""
+    return (await visit_of(update, context)).staff or await resident_of(update, context)
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
+    """The tip typed after /broadcast alone, previewed (the conversation found it was one)."""
     await _reply(update, context, outcome)
-    return True
 
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
@@ -98,7 +97,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     action, target, scope = (
         query.data.removeprefix(keyboards.BROADCAST_PREFIX).split(":") + [""] * 2
     )[:3]
-    desk, person = services(context).broadcasts, person_of(update)
+    desk, person = services(context).broadcasts, await author_of(update, context)
     broadcast_id = callbacks.ident(target)
     if broadcast_id is None:
         await callbacks.expired(update)

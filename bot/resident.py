@@ -18,6 +18,7 @@ from bot import broadcast, callbacks, keyboards, outgoing, staff
 from bot.context import resident_of, services, visit_of
 from bot.replies import render, report_list
 from bot.texts import LANGUAGES, all_labels, t
+from triage.broadcasts import Outcome as Broadcasting
 from triage.conversation import STAFF_HELP
 from triage.intake import Reply
 from triage.limits import SILENT
@@ -175,8 +176,6 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif words in CHOOSE_COMMUNITY:
         await communities(update, context)
         return
-    elif await broadcast.typed(update, context):
-        return
     else:
         visit = await visit_of(update, context)
         reply = await svc.conversation.text(visit, words, source_of(update.effective_message))
@@ -184,8 +183,11 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply) -> None:
-    """A resident's Reply, or a staff member's Outcome (their prompt answered, or their help)."""
-    if not isinstance(reply, Outcome):
+    """A resident's Reply, or a staff member's Outcome (their prompt answered, their help, a
+    tip to preview)."""
+    if isinstance(reply, Broadcasting):
+        await broadcast.answer(update, context, reply)
+    elif not isinstance(reply, Outcome):
         await say(update, reply, context)
     elif reply.say == STAFF_HELP:
         member = (await visit_of(update, context)).staff

@@ -113,7 +113,9 @@ class Service:
         frontdesk = FrontDesk(
             self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
         )
-        self.conversation = Conversation(self.sessions, self.intake, frontdesk, self.desk)
+        self.conversation = Conversation(
+            self.sessions, self.intake, frontdesk, self.desk, self.broadcasts
+        )
         services = BotServices(
             sessions=self.sessions,
             intake=self.intake,

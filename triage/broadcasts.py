@@ -24,14 +24,14 @@ from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import broadcasts, outbox, queries
+from storage import broadcasts, outbox
 from storage.broadcasts import CANCELLED, DONE, DRAFT, SENDING
 from storage.engine import SessionFactory, transaction
 from storage.models import Broadcast, Staff
 from storage.types import utcnow
+from triage.actors import Actor
 from triage.masking import mask_phones
 from triage.notices import BULK, RESIDENT
-from triage.people import Person, language_from_code
 
 MAX_TIP = 3800  # characters as Telegram counts them (UTF-16): room for the words around it
 COMPOSE_FOR = timedelta(hours=1)  # /broadcast alone waits this long for the tip
@@ -90,31 +90,29 @@ class BroadcastDesk:
         self.default_language = default_language
         self.clock = clock
 
-    async def start(self, person: Person, text: str | None) -> Outcome:
+    async def start(self, who: Actor, text: str | None) -> Outcome:
         """/broadcast TEXT previews it; /broadcast alone waits for the text."""
         async with transaction(self.sessions) as session:
-            staff = await self._author(session, person)
+            staff = await self._author(session, who)
             if staff is None:
-                return await self._not_allowed(session, person)
-            return await self._draft(session, staff, person, (text or "").strip())
+                return await self._not_allowed(session, who)
+            return await self._draft(session, staff, who, (text or "").strip())
 
-    async def typed(self, person: Person, text: str) -> Outcome | None:
+    async def typed(self, who: Actor, text: str) -> Outcome | None:
         """The text after /broadcast alone; None if the bot was not waiting for one."""
         async with transaction(self.sessions) as session:
-            pending = await broadcasts.take_composing(
-                session=session, telegram_id=person.telegram_id
-            )
+            pending = await broadcasts.take_composing(session=session, telegram_id=who.telegram_id)
             if pending is None or self.clock() - pending.created_at > COMPOSE_FOR:
                 return None
-            staff = await self._author(session, person)
+            staff = await self._author(session, who)
             if staff is None:
-                return await self._not_allowed(session, person)
-            return await self._draft(session, staff, person, text.strip())
+                return await self._not_allowed(session, who)
+            return await self._draft(session, staff, who, text.strip())
 
-    async def choose(self, person: Person, broadcast_id: int, index: int | None) -> Outcome:
+    async def choose(self, who: Actor, broadcast_id: int, index: int | None) -> Outcome:
         """Another scope for a draft: a community by its place in the choices, or None: all."""
         async with transaction(self.sessions) as session:
-            staff, broadcast, refused = await self._own(session, person, broadcast_id)
+            staff, broadcast, refused = await self._own(session, who, broadcast_id)
             if refused is not None:
                 return refused
             choices, everyone, _ = await _scope(session, staff)
@@ -132,11 +130,11 @@ class BroadcastDesk:
             draft = Draft(broadcast_id, mask_phones(broadcast.text), community, count, choices)
             return Outcome("preview", staff.language, draft=draft)
 
-    async def confirm(self, person: Person, broadcast_id: int, preview: Preview) -> Outcome:
+    async def confirm(self, who: Actor, broadcast_id: int, preview: Preview) -> Outcome:
         """Send it: one bulk outbox row per subscriber, and the preview (where the chat side
         says it is) becomes the progress."""
         async with transaction(self.sessions) as session:
-            staff, broadcast, refused = await self._own(session, person, broadcast_id)
+            staff, broadcast, refused = await self._own(session, who, broadcast_id)
             if refused is not None:
                 return refused
             now = self.clock()
@@ -163,9 +161,9 @@ class BroadcastDesk:
             await self._queue(session, broadcast, recipients, now)
             return Outcome("started", staff.language, {"total": len(recipients)})
 
-    async def cancel(self, person: Person, broadcast_id: int) -> Outcome:
+    async def cancel(self, who: Actor, broadcast_id: int) -> Outcome:
         async with transaction(self.sessions) as session:
-            staff, broadcast, refused = await self._own(session, person, broadcast_id)
+            staff, broadcast, refused = await self._own(session, who, broadcast_id)
             if refused is not None:
                 return refused
             if not await self._close(session, broadcast, self.clock()):
@@ -184,13 +182,11 @@ class BroadcastDesk:
 
     # --- the steps ------------------------------------------------------------------------
 
-    async def _draft(
-        self, session: AsyncSession, staff: Staff, person: Person, text: str
-    ) -> Outcome:
+    async def _draft(self, session: AsyncSession, staff: Staff, who: Actor, text: str) -> Outcome:
         """A preview of the text; without one, or too long, wait for the (next) text."""
         if not text or tip_length(text) > MAX_TIP:
             await broadcasts.expect_text(
-                session=session, telegram_id=person.telegram_id, now=self.clock()
+                session=session, telegram_id=who.telegram_id, now=self.clock()
             )
             values = {"length": tip_length(text), "limit": MAX_TIP}
             return Outcome("too_long" if text else "prompt", staff.language, values)
@@ -276,12 +272,12 @@ class BroadcastDesk:
         return Outcome(key.get(seen.status, "stale"), staff.language, values, refused=True)
 
     async def _own(
-        self, session: AsyncSession, person: Person, broadcast_id: int
+        self, session: AsyncSession, who: Actor, broadcast_id: int
     ) -> tuple[Staff | None, Broadcast | None, Outcome | None]:
         """The press's author and broadcast, or why the press changes nothing."""
-        staff = await self._author(session, person)
+        staff = await self._author(session, who)
         if staff is None:
-            return None, None, await self._not_allowed(session, person)
+            return None, None, await self._not_allowed(session, who)
         broadcast = await session.get(Broadcast, broadcast_id)
         if broadcast is None or broadcast.author_id != staff.id:
             return staff, broadcast, Outcome("stale", staff.language, refused=True)
@@ -289,19 +285,13 @@ class BroadcastDesk:
             return staff, broadcast, await self._settled(session, staff, broadcast)
         return staff, broadcast, None
 
-    async def _author(self, session: AsyncSession, person: Person) -> Staff | None:
-        staff = await queries.staff_by_telegram_id(session=session, telegram_id=person.telegram_id)
+    async def _author(self, session: AsyncSession, who: Actor) -> Staff | None:
+        """The staff row of someone who may broadcast (read again: a role may change)."""
+        staff = await session.get(Staff, who.id) if who.is_staff else None
         return staff if staff and staff.active and staff.role in MAY_BROADCAST else None
 
-    async def _not_allowed(self, session: AsyncSession, person: Person) -> Outcome:
-        staff = await queries.staff_by_telegram_id(session=session, telegram_id=person.telegram_id)
-        resident = await queries.resident_by_telegram_id(
-            session=session, telegram_id=person.telegram_id
-        )
-        known = staff or resident
-        language = known.language if known else None
-        language = language or language_from_code(person.language_code, self.default_language)
-        return Outcome("not_allowed", language, refused=True)
+    async def _not_allowed(self, session: AsyncSession, who: Actor) -> Outcome:
+        return Outcome("not_allowed", who.language, refused=True)
 
 
 async def _scope(session: AsyncSession, staff: Staff) -> tuple[tuple[str, ...], bool, str | None]:

@@ -18,6 +18,8 @@ from storage.engine import SessionFactory, transaction
 from storage.types import utcnow
 from triage import limits, residents
 from triage.actors import Actor, resident_actor, staff_actor
+from triage.broadcasts import BroadcastDesk
+from triage.broadcasts import Outcome as Broadcasting
 from triage.classify import Classification, classify
 from triage.edits import Edits
 from triage.frontdesk import FrontDesk
@@ -52,12 +54,14 @@ class Conversation:
         intake: Intake,
         frontdesk: FrontDesk,
         desk: StaffDesk,
+        broadcasts: BroadcastDesk,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.sessions = sessions
         self.intake = intake
         self.frontdesk = frontdesk
         self.desk = desk
+        self.broadcasts = broadcasts
         self.clock = clock
         self.edits = Edits(sessions, intake.policy, clock)
 
@@ -123,10 +127,16 @@ class Conversation:
 
     # --- messages ---------------------------------------------------------------------
 
-    async def text(self, visit: Visit, words: str, source: str | None = None) -> Reply | Outcome:
-        """A staff member's typed answer to a prompt, their help, or a resident's message.
-        `source`: the chat's reference to the message, should it be edited later."""
+    async def text(
+        self, visit: Visit, words: str, source: str | None = None
+    ) -> Reply | Outcome | Broadcasting:
+        """A staff member's typed answer to a prompt (a tip for /broadcast among them), their
+        help, or a resident's message. `source`: the chat's reference to the message, should
+        it be edited later."""
         if visit.staff is not None:
+            tip = await self.broadcasts.typed(visit.staff, words)
+            if tip is not None:
+                return tip
             outcome = await self.desk.staff_input(visit.staff, words, None)
             if outcome is not None:
                 return outcome

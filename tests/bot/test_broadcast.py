@@ -210,7 +210,7 @@ async def test_two_confirms_racing_in_the_database_send_once(database_url):
         coordinator = bot.staff(STREET_COORDINATOR)
         preview = await preview_of(coordinator)
         draft = await stored(bot)
-        person = Person(telegram_id=STREET_COORDINATOR, chat_id=STREET_COORDINATOR)
+        person = (await bot.service.conversation.enter(Person(STREET_COORDINATOR, 0))).staff
         desk = bot.service.broadcasts
         at = chat_broadcast.where(STREET_COORDINATOR, preview["message_id"])
         outcomes = await asyncio.gather(*(desk.confirm(person, draft.id, at) for _ in range(4)))

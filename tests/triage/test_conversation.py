@@ -11,6 +11,7 @@ from storage import queries
 from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import Report, ReportDraft, Resident
 from triage.answers import AnswerDesk
+from triage.broadcasts import BroadcastDesk
 from triage.classify import classify
 from triage.conversation import STAFF_HELP, Conversation
 from triage.frontdesk import FrontDesk
@@ -36,7 +37,8 @@ async def door(database_url):
     policy = Policy()
     intake = Intake(sessions, DistrictCache(), policy=policy, limits=Limits(messages_per_minute=3))
     frontdesk = FrontDesk(sessions, intake, answers=AnswerDesk(sessions, intake))
-    yield Conversation(sessions, intake, frontdesk, StaffDesk(sessions, policy))
+    broadcasts = BroadcastDesk(sessions, wording=None)
+    yield Conversation(sessions, intake, frontdesk, StaffDesk(sessions, policy), broadcasts)
     await engine.dispose()
 
 
