@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from triage.classify import Classification, classify  # noqa: E402
+from triage.understanding.classify import Classification, classify  # noqa: E402
 
 DEFAULT_FILES = [
     REPO.parent / "shared" / "triage" / "dev.jsonl",

@@ -23,12 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from triage.knowledge import (  # noqa: E402
-    CONFIDENT,
-    SHIPPED_FAQ,
-    KnowledgeBase,
-    parse_faq_file,
-)
+from triage.answers.faq_file import SHIPPED_FAQ, parse_faq_file  # noqa: E402
+from triage.answers.knowledge import CONFIDENT, KnowledgeBase  # noqa: E402
 
 DEFAULT_QUESTIONS = REPO / "tests" / "data" / "faq_questions.jsonl"
 TIMING_ROUNDS = 5

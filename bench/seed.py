@@ -20,7 +20,7 @@ from storage.engine import SessionFactory, transaction
 from storage.models import GridCell, GridDuty, OutboxMessage, Report, ReportEvent
 from storage.signals import DEADLINES, OUTBOX, touch
 from storage.types import utcnow
-from triage.notices import BULK
+from triage.reports.notices import BULK
 
 CHUNK = 5_000  # rows per executemany: big enough to be fast, small enough to stay light
 

@@ -1,5 +1,5 @@
 """标记骚扰 in the chat: the worker's button on a task card, and the coordinator's 确认/驳回
-on the card sent for review (triage.abuse)."""
+on the card sent for review (triage.protection.abuse)."""
 
 from __future__ import annotations
 

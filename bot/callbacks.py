@@ -9,7 +9,7 @@ import logging
 from telegram import Update
 
 from bot.texts import DEFAULT, t
-from triage.people import language_from_code
+from triage.intake.people import language_from_code
 
 log = logging.getLogger(__name__)
 ID_MAX = 2**31 - 1  # report, staff and broadcast ids are 32-bit integer columns on PostgreSQL

@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from triage.abuse import AbuseDesk
 from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
-from triage.conversation import Conversation, Visit
-from triage.followup import FollowUp
-from triage.frontdesk import FrontDesk
-from triage.intake import Intake
-from triage.people import Person
-from triage.privacy import PrivacyDesk
+from triage.intake.conversation import Conversation, Visit
+from triage.intake.drafts import Intake
+from triage.intake.frontdesk import FrontDesk
+from triage.intake.people import Person
+from triage.protection.abuse import AbuseDesk
+from triage.protection.privacy import PrivacyDesk
+from triage.reports.followup import FollowUp
 from triage.tasks.desk import StaffDesk
 from triage.units import SessionFactory
 

@@ -9,7 +9,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Mess
 from bot import outgoing
 from bot.context import visit_of
 from bot.texts import t
-from triage.limits import SILENT
+from triage.intake.limits import SILENT
 
 GROUP = -1  # runs before the handlers of group 0, which it may stop
 

@@ -10,7 +10,7 @@ from telegram import ForceReply
 
 from bot import keyboards, taskcard
 from bot.texts import duration, t
-from triage.notices import Notice
+from triage.reports.notices import Notice
 
 Call = tuple[str, dict[str, Any]]
 

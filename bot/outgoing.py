@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import services
 from triage.delivery import outbox
-from triage.notices import RESIDENT
+from triage.reports.notices import RESIDENT
 
 
 async def send(

@@ -9,10 +9,10 @@ from typing import Any
 
 from bot import keyboards
 from bot.texts import t
-from triage.intake import Reply
-from triage.notices import EMERGENCY, RESIDENT
+from triage.intake.drafts import Reply
 from triage.records import Report
-from triage.taxonomy import Kind
+from triage.reports.notices import EMERGENCY, RESIDENT
+from triage.understanding.taxonomy import Kind
 
 # Keys whose text asks the question of a step again; "resumed" picks the *_resumed wording.
 _RESUMABLE = {"ask_description", "ask_location", "ask_photos"}

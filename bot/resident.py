@@ -19,9 +19,9 @@ from bot.context import resident_of, services, visit_of
 from bot.replies import render, report_list
 from bot.texts import LANGUAGES, all_labels, t
 from triage.broadcasts import Outcome as Broadcasting
-from triage.conversation import STAFF_HELP
-from triage.intake import Reply
-from triage.limits import SILENT
+from triage.intake.conversation import STAFF_HELP
+from triage.intake.drafts import Reply
+from triage.intake.limits import SILENT
 from triage.tasks.outcome import Outcome
 
 DONE = all_labels("buttons.done")

@@ -33,7 +33,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.notify import calls_for
 from triage.delivery import outbox
-from triage.notices import from_payload
+from triage.reports.notices import from_payload
 from triage.units import SessionFactory, transaction, utcnow
 
 log = logging.getLogger(__name__)

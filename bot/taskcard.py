@@ -8,8 +8,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import duration, t
-from triage.lengths import quoted
 from triage.lifecycle import Action, offered
+from triage.reports.lengths import quoted
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
 ABUSE_PREFIX = "ab:"  # ab:flag|ok|no:<report id> — 标记骚扰 and the coordinator's answer

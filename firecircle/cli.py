@@ -149,7 +149,7 @@ def _port(text: str) -> int:
 
 
 def _telegram_id(text: str) -> int:
-    from triage.staffing import MAX_TELEGRAM_ID
+    from triage.districts.staffing import MAX_TELEGRAM_ID
 
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_TELEGRAM_ID:
         raise argparse.ArgumentTypeError(

@@ -15,7 +15,8 @@ from firecircle.settings import Settings
 from storage.engine import SessionFactory, make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.types import utcnow
-from triage import abuse, grid_import, staffing
+from triage.districts import grid_import, staffing
+from triage.protection import abuse
 
 
 @asynccontextmanager
@@ -165,7 +166,7 @@ def _print_json(items: list[dict]) -> None:
 
 
 async def classify(args: argparse.Namespace, settings: None) -> int:
-    from triage.classify import classify as label
+    from triage.understanding.classify import classify as label
 
     for line in sys.stdin:
         print(json.dumps(_classify_line(line, label), ensure_ascii=False), flush=True)
@@ -185,7 +186,8 @@ def _classify_line(line: str, label) -> dict:
 
 
 async def ask(args: argparse.Namespace, settings: Settings) -> int:
-    from triage.knowledge import SHIPPED_FAQ, KnowledgeBase
+    from triage.answers.faq_file import SHIPPED_FAQ
+    from triage.answers.knowledge import KnowledgeBase
 
     try:
         async with database(settings) as sessions:
@@ -223,7 +225,7 @@ async def ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def faq(args: argparse.Namespace, settings: Settings) -> int:
-    from triage import knowledge
+    from triage.answers import faq_file, faq_table
 
     if args.action == "import":
         try:
@@ -231,22 +233,22 @@ async def faq(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}") from None
         try:
-            entries = knowledge.parse_faq_file(text)
-        except knowledge.FaqFileError as exc:
+            entries = faq_file.parse_faq_file(text)
+        except faq_file.FaqFileError as exc:
             for problem in exc.problems:
                 print(f"{args.file}: {problem}", file=sys.stderr)
             raise CommandError(f"{args.file}: {exc}; nothing was imported") from None
         async with database(settings) as sessions:
-            result = await knowledge.import_entries(sessions, entries)
+            result = await faq_table.import_entries(sessions, entries)
         print(
             f"imported {len(entries)} entries ({result.added} new, {result.updated} updated, "
             f"{result.unchanged} unchanged)"
         )
         return 0
     async with database(settings) as sessions:
-        entries = await knowledge.export_entries(sessions)
+        entries = await faq_table.export_entries(sessions)
     try:
-        args.file.write_text(knowledge.format_faq_file(entries), encoding="utf-8")
+        args.file.write_text(faq_file.format_faq_file(entries), encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"cannot write {args.file}: {exc}") from None
     print(f"exported {len(entries)} entries to {args.file}")
@@ -286,7 +288,7 @@ def _who(resident) -> str:
 
 
 async def _personal_data(args: argparse.Namespace, settings: Settings) -> int:
-    from triage import privacy
+    from triage.protection import privacy
 
     async with database(settings) as sessions:
         try:

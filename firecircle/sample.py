@@ -6,7 +6,7 @@ import json
 from importlib import resources
 
 from storage.engine import SessionFactory
-from triage import grid_import, staffing
+from triage.districts import grid_import, staffing
 
 DATA = resources.files("firecircle") / "data"
 

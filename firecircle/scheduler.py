@@ -16,8 +16,8 @@ from apscheduler.triggers.date import DateTrigger
 from storage import signals
 from storage.engine import SessionFactory
 from storage.types import utcnow
-from triage.escalation import BATCH, escalate_due, next_deadline
-from triage.policy import Policy
+from triage.escalation.ladder import BATCH, escalate_due, next_deadline
+from triage.escalation.policy import Policy
 
 log = logging.getLogger(__name__)
 WATCHDOG = timedelta(seconds=60)  # re-read the earliest deadline now and then, whatever happens

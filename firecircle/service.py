@@ -25,17 +25,17 @@ from storage import signals
 from storage.engine import make_engine, make_session_factory
 from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
-from triage.abuse import AbuseDesk
-from triage.answers import AnswerDesk
+from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
-from triage.conversation import Conversation
-from triage.followup import FollowUp
-from triage.frontdesk import FrontDesk
-from triage.grid import DistrictCache
-from triage.intake import Intake
-from triage.limits import Limits
-from triage.policy import Policy
-from triage.privacy import PrivacyDesk, Retention, apply_retention
+from triage.districts.cache import DistrictCache
+from triage.escalation.policy import Policy
+from triage.intake.conversation import Conversation
+from triage.intake.drafts import Intake
+from triage.intake.frontdesk import FrontDesk
+from triage.intake.limits import Limits
+from triage.protection.abuse import AbuseDesk
+from triage.protection.privacy import PrivacyDesk, Retention, apply_retention
+from triage.reports.followup import FollowUp
 from triage.tasks.desk import StaffDesk
 from web.app import build_web_app
 

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox
 from storage.models import Broadcast, GridCell, OutboxMessage, PendingInput, Report, Resident
-from storage.queries import pending_input
+from storage.residents import pending_input
 from storage.signals import OUTBOX, touch
 
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"

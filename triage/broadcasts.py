@@ -11,7 +11,7 @@ a community coordinator to their own community only. A subscriber belongs to a c
 they reported something there (residents give no address otherwise), so "every subscriber" is
 the only way to reach those who never reported.
 
-Phone numbers in a tip are masked (triage.masking) in the preview and in what residents get:
+Phone numbers in a tip are masked (triage.reports.masking) in the preview and in what residents get:
 a tip reaches people who are not the staff of anyone's report.
 """
 
@@ -30,8 +30,8 @@ from storage.engine import SessionFactory, transaction
 from storage.models import Broadcast, Staff
 from storage.types import utcnow
 from triage.actors import Actor
-from triage.masking import mask_phones
-from triage.notices import BULK, RESIDENT
+from triage.reports.masking import mask_phones
+from triage.reports.notices import BULK, RESIDENT
 
 MAX_TIP = 3800  # characters as Telegram counts them (UTF-16): room for the words around it
 COMPOSE_FOR = timedelta(hours=1)  # /broadcast alone waits this long for the tip

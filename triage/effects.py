@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.models import Report
 from triage.actors import Actor
-from triage.policy import Policy
+from triage.escalation.policy import Policy
 
 
 def of(

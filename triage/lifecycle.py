@@ -23,15 +23,16 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
+from storage import deadlines as deadline_rows
+from storage import reports as report_rows
 from storage.models import Report
 from storage.types import utcnow
 from triage import effects
 from triage.actors import STAFF_ROLES, Actor, Role
 from triage.actors import SYSTEM as SYSTEM_ACTOR
-from triage.notices import Notice, card_of, to_followers
+from triage.escalation.policy import Policy
 from triage.permissions import assignee_values, is_follower, on_task, told_about
-from triage.policy import Policy
+from triage.reports.notices import Notice, card_of, to_followers
 
 
 class Status(StrEnum):
@@ -211,7 +212,7 @@ class Lifecycle:
             return Moved(
                 report, why or Refusal("task_moved_on", await assignee_values(session, report))
             )
-        await queries.add_event(
+        await report_rows.add_event(
             session=session,
             report_id=report.id,
             actor=actor.ref,
@@ -230,7 +231,7 @@ class Lifecycle:
     async def _write(
         self, session: AsyncSession, report: Report, rule: Rule, values: dict, seen: Any
     ) -> bool:
-        won = await queries.change_report(
+        won = await report_rows.change_report(
             session=session,
             report_id=report.id,
             from_statuses=[report.status],
@@ -238,7 +239,7 @@ class Lifecycle:
             assignee_id=report.assignee_id if seen is ... else seen,
         )
         if won:
-            queries.as_stored(report, values)
+            report_rows.as_stored(report, values)
         else:  # someone else got there first: what is it now?
             await session.refresh(report)
         return won
@@ -275,7 +276,7 @@ class Lifecycle:
         won: set[int] = set()
         events = []
         for (status, level, values), members in groups.items():
-            changed = await queries.advance_deadlines(
+            changed = await deadline_rows.advance_deadlines(
                 session=session,
                 reports=[r for r, _ in members],
                 status=status,
@@ -285,7 +286,7 @@ class Lifecycle:
             )
             won |= changed
             events += [_event(r, rule, status, d, now) for r, d in members if r.id in changed]
-        await queries.add_events(session=session, events=events)
+        await report_rows.add_events(session=session, events=events)
         return won
 
 

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
+from storage import grid as grid_rows
+from storage import reports as report_rows
+from storage import residents as resident_rows
+from storage import staff as staff_rows
 from storage.models import Report, Staff
 
 # Events that put people on a task; their detail lists who was told.
@@ -20,7 +23,7 @@ async def told_about(session: AsyncSession, report_id: int) -> set[int]:
 async def told_about_each(session: AsyncSession, report_ids: Sequence[int]) -> dict[int, set[int]]:
     """Everyone put on each report so far, read for all of them at once."""
     told: dict[int, set[int]] = {report_id: set() for report_id in report_ids}
-    events = await queries.events_of_reports(
+    events = await report_rows.events_of_reports(
         session=session, report_ids=report_ids, actions=_ON_TASK
     )
     for event in events:
@@ -44,11 +47,11 @@ def above_in_chain(staff, report: Report, street: str | None) -> bool:
 
 
 async def street_of(session: AsyncSession, report: Report) -> str | None:
-    cell = await queries.grid_cell_by_id(session=session, grid_id=report.grid_id)
+    cell = await grid_rows.grid_cell_by_id(session=session, grid_id=report.grid_id)
     return (
         cell.street
         if cell
-        else await queries.street_of(session=session, community=report.community)
+        else await staff_rows.street_of(session=session, community=report.community)
     )
 
 
@@ -63,7 +66,7 @@ async def is_follower(session: AsyncSession, report: Report, resident_id: int | 
     """The resident who reported it, or one whose duplicate report was merged into it."""
     if resident_id is not None and report.resident_id == resident_id:
         return True
-    followers = await queries.followers_of(session=session, report_id=report.id)
+    followers = await resident_rows.followers_of(session=session, report_id=report.id)
     return any(r.id == resident_id for r in followers)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from triage.overview import overview
+from triage.reports.overview import overview
 from triage.units import SessionFactory
 
 SESSIONS = web.AppKey("sessions", SessionFactory)

@@ -278,7 +278,7 @@ CALLBACK_PREFIXES = [
 
 def _safe_part(part: str) -> bool:
     """Callback data with a number past 64 bits (OverflowError in
-    triage/followup.py and triage/tasks.py) or with digits int() does not read, such as "¹"
+    triage/reports/followup.py and triage/tasks.py) or with digits int() does not read, such as "¹"
     (ValueError in bot/resident.py) once failed: drawn unless FIRECIRCLE_FUZZ_ALL=0."""
     if not part.isdigit():
         return True

@@ -30,7 +30,7 @@ from tests.harness import (
     service_settings,
 )
 from triage.broadcasts import MAX_TIP, Draft
-from triage.people import Person
+from triage.intake.people import Person
 
 TIP = "天气干燥，出门前请关好燃气阀门，电动车不要在楼道充电。"
 FAST = {"send_rate": 2000, "broadcast_progress_seconds": 0.05}

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from storage import queries
+from storage import reports as report_rows
+from storage import staff as staff_rows
 from storage.engine import transaction
 from storage.models import Report
 from tests.harness import (
@@ -23,8 +24,8 @@ from tests.harness import (
     running_service,
     task_card,
 )
-from triage import staffing
-from triage.people import Person
+from triage.districts import staffing
+from triage.intake.people import Person
 
 FIRE = "楼下着火了，好多烟，快来人"
 
@@ -145,8 +146,8 @@ async def test_a_coordinator_of_another_street_cannot_act(bot):
 async def test_two_hand_overs_at_once_only_one_wins(bot):
     reference = await file_report(bot.emulator, 1308, "电动车在楼道充电", name="小孙")
     async with transaction(bot.sessions) as session:
-        report = await queries.report_by_reference(session=session, reference=reference)
-        other = await queries.staff_by_telegram_id(session=session, telegram_id=WORKER_2)
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        other = await staff_rows.staff_by_telegram_id(session=session, telegram_id=WORKER_2)
     target = str(other.id)
     desk = bot.service.desk
     worker = await bot.service.desk.actor_for(WORKER_1)
@@ -158,7 +159,7 @@ async def test_two_hand_overs_at_once_only_one_wins(bot):
     )
     assert sorted(o.refused for o in outcomes) == [False, True], outcomes
     async with transaction(bot.sessions) as session:
-        history = await queries.events_of(
+        history = await report_rows.events_of(
             session=session, report_id=report.id, action="handed_over"
         )
     assert len(history) == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from storage import queries
+from storage import reports as report_rows
 from storage.engine import transaction
 from storage.models import Report
 from tests.harness import INSIDE, REFERENCE, WORKER_1, next_text, running_service, task_card
@@ -47,7 +47,7 @@ async def test_an_edit_of_a_filed_report_changes_its_words_and_the_worker_is_tol
     [report] = await reports(bot)
     assert report.text == AFTER
     async with transaction(bot.sessions) as session:
-        history = await queries.history_of(session=session, report_id=report.id)
+        history = await report_rows.history_of(session=session, report_id=report.id)
     [edit] = [e for e in history if e.action == "edited"]
     assert (edit.actor, edit.detail) == (
         f"resident:{report.resident_id}",

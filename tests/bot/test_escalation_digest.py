@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import queries
+from storage import reports as report_rows
 from storage.engine import transaction
 from storage.types import utcnow
 from tests.harness import (
@@ -16,7 +16,7 @@ from tests.harness import (
     next_text,
     running_service,
 )
-from triage.escalation import escalate_due
+from triage.escalation.ladder import escalate_due
 
 
 async def test_reports_falling_due_together_reach_each_person_as_one_list(database_url):
@@ -100,8 +100,8 @@ async def test_a_task_at_the_top_of_the_chain_is_reminded_until_someone_takes_it
         assert "已接单" in taken["text"]
         await escalate_due(service.sessions, service.policy, now + timedelta(hours=4))
         async with transaction(service.sessions) as session:
-            report = await queries.report_by_reference(session=session, reference=reference)
+            report = await report_rows.report_by_reference(session=session, reference=reference)
             history = [
-                e.action for e in await queries.history_of(session=session, report_id=report.id)
+                e.action for e in await report_rows.history_of(session=session, report_id=report.id)
             ]
         assert history.count("reminded") == 1 and history[-1] == "acknowledged"

@@ -9,7 +9,9 @@ import pytest
 from sqlmodel import select
 
 from firecircle.cli import main
-from storage import faq, queries
+from storage import faq
+from storage import reports as report_rows
+from storage import staff as staff_rows
 from storage.engine import transaction
 from storage.models import Report
 from tests.harness import (
@@ -115,12 +117,12 @@ async def test_a_coordinator_promotes_an_answer_in_one_press_and_the_next_reside
         [entry] = await staff_entries(bot)
         assert (entry.slug, entry.question_zh, entry.answer_zh) == (slug, NOT_IN_FAQ, STAFF_ANSWER)
         async with bot.sessions() as session:
-            report = await queries.report_by_reference(session=session, reference=reference)
-            events = await queries.events_of(
+            report = await report_rows.report_by_reference(session=session, reference=reference)
+            events = await report_rows.events_of(
                 session=session, report_id=report.id, action="promoted_to_faq"
             )
             assert len(await faq.all_entries(session=session)) > 100  # the shipped ones kept
-            staff = await queries.staff_by_telegram_id(
+            staff = await staff_rows.staff_by_telegram_id(
                 session=session, telegram_id=STREET_COORDINATOR
             )
         assert [(e.actor, e.detail) for e in events] == [(f"staff:{staff.id}", {"entry": slug})]

@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 from sqlmodel import func, select
 
-from storage import queries
+from storage import reports as report_rows
+from storage import staff as staff_rows
 from storage.engine import transaction
 from storage.models import InboxUpdate, Report, ReportDraft
 from tests.harness import (
@@ -213,8 +214,8 @@ async def test_a_task_is_handed_only_to_a_worker_of_its_community(bot):
     workers = [label for label in labels(choices) if label.startswith("→")]
     assert workers == ["→ 李秀英", "→ 张伟"]  # 幸福社区's other workers, not 和平社区's 刘芳
     async with transaction(bot.sessions) as session:
-        report = await queries.report_by_reference(session=session, reference=reference)
-        outsider = await queries.staff_by_telegram_id(session=session, telegram_id=2004)
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        outsider = await staff_rows.staff_by_telegram_id(session=session, telegram_id=2004)
     forged = f"t:hot:{report.id}:{outsider.id}"
     answer = await worker.callback_answer(worker._callback(choices, forged))
     assert "只能转交给本社区的网格员" in answer["text"] and answer["show_alert"]

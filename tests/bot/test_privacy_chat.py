@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from bot.emulator import BotApiEmulator
 from firecircle.settings import SettingsError, load_settings
-from storage import queries
+from storage import reports as report_rows
+from storage import residents as resident_rows
 from storage.engine import transaction
 from storage.models import InboxUpdate
 from storage.types import utcnow
@@ -55,8 +56,8 @@ async def bot(database_url):
 
 async def stored(bot, reference: str):
     async with transaction(bot.sessions) as session:
-        report = await queries.report_by_reference(session=session, reference=reference)
-        history = await queries.history_of(session=session, report_id=report.id)
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        history = await report_rows.history_of(session=session, report_id=report.id)
     return report, [e.action for e in history]
 
 
@@ -88,7 +89,7 @@ async def test_forget_confirmed_withdraws_and_erases(bot):
     assert report.text == "[已匿名]" and report.anonymised_at is not None
     assert history[-1] == "withdrawn" and report.next_deadline_at is None
     async with transaction(bot.sessions) as session:
-        row = await queries.resident_by_telegram_id(session=session, telegram_id=RESIDENT)
+        row = await resident_rows.resident_by_telegram_id(session=session, telegram_id=RESIDENT)
         assert row.name == "" and not row.subscribed_tips
 
     # the worker's old card no longer starts the task

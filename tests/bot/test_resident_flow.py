@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from storage import queries
+from storage import reports as report_rows
 from storage.engine import transaction
 from storage.models import Report, ReportDraft
 from tests.harness import INSIDE, OCEAN, REFERENCE, running_service
@@ -26,9 +26,9 @@ async def counts(sessions) -> tuple[int, int]:
 
 async def stored_report(sessions, reference: str) -> tuple[Report, list[str]]:
     async with transaction(sessions) as session:
-        report = await queries.report_by_reference(session=session, reference=reference)
+        report = await report_rows.report_by_reference(session=session, reference=reference)
         assert report is not None, f"{reference} is not in the database"
-        history = await queries.history_of(session=session, report_id=report.id)
+        history = await report_rows.history_of(session=session, report_id=report.id)
     return report, [e.action for e in history]
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage import queries
+from storage import reports as report_rows
 from storage.engine import transaction
 from storage.types import utcnow
 from tests.harness import (
@@ -18,7 +18,7 @@ from tests.harness import (
     running_service,
     task_card,
 )
-from triage.escalation import escalate_due
+from triage.escalation.ladder import escalate_due
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ async def resolved(bot, user_id: int = 1701) -> tuple[str, dict]:
 
 async def report(bot, reference):
     async with transaction(bot.sessions) as session:
-        return await queries.report_by_reference(session=session, reference=reference)
+        return await report_rows.report_by_reference(session=session, reference=reference)
 
 
 async def test_fixed_closes_it_and_a_rating_is_kept(bot):
@@ -112,8 +112,10 @@ async def test_a_reinspection_confirmed_with_a_photo(bot):
     await worker.send_photo()
     assert "复查正常" in (await next_text(worker))["text"]
     async with transaction(bot.sessions) as session:
-        stored = await queries.report_by_reference(session=session, reference=reference)
-        events = [e.action for e in await queries.history_of(session=session, report_id=stored.id)]
+        stored = await report_rows.report_by_reference(session=session, reference=reference)
+        events = [
+            e.action for e in await report_rows.history_of(session=session, report_id=stored.id)
+        ]
     assert events[-2:] == ["reinspection_due", "reinspected"] and stored.status == "closed"
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from storage import queries
+from storage import reports as report_rows
 from storage.engine import transaction
 from storage.models import Report
 from storage.types import utcnow
@@ -24,7 +24,7 @@ from tests.harness import (
     next_text,
     running_service,
 )
-from triage.escalation import escalate_due
+from triage.escalation.ladder import escalate_due
 
 NEAR_INSIDE = (INSIDE[0] + 0.0002, INSIDE[1])  # about 22 m away
 EBIKE = "7栋楼道里停了好几辆电动车在充电，电线从窗户拉下来"
@@ -51,8 +51,10 @@ async def report_ebike(bot, user_id=1101, name="小李", where=INSIDE, photo=Tru
 
 async def report_of(bot, reference: str) -> tuple[Report, list[str]]:
     async with transaction(bot.sessions) as session:
-        report = await queries.report_by_reference(session=session, reference=reference)
-        events = [e.action for e in await queries.history_of(session=session, report_id=report.id)]
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        events = [
+            e.action for e in await report_rows.history_of(session=session, report_id=report.id)
+        ]
     return report, events
 
 
@@ -170,7 +172,7 @@ async def test_a_photo_caption_adds_to_the_note_and_the_resident_gets_both(bot):
     assert reference in done["text"]
     assert "已清理楼道电动车" in done["text"] and "飞线已拆除" in done["text"]
     async with transaction(bot.sessions) as session:
-        events = await queries.history_of(session=session, report_id=int(reference[3:]))
+        events = await report_rows.history_of(session=session, report_id=int(reference[3:]))
     assert events[-1].detail["note"] == "已清理楼道电动车\n飞线已拆除，插座已封"
 
 
@@ -309,7 +311,7 @@ async def test_a_duplicate_nearby_is_merged_and_its_resident_follows_the_origina
 
 
 async def test_a_worker_off_duty_passes_the_task_up_the_chain(bot):
-    from triage import staffing
+    from triage.districts import staffing
 
     await staffing.remove_staff(bot.sessions, telegram_id=WORKER_1)
     reference = await report_ebike(bot, photo=False)

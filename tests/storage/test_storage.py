@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import inbox, queries
+from storage import inbox
+from storage import reports as report_rows
 from storage.engine import make_engine, transaction
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Report, Resident
@@ -36,10 +37,10 @@ async def test_report_gets_reference_and_created_event(sessions):
     resident = await _resident(sessions)
     async with transaction(sessions) as session:
         report = Report(resident_id=resident.id, text="楼道堆物", status="new")
-        await queries.add_report(session=session, report=report, actor="resident:1")
+        await report_rows.add_report(session=session, report=report, actor="resident:1")
     async with transaction(sessions) as session:
-        stored = await queries.report_by_reference(session=session, reference=report.reference)
-        history = await queries.history_of(session=session, report_id=report.id)
+        stored = await report_rows.report_by_reference(session=session, reference=report.reference)
+        history = await report_rows.history_of(session=session, report_id=report.id)
     assert stored is not None and stored.reference == f"FC-{report.id:06d}"
     assert [(e.action, e.to_status) for e in history] == [("created", "new")]
 
@@ -49,7 +50,7 @@ async def test_times_come_back_aware_and_equal(sessions):
     deadline = datetime(2026, 11, 22, 12, 0, tzinfo=UTC) + timedelta(microseconds=5)
     async with transaction(sessions) as session:
         report = Report(resident_id=resident.id, text="x", ack_deadline_at=deadline)
-        await queries.add_report(session=session, report=report, actor="system")
+        await report_rows.add_report(session=session, report=report, actor="system")
     async with sessions() as session:
         stored = await session.get(Report, report.id)
     assert stored.ack_deadline_at == deadline
@@ -60,11 +61,11 @@ async def test_guarded_change_lets_exactly_one_of_many_win(sessions):
     resident = await _resident(sessions)
     async with transaction(sessions) as session:
         report = Report(resident_id=resident.id, text="x", status="assigned")
-        await queries.add_report(session=session, report=report, actor="system")
+        await report_rows.add_report(session=session, report=report, actor="system")
 
     async def press() -> bool:
         async with transaction(sessions) as session:
-            return await queries.change_report(
+            return await report_rows.change_report(
                 session=session,
                 report_id=report.id,
                 from_statuses=["assigned"],

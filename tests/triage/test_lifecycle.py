@@ -9,13 +9,15 @@ from datetime import timedelta
 import pytest
 
 from firecircle.sample import load_sample_district
-from storage import queries
+from storage import grid as grid_rows
+from storage import reports as report_rows
+from storage import staff as staff_rows
 from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import Report, Resident
 from storage.types import utcnow
 from triage.actors import SYSTEM, Actor, Role, resident_actor, staff_actor
+from triage.escalation.policy import Policy
 from triage.lifecycle import TABLE, Action, Lifecycle, Status, available_actions
-from triage.policy import Policy
 
 POLICY = Policy()
 ROLES = (Role.RESIDENT, Role.WORKER, Role.COORDINATOR, Role.OFFICER, Role.ADMIN, Role.SYSTEM)
@@ -36,9 +38,9 @@ async def world(sqlite_url):
         await session.flush()
         actors = {Role.RESIDENT: resident_actor(resident), Role.SYSTEM: SYSTEM}
         for role, telegram_id in PLAYERS.items():
-            staff = await queries.staff_by_telegram_id(session=session, telegram_id=telegram_id)
+            staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
             actors[role] = staff_actor(staff)
-        cell = await queries.grid_cell_by_code(session=session, code="DH-01-01")
+        cell = await grid_rows.grid_cell_by_code(session=session, code="DH-01-01")
     yield sessions, actors, cell
     await engine.dispose()
 
@@ -85,7 +87,7 @@ async def test_every_role_from_every_state(world, action):
                     moved = await lifecycle.transition(
                         session, report, action, actors[role], **_args(action, actors, original.id)
                     )
-                    history = await queries.history_of(session=session, report_id=report.id)
+                    history = await report_rows.history_of(session=session, report_id=report.id)
                     if _allowed(action, role, status, kind):
                         assert moved.won, f"{case}: refused ({moved.refusal})"
                         assert report.status == (rule.to or status), case
@@ -100,8 +102,8 @@ async def test_staff_off_the_task_are_refused_and_told_why(world):
     sessions, actors, cell = world
     lifecycle = Lifecycle(POLICY)
     async with transaction(sessions) as session:
-        other = await queries.staff_by_telegram_id(session=session, telegram_id=3002)  # 和平社区
-        colleague = await queries.staff_by_telegram_id(session=session, telegram_id=2002)
+        other = await staff_rows.staff_by_telegram_id(session=session, telegram_id=3002)  # 和平社区
+        colleague = await staff_rows.staff_by_telegram_id(session=session, telegram_id=2002)
         report = _report(actors, cell, Status.ASSIGNED, "hazard")
         session.add(report)
         await session.flush()
@@ -143,7 +145,7 @@ async def test_a_step_begun_before_a_hand_over_loses_and_says_why(world):
     sessions, actors, cell = world
     lifecycle = Lifecycle(POLICY)
     async with transaction(sessions) as session:
-        colleague = await queries.staff_by_telegram_id(session=session, telegram_id=2002)
+        colleague = await staff_rows.staff_by_telegram_id(session=session, telegram_id=2002)
         report = _report(actors, cell, Status.ACKNOWLEDGED, "hazard")
         report.assignee_id = colleague.id
         session.add(report)

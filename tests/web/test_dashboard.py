@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from storage import queries
+from storage import reports as report_rows
 from storage.engine import transaction
 from storage.models import OutboxMessage, Report, Resident
 from web.app import build_web_app
@@ -46,7 +46,7 @@ async def _reports(sessions) -> list[Report]:
                 community="幸福社区",
                 created_at=START + timedelta(minutes=minute),
             )
-            await queries.add_report(session=session, report=report, actor="system")
+            await report_rows.add_report(session=session, report=report, actor="system")
             reports.append(report)
         session.add(
             OutboxMessage(

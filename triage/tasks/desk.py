@@ -10,15 +10,17 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
+from storage import reports as report_rows
+from storage import residents as resident_rows
+from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, Staff
 from storage.types import utcnow
 from triage.actors import Actor, staff_actor
+from triage.escalation.policy import Policy
 from triage.lifecycle import Action, Lifecycle, Refusal
-from triage.notices import TASK, card_of, to_staff
 from triage.permissions import may_see
-from triage.policy import Policy
+from triage.reports.notices import TASK, card_of, to_staff
 from triage.tasks import handing, prompts, steps
 from triage.tasks.handing import NOT_MY_GRID, TO_COORDINATOR
 from triage.tasks.outcome import Outcome, done, refused
@@ -44,7 +46,7 @@ class StaffDesk:
     async def actor_for(self, telegram_id: int) -> Actor | None:
         """The staff member a Telegram user is, as an actor; None if they are not staff."""
         async with transaction(self.sessions) as session:
-            staff = await queries.staff_by_telegram_id(session=session, telegram_id=telegram_id)
+            staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
             return staff_actor(staff) if staff is not None and staff.active else None
 
     async def is_staff(self, who) -> Actor | None:
@@ -73,7 +75,7 @@ class StaffDesk:
         """When and to whom the task was last handed over, if after the card was shown."""
         if shown_at is None:
             return None
-        events = await queries.events_of_reports(
+        events = await report_rows.events_of_reports(
             session=session, report_ids=[report.id], actions=("handed_over",)
         )
         # A message's date is whole seconds: within the second it was sent, not "since"
@@ -176,7 +178,9 @@ class StaffDesk:
         if actor is None:
             return None
         async with transaction(self.sessions) as session:
-            pending = await queries.pending_input(session=session, telegram_id=actor.telegram_id)
+            pending = await resident_rows.pending_input(
+                session=session, telegram_id=actor.telegram_id
+            )
             if pending is None:
                 return None
             await session.delete(pending)
@@ -188,7 +192,7 @@ class StaffDesk:
         if actor is None or not actor.active:
             return Outcome("not_staff", "zh", refused=True), []
         async with transaction(self.sessions) as session:
-            reports = await queries.open_tasks_of(session=session, staff_id=actor.id)
+            reports = await report_rows.open_tasks_of(session=session, staff_id=actor.id)
             cards = [await self.card_for(session, r, actor) for r in reports]
             return Outcome("tasks" if cards else "no_tasks", actor.language), cards
 

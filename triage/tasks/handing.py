@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
+from storage import grid as grid_rows
+from storage import staff as staff_rows
 from storage.models import GridCell, Report, Staff
-from triage import routing
 from triage.actors import Actor, Role
-from triage.dispatch import place_of
-from triage.policy import Policy
+from triage.escalation import routing
+from triage.escalation.dispatch import place_of
+from triage.escalation.policy import Policy
 
 NOT_MY_GRID, TO_COORDINATOR = "n", "c"
 GRID = "g"  # "g<grid id>": the grid's on-duty worker
@@ -31,17 +32,17 @@ async def choices(session: AsyncSession, report: Report, actor: Actor) -> list[t
 
 async def _cells_for(session: AsyncSession, report: Report):
     if report.community:
-        return await queries.grid_cells_of_community(session=session, community=report.community)
-    return await queries.all_grid_cells(session=session)
+        return await grid_rows.grid_cells_of_community(session=session, community=report.community)
+    return await grid_rows.all_grid_cells(session=session)
 
 
 async def pick_list(session: AsyncSession, report: Report, giver: Actor) -> list[Staff]:
     """Workers a task may be given to: the active workers of its community (of the whole
     district when its community is unknown), never the giver."""
     if report.community is None:
-        workers = await queries.all_active_workers(session=session)
+        workers = await staff_rows.all_active_workers(session=session)
     else:
-        workers = await queries.workers_of_community(session=session, community=report.community)
+        workers = await staff_rows.workers_of_community(session=session, community=report.community)
     return [w for w in workers if w.id != giver.id]
 
 

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from triage.actors import Actor
 from triage.lifecycle import Moved, Refusal, available_actions
-from triage.notices import Notice, post
+from triage.reports.notices import Notice, post
 
 
 @dataclass(frozen=True)

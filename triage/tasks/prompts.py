@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
+from storage import residents as resident_rows
 from storage.models import PendingInput
 from triage.actors import Actor
 
@@ -16,7 +16,7 @@ PURPOSES = ("ask", "resolve", "handover", "reinspect", "order")
 async def expect(
     session: AsyncSession, actor: Actor, purpose: str, report_id: int, detail: dict, now: datetime
 ) -> None:
-    await queries.expect_input(
+    await resident_rows.expect_input(
         session=session,
         telegram_id=actor.telegram_id,
         purpose=purpose,
@@ -28,7 +28,7 @@ async def expect(
 
 async def waiting(session: AsyncSession, actor: Actor) -> PendingInput | None:
     """What the bot waits for from this staff member, if it is a task's step."""
-    pending = await queries.pending_input(session=session, telegram_id=actor.telegram_id)
+    pending = await resident_rows.pending_input(session=session, telegram_id=actor.telegram_id)
     return pending if pending is not None and pending.purpose in PURPOSES else None
 
 

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import queries
+from storage import residents as resident_rows
 from storage.engine import transaction
 from storage.models import PendingInput, Report, Resident
-from triage import promotion
 from triage.actors import Actor
-from triage.lengths import quoted
+from triage.answers import promotion
 from triage.lifecycle import Action, Refusal
-from triage.notices import TASK, Notice, post, to_staff
+from triage.reports.lengths import quoted
+from triage.reports.notices import TASK, Notice, post, to_staff
 from triage.tasks import handing, prompts
 from triage.tasks.handing import TO_COORDINATOR
 from triage.tasks.outcome import Outcome, done, refused
@@ -79,7 +79,7 @@ async def _ask(desk, session: AsyncSession, actor, pending, report, text: str) -
     )
     if not moved.won:
         return refused(actor, moved.refusal)
-    await queries.expect_input(
+    await resident_rows.expect_input(
         session=session,
         telegram_id=resident.telegram_id,
         purpose="answer",

@@ -1,0 +1,213 @@
+"""Reports and their history: filing, guarded changes, events, lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.bulk import chunks
+from storage.models import (
+    Report,
+    ReportEvent,
+)
+from storage.signals import DEADLINES, touch
+from storage.types import utcnow
+
+
+async def add_report(*, session: AsyncSession, report: Report, actor: str) -> Report:
+    """Insert a report with its reference and its first history event, in one transaction."""
+    session.add(report)
+    await session.flush()
+    report.reference = reference_for(report.id)
+    session.add(
+        ReportEvent(
+            report_id=report.id,
+            actor=actor,
+            action="created",
+            to_status=report.status,
+            at=report.created_at,
+            detail={"kind": report.kind, "category": report.category, "severity": report.severity},
+        )
+    )
+    await session.flush()
+    return report
+
+
+def reference_for(report_id: int | None) -> str:
+    assert report_id is not None
+    return f"FC-{report_id:06d}"
+
+
+async def add_event(
+    *,
+    session: AsyncSession,
+    report_id: int,
+    actor: str,
+    action: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ReportEvent:
+    event = ReportEvent(
+        report_id=report_id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail or {},
+        at=at or utcnow(),
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def change_report(
+    *,
+    session: AsyncSession,
+    report_id: int,
+    from_statuses: Iterable[str],
+    values: dict[str, Any],
+    assignee_id: int | None | object = ...,
+) -> bool:
+    """A guarded state change: applies only while the report is in one of from_statuses
+    (and, when given, still with the assignee the caller saw).
+
+    Two presses, jobs or instances racing for the same step: exactly one sees True.
+    """
+    statement = update(Report).where(
+        col(Report.id) == report_id, col(Report.status).in_(list(from_statuses))
+    )
+    if assignee_id is not ...:
+        statement = statement.where(
+            col(Report.assignee_id).is_(None)
+            if assignee_id is None
+            else col(Report.assignee_id) == assignee_id
+        )
+    result = await session.exec(
+        statement.values(**values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1 and "next_deadline_at" in values:
+        await touch(session, DEADLINES)
+    return result.rowcount == 1
+
+
+def as_stored(report: Report, values: dict[str, Any]) -> None:
+    """Values an update just wrote, set on the object as stored (nothing left to flush)."""
+    for key, value in values.items():
+        set_committed_value(report, key, value)
+
+
+async def report_by_reference(*, session: AsyncSession, reference: str) -> Report | None:
+    result = await session.exec(select(Report).where(Report.reference == reference))
+    return result.first()
+
+
+async def reports_of_resident(
+    *, session: AsyncSession, resident_id: int, limit: int = 10
+) -> Sequence[Report]:
+    result = await session.exec(
+        select(Report)
+        .where(Report.resident_id == resident_id)
+        .order_by(col(Report.created_at).desc(), col(Report.id).desc())
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def history_of(*, session: AsyncSession, report_id: int) -> Sequence[ReportEvent]:
+    result = await session.exec(
+        select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(col(ReportEvent.id))
+    )
+    return result.all()
+
+
+async def count_reports_by_status(*, session: AsyncSession) -> dict[str, int]:
+    result = await session.exec(select(Report.status, func.count()).group_by(Report.status))
+    return dict(result.all())
+
+
+async def latest_reports(*, session: AsyncSession, limit: int) -> Sequence[Report]:
+    result = await session.exec(
+        select(Report).order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(limit)
+    )
+    return result.all()
+
+
+async def open_hazards_near(
+    *,
+    session: AsyncSession,
+    category: str,
+    latitude: float,
+    longitude: float,
+    d_lat: float,
+    d_lon: float,
+) -> Sequence[Report]:
+    """Open hazards of a category inside a lat/lon box (the caller checks the real distance)."""
+    result = await session.exec(
+        select(Report)
+        .where(
+            Report.kind == "hazard",
+            Report.category == category,
+            col(Report.status).in_(["new", "assigned", "acknowledged"]),
+            col(Report.latitude).between(latitude - d_lat, latitude + d_lat),
+            col(Report.longitude).between(longitude - d_lon, longitude + d_lon),
+        )
+        .order_by(col(Report.id))
+    )
+    return result.all()
+
+
+async def latest_report_of(*, session: AsyncSession, resident_id: int) -> Report | None:
+    result = await session.exec(
+        select(Report)
+        .where(Report.resident_id == resident_id)
+        .order_by(col(Report.id).desc())
+        .limit(1)
+    )
+    return result.first()
+
+
+async def open_tasks_of(*, session: AsyncSession, staff_id: int) -> Sequence[Report]:
+    result = await session.exec(
+        select(Report)
+        .where(Report.assignee_id == staff_id, col(Report.status).in_(["assigned", "acknowledged"]))
+        .order_by(col(Report.created_at))
+    )
+    return result.all()
+
+
+async def events_of(*, session: AsyncSession, report_id: int, action: str) -> Sequence[ReportEvent]:
+    result = await session.exec(
+        select(ReportEvent)
+        .where(ReportEvent.report_id == report_id, ReportEvent.action == action)
+        .order_by(col(ReportEvent.id))
+    )
+    return result.all()
+
+
+async def events_of_reports(
+    *, session: AsyncSession, report_ids: Sequence[int], actions: Sequence[str]
+) -> Sequence[ReportEvent]:
+    events: list[ReportEvent] = []
+    for chunk in chunks(report_ids):
+        result = await session.exec(
+            select(ReportEvent)
+            .where(col(ReportEvent.report_id).in_(chunk), col(ReportEvent.action).in_(actions))
+            .order_by(col(ReportEvent.id))
+        )
+        events += result.all()
+    return events
+
+
+async def add_events(*, session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
+    """Many history entries, as column values, in one statement (ids are not read back)."""
+    if events:
+        await session.exec(insert(ReportEvent), params=list(events))

@@ -1,0 +1,70 @@
+"""Residents, the report each is writing, and what the bot waits for them to send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    PendingInput,
+    Report,
+    ReportDraft,
+    Resident,
+)
+
+
+async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
+    result = await session.exec(select(Resident).where(Resident.telegram_id == telegram_id))
+    return result.first()
+
+
+async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
+    return await session.get(ReportDraft, resident_id)
+
+
+async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
+    result = await session.exec(delete(ReportDraft).where(ReportDraft.resident_id == resident_id))
+    return result.rowcount > 0
+
+
+async def followers_of(*, session: AsyncSession, report_id: int) -> list[Resident]:
+    """Residents of the report and of the reports merged into it, each once."""
+    result = await session.exec(
+        select(Resident)
+        .join(Report, col(Report.resident_id) == Resident.id)
+        .where((Report.id == report_id) | (Report.merged_into_id == report_id))
+        .distinct()
+    )
+    return list(result.all())
+
+
+async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
+    return await session.get(PendingInput, telegram_id)
+
+
+async def expect_input(
+    *,
+    session: AsyncSession,
+    telegram_id: int,
+    purpose: str,
+    report_id: int,
+    detail: dict[str, Any],
+    now: datetime,
+) -> PendingInput:
+    """Remember what to do with this person's next message (one thing at a time)."""
+    pending = await pending_input(session=session, telegram_id=telegram_id)
+    if pending is None:
+        pending = PendingInput(telegram_id=telegram_id, purpose=purpose, report_id=report_id)
+        session.add(pending)
+    pending.purpose, pending.report_id, pending.detail, pending.created_at = (
+        purpose,
+        report_id,
+        detail,
+        now,
+    )
+    await session.flush()
+    return pending

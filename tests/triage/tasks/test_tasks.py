@@ -1,0 +1,128 @@
+"""The staff desk, called as any surface calls it: with an Actor, against a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from firecircle.sample import load_sample_district
+from storage import reports as report_rows
+from storage.engine import make_engine, make_session_factory, transaction
+from storage.models import Report, Resident
+from storage.types import utcnow
+from triage.districts.cache import DistrictCache
+from triage.escalation.policy import Policy
+from triage.lifecycle import Status
+from triage.reports.filing import NewReport, create_report
+from triage.tasks.desk import StaffDesk
+from triage.tasks.steps import order_terms
+
+POLICY = Policy()
+INSIDE = (30.5415, 114.3320)  # 幸福社区第一网格 (DH-01-01): 王建国 (2001)
+
+
+@pytest.fixture
+async def desk(database_url):
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    await load_sample_district(sessions)
+    yield StaffDesk(sessions, POLICY)
+    await engine.dispose()
+
+
+async def filed(desk: StaffDesk, text="楼道里有电动车在充电", where=INSIDE, address=None) -> Report:
+    async with transaction(desk.sessions) as session:
+        resident = Resident(telegram_id=77, chat_id=77, name="小李")
+        session.add(resident)
+        await session.flush()
+        new = NewReport(text, *(where or (None, None)), address=address)
+        if address:
+            new.community = "幸福社区"
+        created = await create_report(
+            session,
+            resident=resident,
+            new=new,
+            policy=POLICY,
+            now=utcnow(),
+            district=await DistrictCache().current(session),
+        )
+    return created.report
+
+
+async def current(desk: StaffDesk, report_id: int) -> tuple[Report, list[str]]:
+    async with transaction(desk.sessions) as session:
+        report = await session.get(Report, report_id)
+        events = [
+            e.action for e in await report_rows.history_of(session=session, report_id=report_id)
+        ]
+    return report, events
+
+
+async def test_acknowledge_then_resolve_with_a_note_and_a_photo(desk):
+    report = await filed(desk)
+    worker = await desk.actor_for(2001)
+    outcome = await desk.acknowledge(worker, report.id)
+    assert outcome.say == "acknowledged_ok" and "resolve" in outcome.card["actions"]
+    assert (await desk.start_resolving(worker, report.id)).say == "resolve_prompt"
+    assert (await desk.staff_input(worker, "已清理", None)).say == "resolve_need_photo"
+    done = await desk.staff_input(worker, None, "photo-1")
+    assert done.say == "resolved_ok" and [n.kind for n in done.notices] == ["resolved"]
+    assert done.notices[0].extra["note"] and done.notices[0].extra["photos"] == ["photo-1"]
+    report, events = await current(desk, report.id)
+    assert report.status == Status.RESOLVED
+    assert events == ["created", "assigned", "acknowledged", "resolved"]
+
+
+async def test_a_press_by_someone_off_the_task_changes_nothing(desk):
+    report = await filed(desk)
+    other_community = await desk.actor_for(3002)
+    outcome = await desk.acknowledge(other_community, report.id)
+    assert outcome.refused and outcome.say == "not_your_task"
+    assert (await desk.acknowledge(None, report.id)).say == "not_staff"
+    assert (await current(desk, report.id))[0].status == Status.ASSIGNED
+
+
+async def test_a_worker_hands_back_to_the_coordinators_above(desk):
+    report = await filed(desk)
+    worker = await desk.actor_for(2001)
+    choices = await desk.handover_choices(worker, report.id)
+    assert choices.say == "handover_choose" and choices.values["worker"]
+    outcome = await desk.hand_over(worker, report.id, "n")  # 不是我的网格: at once
+    assert outcome.say == "handover_ok" and outcome.values["to"] == "孙红梅"
+    report, events = await current(desk, report.id)
+    assert report.escalation_level == 1 and events[-1] == "handed_over"
+
+
+async def test_a_coordinator_places_a_report_on_no_grid(desk):
+    report = await filed(desk, "7栋楼道堆满纸箱", where=None, address="幸福社区7栋")
+    assert report.grid_id is None and report.escalation_level == 1
+    coordinator = await desk.actor_for(3001)
+    choices = await desk.handover_choices(coordinator, report.id)
+    assert choices.say == "assign_choose" and not choices.values["worker"]
+    grid = next(t for t, name in choices.values["choices"] if name == "幸福社区第二网格")
+    assert (await desk.hand_over(coordinator, report.id, grid)).say == "handover_reason_prompt"
+    outcome = await desk.staff_input(coordinator, "7栋归第二网格", None)
+    assert outcome.say == "handover_ok" and outcome.values["to"] == "李秀英"
+    report, _ = await current(desk, report.id)
+    assert report.grid_id is not None and report.community == "幸福社区"
+    assert report.escalation_level == 0 and report.status == Status.ASSIGNED
+
+
+async def test_a_forged_target_is_refused_before_a_reason_is_asked(desk):
+    report = await filed(desk)
+    worker = await desk.actor_for(2001)
+    for forged in ("999999", "g999999"):
+        outcome = await desk.hand_over(worker, report.id, forged)
+        assert outcome.refused and outcome.say == "handover_outside"
+
+
+def test_order_terms_read_a_time_and_what_to_do():
+    default = timedelta(hours=72)
+    assert order_terms("3天 更换老化电线", default) == (timedelta(days=3), "更换老化电线")
+    assert order_terms("12 hours: clear the corridor", default) == (
+        timedelta(hours=12),
+        "clear the corridor",
+    )
+    assert order_terms("更换老化电线", default) == (default, "更换老化电线")
+    assert order_terms("0天 清理", default) == (default, "清理")

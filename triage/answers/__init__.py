@@ -1,0 +1,1 @@
+"""The fire-safety knowledge base and answering residents' questions from it."""

@@ -1,0 +1,1 @@
+"""The district's grid cells, where a point falls, and who works which cell."""

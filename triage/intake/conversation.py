@@ -1,0 +1,183 @@
+"""One way in: every message and button press from the chat enters the domain here.
+
+The chat turns its user into a Person (how to reach them) and calls `enter` once per update:
+it learns who they are (a resident, a staff member, or both), counts a message against the
+resident's limits and reads its text once. The Visit it returns is what every step of that
+update is given; `text`, `photo` and `location` hand a message to the desk that owns it, in
+the order that keeps an emergency first and a staff member's typed answer theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage import residents as resident_rows
+from storage import staff as staff_rows
+from storage.engine import SessionFactory, transaction
+from storage.types import utcnow
+from triage.actors import Actor, resident_actor, staff_actor
+from triage.broadcasts import BroadcastDesk
+from triage.broadcasts import Outcome as Broadcasting
+from triage.intake import limits, residents
+from triage.intake.drafts import Intake, Reply
+from triage.intake.edits import Edits
+from triage.intake.frontdesk import FrontDesk
+from triage.intake.people import Person, language_from_code
+from triage.tasks.desk import StaffDesk
+from triage.tasks.outcome import Outcome
+from triage.understanding.classify import Classification, classify
+
+STAFF_HELP = "help"  # an Outcome's key: staff typing outside any prompt get their help
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who sent this update, as the domain knows them."""
+
+    person: Person
+    staff: Actor | None  # an active staff member
+    resident: Actor | None  # None: staff who have not acted as a resident yet
+    label: Classification | None = None  # what the message's text was read as
+    held: str | None = None  # a limit's text key to say instead of handling it (SILENT: none)
+
+    @property
+    def language(self) -> str:
+        who = self.staff or self.resident
+        return who.language if who is not None else "zh"
+
+
+class Conversation:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        intake: Intake,
+        frontdesk: FrontDesk,
+        desk: StaffDesk,
+        broadcasts: BroadcastDesk,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.sessions = sessions
+        self.intake = intake
+        self.frontdesk = frontdesk
+        self.desk = desk
+        self.broadcasts = broadcasts
+        self.clock = clock
+        self.edits = Edits(sessions, intake.policy, clock)
+
+    async def enter(
+        self,
+        person: Person,
+        *,
+        text: str | None = None,
+        location: bool = False,
+        counted: bool = False,
+    ) -> Visit:
+        """Who this is, in one transaction. A resident's message (`counted`) is counted and
+        may be held back by a limit, never when it reads as an emergency."""
+        async with transaction(self.sessions) as session:
+            staff = await staff_rows.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            if staff is not None and staff.active:
+                known = await resident_rows.resident_by_telegram_id(
+                    session=session, telegram_id=person.telegram_id
+                )
+                resident = resident_actor(known) if known is not None else None
+                return Visit(person, staff_actor(staff), resident)
+            row = await self._enrol(session, person)
+            label = classify(text) if text else None
+            held = None
+            if counted:
+                kind = label.kind if label is not None else None
+                held = await limits.admit(
+                    session, row, self.intake.limits, self.clock(), kind=kind, location=location
+                )
+            return Visit(person, None, resident_actor(row), label, held)
+
+    async def as_resident(self, visit: Visit) -> Actor:
+        """The resident this visitor is; staff become one when they act as one (/report)."""
+        if visit.resident is not None:
+            return visit.resident
+        async with transaction(self.sessions) as session:
+            return resident_actor(await self._enrol(session, visit.person))
+
+    async def language_of(self, person: Person) -> str:
+        """For an answer when something failed: read only, nothing written."""
+        async with transaction(self.sessions) as session:
+            staff = await staff_rows.staff_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+            if staff is not None and staff.active:
+                return staff.language
+            row = await resident_rows.resident_by_telegram_id(
+                session=session, telegram_id=person.telegram_id
+            )
+        if row is not None:
+            return row.language
+        return language_from_code(person.language_code, self.intake.default_language)
+
+    async def _enrol(self, session, person: Person):
+        return await residents.enrol(
+            session,
+            person,
+            default_language=self.intake.default_language,
+            now=self.clock(),
+        )
+
+    # --- messages ---------------------------------------------------------------------
+
+    async def text(
+        self, visit: Visit, words: str, source: str | None = None
+    ) -> Reply | Outcome | Broadcasting:
+        """A staff member's typed answer to a prompt (a tip for /broadcast among them), their
+        help, or a resident's message. `source`: the chat's reference to the message, should
+        it be edited later."""
+        if visit.staff is not None:
+            tip = await self.broadcasts.typed(visit.staff, words)
+            if tip is not None:
+                return tip
+            outcome = await self.desk.staff_input(visit.staff, words, None)
+            if outcome is not None:
+                return outcome
+            if visit.resident is None or not await self.intake.has_draft(visit.resident):
+                return Outcome(STAFF_HELP, visit.staff.language, {"name": visit.staff.name})
+        who = await self.as_resident(visit)
+        return await self.frontdesk.text(who, words, visit.label or classify(words), source)
+
+    async def photo(
+        self,
+        visit: Visit,
+        file_id: str,
+        caption: str | None,
+        *,
+        document: bool = False,
+        source: str | None = None,
+    ) -> Reply | Outcome:
+        """A photo for a staff prompt (a resolution's), or a resident's: for what the bot
+        waits on, else for the report being written. An image sent as a file is never a
+        staff member's proof (the prompt wants a photo taken)."""
+        if visit.staff is not None and not document:
+            outcome = await self.desk.staff_input(visit.staff, caption, file_id)
+            if outcome is not None:
+                return outcome
+        who = await self.as_resident(visit)
+        reply = await self.frontdesk.awaited(who, photo=file_id, text=caption)
+        if reply is None:
+            reply = await self.intake.receive_photo(who, file_id, caption, source)
+        return reply
+
+    async def location(self, visit: Visit, latitude: float, longitude: float) -> Reply:
+        who = await self.as_resident(visit)
+        reply = await self.frontdesk.awaited(who, location=(latitude, longitude))
+        if reply is None:
+            reply = await self.intake.receive_location(who, latitude, longitude)
+        return reply
+
+    async def edited(self, visit: Visit, source: str, text: str) -> Reply | None:
+        """A message edited after it was sent: the words it added to a report change; it is
+        never taken as a new message. None: nothing of theirs as a resident to change."""
+        if visit.resident is None:
+            return None
+        return await self.edits.edited(visit.resident, source, text)

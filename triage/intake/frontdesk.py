@@ -1,0 +1,395 @@
+"""What a resident's free text means, in this order: an emergency (always heard first), what
+the bot is waiting for (an emergency's location, an answer to staff), a correction, the next
+step of a report being written, or a new message to triage."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import reports as report_rows
+from storage import residents as resident_rows
+from storage import staff as staff_rows
+from storage.engine import SessionFactory, transaction
+from storage.models import PendingInput, Report, Resident
+from storage.types import utcnow
+from triage.actors import Actor, resident_actor
+from triage.answers.desk import AnswerDesk
+from triage.districts.cells import valid_coordinates
+from triage.escalation.dispatch import emergency_staff, place_of
+from triage.intake import residents
+from triage.intake.drafts import Intake, Reply, Step
+from triage.lifecycle import Action, Lifecycle, Status
+from triage.permissions import told_about
+from triage.reports.filing import NewReport, create_report
+from triage.reports.lengths import TEXT_MAX_CHARS, quoted
+from triage.reports.notices import EMERGENCY, Notice, card_of, post, to_staff
+from triage.understanding.classify import Classification, classify
+from triage.understanding.taxonomy import Kind
+
+CORRECTION_WINDOW = timedelta(minutes=30)
+# How long the bot takes a resident's next message as what it asked for.
+AWAITED_FOR = {"emergency_location": timedelta(minutes=30), "answer": timedelta(hours=24)}
+# What residents type when the bot got them wrong.
+NOT_THIS = {"不是这个", "不是", "不对", "错了", "搞错了", "not this", "wrong", "that's wrong"}
+KINDS_A_RESIDENT_PICKS = (Kind.HAZARD, Kind.QUESTION, Kind.FEEDBACK, Kind.OUT_OF_SCOPE)
+
+
+class FrontDesk:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        intake: Intake,
+        clock: Callable[[], datetime] = utcnow,
+        answers: AnswerDesk | None = None,
+    ):
+        self.sessions = sessions
+        self.intake = intake
+        self.clock = clock
+        self.answers = answers
+
+    async def text(
+        self,
+        who: Actor,
+        text: str,
+        label: Classification | None = None,
+        source: str | None = None,
+    ) -> Reply:
+        """`label`: what the text was read as when the conversation took it in; `source`:
+        the chat's reference to the message (an edit of it changes what it was filed as)."""
+        label = label or classify(text)
+        awaited = await self.awaited(who, text=text, kind=label.kind)
+        if awaited is not None:
+            return awaited
+        if label.kind == Kind.EMERGENCY:  # never swallowed by a half-written report
+            return await self._file(who, text, Kind.EMERGENCY, label, source)
+        if text.strip().lower() in NOT_THIS:
+            return await self.correction_menu(who)
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
+        if draft is not None:
+            return await self.intake.receive_text(who, text, label, source)
+        return await self.triage(who, text, label, source)
+
+    async def triage(
+        self,
+        who: Actor,
+        text: str,
+        label: Classification | None = None,
+        source: str | None = None,
+    ) -> Reply:
+        label = label or classify(text)
+        if label.kind == Kind.QUESTION and self.answers is not None:
+            answered = await self.answers.answer(who, text)
+            if answered is not None:
+                return answered
+        if label.kind == Kind.HAZARD:
+            reply = await self.intake.start_report(who, text, label, source)
+            if reply.step is None:  # no report began (a repeat, or past a limit)
+                return reply
+            return dataclasses.replace(
+                reply, values={**reply.values, "triaged": label.category or "other"}
+            )
+        return await self._file(who, text, label.kind, label, source)
+
+    async def question(self, who: Actor, text: str) -> Reply:
+        """A question, said to be one (/ask): the knowledge base first, else staff."""
+        if self.answers is not None:
+            answered = await self.answers.answer(who, text)
+            if answered is not None:
+                return answered
+        return await self._file(who, text, Kind.QUESTION)
+
+    async def _file(
+        self,
+        who: Actor,
+        text: str,
+        kind: Kind,
+        label: Classification | None = None,
+        source: str | None = None,
+    ) -> Reply:
+        """Store a message that is not a hazard report, and hand it on if it needs someone."""
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            held = await self._held_back(session, resident, text, kind, label)
+            if held is not None:
+                return held
+            new = NewReport(text=text.strip()[:TEXT_MAX_CHARS])
+            if source is not None:
+                new.sources = {source: new.text}
+            if kind != Kind.EMERGENCY:  # an emergency is where it is now, not where they once were
+                hint = await report_rows.latest_report_of(session=session, resident_id=resident.id)
+                new.community, new.grid_id = (
+                    (hint.community, hint.grid_id) if hint else (None, None)
+                )
+            created = await create_report(
+                session,
+                resident=resident,
+                new=new,
+                policy=self.intake.policy,
+                now=self.clock(),
+                district=await self.intake.district.current(session),
+                kind=kind,
+                label=label,
+            )
+            if kind == Kind.EMERGENCY:
+                await self._await_place(session, resident, created.report)
+                if resident.blocked_at is not None:
+                    await self._flag_blocked(session, resident, created.report, created.notices)
+            key = {
+                Kind.EMERGENCY: "emergency",
+                Kind.QUESTION: "question_queued",
+                Kind.FEEDBACK: "feedback_thanks",
+            }.get(kind, "out_of_scope")
+            return Reply(
+                key,
+                resident,
+                report=created.report,
+                notices=tuple(created.notices),
+                values={"report_id": created.report.id},
+            )
+
+    async def _held_back(
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        text: str,
+        kind: Kind,
+        label: Classification | None,
+    ) -> Reply | None:
+        """A repeat of an open report joins it (an emergency still gets the 119 advice, and
+        its place is still asked for); a question or feedback past the hour's reports, or from
+        a blocked resident, files nothing. An emergency is never held back."""
+        if kind == Kind.OUT_OF_SCOPE:  # nothing is filed for staff: no limit needed
+            return None
+        held = await self.intake.may_start(session, resident, text, label)
+        if held is not None and kind == Kind.EMERGENCY and held.say != "emergency":
+            return None
+        return held
+
+    async def _await_place(self, session: AsyncSession, resident: Resident, report: Report) -> None:
+        await resident_rows.expect_input(
+            session=session,
+            telegram_id=resident.telegram_id,
+            purpose="emergency_location",
+            report_id=report.id,
+            detail={},
+            now=self.clock(),
+        )
+
+    async def _flag_blocked(
+        self, session: AsyncSession, resident: Resident, report: Report, alerts: list[Notice]
+    ) -> None:
+        """A blocked resident's emergency is alerted like any other (a hoaxer may still see a
+        real fire, and the officer judges better knowing), with a note that it comes from a
+        resident staff marked as abusive."""
+        await report_rows.add_event(
+            session=session,
+            report_id=report.id,
+            actor="system",
+            action="from_blocked_resident",
+            detail={"resident": resident.id, "blocked_at": resident.blocked_at.isoformat()},
+            at=self.clock(),
+        )
+        notes = [
+            Notice(
+                "emergency_from_blocked",
+                alert.chat_id,
+                alert.language,
+                report.id,
+                alert.card,
+                {"note": resident.blocked_reason or ""},
+                EMERGENCY,
+            )
+            for alert in alerts
+        ]
+        await post(session, notes)
+
+    # --- answers the bot is waiting for --------------------------------------------------
+
+    async def awaited(
+        self,
+        who: Actor,
+        *,
+        text: str | None = None,
+        photo: str | None = None,
+        location: tuple[float, float] | None = None,
+        kind: Kind | None = None,
+    ) -> Reply | None:
+        """An emergency's location (or more words about where it is), or an answer to staff.
+
+        After an emergency, text counts as its place only if it reads like an address or
+        another urgent message, not a new report; an urgent message is never relayed as the
+        answer to a staff question about something else.
+        """
+        if location is not None and not valid_coordinates(*location):
+            return None  # not a place: the location step says so
+        async with transaction(self.sessions) as session:
+            pending = await resident_rows.pending_input(
+                session=session, telegram_id=who.telegram_id
+            )
+            if pending is None or pending.purpose not in AWAITED_FOR:
+                return None
+            if self.clock() - pending.created_at > AWAITED_FOR[pending.purpose]:
+                await session.delete(pending)
+                return None
+            resident = await residents.row(session, who)
+            report = await session.get(Report, pending.report_id)
+            about_it = location or (text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE))
+            if pending.purpose == "emergency_location" and about_it:
+                return await self._locate_emergency(
+                    session, pending, resident, report, location, text
+                )
+            if pending.purpose == "answer" and (text or photo) and kind != Kind.EMERGENCY:
+                return await self._relay_answer(session, pending, resident, report, text, photo)
+            return None
+
+    async def cancel_awaited(self, who: Actor) -> bool:
+        async with transaction(self.sessions) as session:
+            pending = await resident_rows.pending_input(
+                session=session, telegram_id=who.telegram_id
+            )
+            if pending is None or pending.purpose not in AWAITED_FOR:
+                return False
+            await session.delete(pending)
+            return True
+
+    async def _relay_answer(
+        self,
+        session: AsyncSession,
+        pending: PendingInput,
+        resident: Resident,
+        report: Report,
+        text: str | None,
+        photo: str | None,
+    ) -> Reply:
+        """To whoever holds the task now, and to the one who asked if that is someone else."""
+        await session.delete(pending)
+        await report_rows.add_event(
+            session=session,
+            report_id=report.id,
+            actor=f"resident:{resident.id}",
+            action="resident_answered",
+            detail={"text": text, "photo": photo},
+            at=self.clock(),
+        )
+        ids = {i for i in (report.assignee_id, pending.detail.get("staff_id")) if i}
+        staff = [
+            s for s in await staff_rows.staff_by_ids(session=session, ids=sorted(ids)) if s.active
+        ]
+        card = await card_of(session, report)
+        notices = [
+            to_staff(s, "resident_answer", card, text=quoted(text or ""), photo=photo)
+            for s in staff
+        ]
+        await post(session, notices)
+        return Reply("answer_relayed", resident, notices=tuple(notices))
+
+    async def _locate_emergency(
+        self,
+        session: AsyncSession,
+        pending: PendingInput,
+        resident: Resident,
+        report: Report,
+        location: tuple[float, float] | None,
+        text: str | None,
+    ) -> Reply:
+        """Tell everyone alerted where it is, and alert whoever that place adds."""
+        if location:
+            report.latitude, report.longitude = location
+            cell = (await self.intake.district.current(session)).cell_at(*location)
+            report.grid_id, report.community = (cell.id, cell.community) if cell else (None, None)
+            await session.delete(pending)
+        else:
+            report.address = text.strip()[:200]
+        await session.flush()
+        told = await told_about(session, report.id)
+        newly = [
+            s
+            for s in await emergency_staff(session, await place_of(session, report))
+            if s.id not in told
+        ]
+        await report_rows.add_event(
+            session=session,
+            report_id=report.id,
+            actor=f"resident:{resident.id}",
+            action="located",
+            detail={"location": location, "address": report.address, "told": [s.id for s in newly]},
+            at=self.clock(),
+        )
+        card = await card_of(session, report)
+        already = await staff_rows.staff_by_ids(session=session, ids=sorted(told))
+        notices = [
+            Notice(
+                "emergency_located", s.telegram_id, s.language, report.id, card, priority=EMERGENCY
+            )
+            for s in already
+        ]
+        notices += [to_staff(s, "emergency_alert", card, priority=EMERGENCY) for s in newly]
+        await post(session, notices)
+        return Reply("emergency_location_sent", resident, notices=tuple(notices))
+
+    # --- "that's not what I meant" --------------------------------------------------------
+
+    async def correction_menu(self, who: Actor) -> Reply:
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            target = await self._correctable(session, resident)
+            if target is None:
+                return Reply("nothing_to_correct", resident)
+            report_id = target.id if isinstance(target, Report) else None
+            return Reply("correction_menu", resident, values={"report_id": report_id})
+
+    async def correct(self, who: Actor, kind: str, report_id: int | None) -> Reply:
+        """The resident says what their last message really was."""
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            target = await self._correctable(session, resident)
+            same = (report_id is None and not isinstance(target, Report)) or (
+                isinstance(target, Report) and target.id == report_id
+            )
+            if target is None or not same or kind not in KINDS_A_RESIDENT_PICKS:
+                return Reply("correction_expired", resident)
+            text = target.text or ""
+            if isinstance(target, Report):
+                if not await self._withdraw(session, target, resident, kind):
+                    return Reply("correction_expired", resident)
+            else:
+                await session.delete(target)
+        if kind == Kind.HAZARD:
+            return await self.intake.start_report(who, text)
+        return await self._file(who, text, Kind(kind))
+
+    async def _correctable(self, session: AsyncSession, resident: Resident):
+        """The resident's latest triaged message: a fresh draft, or a recent non-hazard item."""
+        since = self.clock() - CORRECTION_WINDOW
+        draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
+        if draft is not None and draft.started_at >= since and draft.step != Step.PHOTOS:
+            return draft if draft.text else None
+        latest = await report_rows.latest_report_of(session=session, resident_id=resident.id)
+        if (
+            latest
+            and latest.created_at >= since
+            and latest.kind in (Kind.QUESTION, Kind.FEEDBACK, Kind.OUT_OF_SCOPE)
+            and latest.status in (Status.NEW, Status.ASSIGNED, Status.CLOSED)
+        ):
+            return latest
+        return None
+
+    async def _withdraw(
+        self, session: AsyncSession, report: Report, resident: Resident, kind: str
+    ) -> bool:
+        """Close the misread item, unless staff took it up in the meantime."""
+        moved = await Lifecycle(self.intake.policy, self.clock).transition(
+            session,
+            report,
+            Action.RECLASSIFY,
+            resident_actor(resident),
+            detail={"from": report.kind, "to": kind},
+        )
+        won = moved.won
+        return won

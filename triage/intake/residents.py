@@ -1,0 +1,58 @@
+"""Residents as the domain knows them: enrolled once per update from what the chat knows of
+them (a Person), then passed to every step as an Actor; a step reads the row by its id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import residents as resident_rows
+from storage.models import Resident
+from storage.types import utcnow
+from triage.actors import Actor
+from triage.intake.people import Person, language_from_code
+
+NAME_MAX_CHARS = 100
+
+
+async def enrol(
+    session: AsyncSession, person: Person, *, default_language: str, now: datetime
+) -> Resident:
+    """The resident this person is, created on first contact; their name, username and chat
+    kept as the chat now reports them, and their language until they choose one."""
+    resident = await resident_rows.resident_by_telegram_id(
+        session=session, telegram_id=person.telegram_id
+    )
+    if resident is None:
+        resident = Resident(
+            telegram_id=person.telegram_id,
+            chat_id=person.chat_id,
+            language=language_from_code(person.language_code, default_language),
+            created_at=now,
+        )
+        session.add(resident)
+    elif not resident.language_chosen:
+        resident.language = language_from_code(person.language_code, resident.language)
+    resident.name = person.name[:NAME_MAX_CHARS]
+    resident.username = person.username
+    resident.chat_id = person.chat_id
+    await session.flush()
+    return resident
+
+
+async def row(session: AsyncSession, who: Actor) -> Resident:
+    """The row a resident actor stands for (by its id: no lookup by Telegram id). Should it
+    be gone since the update began, it is made again from what the actor carries."""
+    resident = await session.get(Resident, who.id)
+    if resident is None:
+        resident = Resident(
+            telegram_id=who.telegram_id,
+            chat_id=who.chat_id,
+            language=who.language,
+            name=who.name,
+            created_at=utcnow(),
+        )
+        session.add(resident)
+        await session.flush()
+    return resident

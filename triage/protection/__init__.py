@@ -1,0 +1,1 @@
+"""Residents' personal data (retention, export, forget) and abuse limits."""

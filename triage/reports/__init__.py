@@ -1,0 +1,1 @@
+"""Reports once filed: filing, duplicates, the resident's follow-up, notices, text lengths."""

@@ -1,0 +1,371 @@
+"""Label a resident's message with the triage taxonomy (DESIGN.md, "Triage taxonomy").
+
+A rule-and-lexicon classifier: deterministic, offline, stdlib only, and able to say
+which words decided (`cues`). The order of the rules carries the policy:
+
+1. emergency first, and generously: a false alarm costs a phone call, a miss costs lives;
+   only a past fire, a drill, a hypothetical or a generic "what to do if…" stands it down;
+2. feedback when the resident judges the service (or thanks us for a fixed hazard);
+3. hazard when a category scores HAZARD_THRESHOLD, even phrased as a question, as long as
+   something anchors it to a real place or habit ("我们楼天天有");
+4. question when the resident asks about fire safety or the service;
+5. out_of_scope for everything else, to be sent to the 12345 hotline.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+from triage.understanding import lexicon as lx
+from triage.understanding.taxonomy import Category, Kind, Severity
+
+# Long messages keep their head and tail: a report's story is up front, a shout for help
+# often at the end. Capping keeps a 5,000-character paste as fast as a short message.
+HEAD_CHARS = 800
+TAIL_CHARS = 200
+CUE_CHARS = 24
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: Kind
+    category: Category | None
+    severity: Severity | None
+    cues: tuple[str, ...]
+    language: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": str(self.kind),
+            "category": None if self.category is None else str(self.category),
+            "severity": None if self.severity is None else str(self.severity),
+            "cues": list(self.cues),
+            "language": self.language,
+        }
+
+
+class _Group:
+    """Several patterns searched as one regex; reports the first hit."""
+
+    def __init__(self, patterns: list[str]):
+        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns))
+
+    def first(self, text: str) -> str | None:
+        match = self._regex.search(text)
+        return match.group(0) if match else None
+
+    def all(self, text: str) -> list[str]:
+        return [m.group(0) for m in self._regex.finditer(text)]
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    false_friends: re.Pattern[str]
+    negated_fire: re.Pattern[str]
+    typos: re.Pattern[str]
+    groups: dict[str, _Group]
+    category_terms: tuple[tuple[Category, re.Pattern[str], int], ...]
+    category_combos: tuple[tuple[Category, re.Pattern[str], int], ...]
+    severity_rules: tuple[tuple[Category | None, re.Pattern[str], Severity], ...]
+    out_of_scope: tuple[tuple[re.Pattern[str], int], ...]
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    """Compile the lexicon once per process."""
+    alternation = "|".join(sorted(map(re.escape, lx.TYPOS), key=len, reverse=True))
+    groups = {
+        name: _Group(patterns)
+        for name, patterns in {
+            "strong": lx.EMERGENCY_STRONG,
+            "medium": lx.EMERGENCY_MEDIUM,
+            "past": lx.PAST,
+            "present": lx.PRESENT,
+            "habitual": lx.HABITUAL,
+            "drill": lx.DRILL,
+            "hypothetical": lx.HYPOTHETICAL,
+            "spreading": lx.SPREADING,
+            "work_sparks": lx.WORK_SPARKS,
+            "whenever": lx.WHENEVER,
+            "observed": lx.OBSERVED,
+            "earlier_report": lx.EARLIER_REPORT,
+            "safety_topic": lx.SAFETY_TOPIC,
+            "report_anchor": lx.REPORT_ANCHOR,
+            # "now" next to the fire words: "昨天着火了，现在还在冒烟" is burning again.
+            "present_fire": lx.PRESENT_FIRE,
+            "advice": lx.ADVICE,
+            "urgency": lx.URGENCY,
+            "anchor_place": lx.EMERGENCY_ANCHOR,
+            "anchor_object": lx.EMERGENCY_OBJECT,
+            "question": lx.QUESTION_FORM,
+            "self": lx.SELF_DIRECTED,
+            "fire_topic": lx.FIRE_TOPIC,
+            "service_topic": lx.SERVICE_TOPIC,
+            "sentiment": lx.FEEDBACK_SENTIMENT,
+            "service": lx.FEEDBACK_SERVICE,
+            "resolved": lx.RESOLVED_HAZARD,
+            "meta": lx.META_TALK,
+        }.items()
+    }
+    return _Lexicon(
+        false_friends=re.compile("|".join(f"(?:{p})" for p in lx.FALSE_FRIENDS)),
+        negated_fire=re.compile("|".join(f"(?:{p})" for p in lx.NEGATED_FIRE)),
+        typos=re.compile(alternation),
+        groups=groups,
+        category_terms=tuple(
+            (category, re.compile(pattern), weight)
+            for category, terms in lx.CATEGORY_TERMS.items()
+            for pattern, weight in terms
+        ),
+        category_combos=tuple(
+            (category, re.compile(pattern), weight)
+            for category, pattern, weight in lx.CATEGORY_COMBOS
+        ),
+        severity_rules=tuple(
+            (category, re.compile(pattern), severity)
+            for category, pattern, severity in lx.SEVERITY_RULES
+        ),
+        out_of_scope=tuple((re.compile(p), w) for p, w in lx.OUT_OF_SCOPE_TERMS),
+    )
+
+
+def _short(text: str) -> str:
+    return text.strip()[:CUE_CHARS]
+
+
+# ---------------------------------------------------------------- reading the text
+
+
+def detect_language(text: str) -> str:
+    """Return "zh" unless English words clearly outnumber Chinese characters.
+
+    Two characters carry about as much as one English word.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    words = len(re.findall(r"[A-Za-z]+", text))
+    return "zh" if cjk and cjk / 2 >= words else ("en" if words else "zh")
+
+
+def normalise(text: str) -> str:
+    """Fold widths, case and traditional characters, fix common typos, and blank out
+    fire-looking words about food or trains."""
+    if len(text) > HEAD_CHARS + TAIL_CHARS:
+        text = text[:HEAD_CHARS] + "\n" + text[-TAIL_CHARS:]
+    lex = _lexicon()
+    text = unicodedata.normalize("NFKC", text).lower().translate(lx.TRADITIONAL)
+    text = text.replace("’", "'").replace("‘", "'")
+    text = lex.typos.sub(lambda m: lx.TYPOS[m.group(0)], text)
+    text = re.sub(r"[ \t\u3000]+", " ", text).strip()
+    return lex.false_friends.sub(lambda m: "·" * len(m.group(0)), text)
+
+
+# ---------------------------------------------------------------- deciding
+
+
+@dataclass
+class _Reading:
+    """One message under examination, with the cues that explain the verdict."""
+
+    text: str
+    cues: list[str] = field(default_factory=list)
+    hits: dict[Category, list[str]] = field(default_factory=dict)
+    fire_words: bool = False
+    _found: dict[str, str | None] = field(default_factory=dict)
+
+    def hit(self, group: str) -> str | None:
+        """First match of a lexicon group (memoised: the rules ask the same thing often)."""
+        if group not in self._found:
+            self._found[group] = _lexicon().groups[group].first(self.text)
+        return self._found[group]
+
+    def note(self, cue: str) -> None:
+        if cue not in self.cues:
+            self.cues.append(cue)
+
+
+def _emergency(reading: _Reading) -> bool:
+    """Fire, smoke, sparks, gas or someone trapped, happening now."""
+    lex = _lexicon()
+    text = lex.negated_fire.sub(" ", reading.text)
+    strong, medium = lex.groups["strong"].all(text), lex.groups["medium"].all(text)
+    if not strong and not medium:
+        return False
+    reading.fire_words = True
+    for cue in strong + [m for m in medium if not any(m in s for s in strong)]:
+        reading.note(f"emergency:{_short(cue)}")
+    sparks_only = not strong and set(medium) <= lx.SPARK_CUES
+    stand_down = _stand_down_reason(reading, bool(strong), sparks_only)
+    if stand_down:
+        reading.note(f"not-now:{stand_down}")
+        return False
+    return True
+
+
+def _stand_down_reason(reading: _Reading, strong: bool, sparks_only: bool) -> str | None:
+    """Why fire words do not mean a fire now, or None when they do.
+
+    Anything growing or trapping people, or said with urgency or "now", stays an emergency.
+    """
+    if reading.hit("spreading"):
+        return None
+    urgent = reading.hit("urgency")
+    present = reading.hit("present") or urgent
+    if sparks_only and (work := reading.hit("work_sparks") or reading.hit("whenever")):
+        return f"recurring-sparks:{work}"
+    if (drill := reading.hit("drill")) and not urgent:
+        return f"drill:{drill}"
+    if (past := reading.hit("past")) and not (urgent or reading.hit("present_fire")):
+        return f"past:{past}"
+    if present:
+        return None
+    if hypothetical := reading.hit("hypothetical"):
+        return f"hypothetical:{hypothetical}"
+    if asking := reading.hit("question"):
+        # "厨房着火了怎么办" is a cry for help; "着火了怎么办？" or "油锅着火能用水浇吗" is a quiz.
+        # A burning thing without a place ("电池着火了用水能灭吗") is the subject of a how-to
+        # question; with no how-to ("电动车着了怎么办") it is still someone in trouble.
+        place = reading.hit("anchor_place")
+        if reading.hit("advice") and (not place or not strong):
+            return f"advice:{asking}"
+        if not place and not reading.hit("anchor_object") and not reading.hit("observed"):
+            return f"generic-question:{asking}"
+    if habitual := reading.hit("habitual"):
+        return f"habitual:{habitual}"
+    return None
+
+
+def _category_scores(reading: _Reading) -> dict[Category, int]:
+    lex = _lexicon()
+    scores: dict[Category, int] = {}
+    for category, regex, weight in lex.category_terms + lex.category_combos:
+        match = regex.search(reading.text)
+        if match:
+            scores[category] = scores.get(category, 0) + weight
+            reading.hits.setdefault(category, []).append(_short(match.group(0)))
+    return scores
+
+
+def _best_category(scores: dict[Category, int]) -> tuple[Category | None, int]:
+    """Highest score; ties go to the category listed first in CATEGORY_PRECEDENCE."""
+    if not scores:
+        return None, 0
+    order = lx.CATEGORY_PRECEDENCE
+    best = max(order, key=lambda c: (scores.get(c, 0), -order.index(c)))
+    return best, scores.get(best, 0)
+
+
+def _out_of_scope_score(reading: _Reading) -> int:
+    score = 0
+    for regex, weight in _lexicon().out_of_scope:
+        match = regex.search(reading.text)
+        if match:
+            score += weight
+            reading.note(f"off-topic:{_short(match.group(0))}")
+    return score
+
+
+def _severity(reading: _Reading, category: Category) -> Severity:
+    """Urgent rules win over high and normal ones; otherwise the category's usual level."""
+    found: dict[Severity, str] = {}
+    for rule_category, regex, severity in _lexicon().severity_rules:
+        if rule_category in (None, category) and severity not in found:
+            match = regex.search(reading.text)
+            if match:
+                found[severity] = _short(match.group(0))
+    for severity in (Severity.URGENT, Severity.HIGH, Severity.NORMAL):
+        if severity in found:
+            reading.note(f"severity:{severity}:{found[severity]}")
+            return severity
+    return lx.BASE_SEVERITY[category]
+
+
+def _is_feedback(reading: _Reading, hazard_reported: bool) -> bool:
+    """A verdict on the service: praise, complaint, suggestion, or thanks for a fix.
+
+    A message that also describes a hazard is feedback only when the hazard is fixed or
+    was reported before; otherwise the hazard is what needs acting on.
+    """
+    sentiment = reading.hit("sentiment") or reading.hit("meta")
+    if not sentiment:
+        return False
+    settled = reading.hit("resolved") or reading.hit("earlier_report") or reading.hit("meta")
+    service = reading.hit("service")
+    if not (settled or (service and not hazard_reported)):
+        return False
+    reading.note(f"feedback:{_short(sentiment)}")
+    reading.note(f"about:{_short(settled or service or '')}")
+    return True
+
+
+def _reports_despite_question(reading: _Reading) -> bool:
+    """A hazard phrased as a question still reports one when it names a real place or habit
+    ("楼道里停电动车算不算违规？我们楼天天有"), unless the resident asks about their own affairs."""
+    if anchor := reading.hit("report_anchor"):
+        reading.note(f"real-place:{_short(anchor)}")
+        return True
+    if own := reading.hit("self"):
+        reading.note(f"asks-for-self:{_short(own)}")
+    return False
+
+
+def _hazard(
+    reading: _Reading, category: Category, score: int
+) -> tuple[Kind, Category, Severity] | None:
+    """The resident reports this hazard, unless it is off-topic talk or a general question."""
+    if _out_of_scope_score(reading) > score:
+        return None
+    if reading.hit("question") and not _reports_despite_question(reading):
+        return None
+    for hit in reading.hits[category][:3]:
+        reading.note(f"{category}:{hit}")
+    return Kind.HAZARD, category, _severity(reading, category)
+
+
+def _decide(reading: _Reading) -> tuple[Kind, Category | None, Severity | None]:
+    category, score = _best_category(_category_scores(reading))
+    if _emergency(reading):
+        return Kind.EMERGENCY, (category if score >= 2 else None), None
+    hazard_like = category is not None and score >= lx.HAZARD_THRESHOLD
+    if _is_feedback(reading, hazard_like):
+        return Kind.FEEDBACK, None, None
+    if hazard_like and (verdict := _hazard(reading, category, score)):
+        return verdict
+    return _question_or_elsewhere(reading, category if score >= 2 else None)
+
+
+def _question_or_elsewhere(
+    reading: _Reading, weak_category: Category | None
+) -> tuple[Kind, None, None]:
+    """Not a report: a fire-safety question, or something for the 12345 hotline."""
+    off_topic = _out_of_scope_score(reading)
+    asking = reading.hit("question")
+    topic = reading.hit("fire_topic") or reading.hit("service_topic") or weak_category
+    if off_topic >= 3:
+        return Kind.OUT_OF_SCOPE, None, None
+    if asking and topic:
+        reading.note(f"question:{_short(asking)}")
+        reading.note(f"topic:{_short(str(topic))}")
+        return Kind.QUESTION, None, None
+    # A past fire or a drill told as a statement still deserves a person's answer.
+    if reading.fire_words or (topic := reading.hit("safety_topic")):
+        reading.note(f"topic:{_short(str(topic or 'fire'))}")
+        return Kind.QUESTION, None, None
+    if off_topic:
+        return Kind.OUT_OF_SCOPE, None, None
+    reading.note("no fire-safety signal")
+    return Kind.OUT_OF_SCOPE, None, None
+
+
+def classify(text: str) -> Classification:
+    """Label one message. Same text, same answer; never raises on odd input."""
+    text = text or ""
+    if not text.strip():
+        return Classification(Kind.OUT_OF_SCOPE, None, None, ("empty",), "zh")
+    language = detect_language(text[: HEAD_CHARS + TAIL_CHARS])
+    reading = _Reading(normalise(text))
+    kind, category, severity = _decide(reading)
+    return Classification(kind, category, severity, tuple(reading.cues), language)
