@@ -320,6 +320,11 @@ def _without_command(text: str) -> str:
     return text.strip()
 
 
+async def sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reply = await services(context).conversation.sticker(await visit_of(update, context))
+    await say(update, reply, context)
+
+
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = (await visit_of(update, context)).language
     await outgoing.send(update, context, t(language, "unsupported_input"))
@@ -362,6 +367,7 @@ def register(app: Application) -> None:
             MessageHandler(private & filters.TEXT, text),
             MessageHandler(private & filters.LOCATION, location),
             MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), photo),
+            MessageHandler(private & filters.Sticker.ALL, sticker),
             MessageHandler(private & filters.UpdateType.MESSAGE, unsupported),
             CallbackQueryHandler(community_chosen, pattern=f"^{keyboards.COMMUNITY_PREFIX}"),
             CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),

@@ -81,10 +81,20 @@ async def test_an_edit_that_reads_as_a_fire_files_nothing_but_says_call_119(bot)
 
 async def test_an_edit_of_something_already_dealt_with_says_so_and_files_nothing(bot):
     resident = bot.emulator.user(1504, "小冯")
-    words = await resident.send("谢谢你们")
-    await resident.next_message()
+    words = await resident.send("楼上邻居家漏水，滴到我家天花板了")
+    assert "12345" in (await next_text(resident))["text"]  # filed for the record, and closed
     before = len(await reports(bot))
-    await resident.edit(words, "谢谢你们，辛苦了")
-    said = (await next_text(resident))["text"]  # thanks are filed and closed at once
+    await resident.edit(words, "楼上邻居家漏水，滴到我家卧室天花板了")
+    said = (await next_text(resident))["text"]
     assert said == "FC-000001 已处理完毕，修改没有更新。如有新情况，请发一条新消息。"
     assert len(await reports(bot)) == before
+
+
+async def test_an_edit_of_small_talk_is_acknowledged(bot):
+    resident = bot.emulator.user(1505, "小韩")
+    words = await resident.send("谢谢你们")
+    await resident.next_message()
+    await resident.edit(words, "谢谢你们，辛苦了")
+    said = (await next_text(resident))["text"]
+    assert said.startswith("收到你修改的消息") and "119" not in said
+    assert await reports(bot) == []

@@ -28,6 +28,7 @@ from triage.intake.people import Person, language_from_code
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
 from triage.understanding.classify import Classification, classify
+from triage.understanding.small_talk import HELLO
 
 STAFF_HELP = "help"  # an Outcome's key: staff typing outside any prompt get their help
 
@@ -181,3 +182,7 @@ class Conversation:
         if visit.resident is None:
             return None
         return await self.edits.edited(visit.resident, source, text)
+
+    async def sticker(self, visit: Visit) -> Reply:
+        """A sticker or a lone emoji says hello: the greeting, with what the bot can do."""
+        return await self.intake.chat(await self.as_resident(visit), HELLO)

@@ -86,6 +86,13 @@ class Intake:
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             return Reply("welcome", resident, step=_step(draft))
 
+    async def chat(self, who: Actor, key: str) -> Reply:
+        """Small talk answered (see triage.understanding.small_talk); a draft waits."""
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
+            return Reply(key, resident, step=_step(draft))
+
     async def has_draft(self, who: Actor) -> bool:
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)

@@ -28,6 +28,7 @@ from triage.reports.filing import NewReport, create_report
 from triage.reports.lengths import TEXT_MAX_CHARS, quoted
 from triage.reports.notices import EMERGENCY, Notice, card_of, post, to_staff
 from triage.understanding.classify import Classification, classify
+from triage.understanding.small_talk import small_talk
 from triage.understanding.taxonomy import Kind
 
 CORRECTION_WINDOW = timedelta(minutes=30)
@@ -71,6 +72,9 @@ class FrontDesk:
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
+        chat = small_talk(text)
+        if chat is not None:  # answered, nothing filed; a report being written waits
+            return Reply(chat, resident, step=Step(draft.step) if draft else None)
         if draft is not None:
             return await self.intake.receive_text(who, text, label, source)
         return await self.triage(who, text, label, source)
@@ -239,7 +243,8 @@ class FrontDesk:
                 return None
             resident = await residents.row(session, who)
             report = await session.get(Report, pending.report_id)
-            about_it = location or (text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE))
+            words = text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE) and not small_talk(text)
+            about_it = location or words  # "好的" is not where the fire is
             if pending.purpose == "emergency_location" and about_it:
                 return await self._locate_emergency(
                     session, pending, resident, report, location, text
