@@ -31,12 +31,13 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.notify import calls_for
-from storage import outbox, signals
+from bot.notify import CARD_OF, calls_for
+from storage import cards, outbox, signals
 from storage.engine import SessionFactory, transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from triage.notices import from_payload
+from triage.notices import CARDS, from_payload
+from triage.redraw import redraws
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
@@ -114,6 +115,7 @@ class OutboxSender:
         self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
+        self.cards: list[tuple[int, int, int, datetime]] = []  # delivered, to remember
 
     async def run(self) -> None:
         """Send what is ready while a claim runs beside it: a claim can wait for SQLite's
@@ -203,11 +205,7 @@ class OutboxSender:
                 best_held=self._best_held(),
                 per_chat=self.per_chat_held,
             )
-            notices = [
-                (row, calls_for(from_payload(row.payload), self.tz))
-                for row in claim.rows
-                if row.method == outbox.NOTICE
-            ]
+            notices = await self._word(session, claim.rows, now)
             parts = [row for row in claim.rows if row.method != outbox.NOTICE]
             parts += await outbox.expand(session=session, notices=notices, now=now, by=self.token)
             # A claim held to the more urgent (the queue in memory is full) leaves the rest
@@ -220,6 +218,19 @@ class OutboxSender:
                 self._db_due = min(later or watchdog, watchdog)
         for part in parts:
             self._hold(part)
+
+    async def _word(self, session, rows: list[OutboxMessage], now: datetime) -> list[tuple]:
+        """The claimed notices' calls, worded now; a report's cards are drawn again as it is
+        now, once per claim however many changes it went through."""
+        said = [(row, from_payload(row.payload)) for row in rows if row.method == outbox.NOTICE]
+        changed = {n.report_id for _, n in said if n.kind == CARDS}
+        redrawn = await redraws(session, changed) if changed else {}
+        return [
+            (row, calls_for(n, self.tz, now, redrawn.pop(n.report_id, None)))
+            if n.kind == CARDS
+            else (row, calls_for(n, self.tz, now))
+            for row, n in said
+        ]
 
     def _hold(self, row: OutboxMessage) -> None:
         """In the queue in memory, in order: by priority, then as they were written (a
@@ -286,8 +297,12 @@ class OutboxSender:
         return bucket
 
     async def _send(self, row: OutboxMessage) -> None:
+        kwargs = dict(row.payload)
+        card_of = kwargs.pop(CARD_OF, None)
         try:
-            await self.bot.do_api_request(row.method, api_kwargs=dict(row.payload))
+            sent = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
+            if card_of is not None and isinstance(sent, dict) and "message_id" in sent:
+                self.cards.append((card_of, row.chat_id, sent["message_id"], utcnow()))
             self._settle(row, outbox.SENT)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
@@ -296,6 +311,9 @@ class OutboxSender:
         except Forbidden as exc:
             self._settle(row, outbox.UNDELIVERABLE, error=str(exc))
         except BadRequest as exc:
+            if _edit_moot(row.method, exc):  # the card reads so already, or is gone: done
+                self._settle(row, outbox.SENT, error=str(exc))
+                return
             final = outbox.UNDELIVERABLE if "chat not found" in str(exc).lower() else outbox.FAILED
             self._settle(row, final, error=str(exc))
         except (NetworkError, TelegramError) as exc:
@@ -333,11 +351,13 @@ class OutboxSender:
 
     async def _flush(self) -> None:
         batch, self.settled = self.settled, {}
-        if not batch:
+        delivered, self.cards = self.cards, []
+        if not batch and not delivered:
             return
         now = utcnow()
         try:
             async with transaction(self.sessions) as session:
+                await cards.remember(session=session, cards=delivered)
                 for (status, retry_in, error, failed), ids in batch.items():
                     retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
                     await outbox.settle(
@@ -373,6 +393,15 @@ async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
     finally:
         for wait in waits:
             wait.cancel()
+
+
+# Edits Telegram refuses that retrying would never change: already reads so, or the message
+# is gone (deleted by its chat) or too old to edit.
+_MOOT = ("message is not modified", "message to edit not found", "message can't be edited")
+
+
+def _edit_moot(method: str, exc: BadRequest) -> bool:
+    return method.startswith("edit") and any(m in str(exc).lower() for m in _MOOT)
 
 
 def _order(row: OutboxMessage) -> tuple:

@@ -143,10 +143,11 @@ async def expand(
     by: str | None = None,
 ) -> list[OutboxMessage]:
     """Replace each notice by its calls, claimed by the same sender, in the order given;
-    one flush for all of them."""
+    one flush for all of them. A call's own chat is its row's (the edits of a report's cards
+    go to every chat holding one)."""
     parts = [
         OutboxMessage(
-            chat_id=notice.chat_id,
+            chat_id=payload.get("chat_id", notice.chat_id),  # a report's cards are in many
             method=method,
             payload=payload,
             priority=notice.priority,

@@ -358,6 +358,13 @@ async def staff_by_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Sta
     return list(result.all())
 
 
+async def staff_by_telegram_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Staff]:
+    if not ids:
+        return []
+    result = await session.exec(select(Staff).where(col(Staff.telegram_id).in_(list(ids))))
+    return list(result.all())
+
+
 async def events_of(*, session: AsyncSession, report_id: int, action: str) -> Sequence[ReportEvent]:
     result = await session.exec(
         select(ReportEvent)

@@ -29,7 +29,7 @@ from storage.types import utcnow
 from triage import effects
 from triage.actors import STAFF_ROLES, Actor, Role
 from triage.actors import SYSTEM as SYSTEM_ACTOR
-from triage.notices import Notice, card_of, to_followers
+from triage.notices import Notice, card_of, cards_changed, post, to_followers
 from triage.permissions import assignee_values, is_follower, on_task, told_about
 from triage.policy import Policy
 
@@ -144,6 +144,11 @@ TABLE: dict[Action, Rule] = {
 }
 
 
+# Steps of the scheduler that keep the state but change what a card shows (the level); a
+# reminder or a 督办 changes nothing there, and a storm of them must not cost an edit each.
+_SEEN_ON_CARDS = frozenset({Action.ESCALATE})
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why an action changes nothing: a text key (under [staff] for staff) and its values."""
@@ -221,6 +226,8 @@ class Lifecycle:
             detail=_detail(detail, note, photos),
             at=now,
         )
+        if values:  # one place for every change: whatever did it, the cards show it
+            await post(session, cards_changed([report.id]))
         card = await card_of(session, report)
         notices = []
         if rule.tell:
@@ -286,6 +293,8 @@ class Lifecycle:
             won |= changed
             events += [_event(r, rule, status, d, now) for r, d in members if r.id in changed]
         await queries.add_events(session=session, events=events)
+        if rule.to is not None or action in _SEEN_ON_CARDS:
+            await post(session, cards_changed(sorted(won)))
         return won
 
 

@@ -7,7 +7,7 @@ the report the words need, read inside the same transaction as the change they a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,9 @@ from storage.models import GridCell, Report, Staff
 
 # Lower goes first when sending (the outbox orders by it).
 EMERGENCY, ESCALATION, TASK, RESIDENT, BULK = 0, 10, 20, 30, 90
+# A report changed: its cards in staff chats are drawn again. Addressed to no one chat (the
+# sender finds the cards when it sends), so one notice covers however many there are.
+CARDS, NO_CHAT = "cards_changed", 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def card_from(report: Report, cell: GridCell | None, assignee: Staff | None) -> 
         "ack_deadline_at": _iso(report.ack_deadline_at),
         "rectify_deadline_at": _iso(report.rectify_deadline_at),
         "assignee": assignee.name if assignee else None,
+        "assignee_id": report.assignee_id,
         "assignee_role": assignee.role if assignee else None,
     }
 
@@ -73,6 +77,10 @@ def to_staff(
     """A notice to a staff member; their role says which of the card's actions to offer."""
     extra.setdefault("to_role", str(staff.role))
     return Notice(kind, staff.telegram_id, staff.language, card["report_id"], card, extra, priority)
+
+
+def cards_changed(report_ids: Iterable[int]) -> list[Notice]:
+    return [Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, priority=TASK) for r in report_ids]
 
 
 async def to_followers(

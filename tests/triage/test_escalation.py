@@ -14,6 +14,7 @@ from storage.models import OutboxMessage, Report, Resident
 from storage.types import utcnow
 from triage.escalation import escalate_due
 from triage.grid import DistrictCache
+from triage.notices import NO_CHAT
 from triage.policy import Policy
 from triage.reports import NewReport, create_report
 from triage.tasks.desk import StaffDesk
@@ -47,7 +48,10 @@ async def state(sessions, report_id) -> tuple[Report, list[str], int]:
         notices = len(
             (
                 await session.exec(
-                    select(OutboxMessage).where(OutboxMessage.report_id == report_id)
+                    # to people: not the redraws of cards already sent
+                    select(OutboxMessage).where(
+                        OutboxMessage.report_id == report_id, OutboxMessage.chat_id != NO_CHAT
+                    )
                 )
             ).all()
         )

@@ -13,6 +13,7 @@ from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent, Resi
 from storage.types import utcnow
 from triage.knowledge import KnowledgeBase
 from triage.masking import mask_phones
+from triage.notices import NO_CHAT
 from triage.privacy import (
     ANONYMISED,
     Retention,
@@ -175,13 +176,23 @@ async def test_forget_keeps_what_others_reported_too_and_their_pending_tasks(ses
 
     async with transaction(sessions) as session:
         reports = {r.id: r for r in (await session.exec(select(Report))).all()}
-        left = (await session.exec(select(OutboxMessage.report_id))).all()
+        left = (
+            await session.exec(
+                select(OutboxMessage.report_id).where(OutboxMessage.chat_id != NO_CHAT)
+            )
+        ).all()
+        redraws = (
+            await session.exec(
+                select(OutboxMessage.report_id).where(OutboxMessage.chat_id == NO_CHAT)
+            )
+        ).all()
         first = await session.get(Resident, first.id)
     assert reports[shared].status == "assigned" and reports[shared].text == ANONYMISED
     assert reports[own].status == "closed" and reports[own].text == ANONYMISED
     assert reports[duplicate.id].text == "小赵看到的纸箱"
     assert reports[elsewhere].resident_id == other.id and reports[elsewhere].anonymised_at is None
     assert left == [elsewhere]  # a staff member's task still to send is not lost
+    assert redraws == [own]  # the withdrawn task's cards are drawn again, anonymised
     assert first.name == "" and first.telegram_id == 1611
 
 

@@ -1,0 +1,70 @@
+"""A report's cards in staff chats, drawn again after it changed: the state now, and only what
+each holder of a card may still press (nothing, once the task is no longer theirs).
+
+Read when the sender turns a `cards_changed` notice into edits, not when the change was
+made: the edits show the report as it is when they go out, whatever came in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import cards, queries
+from storage.models import Report
+from triage.actors import staff_actor
+from triage.lifecycle import available_actions
+from triage.notices import card_of
+
+PER_CHAT = 3  # a chat's newest cards of a report that are kept current
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One card to draw again: where it is, in whose language, and what it may offer."""
+
+    chat_id: int
+    message_id: int
+    language: str
+    role: str
+    actions: list[str]
+
+
+@dataclass
+class Redraw:
+    card: dict[str, Any]
+    shown: list[Shown] = field(default_factory=list)
+
+
+async def redraws(session: AsyncSession, report_ids: Iterable[int]) -> dict[int, Redraw]:
+    """What each report's remembered cards should show now; reports with none are left out."""
+    found = await cards.shown(session=session, report_ids=list(report_ids), per_chat=PER_CHAT)
+    if not found:
+        return {}
+    chats = sorted({chat for shown in found.values() for chat, _ in shown})
+    staff = {
+        s.telegram_id: s for s in await queries.staff_by_telegram_ids(session=session, ids=chats)
+    }
+    out: dict[int, Redraw] = {}
+    for report_id, shown in found.items():
+        report = await session.get(Report, report_id)
+        if report is None:
+            continue
+        redraw = out[report_id] = Redraw(await card_of(session, report))
+        offers: dict[int, list[str]] = {}
+        for chat, message in shown:
+            person = staff.get(chat)
+            if chat not in offers:
+                offers[chat] = await _offer(session, report, person)
+            language, role = (person.language, person.role) if person else ("zh", "worker")
+            redraw.shown.append(Shown(chat, message, language, role, offers[chat]))
+    return out
+
+
+async def _offer(session: AsyncSession, report: Report, person) -> list[str]:
+    if person is None:  # no longer staff: a card of theirs offers nothing
+        return []
+    return [str(a) for a in await available_actions(session, report, staff_actor(person))]
