@@ -36,7 +36,7 @@ from storage import cards, outbox, signals
 from storage.engine import SessionFactory, transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from triage.notices import CARDS, from_payload
+from triage.notices import CARDS, cards_changed, from_payload, post
 from triage.redraw import redraws
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ class OutboxSender:
         self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
-        self.cards: list[tuple[int, int, int, datetime]] = []  # delivered, to remember
+        # Cards delivered, to remember: (report, chat, message id, when the card was worded)
+        self.cards: list[tuple[int, int, int, datetime]] = []
 
     async def run(self) -> None:
         """Send what is ready while a claim runs beside it: a claim can wait for SQLite's
@@ -302,7 +303,7 @@ class OutboxSender:
         try:
             sent = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
             if card_of is not None and isinstance(sent, dict) and "message_id" in sent:
-                self.cards.append((card_of, row.chat_id, sent["message_id"], utcnow()))
+                self.cards.append((card_of, row.chat_id, sent["message_id"], row.created_at))
             self._settle(row, outbox.SENT)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
@@ -357,7 +358,7 @@ class OutboxSender:
         now = utcnow()
         try:
             async with transaction(self.sessions) as session:
-                await cards.remember(session=session, cards=delivered)
+                await self._remember(session, delivered, now)
                 for (status, retry_in, error, failed), ids in batch.items():
                     retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
                     await outbox.settle(
@@ -372,6 +373,17 @@ class OutboxSender:
                     )
         except Exception:  # the claims expire and the rows are sent again: late, not lost
             log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
+
+    async def _remember(self, session, delivered: list[tuple], now: datetime) -> None:
+        """The cards delivered, to edit when their report changes; one whose report changed
+        after it was worded (a press while it was on its way) is drawn again at once."""
+        if not delivered:
+            return
+        await cards.remember(session=session, cards=[(r, c, m, now) for r, c, m, _ in delivered])
+        drawn: dict[int, datetime] = {}
+        for report_id, _, _, worded in delivered:
+            drawn[report_id] = min(worded, drawn.get(report_id, worded))
+        await post(session, cards_changed(await cards.changed_since(session=session, drawn=drawn)))
 
     async def _drain(self) -> None:
         """On stop: let sends in flight finish, and give back what was claimed but not sent."""

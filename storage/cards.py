@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import chunks
-from storage.models import CardMessage
+from storage.models import CardMessage, Report
 
 
 async def remember(
@@ -44,3 +44,14 @@ async def shown(
             if per[report_id, chat_id] <= per_chat:
                 found[report_id].append((chat_id, message_id))
     return {r: cards[::-1] for r, cards in found.items()}
+
+
+async def changed_since(*, session: AsyncSession, drawn: dict[int, datetime]) -> list[int]:
+    """The reports changed after their card was drawn (report: when its notice was written)."""
+    changed = []
+    for chunk in chunks(sorted(drawn)):
+        result = await session.exec(
+            select(Report.id, Report.updated_at).where(col(Report.id).in_(chunk))
+        )
+        changed += [r for r, at in result.all() if at is not None and at > drawn[r]]
+    return changed

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import cards, queries
 from storage.models import Report
 from triage.actors import staff_actor
-from triage.lifecycle import available_actions
+from triage.lifecycle import Status, available_actions
 from triage.notices import card_of
 
 PER_CHAT = 3  # a chat's newest cards of a report that are kept current
@@ -67,4 +67,12 @@ async def redraws(session: AsyncSession, report_ids: Iterable[int]) -> dict[int,
 async def _offer(session: AsyncSession, report: Report, person) -> list[str]:
     if person is None:  # no longer staff: a card of theirs offers nothing
         return []
+    if report.status == Status.CLOSED and not await _reinspecting(session, report):
+        return []  # the table lets staff re-inspect any closed report; a card only when due
     return [str(a) for a in await available_actions(session, report, staff_actor(person))]
+
+
+async def _reinspecting(session: AsyncSession, report: Report) -> bool:
+    """回头看 fell due and is what happened last (not withdrawn, filed or answered since)."""
+    history = await queries.history_of(session=session, report_id=report.id)
+    return bool(history) and history[-1].action == "reinspection_due"
