@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import services
+from bot.notify import CARD_OF
 from storage import outbox
 from storage.engine import transaction
 from storage.models import OutboxMessage
@@ -21,10 +22,14 @@ async def send(
     reply_markup: Any = None,
     *,
     priority: int = RESIDENT,
+    card_of: int | None = None,
 ) -> None:
+    """`card_of`: the report whose task card this is, kept current once sent."""
     payload: dict[str, Any] = {"chat_id": update.effective_chat.id, "text": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup.to_dict()
+    if card_of is not None:
+        payload[CARD_OF] = card_of
     async with transaction(services(context).sessions) as session:
         await outbox.enqueue(
             session=session,
@@ -34,6 +39,7 @@ async def send(
                     method="sendMessage",
                     payload=payload,
                     priority=priority,
+                    report_id=card_of,
                 )
             ],
         )

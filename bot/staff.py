@@ -116,6 +116,7 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
         context,
         taskcard.text(lang, card, services(context).timezone),
         reply_markup=taskcard.buttons(lang, card, _role(context), card["actions"]),
+        card_of=card["report_id"],
     )
 
 
@@ -188,6 +189,7 @@ async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context,
             taskcard.text(outcome.language, card, svc.timezone),
             reply_markup=taskcard.buttons(outcome.language, card, _role(context), card["actions"]),
+            card_of=card["report_id"],
         )
 
 

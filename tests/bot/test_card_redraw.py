@@ -78,7 +78,7 @@ async def test_the_coordinators_card_loses_take_over_once_the_worker_acknowledge
 async def test_a_card_drawn_after_its_deadline_says_how_long_it_is_overdue(bot):
     reference = await file_report(bot.emulator, 1101, EBIKE)
     worker = bot.staff(WORKER_1)
-    await task_card(worker)
+    task = await task_card(worker)
     async with transaction(bot.sessions) as session:
         report = await queries.report_by_reference(session=session, reference=reference)
         late = utcnow() - timedelta(minutes=12, seconds=30)
@@ -89,6 +89,11 @@ async def test_a_card_drawn_after_its_deadline_says_how_long_it_is_overdue(bot):
     await next_text(worker)  # the list's heading
     card = await task_card(worker)
     assert reference in card["text"] and "⚠️ 接单已超时12分钟" in card["text"]
+
+    # The card /tasks showed is kept current too: taken on the first card, both say so
+    await worker.press(task, "接单")
+    listed = await worker.wait_for(lambda: now_reads(worker, card, "王建国已接单"))
+    assert "接单已超时" not in listed["text"] and "办结" in labels(listed)
 
 
 async def test_an_edit_telegram_finds_moot_is_done_not_retried(bot):
