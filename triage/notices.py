@@ -16,12 +16,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox, queries
 from storage.models import GridCell, Report, Staff
+from storage.outbox import NO_CHAT
 
-# Lower goes first when sending (the outbox orders by it).
-EMERGENCY, ESCALATION, TASK, RESIDENT, BULK = 0, 10, 20, 30, 90
+# Lower goes first when sending (the outbox orders by it). Cards drawn again come after what
+# people are waiting for: a storm of escalations must not hold up replies with its edits.
+EMERGENCY, ESCALATION, TASK, RESIDENT, REDRAW, BULK = 0, 10, 20, 30, 40, 90
 # A report changed: its cards in staff chats are drawn again. Addressed to no one chat (the
 # sender finds the cards when it sends), so one notice covers however many there are.
-CARDS, NO_CHAT = "cards_changed", 0
+CARDS = "cards_changed"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def to_staff(
 
 
 def cards_changed(report_ids: Iterable[int]) -> list[Notice]:
-    return [Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, priority=TASK) for r in report_ids]
+    return [Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, priority=REDRAW) for r in report_ids]
 
 
 async def to_followers(
