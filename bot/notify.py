@@ -32,7 +32,8 @@ def calls_for(
         markup = taskcard.buttons(lang, card, notice.extra.get("to_role", "worker"))
         text = taskcard.text(lang, card, tz, notice.extra, now)
         shown = _message(chat, text, markup)
-        shown[1][CARD_OF] = card["report_id"]
+        if card.get("review") != taskcard.ABUSE:  # 确认/驳回 stay until answered
+            shown[1][CARD_OF] = card["report_id"]
         return [
             shown,
             *_location(chat, card),

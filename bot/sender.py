@@ -225,13 +225,22 @@ class OutboxSender:
         now, once per claim however many changes it went through."""
         said = [(row, from_payload(row.payload)) for row in rows if row.method == outbox.NOTICE]
         changed = {n.report_id for _, n in said if n.kind == CARDS}
-        redrawn = await redraws(session, changed) if changed else {}
+        redrawn = await self._redraws(session, changed) if changed else {}
         return [
             (row, calls_for(n, self.tz, now, redrawn.pop(n.report_id, None)))
             if n.kind == CARDS
             else (row, calls_for(n, self.tz, now))
             for row, n in said
         ]
+
+    async def _redraws(self, session, report_ids: set[int]) -> dict:
+        """In a savepoint: cards left as they were must never stop the sending."""
+        try:
+            async with session.begin_nested():
+                return await redraws(session, report_ids)
+        except Exception:
+            log.exception("could not draw the cards of %d reports again", len(report_ids))
+            return {}
 
     def _hold(self, row: OutboxMessage) -> None:
         """In the queue in memory, in order: by priority, then as they were written (a

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import cards
 from storage import privacy as rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, ReportEvent, Resident
@@ -27,6 +28,7 @@ from storage.types import utcnow
 from triage.actors import SYSTEM, Actor, resident_actor
 from triage.intake import Intake, Reply
 from triage.lifecycle import Action, Lifecycle, allowed_from
+from triage.notices import cards_changed, post
 from triage.people import Person
 from triage.policy import Policy
 
@@ -115,6 +117,11 @@ async def _anonymise_all(session: AsyncSession, reports: Sequence[Report], now: 
         anonymise(report, history[report.id], now)
         await rows.delete_finished_messages_about(session=session, report_id=report.id)
     await session.flush()
+    # The cards in staff chats quote the words too: drawn again, anonymised
+    ids = [r.id for r in reports]
+    await rows.delete_pending_edits_about(session=session, report_ids=ids)
+    shown = await cards.shown(session=session, report_ids=ids, per_chat=1)
+    await post(session, cards_changed(sorted(shown)))
 
 
 # --- export ----------------------------------------------------------------------------
