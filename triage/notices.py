@@ -64,7 +64,6 @@ def card_from(report: Report, cell: GridCell | None, assignee: Staff | None) -> 
         "ack_deadline_at": _iso(report.ack_deadline_at),
         "rectify_deadline_at": _iso(report.rectify_deadline_at),
         "assignee": assignee.name if assignee else None,
-        "assignee_id": report.assignee_id,
         "assignee_role": assignee.role if assignee else None,
     }
 
