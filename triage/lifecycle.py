@@ -144,9 +144,10 @@ TABLE: dict[Action, Rule] = {
 }
 
 
-# Steps of the scheduler that keep the state but change what a card shows (the level); a
-# reminder or a 督办 changes nothing there, and a storm of them must not cost an edit each.
-_SEEN_ON_CARDS = frozenset({Action.ESCALATE})
+# Steps of the scheduler that keep the state but change what a card should show: the level,
+# or a deadline now past (each once per report). A reminder, every step at the top of the
+# chain, brings its own new card; edits of the old ones each time would flood the chats.
+_SEEN_ON_CARDS = frozenset({Action.ESCALATE, Action.STALL, Action.RECTIFY_OVERDUE})
 
 
 @dataclass(frozen=True)

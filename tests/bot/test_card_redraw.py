@@ -111,3 +111,24 @@ async def test_an_edit_telegram_finds_moot_is_done_not_retried(bot):
             ],
         )
     assert await settled_outbox(bot.sessions) == {outbox.SENT}
+
+
+async def test_a_fix_past_its_deadline_turns_the_card_to_overdue(bot):
+    reference = await file_report(bot.emulator, 1101, EBIKE)
+    worker = bot.staff(WORKER_1)
+    task = await task_card(worker)
+    await worker.press(task, "接单")
+    taken = await worker.wait_for(lambda: now_reads(worker, task, "⏱ 整改还剩"))
+    assert "办结" in labels(taken)
+    late = utcnow() - timedelta(minutes=5, seconds=30)
+    async with transaction(bot.sessions) as session:  # as if the day to fix it had gone by
+        report = await queries.report_by_reference(session=session, reference=reference)
+        await session.exec(
+            update(Report)
+            .where(Report.id == report.id)
+            .values(rectify_deadline_at=late, next_deadline_at=late)
+        )
+    service = bot.service
+    await escalate_due(service.sessions, service.policy, utcnow())  # 督办
+    overdue = await worker.wait_for(lambda: now_reads(worker, task, "⚠️ 整改已超时5分钟"))
+    assert "整改还剩" not in overdue["text"] and "办结" in labels(overdue)
