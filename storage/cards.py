@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,3 +55,9 @@ async def changed_since(*, session: AsyncSession, drawn: dict[int, datetime]) ->
         )
         changed += [r for r, at in result.all() if at is not None and at > drawn[r]]
     return changed
+
+
+async def forget_older(*, session: AsyncSession, before: datetime) -> int:
+    """Cards sent before the cutoff are no longer kept current (retention)."""
+    result = await session.exec(delete(CardMessage).where(col(CardMessage.sent_at) < before))
+    return max(result.rowcount, 0)

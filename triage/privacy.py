@@ -250,6 +250,7 @@ async def apply_retention(
         messages = await rows.purge_finished_messages(
             session=session, before=now - retention.raw_updates
         )
+        await cards.forget_older(session=session, before=now - retention.raw_updates)
     references: list[str] = []
     while True:
         async with transaction(sessions) as session:

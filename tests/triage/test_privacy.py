@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from storage import queries
+from storage import cards, queries
 from storage.engine import transaction
 from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent, Resident
 from storage.types import utcnow
@@ -101,8 +101,16 @@ async def test_retention_purges_and_anonymises_only_what_is_old_enough(sessions)
             session, resident, status="acknowledged", closed_days_ago=None
         )
 
+        await cards.remember(
+            session=session,
+            cards=[(still_open, 9, 1, NOW - 40 * DAYS), (still_open, 9, 2, NOW - 10 * DAYS)],
+        )
+
     done = await apply_retention(sessions, Retention(), now=NOW)
     assert (done.updates, done.messages, done.anonymised) == (1, 1, 1)
+    async with transaction(sessions) as session:
+        kept_cards = await cards.shown(session=session, report_ids=[still_open], per_chat=9)
+    assert kept_cards == {still_open: [(9, 2)]}  # the old card is no longer kept current
 
     async with transaction(sessions) as session:
         kept = (
