@@ -3,25 +3,39 @@ location and photos, a resident's update, a relayed answer."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from telegram import ForceReply
 
 from bot import keyboards, taskcard
 from bot.texts import duration, t
-from triage.reports.notices import Notice
+from triage.reports.notices import CARDS, Notice
+from triage.tasks.cards import Redraw
 
 Call = tuple[str, dict[str, Any]]
+CARDS_SENT = ("task", "emergency_alert", "escalation", "reinspection")
+# In a card's payload, the report it shows: the sender takes it out before sending and
+# remembers the message, to edit it when the report changes.
+CARD_OF = "_card_of"
 
 
-def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
+def calls_for(
+    notice: Notice, tz: tzinfo, now: datetime | None = None, redraw: Redraw | None = None
+) -> list[Call]:
+    """The calls that say the notice, worded at `now`; a `cards_changed` one is the edits of
+    the report's cards as `redraw` found them (none when there are none)."""
     lang, card, chat = notice.language, notice.card, notice.chat_id
-    if notice.kind in ("task", "emergency_alert", "escalation", "reinspection"):
+    if notice.kind == CARDS:
+        return edits(redraw, tz, now) if redraw is not None else []
+    if notice.kind in CARDS_SENT:
         markup = taskcard.buttons(lang, card, notice.extra.get("to_role", "worker"))
-        text = taskcard.text(lang, card, tz, notice.extra)
+        text = taskcard.text(lang, card, tz, notice.extra, now)
+        shown = _message(chat, text, markup)
+        if card.get("review") != taskcard.ABUSE:  # 确认/驳回 stay until answered
+            shown[1][CARD_OF] = card["report_id"]
         return [
-            _message(chat, text, markup),
+            shown,
             *_location(chat, card),
             *_photos(chat, card["photos"]),
         ]
@@ -49,6 +63,25 @@ def calls_for(notice: Notice, tz: tzinfo) -> list[Call]:
         calls += _photos(chat, notice.extra.get("photos", []))
     if notice.kind == "emergency_located":
         calls += _location(chat, card)
+    return calls
+
+
+def edits(redraw: Redraw, tz: tzinfo, now: datetime | None = None) -> list[Call]:
+    """Each card as it should read now, with what its holder may still press (no buttons at
+    all once nothing is theirs to do: an edit without reply_markup removes them)."""
+    calls = []
+    for shown in redraw.shown:
+        card = redraw.card
+        text = taskcard.text(shown.language, card, tz, {"redrawn": True}, now)
+        markup = taskcard.buttons(shown.language, card, shown.role, shown.actions)
+        payload: dict[str, Any] = {
+            "chat_id": shown.chat_id,
+            "message_id": shown.message_id,
+            "text": text,
+        }
+        if markup is not None:
+            payload["reply_markup"] = markup.to_dict()
+        calls.append(("editMessageText", payload))
     return calls
 
 

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import services
+from bot.notify import CARD_OF
 from triage.delivery import outbox
 from triage.reports.notices import RESIDENT
 
@@ -19,13 +20,18 @@ async def send(
     reply_markup: Any = None,
     *,
     priority: int = RESIDENT,
+    card_of: int | None = None,
 ) -> None:
+    """`card_of`: the report whose task card this is, kept current once sent."""
     payload: dict[str, Any] = {"chat_id": update.effective_chat.id, "text": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup.to_dict()
+    if card_of is not None:
+        payload[CARD_OF] = card_of
     await outbox.post(
         services(context).sessions,
         chat_id=update.effective_chat.id,
         payload=payload,
         priority=priority,
+        report_id=card_of,
     )

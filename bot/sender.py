@@ -31,9 +31,10 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.notify import calls_for
+from bot.notify import CARD_OF, calls_for
 from triage.delivery import outbox
-from triage.reports.notices import from_payload
+from triage.reports.notices import CARDS, from_payload
+from triage.tasks.cards import redraws, remember
 from triage.units import SessionFactory, transaction, utcnow
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class OutboxSender:
         self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
+        # Cards delivered, to remember: (report, chat, message id, when the card was worded)
+        self.cards: list[tuple[int, int, int, datetime]] = []
 
     async def run(self) -> None:
         """Send what is ready while a claim runs beside it: a claim can wait for SQLite's
@@ -201,11 +204,7 @@ class OutboxSender:
                 best_held=self._best_held(),
                 per_chat=self.per_chat_held,
             )
-            notices = [
-                (row, calls_for(from_payload(row.payload), self.tz))
-                for row in claim.rows
-                if row.method == outbox.NOTICE
-            ]
+            notices = await self._word(session, claim.rows, now)
             parts = [row for row in claim.rows if row.method != outbox.NOTICE]
             parts += await outbox.word(session, notices=notices, now=now, by=self.token)
             # A claim held to the more urgent (the queue in memory is full) leaves the rest
@@ -218,6 +217,28 @@ class OutboxSender:
                 self._db_due = min(later or watchdog, watchdog)
         for part in parts:
             self._hold(part)
+
+    async def _word(self, session, rows: list[outbox.Message], now: datetime) -> list[tuple]:
+        """The claimed notices' calls, worded now; a report's cards are drawn again as it is
+        now, once per claim however many changes it went through."""
+        said = [(row, from_payload(row.payload)) for row in rows if row.method == outbox.NOTICE]
+        changed = {n.report_id for _, n in said if n.kind == CARDS}
+        redrawn = await self._redraws(session, changed) if changed else {}
+        return [
+            (row, calls_for(n, self.tz, now, redrawn.pop(n.report_id, None)))
+            if n.kind == CARDS
+            else (row, calls_for(n, self.tz, now))
+            for row, n in said
+        ]
+
+    async def _redraws(self, session, report_ids: set[int]) -> dict:
+        """In a savepoint: cards left as they were must never stop the sending."""
+        try:
+            async with session.begin_nested():
+                return await redraws(session, report_ids)
+        except Exception:
+            log.exception("could not draw the cards of %d reports again", len(report_ids))
+            return {}
 
     def _hold(self, row: outbox.Message) -> None:
         """In the queue in memory, in order: by priority, then as they were written (a
@@ -284,8 +305,12 @@ class OutboxSender:
         return bucket
 
     async def _send(self, row: outbox.Message) -> None:
+        kwargs = dict(row.payload)
+        card_of = kwargs.pop(CARD_OF, None)
         try:
-            await self.bot.do_api_request(row.method, api_kwargs=dict(row.payload))
+            sent = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
+            if card_of is not None and isinstance(sent, dict) and "message_id" in sent:
+                self.cards.append((card_of, row.chat_id, sent["message_id"], row.created_at))
             self._settle(row, outbox.SENT)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
@@ -294,6 +319,9 @@ class OutboxSender:
         except Forbidden as exc:
             self._settle(row, outbox.UNDELIVERABLE, error=str(exc))
         except BadRequest as exc:
+            if _edit_moot(row.method, exc):  # the card reads so already, or is gone: done
+                self._settle(row, outbox.SENT, error=str(exc))
+                return
             final = outbox.UNDELIVERABLE if "chat not found" in str(exc).lower() else outbox.FAILED
             self._settle(row, final, error=str(exc))
         except (NetworkError, TelegramError) as exc:
@@ -331,11 +359,13 @@ class OutboxSender:
 
     async def _flush(self) -> None:
         batch, self.settled = self.settled, {}
-        if not batch:
+        delivered, self.cards = self.cards, []
+        if not batch and not delivered:
             return
         now = utcnow()
         try:
             async with transaction(self.sessions) as session:
+                await self._remember(session, delivered, now)
                 for (status, retry_in, error, failed), ids in batch.items():
                     retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
                     await outbox.record(
@@ -350,6 +380,11 @@ class OutboxSender:
                     )
         except Exception:  # the claims expire and the rows are sent again: late, not lost
             log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
+
+    async def _remember(self, session, delivered: list[tuple], now: datetime) -> None:
+        """The cards delivered, to edit when their report changes (see triage.tasks.cards)."""
+        if delivered:
+            await remember(session, delivered, now)
 
     async def _drain(self) -> None:
         """On stop: let sends in flight finish, and give back what was claimed but not sent."""
@@ -371,6 +406,15 @@ async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
     finally:
         for wait in waits:
             wait.cancel()
+
+
+# Edits Telegram refuses that retrying would never change: already reads so, or the message
+# is gone (deleted by its chat) or too old to edit.
+_MOOT = ("message is not modified", "message to edit not found", "message can't be edited")
+
+
+def _edit_moot(method: str, exc: BadRequest) -> bool:
+    return method.startswith("edit") and any(m in str(exc).lower() for m in _MOOT)
 
 
 def _order(row: outbox.Message) -> tuple:

@@ -60,7 +60,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer(update, context, Outcome("not_staff", "zh", refused=True))
         return
     if action == "ack":
-        shown = query.message.date if query.message is not None else None
+        # The card as pressed was drawn when last edited (a redraw shows the task as it was)
+        message = query.message
+        shown = (message.edit_date or message.date) if message is not None else None
         outcome = await desk.acknowledge(actor, report_id, shown_at=shown)
     elif action == "ask":
         outcome = await desk.start_asking(actor, report_id)
@@ -114,6 +116,7 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
         context,
         taskcard.text(lang, card, services(context).timezone),
         reply_markup=taskcard.buttons(lang, card, _role(context), card["actions"]),
+        card_of=card["report_id"],
     )
 
 
@@ -159,6 +162,7 @@ async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             context,
             taskcard.text(outcome.language, card, svc.timezone),
             reply_markup=taskcard.buttons(outcome.language, card, _role(context), card["actions"]),
+            card_of=card["report_id"],
         )
 
 

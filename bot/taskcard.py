@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,7 +13,7 @@ from triage.reports.lengths import quoted
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
 ABUSE_PREFIX = "ab:"  # ab:flag|ok|no:<report id> — 标记骚扰 and the coordinator's answer
-ABUSE = "abuse"  # a card marked for review (triage.abuse.REVIEW)
+ABUSE = "abuse"  # a card marked for review (triage.protection.abuse.REVIEW)
 # Of a report's up to 4,096 characters, and of a hand-over's reason: the card's other lines
 # must fit in the same message.
 TEXT_SHOWN, REASON_SHOWN = 3000, 300
@@ -31,8 +31,14 @@ def place(language: str, card: dict[str, Any]) -> str:
 
 
 def text(
-    language: str, card: dict[str, Any], tz: tzinfo, extra: dict[str, Any] | None = None
+    language: str,
+    card: dict[str, Any],
+    tz: tzinfo,
+    extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> str:
+    """The card as of `now` (when it is drawn, by default): the state, and the time left
+    or overdue."""
     extra = extra or {}
     kind = card["kind"]
     lines = [t(language, f"task.{_title(kind, card, extra)}", reference=card["reference"])]
@@ -64,13 +70,16 @@ def text(
         lines.append(t(language, "task.abuse_flagged", name=extra.get("flagged_by", "")))
         return "\n".join(lines)
     lines.append(status_line(language, card, tz))
+    clock = time_line(language, card, now or datetime.now(UTC))
+    if clock:
+        lines.append(clock)
     return "\n".join(lines)
 
 
 def _title(kind: str, card: dict[str, Any], extra: dict[str, Any]) -> str:
     if card.get("review") == ABUSE:
         return "title_abuse_review"
-    if card["status"] == "closed":
+    if card["status"] == "closed" and not extra.get("redrawn"):
         return "title_reinspection"
     if extra.get("reopened"):
         return "title_reopened"
@@ -90,12 +99,35 @@ def status_line(language: str, card: dict[str, Any], tz: tzinfo) -> str:
         return line
     if status in ("resolved", "closed", "merged"):
         return t(language, f"task.status_{status}")
-    return t(
+    line = t(
         language,
         "task.reported",
         created=local(card["created_at"], tz),
         deadline=local(card.get("ack_deadline_at"), tz),
     )
+    if card.get("level"):
+        line += "\n" + t(language, "task.status_escalated", level=card["level"])
+    if status == "assigned" and card.get("assignee"):
+        line += "\n" + t(language, "task.status_assigned", assignee=card["assignee"])
+    return line
+
+
+def time_line(language: str, card: dict[str, Any], now: datetime) -> str | None:
+    """The deadline the task is waiting on, as time left or overdue at `now`: to acknowledge
+    while nobody has, to fix once acknowledged; none once it is done."""
+    status = card["status"]
+    if status in ("new", "assigned"):
+        deadline, what = card.get("ack_deadline_at"), "ack"
+    elif status == "acknowledged":
+        deadline, what = card.get("rectify_deadline_at"), "rectify"
+    else:
+        return None
+    if not deadline:
+        return None
+    left = (datetime.fromisoformat(deadline) - now).total_seconds()
+    if left >= 0:
+        return t(language, f"task.{what}_left", left=duration(language, left))
+    return t(language, f"task.{what}_overdue", late=duration(language, -left))
 
 
 # The lifecycle's actions a card offers, as (callback action, label); 接单 reads 接手 to

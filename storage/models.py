@@ -211,6 +211,17 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
 
 
+class CardMessage(SQLModel, table=True):
+    """A task card the bot sent to a staff chat: drawn again there (edited) whenever its
+    report changes, so an old card never offers a press that would fail."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int = Field(sa_type=BigInteger)
+    sent_at: datetime = _created()
+
+
 class PendingInput(SQLModel, table=True):
     """What the bot is waiting for someone to type or send next, about a report.
 

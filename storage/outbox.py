@@ -30,6 +30,9 @@ PENDING, SENDING, SENT, EXPANDED, FAILED, UNDELIVERABLE = (
     "undeliverable",
 )
 NOTICE = "notice"  # a domain notice, turned into its Bot API calls when first claimed
+# A notice addressed to no one chat (a report's cards, wherever they are): its calls carry
+# their chats. A claim takes a bounded number of them: each is read from the database.
+NO_CHAT, NO_CHAT_PER_CLAIM = 0, 20
 
 
 async def enqueue(*, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
@@ -115,7 +118,10 @@ async def claim(
     rows = []
     for row in found:
         chat = row.chat_id
-        if per_chat is not None and counts[chat] >= per_chat and row.priority >= best[chat]:
+        if chat == NO_CHAT:
+            if counts[chat] >= NO_CHAT_PER_CLAIM:
+                continue
+        elif per_chat is not None and counts[chat] >= per_chat and row.priority >= best[chat]:
             continue  # stays pending (and unlocked at commit) until the chat catches up
         counts[chat] += 1
         best[chat] = min(best.get(chat, row.priority), row.priority)
@@ -143,10 +149,11 @@ async def expand(
     by: str | None = None,
 ) -> list[OutboxMessage]:
     """Replace each notice by its calls, claimed by the same sender, in the order given;
-    one flush for all of them."""
+    one flush for all of them. A call's own chat is its row's (the edits of a report's cards
+    go to every chat holding one)."""
     parts = [
         OutboxMessage(
-            chat_id=notice.chat_id,
+            chat_id=payload.get("chat_id", notice.chat_id),  # a report's cards are in many
             method=method,
             payload=payload,
             priority=notice.priority,

@@ -155,6 +155,21 @@ async def delete_finished_messages_about(*, session: AsyncSession, report_id: in
     return max(result.rowcount, 0)
 
 
+async def delete_pending_edits_about(*, session: AsyncSession, report_ids: Sequence[int]) -> int:
+    """Edits of task cards about these reports still to send: they quote the resident (the
+    cards are drawn again from the report as it is now)."""
+    if not report_ids:
+        return 0
+    result = await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.report_id).in_(list(report_ids)),
+            OutboxMessage.method == "editMessageText",
+            OutboxMessage.status == "pending",
+        )
+    )
+    return max(result.rowcount, 0)
+
+
 async def delete_inputs_about(*, session: AsyncSession, report_ids: Sequence[int]) -> int:
     """What staff were writing to the resident about these reports."""
     if not report_ids:

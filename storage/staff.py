@@ -126,3 +126,10 @@ async def all_active_workers(*, session: AsyncSession) -> list[Staff]:
         select(Staff).where(col(Staff.active), Staff.role == "worker").order_by(col(Staff.id))
     )
     return list(result.all())
+
+
+async def staff_by_telegram_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Staff]:
+    if not ids:
+        return []
+    result = await session.exec(select(Staff).where(col(Staff.telegram_id).in_(list(ids))))
+    return list(result.all())

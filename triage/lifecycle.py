@@ -32,7 +32,7 @@ from triage.actors import STAFF_ROLES, Actor, Role
 from triage.actors import SYSTEM as SYSTEM_ACTOR
 from triage.escalation.policy import Policy
 from triage.permissions import assignee_values, is_follower, on_task, told_about
-from triage.reports.notices import Notice, card_of, to_followers
+from triage.reports.notices import Notice, card_of, cards_changed, post, to_followers
 
 
 class Status(StrEnum):
@@ -145,6 +145,12 @@ TABLE: dict[Action, Rule] = {
 }
 
 
+# Steps of the scheduler that keep the state but change what a card should show: the level,
+# or a deadline now past (each once per report). A reminder, every step at the top of the
+# chain, brings its own new card; edits of the old ones each time would flood the chats.
+_SEEN_ON_CARDS = frozenset({Action.ESCALATE, Action.STALL, Action.RECTIFY_OVERDUE})
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why an action changes nothing: a text key (under [staff] for staff) and its values."""
@@ -222,6 +228,8 @@ class Lifecycle:
             detail=_detail(detail, note, photos),
             at=now,
         )
+        if values:  # one place for every change: whatever did it, the cards show it
+            await post(session, cards_changed([report.id]))
         card = await card_of(session, report)
         notices = []
         if rule.tell:
@@ -287,6 +295,8 @@ class Lifecycle:
             won |= changed
             events += [_event(r, rule, status, d, now) for r, d in members if r.id in changed]
         await report_rows.add_events(session=session, events=events)
+        if rule.to is not None or action in _SEEN_ON_CARDS:
+            await post(session, cards_changed(sorted(won)))
         return won
 
 

@@ -92,8 +92,14 @@ async def test_forget_confirmed_withdraws_and_erases(bot):
         row = await resident_rows.resident_by_telegram_id(session=session, telegram_id=RESIDENT)
         assert row.name == "" and not row.subscribed_tips
 
-    # the worker's old card no longer starts the task
-    answer = await worker.callback_answer(await worker.press(card, "接单"))
+    # the worker's card is drawn again, anonymised and with nothing to press ...
+    redrawn = await worker.wait_for(
+        lambda: "[已匿名]" in worker._message(card)["text"] and worker._message(card)
+    )
+    assert "楼梯间" not in redrawn["text"] and "reply_markup" not in redrawn
+    # ... and a client still showing the old one does not start the task
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    answer = await worker.callback_answer(worker._callback(card, data))
     assert "已经结束" in answer["text"]
     assert (await stored(bot, reference))[0].status == "closed"
 

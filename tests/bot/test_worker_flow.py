@@ -225,10 +225,19 @@ async def test_hand_over_to_another_worker_with_a_reason(bot):
     handed = await task_message(other)
     assert reference in handed["text"] and "由王建国转交：这栋楼归二网格" in handed["text"]
     assert "李秀英" in (await next_text(resident))["text"]
-    query = await worker.press(task, "接单")  # the old card's button
-    assert "已转由李秀英处理" in (await worker.callback_answer(query))["text"]
+    data = task["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    old = await worker.wait_for(lambda: _edited(worker, task, "待李秀英接单"))
+    assert "reply_markup" not in old  # the card no longer offers what is not his to do
+    stale = press_as(worker, task, data)  # 接单 from a client that still shows the old card
+    assert "已转由李秀英处理" in (await worker.callback_answer(stale))["text"]
     report, events = await report_of(bot, reference)
     assert report.status == "assigned" and events[-1] == "handed_over"
+
+
+def _edited(player, card: dict, words: str) -> dict | None:
+    """The card as it reads now, once it says `words`."""
+    now = player._message(card)
+    return now if words in now["text"] else None
 
 
 async def test_a_stale_take_over_after_a_hand_over_is_refused_saying_when_and_to_whom(bot):
@@ -247,7 +256,14 @@ async def test_a_stale_take_over_after_a_hand_over_is_refused_saying_when_and_to
     await worker.wait_for(lambda: "转交原因" in str(worker.messages[-1]))
     await worker.send("这栋楼归二网格")
     await worker.wait_for(lambda: "已转交给李秀英" in str(worker.messages[-1]))
-    answer = await coordinator.callback_answer(await coordinator.press(card, "接手"))
+    # Pressed on the card as it was drawn before the hand-over (before its redraw arrived)
+    data = next(
+        b["callback_data"]
+        for row in card["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "接手"
+    )
+    answer = await coordinator.callback_answer(press_as(coordinator, card, data))
     assert "已于" in answer["text"] and "转给李秀英" in answer["text"]
     report, events = await report_of(bot, reference)
     assert report.status == "assigned" and events[-1] == "handed_over"

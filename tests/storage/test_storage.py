@@ -133,6 +133,28 @@ async def test_the_outbox_claims_in_priority_order_and_never_past_the_bound(sess
     assert {r.chat_id for r in again} == {3, 4, 99}
 
 
+async def test_notices_to_no_one_chat_are_taken_a_bounded_number_at_a_time(sessions):
+    from datetime import timedelta
+
+    from storage import outbox
+    from storage.models import OutboxMessage
+
+    now = datetime.now(UTC)
+    redraws = [
+        OutboxMessage(chat_id=outbox.NO_CHAT, method=outbox.NOTICE, payload={}, next_attempt_at=now)
+        for _ in range(outbox.NO_CHAT_PER_CLAIM + 5)
+    ]
+    reply = OutboxMessage(chat_id=7, payload={}, priority=50, next_attempt_at=now)
+    async with transaction(sessions) as session:
+        await outbox.enqueue(session=session, rows=[*redraws, reply])
+        claim = await outbox.claim(
+            session=session, now=now, limit=100, per_chat=2, stale_after=timedelta(minutes=1)
+        )
+    chats = [r.chat_id for r in claim.rows]
+    # More than a chat's share (each is many chats' edits), not all; the reply is not held up
+    assert chats.count(outbox.NO_CHAT) == outbox.NO_CHAT_PER_CLAIM and 7 in chats
+
+
 async def test_a_chat_that_floods_does_not_fill_the_claim(sessions):
     from datetime import timedelta
 

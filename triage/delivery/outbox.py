@@ -23,11 +23,23 @@ Calls = Sequence[tuple[str, dict[str, Any]]]  # a notice's Bot API calls: (metho
 
 
 async def post(
-    sessions: SessionFactory, *, chat_id: int, payload: dict[str, Any], priority: int
+    sessions: SessionFactory,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    priority: int,
+    report_id: int | None = None,
 ) -> None:
     """A message to a chat, sent by the sender when its turn comes (in the update's unit of
-    work when there is one: it goes out only if the update commits)."""
-    message = Message(chat_id=chat_id, method="sendMessage", payload=payload, priority=priority)
+    work when there is one: it goes out only if the update commits). `report_id`: the report
+    a task card shows (the sender remembers the card, to edit it when the report changes)."""
+    message = Message(
+        chat_id=chat_id,
+        method="sendMessage",
+        payload=payload,
+        priority=priority,
+        report_id=report_id,
+    )
     async with transaction(sessions) as session:
         await rows.enqueue(session=session, rows=[message])
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import cards
 from storage import privacy as rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, ReportEvent, Resident
@@ -29,6 +30,7 @@ from triage.escalation.policy import Policy
 from triage.intake import residents
 from triage.intake.drafts import Intake, Reply
 from triage.lifecycle import Action, Lifecycle, allowed_from
+from triage.reports.notices import cards_changed, post
 
 ANONYMISED = "[已匿名]"
 GRID_DECIMALS = 2  # coordinates kept to about a kilometre: the map's heat, not the door
@@ -116,6 +118,11 @@ async def _anonymise_all(session: AsyncSession, reports: Sequence[Report], now: 
         anonymise(report, history[report.id], now)
         await rows.delete_finished_messages_about(session=session, report_id=report.id)
     await session.flush()
+    # The cards in staff chats quote the words too: drawn again, anonymised
+    ids = [r.id for r in reports]
+    await rows.delete_pending_edits_about(session=session, report_ids=ids)
+    shown = await cards.shown(session=session, report_ids=ids, per_chat=1)
+    await post(session, cards_changed(sorted(shown)))
 
 
 # --- export ----------------------------------------------------------------------------
@@ -244,6 +251,7 @@ async def apply_retention(
         messages = await rows.purge_finished_messages(
             session=session, before=now - retention.raw_updates
         )
+        await cards.forget_older(session=session, before=now - retention.raw_updates)
     references: list[str] = []
     while True:
         async with transaction(sessions) as session:

@@ -7,7 +7,7 @@ the report the words need, read inside the same transaction as the change they a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,9 +18,14 @@ from storage import grid as grid_rows
 from storage import outbox
 from storage import residents as resident_rows
 from storage.models import GridCell, Report, Staff
+from storage.outbox import NO_CHAT
 
-# Lower goes first when sending (the outbox orders by it).
-EMERGENCY, ESCALATION, TASK, RESIDENT, BULK = 0, 10, 20, 30, 90
+# Lower goes first when sending (the outbox orders by it). Cards drawn again come after what
+# people are waiting for: a storm of escalations must not hold up replies with its edits.
+EMERGENCY, ESCALATION, TASK, RESIDENT, REDRAW, BULK = 0, 10, 20, 30, 40, 90
+# A report changed: its cards in staff chats are drawn again. Addressed to no one chat (the
+# sender finds the cards when it sends), so one notice covers however many there are.
+CARDS = "cards_changed"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,10 @@ def to_staff(
     """A notice to a staff member; their role says which of the card's actions to offer."""
     extra.setdefault("to_role", str(staff.role))
     return Notice(kind, staff.telegram_id, staff.language, card["report_id"], card, extra, priority)
+
+
+def cards_changed(report_ids: Iterable[int]) -> list[Notice]:
+    return [Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, priority=REDRAW) for r in report_ids]
 
 
 async def to_followers(

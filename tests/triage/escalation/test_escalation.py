@@ -16,6 +16,7 @@ from triage.districts.cache import DistrictCache
 from triage.escalation.ladder import escalate_due
 from triage.escalation.policy import Policy
 from triage.reports.filing import NewReport, create_report
+from triage.reports.notices import NO_CHAT
 from triage.tasks.desk import StaffDesk
 
 POLICY = Policy(ack=timedelta(minutes=10), escalation_step=timedelta(minutes=10))
@@ -49,7 +50,10 @@ async def state(sessions, report_id) -> tuple[Report, list[str], int]:
         notices = len(
             (
                 await session.exec(
-                    select(OutboxMessage).where(OutboxMessage.report_id == report_id)
+                    # to people: not the redraws of cards already sent
+                    select(OutboxMessage).where(
+                        OutboxMessage.report_id == report_id, OutboxMessage.chat_id != NO_CHAT
+                    )
                 )
             ).all()
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from storage import cards
 from storage import reports as report_rows
 from storage.engine import transaction
 from storage.models import InboxUpdate, OutboxMessage, Report, ReportEvent, Resident
@@ -21,6 +22,7 @@ from triage.protection.privacy import (
     forget_resident,
 )
 from triage.reports.masking import mask_phones
+from triage.reports.notices import NO_CHAT
 
 NOW = utcnow()
 DAYS = timedelta(days=1)
@@ -100,8 +102,16 @@ async def test_retention_purges_and_anonymises_only_what_is_old_enough(sessions)
             session, resident, status="acknowledged", closed_days_ago=None
         )
 
+        await cards.remember(
+            session=session,
+            cards=[(still_open, 9, 1, NOW - 40 * DAYS), (still_open, 9, 2, NOW - 10 * DAYS)],
+        )
+
     done = await apply_retention(sessions, Retention(), now=NOW)
     assert (done.updates, done.messages, done.anonymised) == (1, 1, 1)
+    async with transaction(sessions) as session:
+        kept_cards = await cards.shown(session=session, report_ids=[still_open], per_chat=9)
+    assert kept_cards == {still_open: [(9, 2)]}  # the old card is no longer kept current
 
     async with transaction(sessions) as session:
         kept = (
@@ -175,13 +185,23 @@ async def test_forget_keeps_what_others_reported_too_and_their_pending_tasks(ses
 
     async with transaction(sessions) as session:
         reports = {r.id: r for r in (await session.exec(select(Report))).all()}
-        left = (await session.exec(select(OutboxMessage.report_id))).all()
+        left = (
+            await session.exec(
+                select(OutboxMessage.report_id).where(OutboxMessage.chat_id != NO_CHAT)
+            )
+        ).all()
+        redraws = (
+            await session.exec(
+                select(OutboxMessage.report_id).where(OutboxMessage.chat_id == NO_CHAT)
+            )
+        ).all()
         first = await session.get(Resident, first.id)
     assert reports[shared].status == "assigned" and reports[shared].text == ANONYMISED
     assert reports[own].status == "closed" and reports[own].text == ANONYMISED
     assert reports[duplicate.id].text == "小赵看到的纸箱"
     assert reports[elsewhere].resident_id == other.id and reports[elsewhere].anonymised_at is None
     assert left == [elsewhere]  # a staff member's task still to send is not lost
+    assert redraws == [own]  # the withdrawn task's cards are drawn again, anonymised
     assert first.name == "" and first.telegram_id == 1611
 
 

@@ -1,0 +1,63 @@
+"""Which Telegram messages are a report's task cards: written when the sender delivered one,
+read when the report changes and its cards are drawn again."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.bulk import chunks
+from storage.models import CardMessage, Report
+
+
+async def remember(
+    *, session: AsyncSession, cards: Sequence[tuple[int, int, int, datetime]]
+) -> None:
+    """Cards delivered, as (report, chat, message id, when)."""
+    if cards:
+        rows = [
+            {"report_id": r, "chat_id": c, "message_id": m, "sent_at": at} for r, c, m, at in cards
+        ]
+        await session.exec(insert(CardMessage), params=rows)
+
+
+async def shown(
+    *, session: AsyncSession, report_ids: Sequence[int], per_chat: int
+) -> dict[int, list[tuple[int, int]]]:
+    """Each report's cards as (chat, message id), oldest first; of a chat's cards only the
+    newest `per_chat` (a task reminded for hours leaves dozens, and the last ones are seen)."""
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for chunk in chunks(sorted(set(report_ids))):
+        result = await session.exec(
+            select(CardMessage.report_id, CardMessage.chat_id, CardMessage.message_id)
+            .where(col(CardMessage.report_id).in_(chunk))
+            .order_by(col(CardMessage.id).desc())
+        )
+        per: dict[tuple[int, int], int] = defaultdict(int)
+        for report_id, chat_id, message_id in result.all():
+            per[report_id, chat_id] += 1
+            if per[report_id, chat_id] <= per_chat:
+                found[report_id].append((chat_id, message_id))
+    return {r: cards[::-1] for r, cards in found.items()}
+
+
+async def changed_since(*, session: AsyncSession, drawn: dict[int, datetime]) -> list[int]:
+    """The reports changed after their card was drawn (report: when its notice was written)."""
+    changed = []
+    for chunk in chunks(sorted(drawn)):
+        result = await session.exec(
+            select(Report.id, Report.updated_at).where(col(Report.id).in_(chunk))
+        )
+        changed += [r for r, at in result.all() if at is not None and at > drawn[r]]
+    return changed
+
+
+async def forget_older(*, session: AsyncSession, before: datetime) -> int:
+    """Cards sent before the cutoff are no longer kept current (retention)."""
+    result = await session.exec(delete(CardMessage).where(col(CardMessage.sent_at) < before))
+    return max(result.rowcount, 0)

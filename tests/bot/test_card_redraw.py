@@ -1,0 +1,135 @@
+"""A task card reads as the task is now: the time left or overdue as of when it is drawn, and
+every card of a report is edited when the report changes, so an old card never offers a press
+that would fail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from storage import outbox
+from storage import reports as report_rows
+from storage.engine import transaction
+from storage.models import OutboxMessage, Report
+from storage.types import utcnow
+from tests.harness import (
+    COORDINATOR_XINGFU,
+    WORKER_1,
+    file_report,
+    labels,
+    next_text,
+    running_service,
+    settled_outbox,
+    task_card,
+)
+from triage.escalation.ladder import escalate_due
+
+EBIKE = "7栋楼道里停了好几辆电动车在充电，电线从窗户拉下来"
+
+
+@pytest.fixture
+async def bot(database_url):
+    async with running_service(database_url) as running:
+        yield running
+
+
+def now_reads(player, card: dict, words: str) -> dict | None:
+    """The card as it reads now in the player's chat, once it says `words`."""
+    current = player._message(card)
+    return current if words in current["text"] else None
+
+
+async def escalated(bot) -> tuple[dict, dict]:
+    """A report nobody took, one level up: the worker's card and the coordinator's."""
+    await file_report(bot.emulator, 1101, EBIKE)
+    worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
+    task = await task_card(worker)
+    assert "⏱ 还剩" in task["text"] and "接单" in task["text"]
+    service = bot.service
+    await escalate_due(service.sessions, service.policy, utcnow() + timedelta(hours=1))
+    return task, await task_card(coordinator)
+
+
+async def test_the_workers_card_follows_an_escalation_and_a_take_over(bot):
+    task, card = await escalated(bot)
+    worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
+    assert "接手" in labels(card)
+    before = await worker.wait_for(lambda: now_reads(worker, task, "已升级到第1级"))
+    assert "接单" in labels(before)  # still his to take
+
+    await coordinator.press(card, "接手")
+    after = await worker.wait_for(lambda: now_reads(worker, task, "孙红梅已接单"))
+    assert "reply_markup" not in after  # nothing left on it for him to press
+    # The clock it shows is the fix's now, not the acknowledgement's any more
+    assert "⏱ 整改还剩" in after["text"] and after["text"].count("还剩") == 1
+
+
+async def test_the_coordinators_card_loses_take_over_once_the_worker_acknowledges(bot):
+    task, card = await escalated(bot)
+    worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
+    await worker.press(task, "接单")
+    after = await coordinator.wait_for(lambda: now_reads(coordinator, card, "王建国已接单"))
+    assert "接手" not in labels(after) and "办结" in labels(after)  # still above it
+    mine = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"))
+    assert "办结" in labels(mine) and "接单" not in labels(mine)
+
+
+async def test_a_card_drawn_after_its_deadline_says_how_long_it_is_overdue(bot):
+    reference = await file_report(bot.emulator, 1101, EBIKE)
+    worker = bot.staff(WORKER_1)
+    task = await task_card(worker)
+    async with transaction(bot.sessions) as session:
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        late = utcnow() - timedelta(minutes=12, seconds=30)
+        await session.exec(
+            update(Report).where(Report.id == report.id).values(ack_deadline_at=late)
+        )
+    await worker.command("/tasks")
+    await next_text(worker)  # the list's heading
+    card = await task_card(worker)
+    assert reference in card["text"] and "⚠️ 接单已超时12分钟" in card["text"]
+
+    # The card /tasks showed is kept current too: taken on the first card, both say so
+    await worker.press(task, "接单")
+    listed = await worker.wait_for(lambda: now_reads(worker, card, "王建国已接单"))
+    assert "接单已超时" not in listed["text"] and "办结" in labels(listed)
+
+
+async def test_an_edit_telegram_finds_moot_is_done_not_retried(bot):
+    worker = bot.staff(WORKER_1)
+    async with transaction(bot.sessions) as session:
+        await outbox.enqueue(
+            session=session,
+            rows=[
+                OutboxMessage(
+                    chat_id=worker.id,
+                    method="editMessageText",
+                    payload={"chat_id": worker.id, "message_id": 999_999, "text": "gone"},
+                    priority=20,
+                )
+            ],
+        )
+    assert await settled_outbox(bot.sessions) == {outbox.SENT}
+
+
+async def test_a_fix_past_its_deadline_turns_the_card_to_overdue(bot):
+    reference = await file_report(bot.emulator, 1101, EBIKE)
+    worker = bot.staff(WORKER_1)
+    task = await task_card(worker)
+    await worker.press(task, "接单")
+    taken = await worker.wait_for(lambda: now_reads(worker, task, "⏱ 整改还剩"))
+    assert "办结" in labels(taken)
+    late = utcnow() - timedelta(minutes=5, seconds=30)
+    async with transaction(bot.sessions) as session:  # as if the day to fix it had gone by
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        await session.exec(
+            update(Report)
+            .where(Report.id == report.id)
+            .values(rectify_deadline_at=late, next_deadline_at=late)
+        )
+    service = bot.service
+    await escalate_due(service.sessions, service.policy, utcnow())  # 督办
+    overdue = await worker.wait_for(lambda: now_reads(worker, task, "⚠️ 整改已超时5分钟"))
+    assert "整改还剩" not in overdue["text"] and "办结" in labels(overdue)
