@@ -49,9 +49,6 @@ class StaffDesk:
             staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
             return staff_actor(staff) if staff is not None and staff.active else None
 
-    async def is_staff(self, who) -> Actor | None:
-        return await self.actor_for(who.telegram_id)
-
     # --- presses --------------------------------------------------------------------------
 
     async def acknowledge(
@@ -172,11 +169,8 @@ class StaffDesk:
             return None
         return await steps.finish(self, actor, pending, text, photo)
 
-    async def cancel_input(self, who) -> Outcome | None:
-        """/cancel from a staff member (an actor, or anyone the chat knows by Telegram id)."""
-        actor = who if isinstance(who, Actor) else await self.actor_for(who.telegram_id)
-        if actor is None:
-            return None
+    async def cancel_input(self, actor: Actor) -> Outcome | None:
+        """/cancel from a staff member: the prompt they were answering is dropped."""
         async with transaction(self.sessions) as session:
             pending = await resident_rows.pending_input(
                 session=session, telegram_id=actor.telegram_id
