@@ -75,6 +75,7 @@ def languages() -> InlineKeyboardMarkup:
 
 
 FIX_PREFIX = "fix:"
+KIND_PREFIX = "kq:"  # kq:<hazard|question|other>:<label id>: what an unsure message is
 
 
 def emergency(language: str) -> ReplyKeyboardMarkup:
@@ -113,6 +114,21 @@ def kinds(language: str, report_id: int | None) -> InlineKeyboardMarkup:
                 )
             ]
             for kind in ("hazard", "question", "feedback", "out_of_scope")
+        ]
+    )
+
+
+def kind_question(language: str, label_id: int) -> InlineKeyboardMarkup:
+    """是，上报 / 只是咨询 / 不是消防问题 under a message the bot was not sure of."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, f"buttons.kind_{choice}"),
+                    callback_data=f"{KIND_PREFIX}{choice}:{label_id}",
+                )
+            ]
+            for choice in ("hazard", "question", "other")
         ]
     )
 

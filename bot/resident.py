@@ -272,6 +272,23 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer(update, context, reply)
 
 
+async def kind_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """kq:<hazard|question|other>:<label id> — what a message the bot asked about is."""
+    query = update.callback_query
+    choice, target = callbacks.fields(query.data, keyboards.KIND_PREFIX, 2) or ("", "")
+    label_id = callbacks.ident(target)
+    frontdesk = services(context).frontdesk
+    reply = None
+    if label_id is not None:
+        reply = await frontdesk.kind_chosen(await resident_of(update, context), label_id, choice)
+    if reply is None:
+        await callbacks.expired(update)
+        return
+    await query.answer()
+    await keyboards.drop_buttons(query)
+    await say(update, reply, context)
+
+
 async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The resident corrects the bot: fix:<kind or menu>:<report id or ->."""
     query = update.callback_query
@@ -372,6 +389,7 @@ def register(app: Application) -> None:
             CallbackQueryHandler(community_chosen, pattern=f"^{keyboards.COMMUNITY_PREFIX}"),
             CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),
             CallbackQueryHandler(fix, pattern=f"^{keyboards.FIX_PREFIX}"),
+            CallbackQueryHandler(kind_pressed, pattern=f"^{keyboards.KIND_PREFIX}"),
             CallbackQueryHandler(faq_pressed, pattern=f"^{keyboards.FAQ_PREFIX}"),
             CallbackQueryHandler(visit_pressed, pattern=f"^{keyboards.VISIT_PREFIX}"),
             CallbackQueryHandler(stale_button),

@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     faq_export = faq.add_parser("export", help="write every entry to a JSON-lines file")
     faq_export.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
 
+    labels = commands.add_parser(
+        "triage", help="what residents said unsure messages were"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    export_labels = labels.add_parser(
+        "export-labels", help="write the answered ones as labelled messages (JSON lines)"
+    )
+    export_labels.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
+
     _residents(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
@@ -234,6 +242,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "classify": commands.classify,
         "ask": commands.ask,
         "faq": commands.faq,
+        "triage": commands.triage_labels,
         "residents": commands.residents,
     }
     return await handlers[args.command](args, settings)

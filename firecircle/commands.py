@@ -224,6 +224,19 @@ async def ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def triage_labels(args: argparse.Namespace, settings: Settings) -> int:
+    from triage.understanding.labels import answered_labels, as_json_lines
+
+    async with database(settings) as sessions:
+        labels = await answered_labels(sessions)
+    try:
+        args.file.write_text(as_json_lines(labels), encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.file}: {exc}") from None
+    print(f"exported {len(labels)} labelled messages to {args.file}")
+    return 0
+
+
 async def faq(args: argparse.Namespace, settings: Settings) -> int:
     from triage.answers import faq_file, faq_table
 

@@ -237,6 +237,20 @@ class PendingInput(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class TriageLabel(SQLModel, table=True):
+    """A message the bot was not sure of, and what the resident said it was when asked (one
+    tap): it decides the message's path, and is kept as a label to retrain the classifier."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    text: str = Field(sa_type=Text)
+    source: str | None = None  # the chat's reference to the message (see Report.sources)
+    reading: str  # what the classifier made of it (a kind)
+    chosen: str | None = None  # hazard | question | out_of_scope, once answered
+    asked_at: datetime = _created()
+    answered_at: datetime | None = _time()
+
+
 class FaqEntry(SQLModel, table=True):
     """One question and answer of the fire-safety knowledge base, in Chinese and English.
 

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import labels as label_rows
 from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
-from storage.models import PendingInput, Report, Resident
+from storage.models import PendingInput, Report, Resident, TriageLabel
 from storage.types import utcnow
 from triage.actors import Actor, resident_actor
 from triage.answers.desk import AnswerDesk
@@ -28,6 +29,7 @@ from triage.reports.filing import NewReport, create_report
 from triage.reports.lengths import TEXT_MAX_CHARS, quoted
 from triage.reports.notices import EMERGENCY, Notice, card_of, post, to_staff
 from triage.understanding.classify import Classification, classify
+from triage.understanding.doubt import CHOICES, unsure
 from triage.understanding.small_talk import small_talk
 from triage.understanding.taxonomy import Kind
 
@@ -98,7 +100,48 @@ class FrontDesk:
             return dataclasses.replace(
                 reply, values={**reply.values, "triaged": label.category or "other"}
             )
+        if unsure(label):
+            return await self._ask_kind(who, text, label, source)
         return await self._file(who, text, label.kind, label, source)
+
+    async def _ask_kind(
+        self, who: Actor, text: str, label: Classification, source: str | None
+    ) -> Reply:
+        """Ask with one tap what the message is, rather than guess it away to 12345."""
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            asked = await label_rows.ask(
+                session=session,
+                resident_id=resident.id,
+                text=text.strip()[:TEXT_MAX_CHARS],
+                source=source,
+                reading=str(label.kind),
+            )
+            return Reply("ask_kind", resident, values={"label_id": asked.id})
+
+    async def kind_chosen(self, who: Actor, label_id: int, choice: str) -> Reply | None:
+        """The resident's tap: it decides the path and is kept as a label. None: the
+        question was answered already, or is not theirs."""
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            asked = await session.get(TriageLabel, label_id)
+            kind = CHOICES.get(choice)
+            if asked is None or kind is None:
+                return None
+            if not await label_rows.answer(
+                session=session,
+                label_id=label_id,
+                resident_id=resident.id,
+                chosen=str(kind),
+                now=self.clock(),
+            ):
+                return None
+            text, source = asked.text, asked.source
+        if kind == Kind.HAZARD:
+            return await self.intake.start_report(who, text, None, source)
+        if kind == Kind.QUESTION:
+            return await self.question(who, text)
+        return await self._file(who, text, Kind.OUT_OF_SCOPE, None, source)
 
     async def question(self, who: Actor, text: str) -> Reply:
         """A question, said to be one (/ask): the knowledge base first, else staff."""

@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import cards
+from storage import labels as label_rows
 from storage import privacy as rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, ReportEvent, Resident
@@ -140,6 +141,7 @@ async def export_resident(sessions: SessionFactory, telegram_id: int) -> dict[st
         pending = await rows.pending_input_of(session=session, telegram_id=telegram_id)
         updates = await rows.updates_from(session=session, telegram_id=telegram_id)
         messages = await rows.messages_to(session=session, chat_id=resident.chat_id)
+        asked = await label_rows.of(session=session, resident_id=resident.id)
 
     def with_history(report: Report) -> dict[str, Any]:
         return {**_plain(report), "events": [_plain(e) for e in history[report.id]]}
@@ -153,6 +155,7 @@ async def export_resident(sessions: SessionFactory, telegram_id: int) -> dict[st
         "pending_input": _plain(pending) if pending else None,
         "raw_updates": [_plain(u) for u in updates],
         "messages_to_them": [_plain(m) for m in messages],
+        "asked_what_it_was": [_plain(a) for a in asked],
     }
 
 
@@ -226,6 +229,7 @@ async def _drop_in_progress(session: AsyncSession, resident: Resident, report_id
     if pending is not None:
         await session.delete(pending)
     await rows.delete_inputs_about(session=session, report_ids=report_ids)
+    await label_rows.forget_of(session=session, resident_id=resident.id)  # their words
 
 
 def _blank(resident: Resident, default_language: str) -> None:

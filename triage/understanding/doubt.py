@@ -1,0 +1,16 @@
+"""When a reading is not sure enough to act on. A message with no fire-safety signal at all
+is never pointed to 12345 without asking: it may be a hazard told in words the rules do not
+know ("燃气表旁边堆了杂物"). One tap decides, and the answer is kept as a label."""
+
+from __future__ import annotations
+
+from triage.understanding.classify import Classification
+from triage.understanding.taxonomy import Kind
+
+NO_SIGNAL = "no fire-safety signal"  # the cue classify() notes when nothing matched
+# What the resident may say it was, and the kind each one files as.
+CHOICES = {"hazard": Kind.HAZARD, "question": Kind.QUESTION, "other": Kind.OUT_OF_SCOPE}
+
+
+def unsure(label: Classification) -> bool:
+    return label.kind == Kind.OUT_OF_SCOPE and NO_SIGNAL in label.cues
