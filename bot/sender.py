@@ -50,6 +50,9 @@ HELD_SECONDS = 2.0  # a chat's rows held in memory: what it may send in this lon
 MAX_BACKOFF = 300.0
 FIRST_BACKOFF = 0.5
 PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst draws 429s
+# Two sends a second apart can arrive closer than that (a slow send, then a quick one): a
+# chat's messages are spaced this much wider than its rate, so the limit is never grazed.
+PER_CHAT_MARGIN = 0.9
 GLOBAL_429_CHATS = 3  # distinct chats refused within a second: the global limit, not one chat's
 
 
@@ -301,7 +304,8 @@ class OutboxSender:
         if bucket is None:
             if len(self.chats) > 50_000:  # forget chats that have refilled: they start full anyway
                 self.chats = {k: b for k, b in self.chats.items() if b.tokens < b.burst}
-            bucket = self.chats[chat_id] = TokenBucket(self.per_chat_rate, PER_CHAT_BURST)
+            rate = self.per_chat_rate * PER_CHAT_MARGIN
+            bucket = self.chats[chat_id] = TokenBucket(rate, PER_CHAT_BURST)
         return bucket
 
     async def _send(self, row: outbox.Message) -> None:
