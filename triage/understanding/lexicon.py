@@ -1,6 +1,7 @@
 """The words and phrases the classifier weighs (DESIGN.md, "Triage taxonomy").
 
-Patterns run on normalised text: NFKC, lower case, common typos fixed (see TYPOS).
+Patterns run on normalised text: normalise.py's plain form (NFKC, simplified characters,
+typos and dialect words mapped) in lower case.
 English patterns go through `en()` so that they match whole words even when glued to
 Chinese characters ("的fire lane被"), where `\\b` would not see a boundary.
 Weights are small integers; a category needs HAZARD_THRESHOLD to count as a report.
@@ -9,43 +10,6 @@ Weights are small integers; a category needs HAZARD_THRESHOLD to count as a repo
 from triage.understanding.taxonomy import Category, Severity
 
 HAZARD_THRESHOLD = 3
-
-# Homophone and one-key slips residents make on phone keyboards.
-# Traditional characters that matter for fire reports (Hong Kong, Taiwan, Macau residents),
-# folded to simplified before anything is matched.
-TRADITIONAL = str.maketrans(
-    "電動車樓裡裏燒來煙開關滅災門線間號層單體氣廚庫倉鎖擋過著壞報險隱請問嗎麼這們個後還沒給讓說從處應該"
-    "緊濃聞嗆困為會時現剛經總週點燈熱臺陽邊內帶標誌設備灑噴龍鍋廳飯館費漏謝網員頭插鬧廠場內梯與燒爐罐瓶"
-    "救喊窗戶廁見聽聲響濕滿別亂掉絲纜閘壓錶錯斷爛",
-    "电动车楼里里烧来烟开关灭灾门线间号层单体气厨库仓锁挡过着坏报险隐请问吗么这们个后还没给让说从处应该"
-    "紧浓闻呛困为会时现刚经总周点灯热台阳边内带标志设备洒喷龙锅厅饭馆费漏谢网员头插闹厂场内梯与烧炉罐瓶"
-    "救喊窗户厕见听声响湿满别乱掉丝缆闸压表错断烂",
-)
-
-TYPOS: dict[str, str] = {
-    "楼到": "楼道",
-    "消访": "消防",
-    "消仿": "消防",
-    "消房": "消防",
-    "通到": "通道",
-    "电平车": "电瓶车",
-    "电频车": "电瓶车",
-    "电屏车": "电瓶车",
-    "灭火气": "灭火器",
-    "灭活器": "灭火器",
-    "烟敢": "烟感",
-    "插牌": "插排",
-    "杂务": "杂物",
-    "安全出囗": "安全出口",
-    "疏散通到": "疏散通道",
-    "煤汽": "煤气",
-    "燃汽": "燃气",
-    "液化汽": "液化气",
-    "汽罐": "气罐",
-    "冲电": "充电",
-    "着活": "着火",
-    "e bike": "ebike",
-}
 
 
 def en(pattern: str) -> str:
