@@ -103,6 +103,11 @@ EMERGENCY_STRONG = [
     r"炸了",
     r"(?:煤气|燃气|天然气|液化气|瓦斯)(?:的)?(?:味|泄漏|泄露)",
     r"漏气",
+    # "天然气管道在漏", "液化气漏了"; a gas word then 漏 (not a water pipe or a rainy roof).
+    r"(?:煤气|燃气|天然气|液化气|瓦斯|气罐|气瓶)[^，,。!！?？\s]{0,8}漏(?![水雨电])",
+    # The hiss of escaping gas: "煤气罐的管子呲呲在响" (a hissing fuse box is a wiring fault).
+    r"(?:煤气|燃气|天然气|液化气|气罐|气瓶|软管|管子|阀门)[^。!！?？\n]{0,10}(?:呲呲|嘶嘶|哧哧|呲呲)",
+    en(r"(?:gas|cylinder|hose|pipe|valve|tank)[^.!?\n]{0,30}hiss(?:es|ing)?"),
     r"闻到.{0,8}(?:焦|糊|烧|煤气|燃气|天然气|液化气)",
     r"(?:焦糊|烧焦|糊|焦)(?:的)?味",
     # A thing burning now: "车库里一辆车在烧", "外墙在烧" (not someone burning paper or rubbish).

@@ -379,3 +379,24 @@ def test_holdout_figures_do_not_regress(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["emergency_recall"] == 1.0
     assert figures["kind"] >= 0.9
     assert figures["category"] >= 0.85
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下天然气管道在漏，味道很冲",
+        "天燃气漏了！！！",
+        "煤气罐的管子呲呲在响",
+        "meiqi罐的管子呲呲在响，还有味道",
+        "the LPG cylinder hose is hissing and there's a smell",
+    ],
+)
+def test_escaping_gas_is_an_emergency_in_any_wording(text):
+    assert classify(text).kind == Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text", ["水管漏了", "配电箱一直发烫，还有滋滋的声音", "闻到煤气味应该怎么办"]
+)
+def test_not_every_leak_or_hiss_is_escaping_gas(text):
+    assert classify(text).kind != Kind.EMERGENCY
