@@ -8,8 +8,8 @@ write: openers, addresses, phone numbers, durations, pleas, voice-typing slips, 
 characters, pinyin, emoji, full-width digits, no punctuation at all.
 
 The split is by core, not by message: every variant of a core lands on the same side, so the
-held-out messages say things the training side never said (about 20 %, chosen by a hash of
-the core). Small talk uses kind "greeting", a label the taxonomy does not have yet.
+held-out messages say things the training side never said: one core in five of every kind
+and category, chosen by a hash of the core's name. Small talk uses kind "greeting", a label the taxonomy does not have yet.
 """
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ PLEAS_ZH = [
     "，物业不管",
     "！！",
     "，拜托了",
+    "，这样不违规吗？",
+    "，这算不算消防隐患？",
+    "，有人管吗？",
 ]
 CONTACTS_ZH = [
     "",
@@ -126,6 +129,8 @@ PLEAS_EN = [
     ". thanks",
     "!!",
     ", nobody cares",
+    ", is that even legal?",
+    ". isn't that against the rules?",
 ]
 EMERGENCY_TAILS_ZH = [
     "",
@@ -186,9 +191,17 @@ TYPOS_EN = [
 ]
 
 
-def group_of(key: str) -> bool:
-    """True when this group belongs to the held-out side."""
-    return int(hashlib.sha1(key.encode()).hexdigest(), 16) % HOLDOUT_SHARE == 0
+def held_out_groups(rows: list[tuple]) -> set[str]:
+    """One group in five of every label (kind and category), picked by a hash of its name,
+    so that each class has its share on both sides."""
+    strata: dict[tuple, set[str]] = {}
+    for group, _lang, kind, category, *_ in rows:
+        strata.setdefault((kind, category), set()).add(group)
+    held = set()
+    for groups in strata.values():
+        ordered = sorted(groups, key=lambda g: hashlib.sha1(g.encode()).hexdigest())
+        held.update(ordered[HOLDOUT_SHARE - 1 :: HOLDOUT_SHARE] or ordered[-1:])
+    return held
 
 
 class Roughen:
@@ -338,12 +351,15 @@ def main() -> int:
     r = random.Random(SEED)
     rough = Roughen(r, hk.convert)
     seen: set[str] = set()
+    rows = []
+    for row in messages(r, rough):
+        if row[-1] not in seen:
+            seen.add(row[-1])
+            rows.append(row)
+    held = held_out_groups(rows)
     sides: dict[str, list[dict]] = {"train": [], "holdout": []}
-    for group, lang, kind, category, severity, text in messages(r, rough):
-        if text in seen:
-            continue
-        seen.add(text)
-        side = "holdout" if group_of(group) else "train"
+    for group, lang, kind, category, severity, text in rows:
+        side = "holdout" if group in held else "train"
         n = len(sides[side]) + 1
         sides[side].append(
             {

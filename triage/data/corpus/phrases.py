@@ -798,3 +798,305 @@ HAND: list[tuple[str, str | None, str | None, str]] = [
     ("hazard", "ebike", "high", "电平车停在楼到里 好多辆"),
     ("hazard", "fire_lane", "high", "消房通到被堵了"),
 ]
+
+
+# ---------------------------------------------------------------- second round: more wordings
+# Written after the first measurements, to widen each label (not to fit the rules).
+_MORE_HAZARD_ZH = {
+    "fire_lane": [
+        (H, "消防车道天天被外卖电动车和三轮车占着"),
+        (H, "小区大门口的消防通道被砌了个花坛"),
+        (H, "物业在消防车道上摆了一排垃圾桶"),
+        (H, "晚上消防通道两边都停车，中间就剩一条缝"),
+        (H, "消防车道上的隔离桩被人加了把锁，钥匙谁也找不到"),
+        (H, "婚车把生命通道整个占了"),
+        (H, "消防车道被改成了临时菜市场"),
+    ],
+    "exit_blocked": [
+        (U, "饭店后门的安全出口被冰柜挡住了，饭点里面坐满了人"),
+        (H, "楼梯间被人拿铁栅栏隔开了，说是防小偷"),
+        (N, "防火门上挂了把锁，但是开着的"),
+        (H, "楼道里堆了好多快递纸箱，邻居当仓库用"),
+        (U, "宾馆的安全通道门用铁丝拴死了，住满了客人"),
+        (H, "高层的楼梯间被住户装了门，自己家当储藏室"),
+        (H, "疏散楼梯的门被物业锁了，只能坐电梯"),
+    ],
+    "ebike": [
+        (H, "电动车停在单元门里面，把门都堵了一半"),
+        (U, "邻居把电动车推进家里充电，插座就在床边"),
+        (H, "电动车充电线从窗户伸出来，一直拖到楼下"),
+        (H, "楼道里天天有人给电动车换电池"),
+        (N, "楼下大堂停了一辆电动滑板车"),
+        (U, "修电动车的铺子在居民楼一楼，里面堆满电池，晚上还在充电"),
+        (H, "电动三轮车停在消防楼梯口充电"),
+    ],
+    "electrical": [
+        (H, "房东在墙上打了个洞，电线直接从洞里穿过去"),
+        (H, "小饭馆的电线绑在水管上"),
+        (U, "插线板一插上就冒小火花，房东不给换"),
+        (H, "楼道里有根电线垂下来，小孩够得着"),
+        (H, "地下室的电线泡在积水里"),
+        (H, "空调、电暖器、热水器都插在一个插线板上"),
+        (N, "电表箱的门关不上了"),
+    ],
+    "fire_equipment": [
+        (N, "灭火器上的标签写着2019年，早过期了"),
+        (H, "消火栓的门被人焊死了"),
+        (N, "烟雾报警器没电了，一直滴滴响"),
+        (H, "整栋楼没有一个灭火器"),
+        (N, "楼梯间的应急照明灯坏了好久"),
+        (H, "消防栓的水带被人剪走了"),
+        (N, "灭火器被人拿去顶门了"),
+    ],
+    "flammables": [
+        (H, "邻居在阳台上堆了很多酒精和香蕉水"),
+        (U, "废品收购站在楼下收了一堆旧液化气罐，就放在配电箱旁边"),
+        (H, "美发店里放了一箱箱的发胶和酒精"),
+        (H, "隔壁在楼道里放了一个满的液化气罐"),
+        (H, "有人在地下车库放了一整箱鞭炮"),
+        (H, "小区里的五金店卖散装酒精"),
+    ],
+    "open_flame": [
+        (N, "小区楼下有人烧树叶"),
+        (H, "烧烤摊的炭火就在居民楼窗户底下"),
+        (U, "有人在楼道里点蜡烛拜神，旁边就是纸箱"),
+        (N, "老人在家里点蚊香，蚊香放在床边"),
+        (H, "工地的工人在木料堆旁边生火取暖"),
+        (U, "有人在楼顶电焊，下面的防水卷材在冒烟"),
+    ],
+    "occupancy": [
+        (H, "洗车店里面搭了个阁楼住人"),
+        (U, "地下室改成了出租屋，只有一个出口，住了二十多人"),
+        (H, "隔壁的小仓库晚上有人睡觉"),
+        (H, "楼下修车铺的老板晚上就睡在店里"),
+        (H, "一套两居室住了十几个工人，上下铺"),
+        (U, "服装加工作坊楼上就是宿舍，晚上也在开机器"),
+    ],
+    "other": [
+        (H, "小区在楼道里装修，到处都是木屑和泡沫"),
+        (N, "物业把楼道的排烟窗焊死了"),
+        (H, "外墙保温层是泡沫的，已经脱落了"),
+        (N, "高层的避难层被改成了储物间"),
+        (H, "小区的消防控制室被改成了麻将室"),
+        (N, "楼道里贴满了小广告，一点就着"),
+    ],
+}
+_MORE_HAZARD_EN = {
+    "fire_lane": [
+        (H, "the fire lane is used as a market every morning"),
+        (H, "bollards in the fire lane are padlocked"),
+    ],
+    "exit_blocked": [
+        (U, "the hotel's emergency staircase is chained, the hotel is full"),
+        (H, "neighbours store furniture on the landing, you can barely pass"),
+    ],
+    "ebike": [
+        (U, "someone charges an e-bike inside their flat every night next to the bed"),
+        (H, "e-bikes are parked in front of the fire exit"),
+    ],
+    "electrical": [
+        (H, "wires are hanging loose in the stairwell, kids can reach them"),
+        (U, "the power strip sparks every time you plug something in"),
+    ],
+    "fire_equipment": [
+        (N, "the smoke alarm in the hallway has been beeping for days, battery dead"),
+        (H, "the hydrant outside is broken and leaking"),
+    ],
+    "flammables": [
+        (H, "the neighbours keep a stack of fireworks on the landing"),
+        (H, "the salon downstairs stores boxes of alcohol and hairspray by the heater"),
+    ],
+    "open_flame": [
+        (N, "people light candles and incense in the hallway"),
+        (H, "the street vendors cook with charcoal right under the windows"),
+    ],
+    "occupancy": [
+        (H, "the staff of the restaurant sleep in the storeroom"),
+        (U, "a basement with one exit has been rented out to 20 people"),
+    ],
+    "other": [
+        (H, "the building's outer insulation is foam and it's falling apart"),
+        (N, "the smoke vent windows in the stairwell were welded shut"),
+    ],
+}
+for _cat, _cores in _MORE_HAZARD_ZH.items():
+    HAZARD_ZH[_cat].extend(_cores)
+for _cat, _cores in _MORE_HAZARD_EN.items():
+    HAZARD_EN[_cat].extend(_cores)
+
+EMERGENCY_ZH.extend(
+    [
+        (None, "有股液化气的味道，越来越浓"),
+        (None, "闻到一股煤气味，好像是从隔壁传过来的"),
+        (None, "天然气味很重，邻居家敲门没人开"),
+        ("flammables", "燃气管子漏了，一直在呲呲响"),
+        ("flammables", "气罐着火了，火苗往上蹿"),
+        ("electrical", "一股烧电线的味道，插座那边在冒烟"),
+        (None, "焦味越来越大，楼道里开始有烟了"),
+        (None, "电梯卡住了，里面的人说闻到烟味"),
+        (None, "我奶奶困在5楼，楼梯上全是烟"),
+        (None, "对门家着火了，门缝里往外冒烟"),
+        (None, "楼上邻居家起火了，火星子往下掉"),
+        (None, "楼下饭店着火了，烟都进我家了"),
+        ("electrical", "电动车充电器冒火花，还有噼啪声"),
+        ("ebike", "车棚里的电动车着起来了，好几辆"),
+        (None, "屋里全是烟，看不见路了"),
+        (None, "家里燃气灶关不掉，火越来越大"),
+    ]
+)
+EMERGENCY_EN.extend(
+    [
+        (None, "there's a fire next door, flat 302"),
+        (None, "it smells like burning plastic and the hallway is getting smoky"),
+        (None, "strong smell of gas coming from the flat upstairs, nobody answers"),
+        ("ebike", "scooters in the bike shed are on fire"),
+        (None, "my grandmother is trapped on the 5th floor, the stairs are full of smoke"),
+    ]
+)
+QUESTION_ZH.extend(
+    [
+        "楼下着火的话我是待在家里还是往外跑",
+        "高层住户火灾的时候怎么自救",
+        "燃气热水器能不能装在厨房里",
+        "液化气罐放在厨房柜子里行吗",
+        "燃气灶和燃气表之间要离多远",
+        "家里的燃气管道可以包在柜子里吗",
+        "天然气泄漏了会不会爆炸，该怎么预防",
+        "电动车着火了为什么那么难灭",
+        "楼道里堆东西物业能罚款吗",
+        "怎么判断灭火器还能不能用",
+        "家里插座发烫正常吗",
+        "买电动车电池要注意什么",
+        "小区里能不能装电动车充电桩，找谁申请",
+        "这里能举报商场的安全出口问题吗",
+        "你们和119有什么区别",
+    ]
+)
+QUESTION_EN.extend(
+    [
+        "where may a gas heater be installed in a flat",
+        "if there's a fire on a lower floor should i go up or down",
+        "is it safe to leave a phone charging overnight",
+        "how do i know if my extinguisher still works",
+        "can i report a problem in a shopping mall here",
+    ]
+)
+FEEDBACK_ZH.extend(
+    [
+        "楼道里的杂物清理干净了，感谢网格员",
+        "反映的问题一直没解决，还说已处理，太敷衍了",
+        "机器人回复挺快的，就是有时候听不懂",
+        "建议多搞点消防宣传，老人都不知道",
+        "你们网格员上门检查的时候态度不好",
+        "给你们点个赞，楼下的煤气罐已经搬走了",
+    ]
+)
+OUT_ZH.extend(
+    [
+        "热水器坏了不出热水，找谁修",
+        "燃气表怎么看读数",
+        "外卖点的火锅怎么还没到",
+        "我们小区火了，上了新闻",
+        "消防演练的通知收到了",
+        "楼下的烟酒店几点关门",
+        "小区的充电桩怎么收费",
+        "快递员把我的包裹放丢了",
+        "空调不制冷了找谁修",
+        "家里的灯一闪一闪的，是不是灯管坏了",
+    ]
+)
+OUT_EN.extend(
+    [
+        "my water heater is broken, who fixes it",
+        "the hot pot place downstairs is open till midnight, so loud",
+        "got the fire drill notice, thanks",
+    ]
+)
+HAND.extend(
+    [
+        ("hazard", "exit_blocked", "urgent", "商场三楼的安全出口被锁了 推不开 今天周六人超多😡😡"),
+        ("hazard", "ebike", "high", "電單車泊喺大堂度充電，日日都係咁"),
+        ("emergency", "electrical", None, "我哋後樓梯個電錶箱啲線燒黑咗，仲有陣燶味"),
+        ("emergency", None, None, "有陣燶味呀，好似邊度燒緊嘢，越嚟越大"),
+        ("emergency", None, None, "隔離屋冒緊黑煙，拍門冇人應"),
+        ("question", None, None, "請問煤氣熱水爐可唔可以裝喺浴室？"),
+        ("hazard", "flammables", "high", "那旮旯堆了老些汽油桶，整不好要出事"),
+        ("emergency", None, None, "哎妈呀 楼上着了 火苗子老高了"),
+        ("question", None, None, "那啥 高楼着火了往哪跑啊"),
+        ("out_of_scope", None, None, "楼上漏水漏得哗哗的，咋整"),
+        ("hazard", "fire_lane", "high", "xiaofang tongdao 被车堵死了 3栋后面"),
+        ("emergency", None, None, "jiuming!! loudao quanshi yan"),
+        ("question", None, None, "ranqi reshuiqi keyi zhuang zai weishengjian ma"),
+        (
+            "hazard",
+            "ebike",
+            "urgent",
+            "Neighbor in 1203 brings his scooter battery inside and charges it overnight by the door. "
+            "The hallway is the only way out for 8 flats on our floor. I've asked him twice. Can someone talk to him?",
+        ),
+        (
+            "hazard",
+            "occupancy",
+            "high",
+            "Not sure if this is the right place - the nail salon on the ground floor of our building has "
+            "staff sleeping there on camp beds. There's a lot of acetone around.",
+        ),
+        (
+            "question",
+            None,
+            None,
+            "Hello, we just moved into a 28th floor apartment. What's the right thing to do if there's "
+            "a fire on a lower floor? Stay or go down?",
+        ),
+        (
+            "emergency",
+            None,
+            None,
+            "FIRE in the building opposite mine, 6th or 7th floor, lots of black smoke, "
+            "I don't know if anyone called 119",
+        ),
+        ("out_of_scope", None, None, "Fire drill notice received, see you Saturday 10am"),
+        (
+            "feedback",
+            None,
+            None,
+            "Honestly the bot is great, reported the blocked exit on Monday and it was cleared on Tuesday",
+        ),
+        (
+            "hazard",
+            "other",
+            "high",
+            "你好，我们这个老小区外墙去年贴的保温层是泡沫板，现在好多地方掉下来了，露着里面的泡沫，"
+            "楼下又有人烧纸，我真怕哪天烧起来。3栋、4栋都这样。能不能让相关部门来看看",
+        ),
+        (
+            "hazard",
+            "fire_equipment",
+            "high",
+            "跟你们说个事，我们小区有个消防栓，就在5栋门口，"
+            "上个月被一辆车撞歪了，现在一直在往外渗水，下面结了一层冰，物业说要等消防公司来修，"
+            "等了一个月了都没人来，要是真着火了这个还能用吗？",
+        ),
+        (
+            "question",
+            None,
+            None,
+            "想请教一下：我家里是老式的液化气罐，放在厨房灶台下面的柜子里，这样可以吗？"
+            "需不需要装个报警器？装在什么位置？",
+        ),
+        (
+            "emergency",
+            None,
+            None,
+            "你好 我在人民路45号院 2单元 好像有人家里着火了 窗户里冒烟 我已经在楼下了 但是4楼好像还有人",
+        ),
+        (
+            "out_of_scope",
+            None,
+            None,
+            "你好我想问一下，我们小区的燃气费是每个月交还是一年交一次，在哪里交？",
+        ),
+        ("question", None, None, "你好，我刚加入，这个是干嘛的"),
+        ("question", None, None, "hi, what is this bot for?"),
+    ]
+)
