@@ -351,6 +351,9 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"消防(?:楼梯|梯)", 2),
         (r"(?:防火|消防)门", 2),
         (r"楼梯间|楼梯口|楼梯|楼道|走廊|过道|通道口", 1),
+        # Added from the corpus's train split (issue 13).
+        (r"安全通道|避难层", 2),
+        (r"(?:铁栅栏|铁丝|铁链)(?:拴|隔|封|拦)|拴死", 2),
         (
             both(
                 r"锁.{0,3}门|门.{0,3}锁", r"里面(?:还|都)?有(?:人|工人)|有人在里面|加班|住人|上班"
@@ -360,6 +363,9 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (en(r"(?:emergency|fire|back|rear|side) (?:exit|door)s?(?! signs?)"), 2),
         (en(r"fire escapes?|escape routes?|evacuation routes?"), 3),
         (en(r"stairwells?|staircases?|stairs|corridors?|hallways?|exits?"), 1),
+        (en(r"landings?"), 1),
+        (en(r"barely (?:pass|get through)|can'?t (?:pass|get through)"), 2),
+        (en(r"fire doors? (?:removed|missing|taken)|(?:removed|took) the fire doors?"), 3),
     ],
     C.EBIKE: [
         (r"电动(?:自行)?车|电瓶车|电单车|小?电驴|电摩|电动摩托|电动三轮|电动滑板车|平衡车", 3),
@@ -391,6 +397,8 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
     ],
     C.ELECTRICAL: [
         (r"电线|线路|电路|花线|铝线|老线", 2),
+        (r"电缆|铜丝|拉.{0,6}接电|插在一个(?:插线板|插排|插座)", 1),
+        (r"(?:电表箱|配电箱|电箱)(?:的)?门", 1),
         (r"插排|插线板|排插|接线板|插座|插板|转换头|转换插头", 2),
         (r"配电(?:箱|柜|间|房)|电表箱|电箱|电闸|空开|总闸|变压器", 2),
         (r"私拉(?:乱接)?|乱接|乱拉", 3),
@@ -427,6 +435,7 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"(?:液化|煤|燃|天然)气(?:罐|瓶)|气罐|钢瓶", 4),
         (r"液化气|煤气(?!味)", 2),
         (r"汽油|柴油|油桶|煤油", 3),
+        (r"灌装|充装|打火机(?:气|油)", 3),
         (r"酒精(?!炉)|甲醇|丙酮|乙炔", 2),
         (r"油漆|稀料|稀释剂|天那水|香蕉水|溶剂|胶水", 3),
         (r"烟花|爆竹|鞭炮|炮仗", 2),
@@ -446,6 +455,10 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"打火机|蜡烛|蚊香|祭祀|祭拜", 2),
         (r"香炉|香火|烧香", 2),
         (r"孔明灯|篝火|火堆|火盆|炭炉|炭火|柴火|酒精炉|烤火|烧烤炉|煤炉", 4),
+        (r"生火", 4),
+        (en(r"sparks? (?:fly|flying|falling)"), 2),
+        (en(r"cook(?:s|ing)? (?:with|over) (?:charcoal|coal|fire|wood)"), 2),
+        (en(r"(?:light|burn)(?:s|ing)? (?:candles|incense)"), 2),
         (
             en(
                 r"burn(?:s|ing|ed)? (?:trash|rubbish|garbage|leaves|paper|waste|plastic|tyres|tires|wood|stuff|offerings|joss)"
@@ -479,6 +492,9 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
             3,
         ),
         (r"(?:搭|摆|放)了?.{0,4}(?:床|铺)|上下铺|通铺", 3),
+        (r"(?:阁楼|店里|仓库|车间|库房|储藏室)(?:上|里)?(?:住着|睡着|住了)", 3),
+        (r"睡在.{0,6}(?:货堆|包裹|货物|入面)|有人睡在(?:里面|店里)", 3),
+        (en(r"(?:sleep|sleeps|sleeping) in the (?:storeroom|stockroom|store room|back room)"), 4),
         (r"改成.{0,4}(?:出租屋|宿舍|住|公寓|房间)", 3),
         (r"(?:隔|分)成.{0,6}(?:小间|房间|间)|隔断|隔间", 2),
         (r"宿舍|二房东|工人住", 2),
@@ -510,6 +526,8 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"电缆井|管道井|管井|竖井", 3),
         (r"油烟机|烟道|积油|油污", 2),
         (r"稻草|防尘网|可燃物|可燃", 2),
+        (r"干草|木屑|刨花|排烟风机|排烟窗|避难层", 2),
+        (r"广告纸|小广告", 1),
         (r"(?:消防|火灾|安全)隐患|隐患|容易着火|一点就着|引起火灾", 1),
         (en(r"polystyrene|cladding|foam|insulation"), 2),
         (
@@ -523,6 +541,7 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (en(r"grease|greasy"), 2),
         (en(r"kitchen hoods?|range hoods?|exhaust ducts?|extractor"), 2),
         (en(r"shacks?|illegal (?:structure|building)s?|paper and fabric|decorations?"), 2),
+        (en(r"steel[- ]sheet|smoke vents?"), 2),
         (en(r"fire (?:hazard|risk)|(?:could|might|will) catch fire|dangerous|danger|unsafe"), 1),
     ],
 }
