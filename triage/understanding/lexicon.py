@@ -995,6 +995,11 @@ REPORT_ANCHOR = [
     r"[一二三四五六七八九十两]+(?:楼|层)(?![道梯房下上])|(?<![a-z])b[1-4](?![0-9])|负[一二三](?:楼|层)|地下[一二三]层",
     r"商场|超市|医院|酒店|宾馆|网吧|酒吧|ktv|写字楼|菜市场|食堂|影院|电影院|幼儿园|养老院",
     r"物业|房东|老板|商铺|店家|饭店|餐馆|工地|好几家|好几间|几家",
+    # Rhetorical questions and pleas of someone reporting (from the corpus's train split):
+    # "出了事谁负责", "谁来管管啊", "说了好几次没用", "楼道的烟感被人拆了".
+    r"谁(?:来)?管|谁负责|没人管|(?<!怎么)不管|有人管吗|说了好几次|求处理|请.{0,4}处理|派人|来看看|太危险",
+    r"被[^，,。?？!！\s]{1,12}了|看到的|今天|昨天|上周|刚才",
+    en(r"nobody (?:cares|came|does)|please check|look at it|against the rules|even legal"),
     en(
         r"every (?:day|night|weekend|week|evening)|always|all the time|for (?:\d+|a few|two|three|several) (?:days|weeks|months)"
     ),
