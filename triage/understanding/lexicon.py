@@ -95,6 +95,11 @@ EMERGENCY_STRONG = [
     r"(?:燃气|煤气|天然气|可燃气体)(?:泄漏)?报警器?.{0,4}(?:响|叫|报警)",
     r"有人.{0,6}出不来|出不来了|(?:卡|关|锁)在.{0,10}(?:有人|出不来)",
     r"困在",
+    # From the corpus's train split: "窗外有火光", "老人在屋里出不来", "火越来越大", "爆燃".
+    r"有火光|火光冲天",
+    r"(?:老人|孩子|小孩|人)[^，,。!！?？]{0,6}出不来|被烟(?:堵|封|困)",
+    r"火越来越大|爆燃",
+    en(r"smoke in the (?:stairwell|stairs|hall|hallway|corridor|lift|elevator|flat|room|kitchen)"),
     r"困住",
     r"困了人",
     r"救命",
@@ -171,7 +176,7 @@ EMERGENCY_MEDIUM = [
     en(r"fire (?:in|on|at) (?:the|my|our|block|building|floor|unit)"),
     en(r"burning"),
     en(r"sparking"),
-    en(r"sparks (?:flying|coming|shooting)"),
+    en(r"sparks (?:are )?(?:flying|coming|shooting)"),
     en(r"(?:alarm|alarms) (?:is |are )?going off"),
     en(r"smoke from|hissing"),
 ]

@@ -389,9 +389,14 @@ def test_holdout_figures_do_not_regress(capsys: pytest.CaptureFixture[str]) -> N
         "煤气罐的管子呲呲在响",
         "meiqi罐的管子呲呲在响，还有味道",
         "the LPG cylinder hose is hissing and there's a smell",
+        "窗外有火光，好像是隔壁单元",
+        "老人在屋里出不来，门被烟堵住了",
+        "充电的电动车突然爆燃了",
+        "sparks are coming out of the socket",
+        "有陣燶味呀，好似邊度燒緊嘢，越嚟越大",
     ],
 )
-def test_escaping_gas_is_an_emergency_in_any_wording(text):
+def test_fire_and_escaping_gas_in_more_wordings_are_emergencies(text):
     assert classify(text).kind == Kind.EMERGENCY
 
 

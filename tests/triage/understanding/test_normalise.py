@@ -22,6 +22,8 @@ from triage.understanding.normalise import collapse, normalise, to_simplified
         ("xiaofang通道被堵了", "消防通道被堵了"),  # pinyin, glued to characters
         ("Meiqi wei hen da", "煤气 wei hen da"),
         ("火燭呀！三樓冒緊煙", "火灾呀!三楼在冒烟"),  # Cantonese
+        ("有陣燶味", "有阵焦味"),
+        ("meiqi wei hen da", "煤气味 hen da"),
         ("隔籬舖頭喺門口放咗好多石油氣罐", "隔篱店铺在门口放了好多液化气罐"),
         ("着火了！！！🔥🔥🔥", "着火了!🔥"),
         ("真的吗？？？。。。", "真的吗?。"),
