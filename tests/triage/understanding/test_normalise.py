@@ -20,7 +20,7 @@ from triage.understanding.normalise import collapse, normalise, to_simplified
         ("美火器过期了", "灭火器过期了"),
         ("天燃气漏了", "天然气漏了"),
         ("xiaofang通道被堵了", "消防通道被堵了"),  # pinyin, glued to characters
-        ("Meiqi wei hen da", "煤气 wei hen da"),
+        ("Meiqi hen da", "煤气 hen da"),
         ("火燭呀！三樓冒緊煙", "火灾呀!三楼在冒烟"),  # Cantonese
         ("有陣燶味", "有阵焦味"),
         ("meiqi wei hen da", "煤气味 hen da"),
