@@ -1042,8 +1042,9 @@ SERVICE_TOPIC = [
 
 # ---------------------------------------------------------------- feedback
 FEEDBACK_SENTIMENT = [
-    r"谢谢|感谢|多谢|点赞|👍|赞|辛苦了|不错|挺好|很好|真好|好评|满意|方便|给力|及时|很快|效率(?:挺|很|真)?高|"
-    r"聪明|好用|厉害|专业|贴心|太好了|真棒|很棒|学到",
+    # Thanks after a question mark closes the question ("怎么举报？谢谢"), it judges nothing.
+    r"(?<![?？])(?<![?？] )(?:谢谢|感谢|多谢)|点赞|👍|赞|辛苦了|不错|挺好|很好|真好|好评|满意|方便|给力|"
+    r"及时|很快|效率(?:挺|很|真)?高|聪明|好用|厉害|专业|贴心|太好了|真棒|很棒|学到|表扬|很负责|顺手",
     r"太慢|麻烦|繁琐|不方便|太复杂|效率.{0,4}低|没人回|没人理|没人联系|不好用|难用|烦|敷衍|态度|根本没|别再?打|差评|不满意|投诉你们|字太小|看不清",
     r"建议|希望|最好能|(?:能不能|可不可以|可以|应该).{0,8}加|多搞|多办|以后多(?:搞|办|来|组织)",
     r"没解决|没有解决|不解决|就会|光说|形式主义|踢皮球|很清楚|很详细|石沉大海|没下文|没动静|没消息|到底管不管|打扰|骚扰",
@@ -1053,13 +1054,13 @@ FEEDBACK_SENTIMENT = [
     ),
     en(
         r"slow|annoying|rude|useless|confusing|misunderstand\w*|doesn'?t understand|don'?t understand|nobody (?:replied|answered|came)|no one (?:replied|answered|came)|terrible|bad service|frustrat|"
-        r"disappoint(?:ed|ing)?|nothing (?:has )?happened|ignored"
+        r"disappoint(?:ed|ing)?|nothing (?:has )?happened|ignored|nothing (?:was|has been) fixed|says resolved"
     ),
     en(r"suggest(?:ion)?|would be nice|please add|it would help|wish|could you add|feature"),
 ]
 FEEDBACK_SERVICE = [
     r"你们|平台|机器人|小助手|助手|网格员|工作人员|小程序|系统|上报|举报|报的|报了|回访|回复|回执|处理得|处理了|消防宣传|宣传|培训|"
-    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程",
+    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程|服务",
     prefix(
         r"you guys|your (?:team|staff|service|worker|grid|bot|app)|the bot|this bot|bot\b|grid worker|service|"
         r"repl|respon|report|upload|the guy|inspect|team\b|app\b|menu|button|feature|drill"
@@ -1099,7 +1100,10 @@ SAFETY_TOPIC = [
 # ---------------------------------------------------------------- out of scope
 OUT_OF_SCOPE_TERMS: list[tuple[str, int]] = [
     (r"噪音|噪声|扰民|吵|跺脚|广场舞|音响", 3),
-    (r"漏水|渗水|水管|停水|没热水|热水器|下水道|堵了马桶|马桶", 3),
+    # A gas water heater is a fire-safety matter ("燃气热水器可以装在卫生间吗"); a broken one is not.
+    (r"漏水|渗水|水管|停水|没热水|(?<!燃气)(?<!煤气)热水器|下水道|堵了马桶|马桶", 3),
+    # Notices passed on, a drill's among them (from the corpus's train split).
+    (r"通知[:：]|请各位|请(?:业主|居民|大家)?配合|通知收到|收到通知|听到警报不要", 3),
     (r"物业费|停车费|燃气费|水费|电费|缴费|交费|押金|房租|租金|涨价|开户", 3),
     (r"遛狗|狗|猫|宠物|老鼠|蟑螂", 3),
     (r"快递柜|快递(?!驿站|站|点)", 2),

@@ -405,3 +405,18 @@ def test_fire_and_escaping_gas_in_more_wordings_are_emergencies(text):
 )
 def test_not_every_leak_or_hiss_is_escaping_gas(text):
     assert classify(text).kind != Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("燃气热水器可以装在卫生间吗？", Kind.QUESTION),
+        ("热水器坏了不出热水，找谁修", Kind.OUT_OF_SCOPE),
+        ("你好，怎么举报消防隐患？谢谢", Kind.QUESTION),
+        ("通知：明天下午三点消防演练，听到警报不要惊慌", Kind.OUT_OF_SCOPE),
+        ("网格员小王人很负责，表扬一下", Kind.FEEDBACK),
+        ("多謝你哋咁快嚟處理，好有心", Kind.FEEDBACK),
+    ],
+)
+def test_gas_appliances_thanks_after_questions_and_notices(text, kind):
+    assert classify(text).kind == kind
