@@ -1103,7 +1103,7 @@ OUT_OF_SCOPE_TERMS: list[tuple[str, int]] = [
     # A gas water heater is a fire-safety matter ("燃气热水器可以装在卫生间吗"); a broken one is not.
     (r"漏水|渗水|水管|停水|没热水|(?<!燃气)(?<!煤气)热水器|下水道|堵了马桶|马桶", 3),
     # Notices passed on, a drill's among them (from the corpus's train split).
-    (r"通知[:：]|请各位|请(?:业主|居民|大家)?配合|通知收到|收到通知|听到警报不要", 3),
+    (r"通知[:：]|通知收到|收到通知|听到警报不要", 3),
     (r"物业费|停车费|燃气费|水费|电费|缴费|交费|押金|房租|租金|涨价|开户", 3),
     (r"遛狗|狗|猫|宠物|老鼠|蟑螂", 3),
     (r"快递柜|快递(?!驿站|站|点)", 2),

@@ -204,6 +204,14 @@ def held_out_groups(rows: list[tuple]) -> set[str]:
     return held
 
 
+def dress(items: list[str], side: str) -> list[str]:
+    """The held-out side's share of a list of openers, places, pleas or frames: every third
+    non-empty item (empty ones go to both sides), so that it is dressed unlike train."""
+    full = [item for item in items if item]
+    mine = [item for n, item in enumerate(full) if (n % 3 == 2) == (side == "holdout")]
+    return [item for item in items if not item] + mine
+
+
 class Roughen:
     """The ways a message gets roughed up on its way from a thumb (or a voice) to the bot."""
 
@@ -279,62 +287,75 @@ STANDALONE = (
 )
 
 
-def opener_zh(r: random.Random, core: str) -> str:
-    place = r.choice(PLACES_ZH)
-    # A core that already starts with a place word reads oddly after another place.
-    if place and core.startswith(STANDALONE):
-        place = ""
-    return r.choice(OPENERS_ZH) + place + core
+EMERGENCY_OPENERS_ZH = ["", "", "", "快来！", "救命！", "紧急！", "喂喂，", "不好了，"]
+EMERGENCY_OPENERS_EN = ["", "", "HELP ", "urgent: ", "Emergency - ", "pls help "]
 
 
-def hazards(r: random.Random, rough: Roughen):
-    for category, cores in P.HAZARD_ZH.items():
-        for i, (severity, core) in enumerate(cores):
-            group = f"hz:{category}:{i}"
+class Writer:
+    """Dresses the cores of one label; a core's group decides the side, and so its dress."""
+
+    def __init__(self, r: random.Random, rough: Roughen, held: set[str]):
+        self.r, self.rough, self.held = r, rough, held
+
+    def pick(self, group: str, items: list[str]) -> str:
+        return self.r.choice(dress(items, "holdout" if group in self.held else "train"))
+
+    def opener_zh(self, group: str, core: str, openers: list[str]) -> str:
+        place = self.pick(group, PLACES_ZH)
+        # A core that already starts with a place word reads oddly after another place.
+        if place and core.startswith(STANDALONE):
+            place = ""
+        return self.pick(group, openers) + place + core
+
+    def hazards(self):
+        pick = self.pick
+        for category, cores in P.HAZARD_ZH.items():
+            for i, (severity, core) in enumerate(cores):
+                g = f"hz:{category}:{i}"
+                for _ in range(6):
+                    text = self.opener_zh(g, core, OPENERS_ZH) + pick(g, DURATIONS_ZH)
+                    text += pick(g, PLEAS_ZH) + pick(g, CONTACTS_ZH)
+                    yield g, "zh", "hazard", category, severity, self.rough.zh(text)
+        for category, cores in P.HAZARD_EN.items():
+            for i, (severity, core) in enumerate(cores):
+                g = f"he:{category}:{i}"
+                for _ in range(4):
+                    text = f"{core} {pick(g, PLACES_EN)}".strip() + pick(g, PLEAS_EN)
+                    yield g, "en", "hazard", category, severity, self.rough.en(text)
+
+    def emergencies(self):
+        pick = self.pick
+        for i, (category, core) in enumerate(P.EMERGENCY_ZH):
+            g = f"ez:{i}"
             for _ in range(6):
-                text = opener_zh(r, core) + r.choice(DURATIONS_ZH) + r.choice(PLEAS_ZH)
-                text += r.choice(CONTACTS_ZH)
-                yield group, "zh", "hazard", category, severity, rough.zh(text)
-    for category, cores in P.HAZARD_EN.items():
-        for i, (severity, core) in enumerate(cores):
-            group = f"he:{category}:{i}"
+                text = self.opener_zh(g, core, EMERGENCY_OPENERS_ZH)
+                text += pick(g, EMERGENCY_TAILS_ZH) + pick(g, CONTACTS_ZH[:6])
+                yield g, "zh", "emergency", category, None, self.rough.zh(text)
+        for i, (category, core) in enumerate(P.EMERGENCY_EN):
+            g = f"ee:{i}"
             for _ in range(4):
-                place = r.choice(PLACES_EN)
-                text = f"{core} {place}".strip() + r.choice(PLEAS_EN)
-                yield group, "en", "hazard", category, severity, rough.en(text)
+                text = pick(g, EMERGENCY_OPENERS_EN) + core + pick(g, EMERGENCY_TAILS_EN)
+                yield g, "en", "emergency", category, None, self.rough.en(text)
+
+    def framed(self, cores, frames, kind, lang, tag, n):
+        for i, core in enumerate(cores):
+            g = f"{tag}:{i}"
+            mine = dress(frames, "holdout" if g in self.held else "train")
+            for frame in self.r.sample(mine, min(n, len(mine))):
+                text = frame.format(q=core)
+                text = self.rough.zh(text) if lang == "zh" else self.rough.en(text)
+                yield g, lang, kind, None, None, text
 
 
-def emergencies(r: random.Random, rough: Roughen):
-    for i, (category, core) in enumerate(P.EMERGENCY_ZH):
-        for _ in range(6):
-            text = r.choice(["", "", "", "快来！", "救命！", "紧急！", "喂喂，"])
-            text += core if core.startswith(STANDALONE) else r.choice(PLACES_ZH) + core
-            text += r.choice(EMERGENCY_TAILS_ZH) + r.choice(CONTACTS_ZH[:6])
-            yield f"ez:{i}", "zh", "emergency", category, None, rough.zh(text)
-    for i, (category, core) in enumerate(P.EMERGENCY_EN):
-        for _ in range(4):
-            text = r.choice(["", "", "HELP ", "urgent: ", "Emergency - "]) + core
-            text += r.choice(EMERGENCY_TAILS_EN)
-            yield f"ee:{i}", "en", "emergency", category, None, rough.en(text)
-
-
-def framed(r, rough, cores, frames, kind, lang, tag, n):
-    for i, core in enumerate(cores):
-        for frame in r.sample(frames, min(n, len(frames))):
-            text = frame.format(q=core)
-            text = rough.zh(text) if lang == "zh" else rough.en(text)
-            yield f"{tag}:{i}", lang, kind, None, None, text
-
-
-def messages(r: random.Random, rough: Roughen):
-    yield from hazards(r, rough)
-    yield from emergencies(r, rough)
-    yield from framed(r, rough, P.QUESTION_ZH, P.QUESTION_FRAMES_ZH, "question", "zh", "qz", 4)
-    yield from framed(r, rough, P.QUESTION_EN, P.QUESTION_FRAMES_EN, "question", "en", "qe", 3)
-    yield from framed(r, rough, P.FEEDBACK_ZH, P.FEEDBACK_FRAMES_ZH, "feedback", "zh", "fz", 4)
-    yield from framed(r, rough, P.FEEDBACK_EN, P.FEEDBACK_FRAMES_EN, "feedback", "en", "fe", 3)
-    yield from framed(r, rough, P.OUT_ZH, P.OUT_FRAMES_ZH, "out_of_scope", "zh", "oz", 3)
-    yield from framed(r, rough, P.OUT_EN, P.OUT_FRAMES_EN, "out_of_scope", "en", "oe", 3)
+def messages(w: Writer):
+    yield from w.hazards()
+    yield from w.emergencies()
+    yield from w.framed(P.QUESTION_ZH, P.QUESTION_FRAMES_ZH, "question", "zh", "qz", 4)
+    yield from w.framed(P.QUESTION_EN, P.QUESTION_FRAMES_EN, "question", "en", "qe", 3)
+    yield from w.framed(P.FEEDBACK_ZH, P.FEEDBACK_FRAMES_ZH, "feedback", "zh", "fz", 4)
+    yield from w.framed(P.FEEDBACK_EN, P.FEEDBACK_FRAMES_EN, "feedback", "en", "fe", 3)
+    yield from w.framed(P.OUT_ZH, P.OUT_FRAMES_ZH, "out_of_scope", "zh", "oz", 3)
+    yield from w.framed(P.OUT_EN, P.OUT_FRAMES_EN, "out_of_scope", "en", "oe", 3)
     for i, text in enumerate(P.GREETING):
         lang = "en" if re.search(r"[a-z]{2}", text.lower()) else "zh"
         yield f"g:{i}", lang, "greeting", None, None, text
@@ -344,19 +365,24 @@ def messages(r: random.Random, rough: Roughen):
         yield f"hand:{i}", lang, kind, category, severity, text
 
 
-def main() -> int:
+def written(held: set[str]) -> list[tuple]:
+    """Every message once, dressed for the side its group is on."""
     from opencc import OpenCC
 
-    hk = OpenCC("s2hk")
     r = random.Random(SEED)
-    rough = Roughen(r, hk.convert)
     seen: set[str] = set()
     rows = []
-    for row in messages(r, rough):
+    for row in messages(Writer(r, Roughen(r, OpenCC("s2hk").convert), held)):
         if row[-1] not in seen:
             seen.add(row[-1])
             rows.append(row)
-    held = held_out_groups(rows)
+    return rows
+
+
+def main() -> int:
+    # First the groups and their labels (dressed as train), then the held-out share of them.
+    held = held_out_groups(written(set()))
+    rows = written(held)
     sides: dict[str, list[dict]] = {"train": [], "holdout": []}
     for group, lang, kind, category, severity, text in rows:
         side = "holdout" if group in held else "train"

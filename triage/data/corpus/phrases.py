@@ -1101,3 +1101,11 @@ HAND.extend(
         ("question", None, None, "hi, what is this bot for?"),
     ]
 )
+
+# More frames, so that the held-out side (every third frame) has its own several.
+QUESTION_FRAMES_ZH += ["我想问问{q}", "{q}？急", "{q}？有懂的吗", "那个…{q}？"]
+QUESTION_FRAMES_EN += ["hello, {q}?", "{q}? thanks", "Question: {q}?", "{q}??"]
+FEEDBACK_FRAMES_ZH += ["{q}～", "{q}，就这些", "提个意见：{q}", "{q}。。"]
+FEEDBACK_FRAMES_EN += ["{q} :)", "FYI {q}", "{q}!!", "feedback: {q}"]
+OUT_FRAMES_ZH += ["{q}？", "请问{q}", "{q}啊", "{q}，怎么办"]
+OUT_FRAMES_EN += ["{q}...", "hello, {q}", "{q}?!", "not sure who to ask, {q}"]
