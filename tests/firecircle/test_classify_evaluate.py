@@ -91,3 +91,15 @@ def test_the_corpus_is_large_labelled_and_split_by_core():
     groups = [{row["group"] for row in rows} for rows in sides.values()]
     assert not groups[0] & groups[1]
     assert len({row["text"] for row in everything}) == len(everything)
+
+
+def test_the_corpus_files_are_what_the_script_writes(tmp_path):
+    """Someone who edits phrases.py also runs generate.py: the split stays reproducible."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, str(CORPUS / "generate.py"), str(tmp_path)], check=True, timeout=120
+    )
+    for side in ("train", "holdout"):
+        assert (tmp_path / f"{side}.jsonl").read_bytes() == (CORPUS / f"{side}.jsonl").read_bytes()

@@ -1,6 +1,6 @@
 """Build the labelled corpus: train.jsonl and holdout.jsonl beside this file.
 
-    .venv/bin/python triage/data/corpus/generate.py
+    .venv/bin/python triage/data/corpus/generate.py [FOLDER]
 
 Deterministic (fixed seed): the same phrases give the same files. Each message is built
 from one core of phrases.py (a hazard, an emergency, a question …) dressed the way residents
@@ -9,7 +9,8 @@ characters, pinyin, emoji, full-width digits, no punctuation at all.
 
 The split is by core, not by message: every variant of a core lands on the same side, so the
 held-out messages say things the training side never said: one core in five of every kind
-and category, chosen by a hash of the core's name. Small talk uses kind "greeting", a label the taxonomy does not have yet.
+and category, chosen by a hash of the core's name. The held-out side is also dressed apart
+(see dress()). Small talk uses kind "greeting", a label the taxonomy does not have yet.
 """
 
 from __future__ import annotations
@@ -379,7 +380,8 @@ def written(held: set[str]) -> list[tuple]:
     return rows
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else HERE  # another folder: to check the files are current
     # First the groups and their labels (dressed as train), then the held-out share of them.
     held = held_out_groups(written(set()))
     rows = written(held)
@@ -399,12 +401,12 @@ def main() -> int:
             }
         )
     for side, rows in sides.items():
-        with (HERE / f"{side}.jsonl").open("w", encoding="utf-8") as out:
+        with (out / f"{side}.jsonl").open("w", encoding="utf-8") as file:
             for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                file.write(json.dumps(row, ensure_ascii=False) + "\n")
         print(f"{side}: {len(rows)} messages")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
