@@ -69,9 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     remove = staff.add_parser("remove", help="take a staff member off duty")
     remove.add_argument("--telegram-id", type=_telegram_id, required=True)
 
-    commands.add_parser(
+    classify = commands.add_parser(
         "classify",
         help='label messages: JSON lines {"text": …} on stdin, one JSON result per line out',
+    )
+    classify.add_argument(
+        "--evaluate",
+        type=Path,
+        metavar="FILE",
+        help="instead: measure against labelled JSON lines (text, kind, category, severity), "
+        "e.g. triage/data/corpus/holdout.jsonl",
+    )
+    classify.add_argument(
+        "--misses", action="store_true", help="with --evaluate: list every wrong label"
     )
 
     ask = commands.add_parser(

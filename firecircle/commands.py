@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from firecircle.cli import CommandError
 from firecircle.settings import Settings
@@ -168,8 +169,25 @@ def _print_json(items: list[dict]) -> None:
 async def classify(args: argparse.Namespace, settings: None) -> int:
     from triage.understanding.classify import classify as label
 
+    if args.evaluate:
+        return _evaluate(args.evaluate, args.misses, label)
     for line in sys.stdin:
         print(json.dumps(_classify_line(line, label), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _evaluate(path: Path, misses: bool, label) -> int:
+    from triage.understanding import evaluation
+
+    try:
+        rows = evaluation.load(path)
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:  # json.JSONDecodeError too
+        raise CommandError(f"{path}: not labelled JSON lines ({exc})") from None
+    if not rows:
+        raise CommandError(f"{path}: no labelled messages")
+    print(evaluation.evaluate(rows, label).report(str(path), misses))
     return 0
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from triage.understanding import lexicon as lx
+from triage.understanding.normalise import normalise as plain_form
 from triage.understanding.taxonomy import Category, Kind, Severity
 
 # Long messages keep their head and tail: a report's story is up front, a shout for help
@@ -65,7 +66,6 @@ class _Group:
 class _Lexicon:
     false_friends: re.Pattern[str]
     negated_fire: re.Pattern[str]
-    typos: re.Pattern[str]
     groups: dict[str, _Group]
     category_terms: tuple[tuple[Category, re.Pattern[str], int], ...]
     category_combos: tuple[tuple[Category, re.Pattern[str], int], ...]
@@ -76,7 +76,6 @@ class _Lexicon:
 @cache
 def _lexicon() -> _Lexicon:
     """Compile the lexicon once per process."""
-    alternation = "|".join(sorted(map(re.escape, lx.TYPOS), key=len, reverse=True))
     groups = {
         name: _Group(patterns)
         for name, patterns in {
@@ -113,7 +112,6 @@ def _lexicon() -> _Lexicon:
     return _Lexicon(
         false_friends=re.compile("|".join(f"(?:{p})" for p in lx.FALSE_FRIENDS)),
         negated_fire=re.compile("|".join(f"(?:{p})" for p in lx.NEGATED_FIRE)),
-        typos=re.compile(alternation),
         groups=groups,
         category_terms=tuple(
             (category, re.compile(pattern), weight)
@@ -151,16 +149,12 @@ def detect_language(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Fold widths, case and traditional characters, fix common typos, and blank out
-    fire-looking words about food or trains."""
+    """The plain form (widths, traditional characters, dialect, pinyin, typos, repeated marks:
+    see normalise.py) in lower case, with fire-looking words about food or trains blanked."""
     if len(text) > HEAD_CHARS + TAIL_CHARS:
         text = text[:HEAD_CHARS] + "\n" + text[-TAIL_CHARS:]
-    lex = _lexicon()
-    text = unicodedata.normalize("NFKC", text).lower().translate(lx.TRADITIONAL)
-    text = text.replace("’", "'").replace("‘", "'")
-    text = lex.typos.sub(lambda m: lx.TYPOS[m.group(0)], text)
-    text = re.sub(r"[ \t\u3000]+", " ", text).strip()
-    return lex.false_friends.sub(lambda m: "·" * len(m.group(0)), text)
+    text = plain_form(text).lower()
+    return _lexicon().false_friends.sub(lambda m: "·" * len(m.group(0)), text)
 
 
 # ---------------------------------------------------------------- deciding

@@ -1,6 +1,7 @@
 """The words and phrases the classifier weighs (DESIGN.md, "Triage taxonomy").
 
-Patterns run on normalised text: NFKC, lower case, common typos fixed (see TYPOS).
+Patterns run on normalised text: normalise.py's plain form (NFKC, simplified characters,
+typos and dialect words mapped) in lower case.
 English patterns go through `en()` so that they match whole words even when glued to
 Chinese characters ("的fire lane被"), where `\\b` would not see a boundary.
 Weights are small integers; a category needs HAZARD_THRESHOLD to count as a report.
@@ -9,43 +10,6 @@ Weights are small integers; a category needs HAZARD_THRESHOLD to count as a repo
 from triage.understanding.taxonomy import Category, Severity
 
 HAZARD_THRESHOLD = 3
-
-# Homophone and one-key slips residents make on phone keyboards.
-# Traditional characters that matter for fire reports (Hong Kong, Taiwan, Macau residents),
-# folded to simplified before anything is matched.
-TRADITIONAL = str.maketrans(
-    "電動車樓裡裏燒來煙開關滅災門線間號層單體氣廚庫倉鎖擋過著壞報險隱請問嗎麼這們個後還沒給讓說從處應該"
-    "緊濃聞嗆困為會時現剛經總週點燈熱臺陽邊內帶標誌設備灑噴龍鍋廳飯館費漏謝網員頭插鬧廠場內梯與燒爐罐瓶"
-    "救喊窗戶廁見聽聲響濕滿別亂掉絲纜閘壓錶錯斷爛",
-    "电动车楼里里烧来烟开关灭灾门线间号层单体气厨库仓锁挡过着坏报险隐请问吗么这们个后还没给让说从处应该"
-    "紧浓闻呛困为会时现刚经总周点灯热台阳边内带标志设备洒喷龙锅厅饭馆费漏谢网员头插闹厂场内梯与烧炉罐瓶"
-    "救喊窗户厕见听声响湿满别乱掉丝缆闸压表错断烂",
-)
-
-TYPOS: dict[str, str] = {
-    "楼到": "楼道",
-    "消访": "消防",
-    "消仿": "消防",
-    "消房": "消防",
-    "通到": "通道",
-    "电平车": "电瓶车",
-    "电频车": "电瓶车",
-    "电屏车": "电瓶车",
-    "灭火气": "灭火器",
-    "灭活器": "灭火器",
-    "烟敢": "烟感",
-    "插牌": "插排",
-    "杂务": "杂物",
-    "安全出囗": "安全出口",
-    "疏散通到": "疏散通道",
-    "煤汽": "煤气",
-    "燃汽": "燃气",
-    "液化汽": "液化气",
-    "汽罐": "气罐",
-    "冲电": "充电",
-    "着活": "着火",
-    "e bike": "ebike",
-}
 
 
 def en(pattern: str) -> str:
@@ -131,6 +95,11 @@ EMERGENCY_STRONG = [
     r"(?:燃气|煤气|天然气|可燃气体)(?:泄漏)?报警器?.{0,4}(?:响|叫|报警)",
     r"有人.{0,6}出不来|出不来了|(?:卡|关|锁)在.{0,10}(?:有人|出不来)",
     r"困在",
+    # From the corpus's train split: "窗外有火光", "老人在屋里出不来", "火越来越大", "爆燃".
+    r"有火光|火光冲天",
+    r"(?:老人|孩子|小孩|人)[^，,。!！?？]{0,6}出不来|被烟(?:堵|封|困)",
+    r"火越来越大|爆燃",
+    en(r"smoke in the (?:stairwell|stairs|hall|hallway|corridor|lift|elevator|flat|room|kitchen)"),
     r"困住",
     r"困了人",
     r"救命",
@@ -139,9 +108,11 @@ EMERGENCY_STRONG = [
     r"炸了",
     r"(?:煤气|燃气|天然气|液化气|瓦斯)(?:的)?(?:味|泄漏|泄露)",
     r"漏气",
-    # Gas leaking now, told plainly or by its sound: "天然气漏了", "液化气罐的管子呲呲响，有股味".
-    r"(?:煤气|燃气|天然气|液化气|瓦斯)[^，,。!！?？]{0,6}(?:漏了|在漏|漏出|往外漏)",
-    r"(?:煤气|燃气|天然气|液化气|瓦斯|罐|管子?|阀门?|接口)[^。!！?？]{0,8}(?:呲呲|嘶嘶|滋滋|嗤嗤)",
+    # "天然气管道在漏", "液化气漏了"; a gas word then 漏 (not a water pipe or a rainy roof).
+    r"(?:煤气|燃气|天然气|液化气|瓦斯|气罐|气瓶)[^，,。!！?？\s]{0,8}漏(?![水雨电])",
+    # The hiss of escaping gas: "煤气罐的管子呲呲在响" (a hissing fuse box is a wiring fault).
+    r"(?:煤气|燃气|天然气|液化气|气罐|气瓶|软管|管子|阀门)[^。!！?？\n]{0,10}(?:呲呲|嘶嘶|哧哧|呲呲)",
+    en(r"(?:gas|cylinder|hose|pipe|valve|tank)[^.!?\n]{0,30}hiss(?:es|ing)?"),
     r"(?:煤气|燃气|天然气|液化气|瓦斯)[^。!！?？]{0,12}(?:有股味|一股味|有味道?|臭味|怪味)",
     r"闻到.{0,8}(?:焦|糊|烧|煤气|燃气|天然气|液化气)",
     r"(?:焦糊|烧焦|糊|焦)(?:的)?味",
@@ -206,7 +177,7 @@ EMERGENCY_MEDIUM = [
     en(r"fire (?:in|on|at) (?:the|my|our|block|building|floor|unit)"),
     en(r"burning"),
     en(r"sparking"),
-    en(r"sparks (?:flying|coming|shooting)"),
+    en(r"sparks (?:are )?(?:flying|coming|shooting)"),
     en(r"(?:alarm|alarms) (?:is |are )?going off"),
     en(r"smoke from|hissing"),
 ]
@@ -386,6 +357,9 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"消防(?:楼梯|梯)", 2),
         (r"(?:防火|消防)门", 2),
         (r"楼梯间|楼梯口|楼梯|楼道|走廊|过道|通道口", 1),
+        # Added from the corpus's train split (issue 13).
+        (r"安全通道|避难层", 2),
+        (r"(?:铁栅栏|铁丝|铁链)(?:拴|隔|封|拦)|拴死", 2),
         (
             both(
                 r"锁.{0,3}门|门.{0,3}锁", r"里面(?:还|都)?有(?:人|工人)|有人在里面|加班|住人|上班"
@@ -395,6 +369,9 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (en(r"(?:emergency|fire|back|rear|side) (?:exit|door)s?(?! signs?)"), 2),
         (en(r"fire escapes?|escape routes?|evacuation routes?"), 3),
         (en(r"stairwells?|staircases?|stairs|corridors?|hallways?|exits?"), 1),
+        (en(r"landings?"), 1),
+        (en(r"barely (?:pass|get through)|can'?t (?:pass|get through)"), 2),
+        (en(r"fire doors? (?:removed|missing|taken)|(?:removed|took) the fire doors?"), 3),
     ],
     C.EBIKE: [
         (r"电动(?:自行)?车|电瓶车|电单车|小?电驴|电摩|电动摩托|电动三轮|电动滑板车|平衡车", 3),
@@ -426,6 +403,8 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
     ],
     C.ELECTRICAL: [
         (r"电线|线路|电路|花线|铝线|老线", 2),
+        (r"电缆|铜丝|拉.{0,6}接电|插在一个(?:插线板|插排|插座)", 1),
+        (r"(?:电表箱|配电箱|电箱)(?:的)?门", 1),
         (r"插排|插线板|排插|接线板|插座|插板|转换头|转换插头", 2),
         (r"配电(?:箱|柜|间|房)|电表箱|电箱|电闸|空开|总闸|变压器", 2),
         (r"私拉(?:乱接)?|乱接|乱拉", 3),
@@ -462,6 +441,7 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"(?:液化|煤|燃|天然)气(?:罐|瓶)|气罐|钢瓶", 4),
         (r"液化气|煤气(?!味)", 2),
         (r"汽油|柴油|油桶|煤油", 3),
+        (r"灌装|充装|打火机(?:气|油)", 3),
         (r"酒精(?!炉)|甲醇|丙酮|乙炔", 2),
         (r"油漆|稀料|稀释剂|天那水|香蕉水|溶剂|胶水", 3),
         (r"烟花|爆竹|鞭炮|炮仗", 2),
@@ -481,6 +461,10 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"打火机|蜡烛|蚊香|祭祀|祭拜", 2),
         (r"香炉|香火|烧香", 2),
         (r"孔明灯|篝火|火堆|火盆|炭炉|炭火|柴火|酒精炉|烤火|烧烤炉|煤炉", 4),
+        (r"生火", 4),
+        (en(r"sparks? (?:fly|flying|falling)"), 2),
+        (en(r"cook(?:s|ing)? (?:with|over) (?:charcoal|coal|fire|wood)"), 2),
+        (en(r"(?:light|burn)(?:s|ing)? (?:candles|incense)"), 2),
         (
             en(
                 r"burn(?:s|ing|ed)? (?:trash|rubbish|garbage|leaves|paper|waste|plastic|tyres|tires|wood|stuff|offerings|joss)"
@@ -514,6 +498,9 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
             3,
         ),
         (r"(?:搭|摆|放)了?.{0,4}(?:床|铺)|上下铺|通铺", 3),
+        (r"(?:阁楼|店里|仓库|车间|库房|储藏室)(?:上|里)?(?:住着|睡着|住了)", 3),
+        (r"睡在.{0,6}(?:货堆|包裹|货物|入面)|有人睡在(?:里面|店里)", 3),
+        (en(r"(?:sleep|sleeps|sleeping) in the (?:storeroom|stockroom|store room|back room)"), 4),
         (r"改成.{0,4}(?:出租屋|宿舍|住|公寓|房间)", 3),
         (r"(?:隔|分)成.{0,6}(?:小间|房间|间)|隔断|隔间", 2),
         (r"宿舍|二房东|工人住", 2),
@@ -545,6 +532,8 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (r"电缆井|管道井|管井|竖井", 3),
         (r"油烟机|烟道|积油|油污", 2),
         (r"稻草|防尘网|可燃物|可燃", 2),
+        (r"干草|木屑|刨花|排烟风机|排烟窗|避难层", 2),
+        (r"广告纸|小广告", 1),
         (r"(?:消防|火灾|安全)隐患|隐患|容易着火|一点就着|引起火灾", 1),
         (en(r"polystyrene|cladding|foam|insulation"), 2),
         (
@@ -558,6 +547,7 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
         (en(r"grease|greasy"), 2),
         (en(r"kitchen hoods?|range hoods?|exhaust ducts?|extractor"), 2),
         (en(r"shacks?|illegal (?:structure|building)s?|paper and fabric|decorations?"), 2),
+        (en(r"steel[- ]sheet|smoke vents?"), 2),
         (en(r"fire (?:hazard|risk)|(?:could|might|will) catch fire|dangerous|danger|unsafe"), 1),
     ],
 }
@@ -1011,6 +1001,11 @@ REPORT_ANCHOR = [
     r"[一二三四五六七八九十两]+(?:楼|层)(?![道梯房下上])|(?<![a-z])b[1-4](?![0-9])|负[一二三](?:楼|层)|地下[一二三]层",
     r"商场|超市|医院|酒店|宾馆|网吧|酒吧|ktv|写字楼|菜市场|食堂|影院|电影院|幼儿园|养老院",
     r"物业|房东|老板|商铺|店家|饭店|餐馆|工地|好几家|好几间|几家",
+    # Rhetorical questions and pleas of someone reporting (from the corpus's train split):
+    # "出了事谁负责", "谁来管管啊", "说了好几次没用", "楼道的烟感被人拆了".
+    r"谁(?:来)?管|谁负责|没人管|(?<!怎么)不管|有人管吗|说了好几次|求处理|请.{0,4}处理|派人|来看看|太危险",
+    r"被[^，,。?？!！\s]{1,12}了|看到的|今天|昨天|上周|刚才",
+    en(r"nobody (?:cares|came|does)|please check|look at it|against the rules|even legal"),
     en(
         r"every (?:day|night|weekend|week|evening)|always|all the time|for (?:\d+|a few|two|three|several) (?:days|weeks|months)"
     ),
@@ -1048,8 +1043,9 @@ SERVICE_TOPIC = [
 
 # ---------------------------------------------------------------- feedback
 FEEDBACK_SENTIMENT = [
-    r"谢谢|感谢|多谢|点赞|👍|赞|辛苦了|不错|挺好|很好|真好|好评|满意|方便|给力|及时|很快|效率(?:挺|很|真)?高|"
-    r"聪明|好用|厉害|专业|贴心|太好了|真棒|很棒|学到",
+    # Thanks after a question mark closes the question ("怎么举报？谢谢"), it judges nothing.
+    r"(?<![?？])(?<![?？] )(?:谢谢|感谢|多谢)|点赞|👍|赞|辛苦了|不错|挺好|很好|真好|好评|满意|方便|给力|"
+    r"及时|很快|效率(?:挺|很|真)?高|聪明|好用|厉害|专业|贴心|太好了|真棒|很棒|学到|表扬|很负责|顺手",
     r"太慢|麻烦|繁琐|不方便|太复杂|效率.{0,4}低|没人回|没人理|没人联系|不好用|难用|烦|敷衍|态度|根本没|别再?打|差评|不满意|投诉你们|字太小|看不清",
     r"建议|希望|最好能|(?:能不能|可不可以|可以|应该).{0,8}加|多搞|多办|以后多(?:搞|办|来|组织)",
     r"没解决|没有解决|不解决|就会|光说|形式主义|踢皮球|很清楚|很详细|石沉大海|没下文|没动静|没消息|到底管不管|打扰|骚扰",
@@ -1059,13 +1055,13 @@ FEEDBACK_SENTIMENT = [
     ),
     en(
         r"slow|annoying|rude|useless|confusing|misunderstand\w*|doesn'?t understand|don'?t understand|nobody (?:replied|answered|came)|no one (?:replied|answered|came)|terrible|bad service|frustrat|"
-        r"disappoint(?:ed|ing)?|nothing (?:has )?happened|ignored"
+        r"disappoint(?:ed|ing)?|nothing (?:has )?happened|ignored|nothing (?:was|has been) fixed|says resolved"
     ),
     en(r"suggest(?:ion)?|would be nice|please add|it would help|wish|could you add|feature"),
 ]
 FEEDBACK_SERVICE = [
     r"你们|平台|机器人|小助手|助手|网格员|工作人员|小程序|系统|上报|举报|报的|报了|回访|回复|回执|处理得|处理了|消防宣传|宣传|培训|"
-    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程",
+    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程|服务",
     prefix(
         r"you guys|your (?:team|staff|service|worker|grid|bot|app)|the bot|this bot|bot\b|grid worker|service|"
         r"repl|respon|report|upload|the guy|inspect|team\b|app\b|menu|button|feature|drill"
@@ -1105,7 +1101,10 @@ SAFETY_TOPIC = [
 # ---------------------------------------------------------------- out of scope
 OUT_OF_SCOPE_TERMS: list[tuple[str, int]] = [
     (r"噪音|噪声|扰民|吵|跺脚|广场舞|音响", 3),
-    (r"漏水|渗水|水管|停水|没热水|(?<![燃煤]气)热水器|下水道|堵了马桶|马桶", 3),
+    # A gas water heater is a fire-safety matter ("燃气热水器可以装在卫生间吗"); a broken one is not.
+    (r"漏水|渗水|水管|停水|没热水|(?<!燃气)(?<!煤气)热水器|下水道|堵了马桶|马桶", 3),
+    # Notices passed on, a drill's among them (from the corpus's train split).
+    (r"通知[:：]|通知收到|收到通知|听到警报不要", 3),
     (r"物业费|停车费|燃气费|水费|电费|缴费|交费|押金|房租|租金|涨价|开户", 3),
     (r"遛狗|狗|猫|宠物|老鼠|蟑螂", 3),
     (r"快递柜|快递(?!驿站|站|点)", 2),

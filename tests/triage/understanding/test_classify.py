@@ -379,3 +379,44 @@ def test_holdout_figures_do_not_regress(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["emergency_recall"] == 1.0
     assert figures["kind"] >= 0.9
     assert figures["category"] >= 0.85
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下天然气管道在漏，味道很冲",
+        "天燃气漏了！！！",
+        "煤气罐的管子呲呲在响",
+        "meiqi罐的管子呲呲在响，还有味道",
+        "the LPG cylinder hose is hissing and there's a smell",
+        "窗外有火光，好像是隔壁单元",
+        "老人在屋里出不来，门被烟堵住了",
+        "充电的电动车突然爆燃了",
+        "sparks are coming out of the socket",
+        "有陣燶味呀，好似邊度燒緊嘢，越嚟越大",
+    ],
+)
+def test_fire_and_escaping_gas_in_more_wordings_are_emergencies(text):
+    assert classify(text).kind == Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text", ["水管漏了", "配电箱一直发烫，还有滋滋的声音", "闻到煤气味应该怎么办"]
+)
+def test_not_every_leak_or_hiss_is_escaping_gas(text):
+    assert classify(text).kind != Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("燃气热水器可以装在卫生间吗？", Kind.QUESTION),
+        ("热水器坏了不出热水，找谁修", Kind.OUT_OF_SCOPE),
+        ("你好，怎么举报消防隐患？谢谢", Kind.QUESTION),
+        ("通知：明天下午三点消防演练，听到警报不要惊慌", Kind.OUT_OF_SCOPE),
+        ("网格员小王人很负责，表扬一下", Kind.FEEDBACK),
+        ("多謝你哋咁快嚟處理，好有心", Kind.FEEDBACK),
+    ],
+)
+def test_gas_appliances_thanks_after_questions_and_notices(text, kind):
+    assert classify(text).kind == kind
