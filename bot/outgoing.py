@@ -31,6 +31,7 @@ async def send(
     await outbox.post(
         services(context).sessions,
         chat_id=update.effective_chat.id,
+        method="sendMessage",
         payload=payload,
         priority=priority,
         report_id=card_of,

@@ -63,21 +63,16 @@ async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = " ".join(context.args or []) or None
     source = source_of(update.effective_message) if text else None
-    who = await resident_of(update, context)
-    await say(update, await services(context).intake.start_report(who, text, None, source), context)
+    visit, who = await visit_of(update, context), await resident_of(update, context)
+    reply = await services(context).intake.start_report(who, text, visit.label, source)
+    await say(update, reply, context)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, member = services(context), (await visit_of(update, context)).staff
-    outcome = await svc.desk.cancel_input(member) if member is not None else None
-    if outcome is not None:
-        await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
+    reply = await services(context).conversation.cancel(await visit_of(update, context))
+    if isinstance(reply, Outcome):
+        await outgoing.send(update, context, t(reply.language, f"staff.{reply.say}"))
         return
-    person = await resident_of(update, context)
-    dropped = await svc.frontdesk.cancel_awaited(person)
-    reply = await svc.intake.cancel(person)
-    if dropped and reply.say == "nothing_to_cancel":
-        reply = Reply("cancelled", reply.resident)
     await say(update, reply, context)
 
 
@@ -314,7 +309,7 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An edited message changes what it added to a report; it is never a new message."""
     message = update.edited_message
-    words = _without_command(message.text or message.caption or "")
+    words = (message.text or message.caption or "").strip()
     if not words:  # a live location moving on, a photo swapped: nothing to read again
         return
     visit = await visit_of(update, context)
@@ -328,13 +323,6 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def source_of(message: Message) -> str:
     """How the domain refers to a message of the chat, should it be edited later."""
     return f"{message.chat_id}:{message.message_id}"
-
-
-def _without_command(text: str) -> str:
-    """/report 楼道堆物 edited: the words after the command are what the report holds."""
-    if text.startswith("/"):
-        return text.partition(" ")[2].strip()
-    return text.strip()
 
 
 async def sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

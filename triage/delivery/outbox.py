@@ -26,6 +26,7 @@ async def post(
     sessions: SessionFactory,
     *,
     chat_id: int,
+    method: str,
     payload: dict[str, Any],
     priority: int,
     report_id: int | None = None,
@@ -35,7 +36,7 @@ async def post(
     a task card shows (the sender remembers the card, to edit it when the report changes)."""
     message = Message(
         chat_id=chat_id,
-        method="sendMessage",
+        method=method,
         payload=payload,
         priority=priority,
         report_id=report_id,

@@ -88,7 +88,8 @@ class Conversation:
                 resident = resident_actor(known) if known is not None else None
                 return Visit(person, staff_actor(staff), resident)
             row = await self._enrol(session, person)
-            label = classify(text) if text else None
+            words = _without_command(text) if text else None
+            label = classify(words) if words else None  # "/report 着火了" reads as its words
             held = None
             if counted:
                 kind = label.kind if label is not None else None
@@ -96,6 +97,20 @@ class Conversation:
                     session, row, self.intake.limits, self.clock(), kind=kind, location=location
                 )
             return Visit(person, None, resident_actor(row), label, held)
+
+    async def cancel(self, visit: Visit) -> Reply | Outcome:
+        """/cancel: a staff member's prompt first; else what the bot waits for from the
+        resident and the report being written."""
+        if visit.staff is not None:
+            outcome = await self.desk.cancel_input(visit.staff)
+            if outcome is not None:
+                return outcome
+        who = await self.as_resident(visit)
+        dropped = await self.frontdesk.cancel_awaited(who)
+        reply = await self.intake.cancel(who)
+        if dropped and reply.say == "nothing_to_cancel":
+            return Reply("cancelled", reply.resident)
+        return reply
 
     async def as_resident(self, visit: Visit) -> Actor:
         """The resident this visitor is; staff become one when they act as one (/report)."""
@@ -181,8 +196,15 @@ class Conversation:
         never taken as a new message. None: nothing of theirs as a resident to change."""
         if visit.resident is None:
             return None
-        return await self.edits.edited(visit.resident, source, text)
+        return await self.edits.edited(visit.resident, source, _without_command(text))
 
     async def sticker(self, visit: Visit) -> Reply:
         """A sticker or a lone emoji says hello: the greeting, with what the bot can do."""
         return await self.intake.chat(await self.as_resident(visit), HELLO)
+
+
+def _without_command(text: str) -> str:
+    """A command's words: "/report 楼道着火了" is read as "楼道着火了", "/help" as nothing."""
+    if text.startswith("/"):
+        return text.partition(" ")[2].strip()
+    return text

@@ -47,6 +47,8 @@ class Edits:
         words = text.strip()
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
+            if not words:  # nothing left to read (a command alone): nothing to change
+                return Reply(SILENT, resident)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is not None and source in draft.sources:
                 old = draft.sources[source]
