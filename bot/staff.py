@@ -166,6 +166,17 @@ async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
+async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/overdue: what is past its deadline among the tasks this person may see."""
+    svc = services(context)
+    outcome, items = await svc.desk.overdue(await actor_of(update, context))
+    if not items:
+        await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
+        return
+    for text, markup in taskcard.overdue_list(outcome.language, items, outcome.values["count"]):
+        await outgoing.send(update, context, text, reply_markup=markup)
+
+
 async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
     """The staff member this update is from (None: not staff), found once per update."""
     return (await visit_of(update, context)).staff
@@ -180,6 +191,7 @@ def register(app: Application) -> None:
     app.add_handlers(
         [
             CommandHandler("tasks", tasks, filters.ChatType.PRIVATE),
+            CommandHandler("overdue", overdue, filters.ChatType.PRIVATE),
             CallbackQueryHandler(pressed, pattern=f"^{taskcard.PREFIX}"),
         ]
     )

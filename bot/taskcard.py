@@ -191,11 +191,25 @@ def digest(language: str, items: list[dict[str, Any]]) -> list[tuple[str, Inline
     """Several escalated tasks as a list, a button per task that opens its card; as many
     messages as it takes to stay within Telegram's limits."""
     title = t(language, "task.digest_title", count=len(items))
+    return _listed(language, items, title, _digest_line)
+
+
+def overdue_list(
+    language: str, items: list[dict[str, Any]], count: int
+) -> list[tuple[str, InlineKeyboardMarkup]]:
+    """/overdue: the tasks past a deadline, each with how late and where it stands."""
+    title = t(language, "task.overdue_title", count=count)
+    return _listed(language, items, title, _overdue_line)
+
+
+def _listed(
+    language: str, items: list[dict[str, Any]], title: str, line_of
+) -> list[tuple[str, InlineKeyboardMarkup]]:
     hint = t(language, "task.digest_hint")
     room = DIGEST_CHARS - len(title) - len(hint) - 40  # the page number, the newlines
     pages: list[list[tuple[dict[str, Any], str]]] = [[]]
     for item in items:
-        line = _digest_line(language, item)
+        line = line_of(language, item)
         page = pages[-1]
         if page and (
             len(page) >= DIGEST_CHUNK or sum(len(x) + 1 for _, x in page) + len(line) > room
@@ -235,6 +249,25 @@ def _digest_line(language: str, item: dict[str, Any]) -> str:
         waited=duration(language, item.get("waited_seconds", 0)),
         level=item.get("level") or "",
     )
+
+
+def _overdue_line(language: str, item: dict[str, Any]) -> str:
+    where = " ".join(p for p in (item.get("grid"), item.get("address")) if p)
+    return t(
+        language,
+        "task.overdue_line",
+        reference=item["reference"],
+        what=_cut(_what(language, item), DIGEST_WHAT),
+        place=_cut(where or t(language, "task.place_pending"), DIGEST_PLACE),
+        status=t(language, f"status.{item['status']}"),
+        late=duration(language, item["late_seconds"]),
+    )
+
+
+def _what(language: str, item: dict[str, Any]) -> str:
+    if item.get("category"):
+        return t(language, f"category.{item['category']}")
+    return t(language, f"kind.{item['kind']}")
 
 
 def _cut(text: str, length: int) -> str:

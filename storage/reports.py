@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -180,6 +180,20 @@ async def open_tasks_of(*, session: AsyncSession, staff_id: int) -> Sequence[Rep
         select(Report)
         .where(Report.assignee_id == staff_id, col(Report.status).in_(["assigned", "acknowledged"]))
         .order_by(col(Report.created_at))
+    )
+    return result.all()
+
+
+async def overdue(*, session: AsyncSession, now: datetime, limit: int) -> Sequence[Report]:
+    """Open reports past a deadline, longest overdue first: not taken within the
+    acknowledgement deadline, or not fixed by the rectification deadline."""
+    late_ack = and_(col(Report.status).in_(["new", "assigned"]), col(Report.ack_deadline_at) < now)
+    late_fix = and_(Report.status == "acknowledged", col(Report.rectify_deadline_at) < now)
+    result = await session.exec(
+        select(Report)
+        .where(or_(late_ack, late_fix))
+        .order_by(func.coalesce(Report.ack_deadline_at, Report.rectify_deadline_at))
+        .limit(limit)
     )
     return result.all()
 

@@ -105,3 +105,20 @@ async def test_a_task_at_the_top_of_the_chain_is_reminded_until_someone_takes_it
                 e.action for e in await report_rows.history_of(session=session, report_id=report.id)
             ]
         assert history.count("reminded") == 1 and history[-1] == "acknowledged"
+
+
+async def test_overdue_lists_what_is_past_its_deadline_for_those_who_may_see_it(sqlite_url):
+    async with running_service(sqlite_url) as bot:
+        reference = await file_report(bot.emulator, 1830, "楼道里的消防栓被杂物堵住了")
+        async with transaction(bot.sessions) as session:  # nobody took it for 12 minutes
+            report = await report_rows.report_by_reference(session=session, reference=reference)
+            report.ack_deadline_at = utcnow() - timedelta(minutes=12, seconds=30)
+        officer, elsewhere = bot.staff(OFFICER), bot.staff(3002)
+        await officer.command("/overdue")
+        listed = await next_text(officer)
+        assert "超时的任务共 1 条" in listed["text"] and reference in listed["text"]
+        assert "已超时12分钟" in listed["text"] and labels(listed) == [reference]
+        await officer.press(listed, reference)
+        assert reference in (await next_text(officer))["text"]  # its card, to act on
+        await elsewhere.command("/overdue")  # another community's coordinator
+        assert (await next_text(elsewhere))["text"] == "没有超时的任务 👍"

@@ -18,7 +18,7 @@ from storage.models import Report, Staff
 from storage.types import utcnow
 from triage.actors import Actor, staff_actor
 from triage.escalation.policy import Policy
-from triage.lifecycle import Action, Lifecycle, Refusal
+from triage.lifecycle import Action, Lifecycle, Refusal, Status
 from triage.permissions import may_see
 from triage.reports.notices import TASK, card_of, to_staff
 from triage.tasks import handing, prompts, steps
@@ -26,6 +26,9 @@ from triage.tasks.handing import NOT_MY_GRID, TO_COORDINATOR
 from triage.tasks.outcome import Outcome, done, refused
 
 # A press starts a step that asks for words first: the action it will be, its prompt
+OVERDUE_SCAN = 500  # overdue reports looked at for one person's list
+OVERDUE_LISTED = 40  # listed (a message's worth of lines, with a button each)
+
 _ASKING = {
     "ask": (Action.ASK, "ask_prompt"),
     "resolve": (Action.RESOLVE, "resolve_prompt"),
@@ -190,6 +193,22 @@ class StaffDesk:
             cards = [await self.card_for(session, r, actor) for r in reports]
             return Outcome("tasks" if cards else "no_tasks", actor.language), cards
 
+    async def overdue(self, actor: Actor | None) -> tuple[Outcome, list[dict[str, Any]]]:
+        """/overdue: the open tasks past a deadline that this person may see (on it, told
+        about it, or above it in the chain), longest overdue first."""
+        if actor is None or not actor.active:
+            return Outcome("not_staff", "zh", refused=True), []
+        now = self.clock()
+        async with transaction(self.sessions) as session:
+            late = await report_rows.overdue(session=session, now=now, limit=OVERDUE_SCAN)
+            items = [
+                _overdue_item(report, await card_of(session, report), now)
+                for report in late
+                if await may_see(session, actor, report) is None
+            ]
+        key = "overdue" if items else "no_overdue"
+        return Outcome(key, actor.language, {"count": len(items)}), items[:OVERDUE_LISTED]
+
     async def show_task(self, actor: Actor, report_id: int) -> Outcome:
         """One task's card, as the person may act on it now (from a list of escalations)."""
         async with transaction(self.sessions) as session:
@@ -209,3 +228,10 @@ class StaffDesk:
 
 def _giving(actor: Actor) -> Action:
     return Action.HAND_OVER if actor.role == "worker" else Action.ASSIGN_TO
+
+
+def _overdue_item(report: Report, card: dict[str, Any], now: datetime) -> dict[str, Any]:
+    deadline = (
+        report.rectify_deadline_at if report.status == Status.ACKNOWLEDGED else None
+    ) or report.ack_deadline_at
+    return {**card, "late_seconds": int((now - deadline).total_seconds())}
