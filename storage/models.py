@@ -97,7 +97,6 @@ class Report(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str | None = Field(default=None, unique=True)  # "FC-000123", set from id
     resident_id: int | None = Field(default=None, foreign_key="resident.id")
-    chat_id: int | None = Field(default=None, sa_type=BigInteger)
     language: str = "zh"
     text: str = Field(sa_type=Text)
     kind: str = "hazard"

@@ -191,7 +191,7 @@ async def forget_resident(
                 withdrawn += await _withdraw(session, report, who, now)
         await _anonymise_all(session, reports, now)
         for report in reports:  # nothing links the reports back to the person
-            report.resident_id, report.chat_id = None, None
+            report.resident_id = None
         await _drop_in_progress(session, resident, [r.id for r in reports])
         updates = await rows.delete_updates_from(session=session, telegram_id=telegram_id)
         updates += await rows.delete_handled_updates_quoting(

@@ -62,7 +62,6 @@ async def create_report(
     cell = _cell_for(new, district)
     report = Report(
         resident_id=resident.id,
-        chat_id=resident.chat_id,
         language=resident.language,
         text=new.text,
         kind=kind,
