@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
+from triage.intake.account import Account
 from triage.intake.conversation import Conversation, Visit
 from triage.intake.drafts import Intake
 from triage.intake.frontdesk import FrontDesk
@@ -29,6 +30,7 @@ KEY = "firecircle"
 class BotServices:
     sessions: SessionFactory
     intake: Intake
+    account: Account
     frontdesk: FrontDesk
     desk: StaffDesk
     followup: FollowUp

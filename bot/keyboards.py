@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 
 from bot.texts import t
 from triage.broadcasts import Draft
-from triage.intake.drafts import Step
+from triage.intake.reply import Step
 
 COMMUNITY_PREFIX = "community:"
 LANGUAGE_PREFIX = "lang:"

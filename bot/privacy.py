@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import keyboards, outgoing
 from bot.context import resident_of, services
 from bot.texts import t
-from triage.intake.drafts import Reply
+from triage.intake.reply import Reply
 
 PREFIX = "pv:"
 FORGET, KEEP = f"{PREFIX}forget", f"{PREFIX}keep"

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot import keyboards
 from bot.texts import t
-from triage.intake.drafts import Reply
+from triage.intake.reply import Reply
 from triage.records import Report
 from triage.reports.notices import EMERGENCY, RESIDENT
 from triage.understanding.taxonomy import Kind

@@ -20,8 +20,8 @@ from bot.replies import render, report_list
 from bot.texts import LANGUAGES, all_labels, t
 from triage.broadcasts import Outcome as Broadcasting
 from triage.intake.conversation import STAFF_HELP
-from triage.intake.drafts import Reply
 from triage.intake.limits import SILENT
+from triage.intake.reply import Reply
 from triage.tasks.outcome import Outcome
 
 DONE = all_labels("buttons.done")
@@ -49,13 +49,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = staff.staff_text(member, "welcome", name=member.name, role=role)
         await outgoing.send(update, context, text)
         return
-    await say(update, await svc.intake.greet(await resident_of(update, context)), context)
+    await say(update, await svc.account.greet(await resident_of(update, context)), context)
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say(
         update,
-        await services(context).intake.where_am_i(await resident_of(update, context)),
+        await services(context).account.where_am_i(await resident_of(update, context)),
         context,
     )
 
@@ -84,7 +84,7 @@ async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    reply, reports = await svc.intake.my_reports(await resident_of(update, context))
+    reply, reports = await svc.account.my_reports(await resident_of(update, context))
     if not reports:
         await say(update, reply, context)
         return
@@ -94,7 +94,7 @@ async def my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choice = (context.args or [None])[0]
-    reply = await services(context).intake.set_language(await resident_of(update, context), choice)
+    reply = await services(context).account.set_language(await resident_of(update, context), choice)
     if reply.say == "choose_language":
         await outgoing.send(
             update,
@@ -110,7 +110,7 @@ async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     off = (context.args or [""])[0].lower() in ("off", "stop", "退订", "关闭")
     await say(
         update,
-        await services(context).intake.subscribe_tips(await resident_of(update, context), not off),
+        await services(context).account.subscribe_tips(await resident_of(update, context), not off),
         context,
     )
 
@@ -228,7 +228,7 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if choice not in LANGUAGES:
         await callbacks.expired(update)
         return
-    reply = await services(context).intake.set_language(await resident_of(update, context), choice)
+    reply = await services(context).account.set_language(await resident_of(update, context), choice)
     await query.answer()
     await keyboards.drop_buttons(query)
     await say(update, reply, context)

@@ -119,6 +119,7 @@ class Service:
         services = BotServices(
             sessions=self.sessions,
             intake=self.intake,
+            account=self.conversation.account,
             frontdesk=frontdesk,
             desk=self.desk,
             followup=FollowUp(self.sessions, self.intake),

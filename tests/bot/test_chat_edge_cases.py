@@ -49,7 +49,9 @@ async def test_an_emergency_typed_in_the_middle_of_a_report_is_raised(bot):
     assert "119" in (await resident.next_message())["text"]
     assert "紧急警情" in (await next_text(bot.staff(OFFICER)))["text"]
     visit = await bot.service.conversation.enter(Person(1301, 1301))
-    assert await bot.service.intake.has_draft(visit.resident)  # the report waits for them
+    assert await bot.service.conversation.account.has_draft(
+        visit.resident
+    )  # the report waits for them
 
 
 async def test_after_an_emergency_a_new_hazard_is_not_taken_for_its_address(bot):

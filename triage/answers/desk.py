@@ -20,7 +20,8 @@ from triage.answers.faq_file import Entry
 from triage.answers.knowledge import KnowledgeBase
 from triage.escalation.dispatch import dispatch
 from triage.intake import limits, residents
-from triage.intake.drafts import Intake, Reply
+from triage.intake.drafts import Intake
+from triage.intake.reply import Reply
 from triage.lifecycle import Action, Lifecycle
 from triage.reports.filing import NewReport, create_report
 from triage.reports.notices import post

@@ -21,10 +21,12 @@ from triage.actors import Actor, resident_actor, staff_actor
 from triage.broadcasts import BroadcastDesk
 from triage.broadcasts import Outcome as Broadcasting
 from triage.intake import limits, residents
-from triage.intake.drafts import Intake, Reply
+from triage.intake.account import Account
+from triage.intake.drafts import Intake
 from triage.intake.edits import Edits
 from triage.intake.frontdesk import FrontDesk
 from triage.intake.people import Person, language_from_code
+from triage.intake.reply import Reply
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
 from triage.understanding.classify import Classification, classify
@@ -66,6 +68,7 @@ class Conversation:
         self.broadcasts = broadcasts
         self.clock = clock
         self.edits = Edits(sessions, intake.policy, clock)
+        self.account = Account(sessions)
 
     async def enter(
         self,
@@ -106,7 +109,7 @@ class Conversation:
             if outcome is not None:
                 return outcome
         who = await self.as_resident(visit)
-        dropped = await self.frontdesk.cancel_awaited(who)
+        dropped = await self.frontdesk.waiting.cancel_awaited(who)
         reply = await self.intake.cancel(who)
         if dropped and reply.say == "nothing_to_cancel":
             return Reply("cancelled", reply.resident)
@@ -157,7 +160,7 @@ class Conversation:
             outcome = await self.desk.staff_input(visit.staff, words, None)
             if outcome is not None:
                 return outcome
-            if visit.resident is None or not await self.intake.has_draft(visit.resident):
+            if visit.resident is None or not await self.account.has_draft(visit.resident):
                 return Outcome(STAFF_HELP, visit.staff.language, {"name": visit.staff.name})
         who = await self.as_resident(visit)
         return await self.frontdesk.text(who, words, visit.label or classify(words), source)
@@ -179,14 +182,14 @@ class Conversation:
             if outcome is not None:
                 return outcome
         who = await self.as_resident(visit)
-        reply = await self.frontdesk.awaited(who, photo=file_id, text=caption)
+        reply = await self.frontdesk.waiting.awaited(who, photo=file_id, text=caption)
         if reply is None:
             reply = await self.intake.receive_photo(who, file_id, caption, source)
         return reply
 
     async def location(self, visit: Visit, latitude: float, longitude: float) -> Reply:
         who = await self.as_resident(visit)
-        reply = await self.frontdesk.awaited(who, location=(latitude, longitude))
+        reply = await self.frontdesk.waiting.awaited(who, location=(latitude, longitude))
         if reply is None:
             reply = await self.intake.receive_location(who, latitude, longitude)
         return reply
@@ -200,7 +203,7 @@ class Conversation:
 
     async def sticker(self, visit: Visit) -> Reply:
         """A sticker or a lone emoji says hello: the greeting, with what the bot can do."""
-        return await self.intake.chat(await self.as_resident(visit), HELLO)
+        return await self.account.chat(await self.as_resident(visit), HELLO)
 
 
 def _without_command(text: str) -> str:

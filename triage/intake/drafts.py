@@ -1,4 +1,4 @@
-"""The resident's side of the conversation: greeting, language, and writing a report.
+"""Writing a report in the chat, step by step.
 
 A report is written as a draft row (description → location → photos), so a half-written
 report survives a restart. Each method is one step of the conversation: it opens its own
@@ -7,16 +7,13 @@ transaction and returns a Reply telling the chat side what to say next.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage.engine import SessionFactory, transaction
-from storage.models import Report, ReportDraft, Resident
+from storage.models import ReportDraft, Resident
 from storage.types import utcnow
 from triage.actors import Actor
 from triage.districts.cache import DistrictCache
@@ -25,37 +22,15 @@ from triage.escalation.policy import Policy
 from triage.escalation.routing import community_in
 from triage.intake import limits, residents
 from triage.intake.limits import Limits
+from triage.intake.reply import Reply, Step
 from triage.reports.filing import NewReport, create_report
 from triage.reports.lengths import TEXT_MAX_CHARS
-from triage.reports.notices import Notice
 from triage.understanding.classify import Classification, classify
 from triage.understanding.taxonomy import Kind
 
 DESCRIPTION_MIN_CHARS = 2
 ADDRESS_MAX_CHARS = 200
 MAX_PHOTOS = 5
-
-
-class Step(StrEnum):
-    DESCRIPTION = "description"
-    LOCATION = "location"
-    PHOTOS = "photos"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What to tell the resident: a text key, the values it needs, and where the draft is."""
-
-    say: str
-    resident: Resident
-    step: Step | None = None
-    report: Report | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    notices: tuple[Notice, ...] = ()  # what others must be told (tasks, alerts)
-
-    @property
-    def language(self) -> str:
-        return self.resident.language
 
 
 class Intake:
@@ -77,63 +52,6 @@ class Intake:
         self.default_language = default_language
         self.margin = district_margin_meters
         self.clock = clock
-
-    # --- who is talking ---------------------------------------------------------------
-
-    async def greet(self, who: Actor) -> Reply:
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-            return Reply("welcome", resident, step=_step(draft))
-
-    async def chat(self, who: Actor, key: str) -> Reply:
-        """Small talk answered (see triage.understanding.small_talk); a draft waits."""
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-            return Reply(key, resident, step=_step(draft))
-
-    async def has_draft(self, who: Actor) -> bool:
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            return (
-                await resident_rows.draft_of(session=session, resident_id=resident.id) is not None
-            )
-
-    async def language_of(self, who: Actor) -> str:
-        async with transaction(self.sessions) as session:
-            return (await residents.row(session, who)).language
-
-    async def subscribe_tips(self, who: Actor, on: bool) -> Reply:
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            resident.subscribed_tips = on
-            return Reply("tips_on" if on else "tips_off", resident)
-
-    async def set_language(self, who: Actor, language: str | None) -> Reply:
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            if language not in ("zh", "en"):
-                return Reply("choose_language", resident)
-            resident.language = language
-            resident.language_chosen = True
-            draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-            return Reply("language_set", resident, step=_step(draft))
-
-    async def my_reports(self, who: Actor) -> tuple[Reply, Sequence[Report]]:
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            reports = await report_rows.reports_of_resident(
-                session=session, resident_id=resident.id
-            )
-            return Reply("my_reports" if reports else "no_reports", resident), reports
-
-    async def where_am_i(self, who: Actor) -> Reply:
-        """Repeats the question of the step the resident is at (after a restart, an odd input)."""
-        async with transaction(self.sessions) as session:
-            resident = await residents.row(session, who)
-            draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-            return _ask(draft, resident) if draft else Reply("help", resident)
 
     # --- writing a report -------------------------------------------------------------
 
@@ -158,10 +76,10 @@ class Intake:
                 )
                 session.add(draft)
             elif text is None:
-                return _ask(draft, resident, resumed=True)
+                return ask_again(draft, resident, resumed=True)
             if text is None:
                 draft.step = Step.DESCRIPTION
-                return _ask(draft, resident)
+                return ask_again(draft, resident)
             return self._describe(draft, resident, text, source)
 
     async def receive_text(
@@ -195,11 +113,11 @@ class Intake:
             resident = await residents.row(session, who)
             if not valid_coordinates(latitude, longitude):
                 draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-                return Reply("location_invalid", resident, step=_step(draft))
+                return Reply("location_invalid", resident, step=step_of(draft))
             district = await self.district.current(session)
             if not district.serves(latitude, longitude, self.margin):
                 draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-                return Reply("location_outside", resident, step=_step(draft) or Step.LOCATION)
+                return Reply("location_outside", resident, step=step_of(draft) or Step.LOCATION)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             first = draft is None
             if first:
@@ -227,14 +145,14 @@ class Intake:
             resident = await residents.row(session, who)
             names = (await self.district.current(session)).communities()
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-            return Reply("choose_community", resident, step=_step(draft)), names
+            return Reply("choose_community", resident, step=step_of(draft)), names
 
     async def choose_community(self, who: Actor, community: str) -> Reply:
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.LOCATION:
-                return Reply("community_stale", resident, step=_step(draft))
+                return Reply("community_stale", resident, step=step_of(draft))
             if community not in (await self.district.current(session)).communities():
                 return Reply("community_unknown", resident, step=Step.LOCATION)
             draft.community = community
@@ -251,7 +169,7 @@ class Intake:
             if draft is None or draft.step != Step.PHOTOS:
                 if draft is not None and draft.step == Step.LOCATION:
                     return Reply("photo_before_location", resident, step=Step.LOCATION)
-                return Reply("photo_without_report", resident, step=_step(draft))
+                return Reply("photo_without_report", resident, step=step_of(draft))
             if len(draft.photos) >= MAX_PHOTOS:
                 return Reply("photo_limit", resident, step=Step.PHOTOS, values={"max": MAX_PHOTOS})
             draft.photos = [*draft.photos, file_id]
@@ -417,11 +335,12 @@ def _came_from(draft: ReportDraft, source: str | None, words: str) -> None:
         draft.sources = {**draft.sources, source: words}
 
 
-def _step(draft: ReportDraft | None) -> Step | None:
+def step_of(draft: ReportDraft | None) -> Step | None:
     return Step(draft.step) if draft else None
 
 
-def _ask(draft: ReportDraft, resident: Resident, *, resumed: bool = False) -> Reply:
+def ask_again(draft: ReportDraft, resident: Resident, *, resumed: bool = False) -> Reply:
+    """The question of the step the draft is at."""
     key = {Step.DESCRIPTION: "ask_description", Step.LOCATION: "ask_location"}.get(
         Step(draft.step), "ask_photos"
     )

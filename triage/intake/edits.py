@@ -19,8 +19,8 @@ from storage.types import utcnow
 from triage.actors import Actor
 from triage.escalation.policy import Policy
 from triage.intake import residents
-from triage.intake.drafts import Reply, Step
 from triage.intake.limits import SILENT
+from triage.intake.reply import Reply, Step
 from triage.lifecycle import Action, Lifecycle
 from triage.permissions import told_about
 from triage.reports.lengths import TEXT_MAX_CHARS, quoted

@@ -29,7 +29,8 @@ from storage.types import utcnow
 from triage.actors import SYSTEM, Actor, resident_actor
 from triage.escalation.policy import Policy
 from triage.intake import residents
-from triage.intake.drafts import Intake, Reply
+from triage.intake.drafts import Intake
+from triage.intake.reply import Reply
 from triage.lifecycle import Action, Lifecycle, allowed_from
 from triage.reports.notices import cards_changed, post
 

@@ -15,7 +15,8 @@ from storage.models import Report, Staff
 from storage.types import utcnow
 from triage.actors import Actor, resident_actor
 from triage.intake import residents
-from triage.intake.drafts import Intake, Reply
+from triage.intake.drafts import Intake
+from triage.intake.reply import Reply
 from triage.lifecycle import Action, Lifecycle
 from triage.reports.notices import TASK, card_of, post, to_staff
 

@@ -15,10 +15,11 @@ from triage.broadcasts import BroadcastDesk
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake.conversation import STAFF_HELP, Conversation
-from triage.intake.drafts import Intake, Step
+from triage.intake.drafts import Intake
 from triage.intake.frontdesk import FrontDesk
 from triage.intake.limits import SILENT, TRY_LATER, Limits
 from triage.intake.people import Person
+from triage.intake.reply import Step
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
 from triage.understanding.classify import classify

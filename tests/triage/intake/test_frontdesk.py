@@ -15,9 +15,10 @@ from triage.answers.desk import AnswerDesk
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake import residents
-from triage.intake.drafts import Intake, Step
+from triage.intake.drafts import Intake
 from triage.intake.frontdesk import FrontDesk
 from triage.intake.people import Person
+from triage.intake.reply import Step
 from triage.lifecycle import Status
 from triage.reports.notices import NO_CHAT
 from triage.understanding.taxonomy import Kind
@@ -55,7 +56,7 @@ async def test_an_emergency_is_filed_at_once_and_its_place_is_waited_for(desk):
     assert reply.say == "emergency"
     [report] = await stored(desk, Report)
     assert (report.kind, report.grid_id) == (Kind.EMERGENCY, None)
-    located = await desk.awaited(who, location=INSIDE)
+    located = await desk.waiting.awaited(who, location=INSIDE)
     assert located.say == "emergency_location_sent"
     async with transaction(desk.sessions) as session:
         report = await session.get(Report, report.id)
