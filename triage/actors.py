@@ -33,6 +33,7 @@ class Actor:
     community: str | None = None
     street: str | None = None
     active: bool = True
+    grids: tuple[int, ...] = ()  # a worker's grid cells (their ids), in duty order
     # How the chat reaches them (None for someone known only to the web console or Open311)
     telegram_id: int | None = None
     chat_id: int | None = None
@@ -59,8 +60,9 @@ class Actor:
 SYSTEM = Actor(Role.SYSTEM)
 
 
-def staff_actor(staff) -> Actor:
-    """A staff row as an actor (duck-typed: triage does not need the table's class here)."""
+def staff_actor(staff, grids: tuple[int, ...] = ()) -> Actor:
+    """A staff row as an actor (duck-typed: triage does not need the table's class here),
+    with the grid cells they work when the caller read them."""
     return Actor(
         Role(staff.role),
         staff.id,
@@ -69,6 +71,7 @@ def staff_actor(staff) -> Actor:
         staff.community,
         staff.street,
         staff.active,
+        grids,
         telegram_id=staff.telegram_id,
         chat_id=staff.telegram_id,
     )

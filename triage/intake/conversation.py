@@ -89,7 +89,9 @@ class Conversation:
                     session=session, telegram_id=person.telegram_id
                 )
                 resident = resident_actor(known) if known is not None else None
-                return Visit(person, staff_actor(staff), resident)
+                duties = await staff_rows.duties_of_staff(session=session, staff_id=staff.id)
+                grids = tuple(d.grid_id for d in duties)
+                return Visit(person, staff_actor(staff, grids), resident)
             row = await self._enrol(session, person)
             words = _without_command(text) if text else None
             label = classify(words) if words else None  # "/report 着火了" reads as its words

@@ -50,7 +50,10 @@ class StaffDesk:
         """The staff member a Telegram user is, as an actor; None if they are not staff."""
         async with transaction(self.sessions) as session:
             staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
-            return staff_actor(staff) if staff is not None and staff.active else None
+            if staff is None or not staff.active:
+                return None
+            duties = await staff_rows.duties_of_staff(session=session, staff_id=staff.id)
+            return staff_actor(staff, tuple(d.grid_id for d in duties))
 
     # --- presses --------------------------------------------------------------------------
 

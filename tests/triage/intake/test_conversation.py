@@ -60,6 +60,7 @@ async def test_a_newcomer_becomes_a_resident_once_and_keeps_the_name_the_chat_re
 async def test_staff_are_found_as_staff_and_not_enrolled_as_residents(door):
     visit = await door.enter(Person(WORKER, WORKER, name="王建国"), text="你好", counted=True)
     assert (visit.staff.role, visit.staff.name, visit.resident) == ("worker", "王建国", None)
+    assert len(visit.staff.grids) == 1  # the scope a console or Open311 would check too
     assert await rows(door, Resident) == []
     said = await door.text(visit, "在吗")
     assert isinstance(said, Outcome) and said.say == STAFF_HELP
