@@ -15,7 +15,6 @@ from storage.models import (
     PendingInput,
     Report,
     ReportEvent,
-    Resident,
 )
 
 # The outbox rows nobody will send again (storage.outbox's states, by value: no import of
@@ -97,11 +96,6 @@ async def delete_messages_to(
 
 async def pending_input_of(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
     return await session.get(PendingInput, telegram_id)
-
-
-async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
-    result = await session.exec(select(Resident).where(Resident.telegram_id == telegram_id))
-    return result.first()
 
 
 # --- retention -------------------------------------------------------------------------

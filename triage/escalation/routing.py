@@ -5,8 +5,9 @@
     level 2  the street coordinator(s) and the fire duty officer(s)       } policy sets them
 
 A level with nobody on it is passed over, so a report never waits for nobody. A report with no
-cell (a typed address, a chosen community, a place outside every cell) starts at the
-community's coordinators when the community is known, else at level 2.
+cell (a typed address, a chosen community, a place outside every cell) starts at level 1 with
+those who can place it: the community's coordinators when the community is known, else the
+street's (see triage.escalation.dispatch.unplaced_staff); they assign it to a grid or a worker.
 """
 
 from __future__ import annotations
