@@ -68,13 +68,9 @@ class Intake:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None:
-                refused = await self.may_start(session, resident, text, label)
-                if refused is not None:
-                    return refused
-                draft = ReportDraft(
-                    resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
-                )
-                session.add(draft)
+                draft = await self._begin(session, resident, text, label)
+                if isinstance(draft, Reply):  # refused: a repeat, or past a limit
+                    return draft
             elif text is None:
                 return ask_again(draft, resident, resumed=True)
             if text is None:
@@ -94,13 +90,9 @@ class Intake:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None:
-                refused = await self.may_start(session, resident, text, label)
-                if refused is not None:
-                    return refused
-                draft = ReportDraft(
-                    resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
-                )
-                session.add(draft)
+                draft = await self._begin(session, resident, text, label)
+                if isinstance(draft, Reply):
+                    return draft
             if draft.step == Step.DESCRIPTION:
                 return self._describe(draft, resident, text, source)
             if draft.step == Step.LOCATION:
@@ -119,16 +111,10 @@ class Intake:
                 draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
                 return Reply("location_outside", resident, step=step_of(draft) or Step.LOCATION)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
-            first = draft is None
-            if first:
-                refused = await self.may_start(session, resident, None)
-                if refused is not None:
-                    return refused
-                # A location shared before anything else is the start of a report: keep it.
-                draft = ReportDraft(
-                    resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock()
-                )
-                session.add(draft)
+            if draft is None:  # a location shared before anything else begins a report
+                draft = await self._begin(session, resident, None, None)
+                if isinstance(draft, Reply):
+                    return draft
             draft.latitude, draft.longitude = latitude, longitude
             cell = district.cell_at(latitude, longitude)
             draft.community = cell.community if cell else draft.community
@@ -201,6 +187,17 @@ class Intake:
             return Reply("cancelled" if gone else "nothing_to_cancel", resident)
 
     # --- the steps ----------------------------------------------------------------------
+
+    async def _begin(
+        self, session, resident: Resident, text: str | None, label: Classification | None
+    ) -> ReportDraft | Reply:
+        """A new draft, or why none may begin (a repeat joins its report; past a limit)."""
+        refused = await self.may_start(session, resident, text, label)
+        if refused is not None:
+            return refused
+        draft = ReportDraft(resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock())
+        session.add(draft)
+        return draft
 
     def _describe(
         self, draft: ReportDraft, resident: Resident, text: str, source: str | None

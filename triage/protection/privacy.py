@@ -134,7 +134,9 @@ async def _anonymise_all(session: AsyncSession, reports: Sequence[Report], now: 
 async def export_resident(sessions: SessionFactory, telegram_id: int) -> dict[str, Any]:
     """Everything stored about one who, as JSON-ready data."""
     async with transaction(sessions) as session:
-        resident = await resident_rows.resident_by_telegram_id(session=session, telegram_id=telegram_id)
+        resident = await resident_rows.resident_by_telegram_id(
+            session=session, telegram_id=telegram_id
+        )
         if resident is None:
             raise UnknownResident(f"no resident with Telegram id {telegram_id}")
         reports = await rows.reports_of(session=session, resident_id=resident.id)
@@ -179,7 +181,9 @@ async def forget_resident(
     """Erase one person's personal data, in one transaction."""
     now = now or utcnow()
     async with transaction(sessions) as session:
-        resident = await resident_rows.resident_by_telegram_id(session=session, telegram_id=telegram_id)
+        resident = await resident_rows.resident_by_telegram_id(
+            session=session, telegram_id=telegram_id
+        )
         if resident is None:
             raise UnknownResident(f"no resident with Telegram id {telegram_id}")
         reports = list(await rows.reports_of(session=session, resident_id=resident.id))
