@@ -43,8 +43,10 @@ async def sqlite_sessions(sqlite_url):
 
 def test_the_shipped_file_is_valid_and_bilingual():
     entries = shipped_entries()
-    assert len(entries) >= 80
+    assert len(entries) >= 150
     assert all(e.question_zh and e.answer_zh and e.question_en and e.answer_en for e in entries)
+    assert all(e.source_ref for e in entries)  # each answer says what it rests on
+    assert max(len(e.answer_zh) for e in entries) <= 120  # a phone screen
     assert format_faq_file(entries) == SHIPPED_TEXT  # the file's own format, byte for byte
 
 
@@ -82,6 +84,7 @@ async def test_import_then_export_round_trips(sessions):
         active=False,
         source="staff",
     )
+    assert exported[0].source_ref == shipped_entries()[0].source_ref  # kept when not given
     assert parse_faq_file(format_faq_file(exported)) == exported  # round-trips
     async with sessions() as session:
         assert await queries.count_entries(session=session) == len(shipped_entries()) + 1
@@ -97,6 +100,18 @@ async def test_an_empty_database_falls_back_to_the_shipped_file(sqlite_sessions)
     kb = await KnowledgeBase.load(sqlite_sessions)
     assert kb.source.startswith("shipped file") and len(kb) == len(shipped_entries())
     assert len(await KnowledgeBase.load(sqlite_sessions, fallback=False)) == 0
+
+
+def test_source_ref_is_optional_and_round_trips():
+    plain = {"id": "x-1", "topic": "general", "question_zh": "问？", "answer_zh": "答。"}
+    (old,) = parse_faq_file(json.dumps(plain, ensure_ascii=False))
+    assert old.source_ref is None and "source_ref" not in old.as_dict()
+    (new,) = parse_faq_file(json.dumps({**plain, "source_ref": " GB 50016 "}))
+    assert new.source_ref == "GB 50016"
+    assert parse_faq_file(format_faq_file([new])) == [new]
+    with pytest.raises(FaqFileError) as raised:
+        parse_faq_file(json.dumps({**plain, "source_ref": 5}))
+    assert raised.value.problems == ["line 1 (x-1): source_ref must be text or null"]
 
 
 def test_a_bad_file_names_every_problem():
