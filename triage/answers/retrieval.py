@@ -211,6 +211,12 @@ class BM25F:
         self.max_idf = math.log(1 + (self.size + 0.5) / 0.5)
 
     def scores(self, query: Iterable[str]) -> list[float]:
+        """Each document's normalised score, capped at 1."""
+        return [min(1.0, s) for s in self.relevance(query)]
+
+    def relevance(self, query: Iterable[str]) -> list[float]:
+        """Normalised but not capped: a short English question often earns more than its
+        words could alone (one stem in several fields), and the cap would tie the best entries."""
         terms = list(dict.fromkeys(query))
         raw = [0.0] * self.size
         possible = 0.0
@@ -227,4 +233,4 @@ class BM25F:
                 raw[doc] += idf * tf * (self.k1 + 1) / (self.k1 + tf)
         if possible <= 0:
             return raw
-        return [min(1.0, s / possible) for s in raw]
+        return [s / possible for s in raw]
