@@ -55,7 +55,7 @@ def best_threshold(scored: list[tuple[float, bool]], precision: float) -> tuple[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--precision", type=float, default=0.96)
+    parser.add_argument("--precision", type=float, default=0.95)
     args = parser.parse_args(argv)
     if "heldout" in args.questions.name:
         parser.error("calibrate on the calibration split, never on the held-out one")

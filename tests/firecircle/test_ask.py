@@ -61,7 +61,9 @@ def test_a_vague_question_hands_over_and_offers_the_nearest(workdir, capsys):
     assert [c.entry.id for c in answer.nearest] == [r[2] for r in rows]
 
 
-@pytest.mark.parametrize("question", ["附近哪家火锅店好吃", "what's the best pizza place near the station"])
+@pytest.mark.parametrize(
+    "question", ["附近哪家火锅店好吃", "what's the best pizza place near the station"]
+)
 def test_an_off_topic_question_hands_over_without_offers(workdir, capsys, question):
     lines = ask(capsys, question)
     assert lines[1].startswith("HANDS OVER TO STAFF: no entry is close enough")

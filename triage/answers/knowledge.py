@@ -11,6 +11,7 @@ tests/data/faq_questions.jsonl, never on the held-out tests/data/faq_heldout.jso
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,13 +28,13 @@ from triage.answers.faq_file import (
 )
 from triage.answers.retrieval import BM25F, Analyzer, default_analyzer
 
-# Confidence = min(match, lead), lead = 1 − runner-up / best: the best entry must both cover
-# the question and stand out. English questions are short and a stem meets several fields,
-# so their matches crowd near 1 (the old lead, runner-up's match taken from the best's, read
-# 0 for them): the lead relative to the best reads both languages alike. Thresholds are per
-# language, calibrated by bench/faq_calibrate.py (a wrong answer at once is worse than a
-# question for staff).
-CONFIDENT = {"zh": 0.42, "en": 0.42}  # on Answer.score, by the question's language
+# Confidence = √(match · lead), lead = 1 − runner-up / best: the best entry must both cover
+# the question and stand out, and a little more of one makes up for a little less of the
+# other. English questions are short and a stem meets several fields, so their matches crowd
+# near 1 (the old lead, runner-up's match taken from the best's, read 0 for them): the lead
+# relative to the best reads both languages alike. Thresholds are per language, calibrated by
+# bench/faq_calibrate.py (a wrong answer at once is worse than a question for staff).
+CONFIDENT = {"zh": 0.42, "en": 0.43}  # on Answer.score, by the question's language
 RELATED = 0.3  # on the related entry's match
 MAX_RELATED = 2
 # Not confident, but the best entry covers this much of the question (by its language:
@@ -225,8 +226,9 @@ class KnowledgeBase:
 
 
 def confidence(best: float, runner_up: float) -> float:
-    """How sure the best entry is the one meant: the lesser of its match (capped at 1) and
-    its lead over the runner-up, relative to itself."""
+    """How sure the best entry is the one meant: the geometric mean of its match (capped at
+    1) and its lead over the runner-up, relative to itself."""
     if best <= 0:
         return 0.0
-    return round(max(0.0, min(min(1.0, best), 1.0 - runner_up / best)), 4)
+    lead = max(0.0, 1.0 - runner_up / best)
+    return round(math.sqrt(min(1.0, best) * lead), 4)
