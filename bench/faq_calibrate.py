@@ -6,7 +6,8 @@ Reads tests/data/faq_questions.jsonl (never the held-out tests/data/faq_heldout.
 finds, for each language, the threshold on the confidence that answers the most questions at
 once while those answers stay right at least --precision of the time (a question meant for
 staff answered at once counts as wrong). Prints the coverage along the way and the thresholds
-to copy into triage/answers/knowledge.py (CONFIDENT).
+to copy into triage/answers/knowledge.py (CONFIDENT). --unknown also tries other weights for a
+question's unknown words (knowledge.UNKNOWN_WEIGHT), each calibrated the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from triage.answers import knowledge  # noqa: E402
 from triage.answers.faq_file import LANGUAGES  # noqa: E402
 from triage.answers.knowledge import KnowledgeBase  # noqa: E402
 
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--precision", type=float, default=0.95)
+    parser.add_argument("--unknown", action="store_true", help="sweep UNKNOWN_WEIGHT too")
     args = parser.parse_args(argv)
     if "heldout" in args.questions.name:
         parser.error("calibrate on the calibration split, never on the held-out one")
@@ -73,8 +76,24 @@ def main(argv: list[str] | None = None) -> int:
             f"answered right at once ({right / answerable:.1%}); top-1 right "
             f"{sum(ok for _, ok in scored)} of {answerable}"
         )
-    print(f"  CONFIDENT = {chosen}")
+    print(f"  CONFIDENT = {chosen}  (UNKNOWN_WEIGHT = {knowledge.UNKNOWN_WEIGHT})")
+    if args.unknown:
+        sweep_unknown(questions, args.precision)
     return 0
+
+
+def sweep_unknown(questions: list[dict], precision: float) -> None:
+    kept = dict(knowledge.UNKNOWN_WEIGHT)
+    print("  unknown weight: right at once by language (threshold)")
+    for weight in (0.5, 1.0, 2.0, 3.0, 4.0, 6.0):
+        knowledge.UNKNOWN_WEIGHT.update(dict.fromkeys(LANGUAGES, weight))
+        found = outcomes(KnowledgeBase.from_shipped_file(), questions)
+        cells = []
+        for lang in LANGUAGES:
+            threshold, right = best_threshold(found[lang], precision)
+            cells.append(f"{lang} {right} ({threshold:.2f})")
+        print(f"  {weight:>4.1f}: " + ", ".join(cells))
+    knowledge.UNKNOWN_WEIGHT.update(kept)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from triage.answers.retrieval import BM25F, Analyzer, default_analyzer
 # near 1 (the old lead, runner-up's match taken from the best's, read 0 for them): the lead
 # relative to the best reads both languages alike. Thresholds are per language, calibrated by
 # bench/faq_calibrate.py (a wrong answer at once is worse than a question for staff).
-CONFIDENT = {"zh": 0.55, "en": 0.43}  # on Answer.score, by the question's language
+CONFIDENT = {"zh": 0.36, "en": 0.43}  # on Answer.score, by the question's language
 RELATED = 0.3  # on the related entry's match
 MAX_RELATED = 2
 # Not confident, but the best entry covers this much of the question (by its language:
@@ -54,7 +54,10 @@ FIELD_WEIGHTS = {
     "question_en": 1.0,
     "answer_en": 0.25,
 }
-UNKNOWN_WEIGHT = 0.5  # a question word the knowledge base never uses counts half against it
+# A question word the knowledge base never uses counts against the match, as this share of
+# the rarest word's weight: more in Chinese, where an off-topic question often shares one
+# word with an entry (垃圾分类 and 焚烧垃圾); English questions carry many unlisted words.
+UNKNOWN_WEIGHT = {"zh": 4.0, "en": 0.5}
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class KnowledgeBase:
             if self._verbatim_key(q)
         }
         self.index = BM25F(
-            [self._fields(e) for e in self.entries], FIELD_WEIGHTS, unknown_weight=UNKNOWN_WEIGHT
+            [self._fields(e) for e in self.entries], FIELD_WEIGHTS, unknown_weight=0.5
         )
 
     def _fields(self, entry: Entry) -> dict[str, list[str]]:
@@ -181,7 +184,7 @@ class KnowledgeBase:
     def _ranked(self, question: str) -> list[tuple[Entry, float]]:
         """As rank, with the matches uncapped (they order the entries and give the lead)."""
         terms = self.analyzer.tokens(question) + self.analyzer.pairs(question)
-        scores = self.index.relevance(terms)
+        scores = self.index.relevance(terms, UNKNOWN_WEIGHT[detect_language(question)])
         order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
         ranked = [(self.entries[i], scores[i]) for i in order]
         verbatim = self._verbatim.get(self._verbatim_key(question))

@@ -214,10 +214,11 @@ class BM25F:
         """Each document's normalised score, capped at 1."""
         return [min(1.0, s) for s in self.relevance(query)]
 
-    def relevance(self, query: Iterable[str]) -> list[float]:
+    def relevance(self, query: Iterable[str], unknown_weight: float | None = None) -> list[float]:
         """Normalised but not capped: a short English question often earns more than its
         words could alone (one stem in several fields), and the cap would tie the best entries."""
         terms = list(dict.fromkeys(query))
+        unknown = self.unknown_weight if unknown_weight is None else unknown_weight
         raw = [0.0] * self.size
         possible = 0.0
         for term in terms:
@@ -226,7 +227,7 @@ class BM25F:
                 # a lone unknown character (a typo, a particle) says little, nor does an
                 # unknown character pair (most pairs across a word boundary are unknown)
                 if len(term) > 1 and not term.startswith(PAIR):
-                    possible += self.unknown_weight * self.max_idf
+                    possible += unknown * self.max_idf
                 continue
             possible += idf
             for doc, tf in self.postings[term].items():
