@@ -20,7 +20,7 @@ from triage.answers.faq_file import (
     shipped_entries,
 )
 from triage.answers.faq_table import export_entries, import_entries, load_shipped_faq
-from triage.answers.knowledge import KnowledgeBase
+from triage.answers.knowledge import KnowledgeBase, confidence
 from triage.answers.retrieval import Synonyms
 
 SHIPPED_TEXT = SHIPPED_FAQ.read_text(encoding="utf-8")
@@ -199,6 +199,43 @@ def test_an_english_question_is_answered_in_english(kb):
     assert answer.text == answer.entry.answer_en
     assert 0 < len(answer.related) <= 2 and answer.entry not in answer.related
     assert kb.answer("烟感为什么一直叫", "en").language == "en"  # the caller may choose
+
+
+def test_an_english_answer_stands_out_even_when_every_match_is_full(kb):
+    """English matches saturate: the best three may all cover the question. The lead is taken
+    relative to the best entry, so the score is not 0 ("score 0.00 (match 1.00)")."""
+    answer = kb.answer("my e-bike battery is swollen")
+    assert [c.match for c in answer.candidates] == [1.0, 1.0, 1.0]
+    assert answer.entry.id == "ebike-battery-swell" and answer.confident
+    assert answer.score > answer.threshold == kb.confident_at["en"]
+    assert [c.share for c in answer.candidates] == sorted(
+        (c.share for c in answer.candidates), reverse=True
+    )
+    assert answer.candidates[0].share == 1.0 > answer.candidates[1].share
+
+
+def test_confidence_weighs_match_and_lead():
+    assert confidence(0.0, 0.0) == 0.0
+    assert confidence(2.0, 2.0) == 0.0  # a tie: nothing stands out
+    assert confidence(2.0, 1.0) == confidence(1.0, 0.5) > 0.7  # the lead is relative
+    assert confidence(0.25, 0.0) == 0.5  # alone, but covering little of the question
+    assert confidence(1.0, 0.9) < confidence(1.0, 0.5) < confidence(1.0, 0.0) == 1.0
+
+
+def test_a_question_judged_in_its_own_language_whatever_the_reply_language(kb):
+    """The desk answers in the resident's language; the threshold is the question's."""
+    question = "烟感为什么一直叫"
+    assert kb.answer(question, "en").threshold == kb.answer(question).threshold
+    assert kb.answer(question, "en").threshold == kb.confident_at["zh"]
+
+
+def test_close_but_unsure_offers_the_nearest_questions(kb):
+    answer = kb.answer("电动车电池")  # several e-bike battery entries fit as well
+    assert not answer.confident and answer.text is None
+    assert 2 <= len(answer.nearest) <= 3
+    assert all(c.entry.topic == "ebike" for c in answer.nearest)
+    assert answer.nearest == answer.candidates[: len(answer.nearest)]
+    assert kb.answer("灭火器怎么用？").nearest == []  # confident: nothing to offer
 
 
 @pytest.mark.parametrize(
