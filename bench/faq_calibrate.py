@@ -69,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     for lang in LANGUAGES:
         scored = found[lang]
         threshold, right = best_threshold(scored, args.precision)
-        chosen[lang] = round(threshold, 2)
+        chosen[lang] = round(threshold, 4)  # scores are rounded to 4 places too
         answerable = sum(1 for q in questions if q["lang"] == lang and q["expected"])
         print(
-            f"  {lang}: threshold {threshold:.2f}: {right} of {answerable} answerable questions "
+            f"  {lang}: threshold {threshold:.4f}: {right} of {answerable} answerable questions "
             f"answered right at once ({right / answerable:.1%}); top-1 right "
             f"{sum(ok for _, ok in scored)} of {answerable}"
         )
