@@ -31,7 +31,7 @@ def main() -> int:
         pass
     except Exception:
         traceback.print_exc()
-    for script in ("faq_eval.py",):  # printed quality figures, no service needed
+    for script in ("faq_calibrate.py", "faq_eval.py"):  # quality figures, no service needed
         try:
             runpy.run_path(str(Path(__file__).with_name(script)), run_name="__main__")
         except SystemExit:

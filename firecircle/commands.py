@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from firecircle.cli import CommandError
 from firecircle.settings import Settings
@@ -18,6 +19,9 @@ from storage.migrate import current_revision, head_revision, upgrade
 from storage.types import utcnow
 from triage.districts import grid_import, staffing
 from triage.protection import abuse
+
+if TYPE_CHECKING:  # loaded by `ask` alone: jieba takes a second
+    from triage.answers.knowledge import Answer
 
 
 @asynccontextmanager
@@ -222,23 +226,8 @@ async def ask(args: argparse.Namespace, settings: Settings) -> int:
         used = f"the shipped file {SHIPPED_FAQ} ({len(kb)} entries), because {exc}"
     answer = kb.answer(args.question, args.lang)
     print(f"knowledge base: {used}")
-    if answer.entry is None:
-        print("no entry matches at all: would go to staff")
-        return 0
-    entry, language = answer.entry, answer.language
-    verdict = "confident" if answer.confident else f"would go to staff (needs {kb.confident_at})"
-    print(
-        f"{'answer' if answer.confident else 'closest'}: {entry.id}  score {answer.score:.2f} "
-        f"(match {answer.match:.2f})  {verdict}"
-    )
-    print(f"  Q: {entry.question(language)}")
-    print(f"  A: {entry.answer(language)}")
-    if entry.more(language):
-        print("  (a longer answer is behind the “more” button)")
-    if answer.related:
-        print("related:")
-        for other in answer.related:
-            print(f"  - {other.question(language)}  [{other.id}]")
+    for line in _ask_lines(answer):
+        print(line)
     return 0
 
 
@@ -253,6 +242,39 @@ async def triage_labels(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"cannot write {args.file}: {exc}") from None
     print(f"exported {len(labels)} labelled messages to {args.file}")
     return 0
+
+
+def _ask_lines(answer: Answer) -> list[str]:
+    """The verdict first, in plain words, then the best candidates with their scores."""
+    needs = f"confidence {answer.score:.2f}, needs {answer.threshold:.2f} ({answer.language})"
+    if answer.entry is None:
+        return ["HANDS OVER TO STAFF: no entry matches at all"]
+    entry, language = answer.entry, answer.language
+    if answer.confident:
+        lines = [f"THE BOT ANSWERS at once with {entry.id} ({needs})"]
+    elif answer.nearest:
+        lines = [
+            f"HANDS OVER TO STAFF, offering the nearest questions first ({needs}): "
+            + ", ".join(c.entry.id for c in answer.nearest)
+        ]
+    else:
+        lines = [f"HANDS OVER TO STAFF: no entry is close enough ({needs})"]
+    lines.append("candidates (match; relevance as a share of the best's):")
+    lines += [
+        f"  {c.match:.2f}  {c.share:.2f}  {c.entry.id}  {c.entry.question(language)}"
+        for c in answer.candidates
+    ]
+    lines.append(f"{'answer' if answer.confident else 'closest'}: {entry.id}")
+    lines.append(f"  Q: {entry.question(language)}")
+    lines.append(f"  A: {entry.answer(language)}")
+    if entry.source_ref:
+        lines.append(f"  source: {entry.source_ref}")
+    if entry.more(language):
+        lines.append("  (a longer answer is behind the “more” button)")
+    if answer.confident and answer.related:
+        lines.append("related:")
+        lines += [f"  - {other.question(language)}  [{other.id}]" for other in answer.related]
+    return lines
 
 
 async def faq(args: argparse.Namespace, settings: Settings) -> int:

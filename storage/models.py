@@ -271,6 +271,8 @@ class FaqEntry(SQLModel, table=True):
     keywords_zh: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
     source: str = "file"  # file (imported) | staff (promoted from a staff reply)
+    # What the answer rests on, e.g. "GB 50016《建筑设计防火规范》; 应急管理部消防救援局 科普"
+    source_ref: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

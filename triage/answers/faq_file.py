@@ -1,7 +1,8 @@
 """The knowledge base's plain file (`firecircle faq import|export`, shipped as
 triage/data/faq.jsonl) and its entries: one JSON object per line with id, topic,
 question_zh/en, variants_zh/en, answer_zh/en, more_zh/en, keywords_zh, and optionally active
-(default true) and source ("file" or "staff")."""
+(default true), source ("file" or "staff") and source_ref (what the answer rests on: a
+standard, a regulation, a public guide; files without it still import)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ FIELDS = (
     "more_en",
     "keywords_zh",
 )
-OPTIONAL_FIELDS = ("active", "source")
+OPTIONAL_FIELDS = ("active", "source", "source_ref")
 LISTS = ("variants_zh", "variants_en", "keywords_zh")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -63,6 +64,7 @@ class Entry:
     keywords_zh: tuple[str, ...] = ()
     active: bool = True
     source: str = "file"
+    source_ref: str | None = None
 
     def question(self, language: str) -> str:
         return _in(language, self.question_zh, self.question_en)
@@ -81,6 +83,8 @@ class Entry:
             data["active"] = False
         if self.source != "file":
             data["source"] = self.source
+        if self.source_ref:
+            data["source_ref"] = self.source_ref
         return data
 
     @classmethod
@@ -99,6 +103,7 @@ class Entry:
             keywords_zh=tuple(row.keywords_zh or ()),
             active=row.active,
             source=row.source,
+            source_ref=row.source_ref,
         )
 
 
@@ -199,6 +204,8 @@ def _entry(number: int, line: str, problems: list[str]) -> Entry | None:
         bad("active must be true or false")
     if data.get("source", "file") not in SOURCES:
         bad(f"source must be {' or '.join(SOURCES)}")
+    if data.get("source_ref") is not None and not isinstance(data["source_ref"], str):
+        bad("source_ref must be text or null")
     if len(problems) > before:
         return None
     return Entry(
@@ -215,6 +222,7 @@ def _entry(number: int, line: str, problems: list[str]) -> Entry | None:
         keywords_zh=tuple(v.strip() for v in data.get("keywords_zh", [])),
         active=data.get("active", True),
         source=data.get("source", "file"),
+        source_ref=(data.get("source_ref") or "").strip() or None,
     )
 
 

@@ -211,7 +211,14 @@ class BM25F:
         self.max_idf = math.log(1 + (self.size + 0.5) / 0.5)
 
     def scores(self, query: Iterable[str]) -> list[float]:
+        """Each document's normalised score, capped at 1."""
+        return [min(1.0, s) for s in self.relevance(query)]
+
+    def relevance(self, query: Iterable[str], unknown_weight: float | None = None) -> list[float]:
+        """Normalised but not capped: a short English question often earns more than its
+        words could alone (one stem in several fields), and the cap would tie the best entries."""
         terms = list(dict.fromkeys(query))
+        unknown = self.unknown_weight if unknown_weight is None else unknown_weight
         raw = [0.0] * self.size
         possible = 0.0
         for term in terms:
@@ -220,11 +227,11 @@ class BM25F:
                 # a lone unknown character (a typo, a particle) says little, nor does an
                 # unknown character pair (most pairs across a word boundary are unknown)
                 if len(term) > 1 and not term.startswith(PAIR):
-                    possible += self.unknown_weight * self.max_idf
+                    possible += unknown * self.max_idf
                 continue
             possible += idf
             for doc, tf in self.postings[term].items():
                 raw[doc] += idf * tf * (self.k1 + 1) / (self.k1 + tf)
         if possible <= 0:
             return raw
-        return [min(1.0, s / possible) for s in raw]
+        return [s / possible for s in raw]

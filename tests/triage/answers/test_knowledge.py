@@ -20,7 +20,7 @@ from triage.answers.faq_file import (
     shipped_entries,
 )
 from triage.answers.faq_table import export_entries, import_entries, load_shipped_faq
-from triage.answers.knowledge import KnowledgeBase
+from triage.answers.knowledge import KnowledgeBase, confidence
 from triage.answers.retrieval import Synonyms
 
 SHIPPED_TEXT = SHIPPED_FAQ.read_text(encoding="utf-8")
@@ -43,8 +43,10 @@ async def sqlite_sessions(sqlite_url):
 
 def test_the_shipped_file_is_valid_and_bilingual():
     entries = shipped_entries()
-    assert len(entries) >= 80
+    assert len(entries) >= 150
     assert all(e.question_zh and e.answer_zh and e.question_en and e.answer_en for e in entries)
+    assert all(e.source_ref for e in entries)  # each answer says what it rests on
+    assert max(len(e.answer_zh) for e in entries) <= 120  # a phone screen
     assert format_faq_file(entries) == SHIPPED_TEXT  # the file's own format, byte for byte
 
 
@@ -82,6 +84,7 @@ async def test_import_then_export_round_trips(sessions):
         active=False,
         source="staff",
     )
+    assert exported[0].source_ref == shipped_entries()[0].source_ref  # kept when not given
     assert parse_faq_file(format_faq_file(exported)) == exported  # round-trips
     async with sessions() as session:
         assert await queries.count_entries(session=session) == len(shipped_entries()) + 1
@@ -97,6 +100,18 @@ async def test_an_empty_database_falls_back_to_the_shipped_file(sqlite_sessions)
     kb = await KnowledgeBase.load(sqlite_sessions)
     assert kb.source.startswith("shipped file") and len(kb) == len(shipped_entries())
     assert len(await KnowledgeBase.load(sqlite_sessions, fallback=False)) == 0
+
+
+def test_source_ref_is_optional_and_round_trips():
+    plain = {"id": "x-1", "topic": "general", "question_zh": "问？", "answer_zh": "答。"}
+    (old,) = parse_faq_file(json.dumps(plain, ensure_ascii=False))
+    assert old.source_ref is None and "source_ref" not in old.as_dict()
+    (new,) = parse_faq_file(json.dumps({**plain, "source_ref": " GB 50016 "}))
+    assert new.source_ref == "GB 50016"
+    assert parse_faq_file(format_faq_file([new])) == [new]
+    with pytest.raises(FaqFileError) as raised:
+        parse_faq_file(json.dumps({**plain, "source_ref": 5}))
+    assert raised.value.problems == ["line 1 (x-1): source_ref must be text or null"]
 
 
 def test_a_bad_file_names_every_problem():
@@ -186,6 +201,43 @@ def test_an_english_question_is_answered_in_english(kb):
     assert kb.answer("烟感为什么一直叫", "en").language == "en"  # the caller may choose
 
 
+def test_an_english_answer_stands_out_even_when_every_match_is_full(kb):
+    """English matches saturate: the best three may all cover the question. The lead is taken
+    relative to the best entry, so the score is not 0 ("score 0.00 (match 1.00)")."""
+    answer = kb.answer("my e-bike battery is swollen")
+    assert [c.match for c in answer.candidates] == [1.0, 1.0, 1.0]
+    assert answer.entry.id == "ebike-battery-swell" and answer.confident
+    assert answer.score > answer.threshold == kb.confident_at["en"]
+    assert [c.share for c in answer.candidates] == sorted(
+        (c.share for c in answer.candidates), reverse=True
+    )
+    assert answer.candidates[0].share == 1.0 > answer.candidates[1].share
+
+
+def test_confidence_weighs_match_and_lead():
+    assert confidence(0.0, 0.0) == 0.0
+    assert confidence(2.0, 2.0) == 0.0  # a tie: nothing stands out
+    assert confidence(2.0, 1.0) == confidence(1.0, 0.5) > 0.7  # the lead is relative
+    assert confidence(0.25, 0.0) == 0.5  # alone, but covering little of the question
+    assert confidence(1.0, 0.9) < confidence(1.0, 0.5) < confidence(1.0, 0.0) == 1.0
+
+
+def test_a_question_judged_in_its_own_language_whatever_the_reply_language(kb):
+    """The desk answers in the resident's language; the threshold is the question's."""
+    question = "烟感为什么一直叫"
+    assert kb.answer(question, "en").threshold == kb.answer(question).threshold
+    assert kb.answer(question, "en").threshold == kb.confident_at["zh"]
+
+
+def test_close_but_unsure_offers_the_nearest_questions(kb):
+    answer = kb.answer("电动车电池")  # several e-bike battery entries fit as well
+    assert not answer.confident and answer.text is None
+    assert 2 <= len(answer.nearest) <= 3
+    assert all(c.entry.topic == "ebike" for c in answer.nearest)
+    assert answer.nearest == answer.candidates[: len(answer.nearest)]
+    assert kb.answer("灭火器怎么用？").nearest == []  # confident: nothing to offer
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -199,7 +251,8 @@ def test_an_english_question_is_answered_in_english(kb):
 def test_an_off_topic_question_is_not_confident(kb, question):
     answer = kb.answer(question)
     assert not answer.confident and answer.text is None
-    assert 0 <= answer.score < kb.confident_at
+    assert 0 <= answer.score < kb.threshold(question) == answer.threshold
+    assert answer.nearest == []  # nothing close enough to offer either
 
 
 def test_answers_are_deterministic_and_fast(kb):
@@ -245,7 +298,7 @@ def test_ask_and_faq_commands(workdir, capsys):
     # Nothing set up yet: answers from the shipped file and says why.
     code, out, _ = run(capsys, "ask", "灭火筒多久要换一个新的")
     assert code == 0 and "shipped file" in out and "db upgrade" in out
-    assert "ext-expiry" in out and "score" in out
+    assert "ext-expiry" in out and "confidence" in out
 
     assert run(capsys, "db", "upgrade")[0] == 0
     code, out, _ = run(capsys, "ask", "灭火筒多久要换一个新的")
@@ -261,11 +314,11 @@ def test_ask_and_faq_commands(workdir, capsys):
 
     code, out, _ = run(capsys, "ask", "my smoke detector keeps chirping")
     assert code == 0 and "the database" in out
-    assert "alarm-battery" in out and "confident" in out and "low-battery" in out
+    assert "alarm-battery" in out and "THE BOT ANSWERS" in out and "low-battery" in out
     assert "related:" in out
 
     code, out, _ = run(capsys, "ask", "附近哪家火锅店好吃")
-    assert code == 0 and "would go to staff" in out
+    assert code == 0 and "HANDS OVER TO STAFF" in out
 
     exported = workdir / "faq-out.jsonl"
     code, out, _ = run(capsys, "faq", "export", str(exported))
