@@ -133,6 +133,17 @@ def kind_question(language: str, label_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def did_you_mean(language: str, values: dict) -> InlineKeyboardMarkup:
+    """你是想问…？ The nearest questions, each opening its answer, then 都不是，问工作人员."""
+    rows = [
+        [InlineKeyboardButton(f"❓ {question}"[:60], callback_data=f"{FAQ_PREFIX}rel:{slug}")]
+        for slug, question in values["nearest"]
+    ]
+    staff = f"{KIND_PREFIX}staff:{values['label_id']}"
+    rows.append([InlineKeyboardButton(t(language, "buttons.ask_staff"), callback_data=staff)])
+    return InlineKeyboardMarkup(rows)
+
+
 async def drop_buttons(query: CallbackQuery) -> None:
     """Take the buttons off a message once used; already gone (an old press) is fine."""
     try:

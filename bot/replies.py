@@ -29,7 +29,7 @@ class Said:
 _URGENT = {"emergency", "emergency_location_sent", "edit_emergency", "edit_not_used_emergency"}
 
 
-_HIDDEN = {"resumed", "triaged", "report_id", "entry", "has_more", "related", "label_id"}
+_HIDDEN = {"resumed", "triaged", "report_id", "entry", "has_more", "related", "label_id", "nearest"}
 
 
 def render(reply: Reply) -> Said:
@@ -65,6 +65,8 @@ def _markup(reply: Reply):
         return keyboards.correction(lang, report_id)
     if reply.say == "out_of_scope":
         return keyboards.correction(lang, report_id, offer_hazard=True)
+    if reply.say == "did_you_mean":
+        return keyboards.did_you_mean(lang, reply.values)
     if reply.say == "ask_kind":
         return keyboards.kind_question(lang, reply.values["label_id"])
     if reply.say == "correction_menu":

@@ -268,7 +268,8 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def kind_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """kq:<hazard|question|other>:<label id> — what a message the bot asked about is."""
+    """kq:<hazard|question|other|staff>:<label id> — what a message the bot asked about is
+    (staff: none of the nearest questions fits)."""
     query = update.callback_query
     choice, target = callbacks.fields(query.data, keyboards.KIND_PREFIX, 2) or ("", "")
     label_id = callbacks.ident(target)

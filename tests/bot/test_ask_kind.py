@@ -69,3 +69,21 @@ async def test_not_about_fire_safety_then_names_12345(bot):
     assert "12345" in said
     [report] = await rows(bot, Report)
     assert report.kind == "out_of_scope"
+
+
+async def test_a_question_close_to_several_entries_offers_them_before_staff(bot):
+    resident = bot.emulator.user(1703, "小苏")
+    await resident.command("/ask", "灭火器的事")
+    offered = await next_text(resident)
+    assert offered["text"].startswith("你是想问下面哪一个？")
+    choices = labels(offered)
+    assert len(choices) == 4 and choices[-1] == "都不是，问工作人员"
+    assert await rows(bot, Report) == []  # nothing filed while they choose
+
+    await resident.press(offered, choices[0])
+    assert (await next_text(resident))["text"].startswith("💡")  # that entry's answer
+    await resident.press(offered, "都不是，问工作人员")
+    queued = (await next_text(resident))["text"]
+    assert "您的问题已收到" in queued
+    [report] = await rows(bot, Report)
+    assert (report.kind, report.text) == ("question", "灭火器的事")

@@ -49,7 +49,7 @@ async def test_an_emergency_says_call_119_and_alerts_the_duty_officer_at_once(bo
 
 async def test_a_question_is_acknowledged_and_queued_for_staff(bot):
     resident = bot.emulator.user(1202, "老李")
-    await resident.send("家里的灭火器过期了还能用吗？")
+    await resident.send("社区的消防培训什么时候报名？")
     reply = await resident.next_message()
     reference = REFERENCE.search(reply["text"]).group()
     assert "10分钟内答复" in reply["text"]

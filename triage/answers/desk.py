@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from storage import faq as faq_queries
+from storage import labels as label_rows
 from storage import reports as report_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, Staff
@@ -82,8 +83,10 @@ class AnswerDesk:
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             found = kb.answer(text, language=resident.language)
-            if not found.confident or len(text) > 1000:
+            if len(text) > 1000:
                 return None
+            if not found.confident:
+                return await _did_you_mean(session, resident, text, found.nearest)
             created = await create_report(
                 session,
                 resident=resident,
@@ -144,6 +147,26 @@ class AnswerDesk:
             return Reply(
                 "question_queued", resident, report=report, values={"report_id": report.id}
             )
+
+
+async def _did_you_mean(session, resident, text: str, nearest: list) -> Reply | None:
+    """Close but unsure: the nearest questions to pick from before staff answer ("你是想问…？");
+    the question waits as a label until the resident says none of them fits. None: nothing
+    is near, staff answer."""
+    if not nearest:
+        return None
+    asked = await label_rows.ask(
+        session=session, resident_id=resident.id, text=text.strip(), source=None, reading="question"
+    )
+    language = resident.language
+    return Reply(
+        "did_you_mean",
+        resident,
+        values={
+            "nearest": [(c.entry.id, c.entry.question(language)) for c in nearest[:3]],
+            "label_id": asked.id,
+        },
+    )
 
 
 def _entry_reply(resident, entry: Entry, report_id: int | None, related: list[Entry]) -> Reply:

@@ -27,7 +27,7 @@ from triage.reports.filing import NewReport, create_report
 from triage.reports.lengths import TEXT_MAX_CHARS
 from triage.reports.notices import EMERGENCY, Notice, post
 from triage.understanding.classify import Classification, classify
-from triage.understanding.doubt import CHOICES, unsure
+from triage.understanding.doubt import CHOICES, STAFF, unsure
 from triage.understanding.small_talk import small_talk
 from triage.understanding.taxonomy import Kind
 
@@ -122,7 +122,7 @@ class FrontDesk:
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             asked = await session.get(TriageLabel, label_id)
-            kind = CHOICES.get(choice)
+            kind = Kind.QUESTION if choice == STAFF else CHOICES.get(choice)
             if asked is None or kind is None:
                 return None
             if not await label_rows.answer(
@@ -136,6 +136,8 @@ class FrontDesk:
             text, source = asked.text, asked.source
         if kind == Kind.HAZARD:
             return await self.intake.start_report(who, text, None, source)
+        if choice == STAFF:  # the knowledge base was looked in already
+            return await self._file(who, text, Kind.QUESTION, None, source)
         if kind == Kind.QUESTION:
             return await self.question(who, text)
         return await self._file(who, text, Kind.OUT_OF_SCOPE, None, source)

@@ -10,6 +10,7 @@ from triage.understanding.taxonomy import Kind
 NO_SIGNAL = "no fire-safety signal"  # the cue classify() notes when nothing matched
 # What the resident may say it was, and the kind each one files as.
 CHOICES = {"hazard": Kind.HAZARD, "question": Kind.QUESTION, "other": Kind.OUT_OF_SCOPE}
+STAFF = "staff"  # none of the nearest questions fits: a question for staff, asked as it was
 
 
 def unsure(label: Classification) -> bool:
