@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 
 from triage.understanding.classify import classify_rules, normalise, stood_down_by_form  # noqa: E402
-from triage.understanding.model import MODEL_FILE, features  # noqa: E402
+from triage.understanding.model import MODEL_FILE, KindModel, features  # noqa: E402
 
 TRAIN = Path(__file__).with_name("train.jsonl")
 KEEP = 12_000  # n-grams shipped
@@ -136,6 +136,20 @@ def export(vectorizer, model, thresholds: dict[str, float]) -> dict:
     }
 
 
+def check(data: dict, vectorizer, model, texts: list[str]) -> None:
+    """The pure-Python scorer must read the exported file as scikit-learn reads the model."""
+    shipped = KindModel.from_json(data)
+    expected = model.predict_proba(vectorizer.transform(texts))
+    worst = max(
+        abs(shipped.probabilities(text)[kind] - expected[i][j])
+        for i, text in enumerate(texts)
+        for j, kind in enumerate(model.classes_)
+    )
+    print(f"largest difference from scikit-learn after rounding: {worst:.5f}")
+    if worst > 0.01:
+        raise SystemExit("the exported model does not score as trained")
+
+
 def main() -> int:
     rows = [json.loads(line) for line in TRAIN.read_text(encoding="utf-8").splitlines() if line]
     texts = [normalise(row["text"]) for row in rows]
@@ -149,6 +163,7 @@ def main() -> int:
     print(f"chosen: ask ≥ {ask}, emergency ≥ {emergency}")
     vectorizer, model = fit(texts, [row["kind"] for row in rows])
     data = export(vectorizer, model, {"ask": ask, "emergency": emergency})
+    check(data, vectorizer, model, texts)
     MODEL_FILE.write_text(
         json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
     )
