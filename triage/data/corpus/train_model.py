@@ -36,8 +36,10 @@ from triage.understanding.classify import classify_rules, normalise, stood_down_
 from triage.understanding.model import MODEL_FILE, KindModel, features  # noqa: E402
 
 TRAIN = Path(__file__).with_name("train.jsonl")
-KEEP = 12_000  # n-grams shipped
-C = 10.0
+# Chosen by out-of-fold kind accuracy on train (C 3–100 × KEEP 2,000–30,000): pruning hard
+# regularises; C 30 with 2,000 n-grams read 91.7 %, C 10 with every n-gram (11,160) 89.9 %.
+KEEP = 2_000  # n-grams shipped
+C = 30.0
 FOLDS = 5
 MISS_COST = 10  # a hazard sent to 12345 unasked, or an emergency without the 119 advice
 QUESTION_MISS_COST = 3  # a hazard taken for a question: answered, or handed to staff, unreported
