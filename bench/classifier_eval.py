@@ -6,8 +6,9 @@ Without files it reads the corpus's held-out split (triage/data/corpus/holdout.j
 ../shared/triage/dev.jsonl (when present; for checking, never for tuning) and
 tests/data/triage_holdout.jsonl. Each line: id, text, kind, category, severity.
 Prints what `firecircle classify --evaluate FILE` prints: per-class precision, recall and F1,
-the confusion matrices, emergency recall and false alarms, hazards dismissed to 12345 and the
-median time per message; with --misses, every wrong label too.
+the confusion matrices, emergency recall and false alarms, how many messages the resident
+would be asked about, hazards dismissed to 12345 unasked and the median time per message;
+with --misses, every wrong label too.
 """
 
 from __future__ import annotations

@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument(
         "--misses", action="store_true", help="with --evaluate: list every wrong label"
     )
+    classify.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="the rules alone, without the kind model's view (to compare)",
+    )
 
     ask = commands.add_parser(
         "ask", help="print what the bot would answer to a fire-safety question, with its score"

@@ -171,7 +171,9 @@ def _print_json(items: list[dict]) -> None:
 
 
 async def classify(args: argparse.Namespace, settings: None) -> int:
-    from triage.understanding.classify import classify as label
+    from triage.understanding.classify import classify, classify_rules
+
+    label = classify_rules if args.rules_only else classify
 
     if args.evaluate:
         return _evaluate(args.evaluate, args.misses, label)

@@ -54,7 +54,8 @@ def test_evaluate_prints_per_class_figures_confusion_and_dismissals(tmp_path, ca
     assert kind_rows["greeting"][:4] == ["0.0%", "0.0%", "0.0%", "1"]
     assert "emergency recall: 1/1 = 100.0%" in out
     assert "false alarms: 0/4 non-emergencies = 0.0%" in out
-    assert "dismissed to 12345 (out_of_scope): 1\n  x2: kind hazard→out_of_scope" in out
+    assert "asked with one tap what it is: 1 (0 hazards/emergencies)" in out
+    assert "dismissed to 12345 unasked: 1\n  x2: kind hazard→out_of_scope" in out
     assert "median time per message:" in out and "misses (" not in out
     code, out, _ = run(capsys, "classify", "--evaluate", str(tmp_path / "l.jsonl"), "--misses")
     assert "misses (2):" in out and "greeting→out_of_scope" in out

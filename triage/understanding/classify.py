@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from triage.understanding import lexicon as lx
+from triage.understanding.model import KindModel, shipped
 from triage.understanding.normalise import normalise as plain_form
 from triage.understanding.taxonomy import Category, Kind, Severity
 
@@ -28,6 +29,11 @@ from triage.understanding.taxonomy import Category, Kind, Severity
 HEAD_CHARS = 800
 TAIL_CHARS = 200
 CUE_CHARS = 24
+# Cues the model's view adds (see combine): its reading, an emergency it raised, and a
+# possible hazard the rules would not report (doubt.unsure asks about those).
+MODEL = "model"
+MODEL_EMERGENCY = "model:emergency-raised"
+POSSIBLE_HAZARD = "model:possible-hazard"
 
 
 @dataclass(frozen=True)
@@ -356,10 +362,59 @@ def _question_or_elsewhere(
 
 def classify(text: str) -> Classification:
     """Label one message. Same text, same answer; never raises on odd input."""
+    label, reading = _read(text)
+    return label if reading is None else combine(label, reading.text, shipped())
+
+
+def classify_rules(text: str) -> Classification:
+    """The rules' verdict alone, without the model's view (to train and measure the model)."""
+    return _read(text)[0]
+
+
+def _read(text: str) -> tuple[Classification, _Reading | None]:
     text = text or ""
     if not text.strip():
-        return Classification(Kind.OUT_OF_SCOPE, None, None, ("empty",), "zh")
+        return Classification(Kind.OUT_OF_SCOPE, None, None, ("empty",), "zh"), None
     language = detect_language(text[: HEAD_CHARS + TAIL_CHARS])
     reading = _Reading(normalise(text))
     kind, category, severity = _decide(reading)
-    return Classification(kind, category, severity, tuple(reading.cues), language)
+    return Classification(kind, category, severity, tuple(reading.cues), language), reading
+
+
+# ---------------------------------------------------------------- the model's view, by cost
+
+# Stand-downs read from the form of the words, not from a fact about the fire (see
+# _stand_down_reason): the ones a statistical reading may overrule.
+FORM_STAND_DOWNS = ("not-now:generic-question:", "not-now:advice:", "not-now:hypothetical:")
+
+
+def stood_down_by_form(label: Classification) -> bool:
+    return label.kind != Kind.EMERGENCY and any(
+        cue.startswith(FORM_STAND_DOWNS) for cue in label.cues
+    )
+
+
+def combine(label: Classification, plain: str, model: KindModel | None) -> Classification:
+    """The rules' verdict, moved only towards safety by the model (model.py), never away:
+
+    - fire words the rules stood down for the way they were said (a question, an "if"), and
+      the model sure of an emergency: an emergency ("楼顶烧起来了，怎么办啊" is a cry for help;
+      a missed fire costs far more than a call for nothing). A stand-down for a fact (a past
+      fire, a drill, a welder's sparks, a habit) is the rules' to make;
+    - out_of_scope or question, and the model sees a possible hazard or emergency: the verdict
+      stands, with a POSSIBLE_HAZARD cue, so doubt.unsure() asks the resident before anything
+      goes to 12345. Thresholds come with the model (chosen on train by cross-validation).
+    """
+    if model is None:
+        return label
+    p = model.probabilities(plain)
+    top = max(p, key=p.__getitem__)
+    cues = (*label.cues, f"{MODEL}:{top}:{p[top]:.2f}")
+    emergency = p.get(Kind.EMERGENCY, 0.0)
+    if stood_down_by_form(label) and emergency >= model.thresholds["emergency"]:
+        cues = (*cues, f"{MODEL_EMERGENCY}:{emergency:.2f}")
+        return replace(label, kind=Kind.EMERGENCY, severity=None, cues=cues)
+    danger = p.get(Kind.HAZARD, 0.0) + emergency
+    if label.kind in (Kind.OUT_OF_SCOPE, Kind.QUESTION) and danger >= model.thresholds["ask"]:
+        cues = (*cues, f"{POSSIBLE_HAZARD}:{danger:.2f}")
+    return replace(label, cues=cues)

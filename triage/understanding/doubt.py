@@ -1,10 +1,11 @@
 """When a reading is not sure enough to act on. A message with no fire-safety signal at all
 is never pointed to 12345 without asking: it may be a hazard told in words the rules do not
-know ("燃气表旁边堆了杂物"). One tap decides, and the answer is kept as a label."""
+know ("燃气表旁边堆了杂物"); nor is one the rules would not report but the model (model.py)
+reads as a possible hazard or emergency. One tap decides, and the answer is kept as a label."""
 
 from __future__ import annotations
 
-from triage.understanding.classify import Classification
+from triage.understanding.classify import POSSIBLE_HAZARD, Classification
 from triage.understanding.taxonomy import Kind
 
 NO_SIGNAL = "no fire-safety signal"  # the cue classify() notes when nothing matched
@@ -14,4 +15,7 @@ STAFF = "staff"  # none of the nearest questions fits: a question for staff, ask
 
 
 def unsure(label: Classification) -> bool:
-    return label.kind == Kind.OUT_OF_SCOPE and NO_SIGNAL in label.cues
+    if label.kind == Kind.OUT_OF_SCOPE and NO_SIGNAL in label.cues:
+        return True
+    possible = any(cue.startswith(POSSIBLE_HAZARD) for cue in label.cues)
+    return possible and label.kind in (Kind.OUT_OF_SCOPE, Kind.QUESTION)

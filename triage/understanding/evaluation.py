@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage.understanding.classify import Classification
+from triage.understanding.doubt import unsure
 
 CORNER = "gold \\ got"
 NONE = "-"  # a label that is absent (no category on a question, or none predicted)
@@ -96,6 +97,8 @@ class Evaluation:
     others: int = 0
     false_alarms: int = 0
     dismissed: list[str] = field(default_factory=list)
+    asked: int = 0  # the resident is asked with one tap what it is (doubt.unsure)
+    asked_dangers: int = 0  # of them, hazards and emergencies
     misses: list[str] = field(default_factory=list)
     median_ms: float = 0.0
 
@@ -118,7 +121,11 @@ class Evaluation:
             self.others += 1
             self.false_alarms += got.kind == "emergency"
         line = f"  {row['id']}: {'; '.join(wrong)} | {row['text'][:80]}"
-        if gold_kind in ("hazard", "emergency") and got.kind == "out_of_scope":
+        danger = gold_kind in ("hazard", "emergency")
+        asked = got.kind in ("out_of_scope", "question") and unsure(got)
+        self.asked += asked
+        self.asked_dangers += asked and danger
+        if danger and got.kind == "out_of_scope" and not asked:
             self.dismissed.append(line)
         if wrong:
             self.misses.append(line)
@@ -133,7 +140,8 @@ class Evaluation:
         lines += [
             f"emergency recall: {self.caught}/{self.emergencies} = {recall:.1%}",
             f"false alarms: {self.false_alarms}/{self.others} non-emergencies = {alarms:.1%}",
-            f"hazards/emergencies dismissed to 12345 (out_of_scope): {len(self.dismissed)}",
+            f"asked with one tap what it is: {self.asked} ({self.asked_dangers} hazards/emergencies)",
+            f"hazards/emergencies dismissed to 12345 unasked: {len(self.dismissed)}",
             *self.dismissed,
             f"median time per message: {self.median_ms:.3f} ms",
         ]

@@ -1,0 +1,77 @@
+"""A small statistical reading of a message's kind, beside the rules (issue 13, item 3).
+
+Trained by triage/data/corpus/train_model.py (scikit-learn, at build time only) on the
+corpus's train split and shipped as triage/data/kind_model.json: a logistic regression over
+sublinear TF-IDF of the plain form's character 1–3-grams. Scoring it here needs no numpy:
+count the n-grams the model kept, weigh them, normalise, one dot product per class, softmax.
+
+The model never decides alone; classify.py weighs its view by cost (see `combine` there).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "kind_model.json"
+NGRAMS = (1, 2, 3)
+
+
+def features(plain: str) -> Counter[str]:
+    """Character n-grams of the plain form (classify.normalise), spaces squeezed. The
+    training script counts with this same function, so both sides read alike."""
+    text = " ".join(plain.split())
+    grams: Counter[str] = Counter()
+    for n in NGRAMS:
+        grams.update(text[i : i + n] for i in range(len(text) - n + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class KindModel:
+    classes: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    # n-gram → (idf, weight for each class)
+    weights: dict[str, tuple[float, tuple[float, ...]]]
+    thresholds: dict[str, float]
+
+    @classmethod
+    def from_json(cls, data: dict) -> KindModel:
+        return cls(
+            classes=tuple(data["classes"]),
+            intercepts=tuple(data["intercepts"]),
+            weights={gram: (row[0], tuple(row[1:])) for gram, row in data["features"].items()},
+            thresholds=dict(data.get("thresholds", {})),
+        )
+
+    def probabilities(self, plain: str) -> dict[str, float]:
+        """Each kind's probability for a message in its plain form."""
+        logits = list(self.intercepts)
+        known = []
+        for gram, count in features(plain).items():
+            row = self.weights.get(gram)
+            if row is not None:
+                known.append(((1.0 + math.log(count)) * row[0], row[1]))
+        norm = math.sqrt(sum(value * value for value, _ in known)) or 1.0
+        for value, per_class in known:
+            share = value / norm
+            for index, weight in enumerate(per_class):
+                logits[index] += share * weight
+        top = max(logits)
+        exps = [math.exp(logit - top) for logit in logits]
+        total = sum(exps)
+        return {kind: e / total for kind, e in zip(self.classes, exps, strict=True)}
+
+
+@cache
+def shipped() -> KindModel | None:
+    """The model shipped with the package, loaded once; None when it is missing, so the
+    rules still work alone (a checkout before the first training, a broken install)."""
+    try:
+        return KindModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return None
