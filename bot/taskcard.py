@@ -127,6 +127,8 @@ def time_line(language: str, card: dict[str, Any], now: datetime) -> str | None:
     left = (datetime.fromisoformat(deadline) - now).total_seconds()
     if left >= 0:
         return t(language, f"task.{what}_left", left=duration(language, left))
+    if left > -1:  # drawn as it fell due (an escalation's card): not "超时0秒"
+        return t(language, f"task.{what}_due")
     return t(language, f"task.{what}_overdue", late=duration(language, -left))
 
 

@@ -59,3 +59,14 @@ def test_the_card_is_drawn_as_of_its_moment():
     assert "还剩10分钟接单" in text("zh", waiting, SHANGHAI, now=NOW)
     assert "已超时5分钟" in text("zh", waiting, SHANGHAI, now=NOW + timedelta(minutes=15))
     assert "待王建国接单" in text("zh", waiting, SHANGHAI, now=NOW)
+
+
+def test_a_card_drawn_as_its_deadline_falls_says_it_is_due_not_zero_seconds_late():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.taskcard import time_line
+
+    now = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    card = {"status": "assigned", "ack_deadline_at": (now - timedelta(seconds=0.4)).isoformat()}
+    assert time_line("zh", card, now) == "⚠️ 接单时限已到"
+    assert time_line("en", card, now) == "⚠️ Acknowledgement due now"
