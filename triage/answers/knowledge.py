@@ -12,6 +12,7 @@ tests/data/faq_questions.jsonl, never on the held-out tests/data/faq_heldout.jso
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,10 @@ FIELD_WEIGHTS = {
 # the rarest word's weight: more in Chinese, where an off-topic question often shares one
 # word with an entry (垃圾分类 and 焚烧垃圾); English questions carry many unlisted words.
 UNKNOWN_WEIGHT = {"zh": 4.0, "en": 0.5}
+
+
+SENTENCE_END = re.compile(r"[？?。！!；;]")
+MIN_SENTENCE_CHARS = 5  # a shorter sentence ("为什么") says too little to be an entry's
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,10 @@ class KnowledgeBase:
             for q in (e.question_zh, e.question_en, *e.variants_zh, *e.variants_en)
             if self._verbatim_key(q)
         }
+        # So is one sentence of an entry's question ("灭火器多久换一次？" of "灭火器多久换一次？
+        # 有报废年限吗？"), when no other entry's question has that sentence too.
+        for key, entry in self._sentences().items():
+            self._verbatim.setdefault(key, entry)
         self.index = BM25F(
             [self._fields(e) for e in self.entries], FIELD_WEIGHTS, unknown_weight=0.5
         )
@@ -223,6 +232,18 @@ class KnowledgeBase:
             ],
             threshold,
         )
+
+    def _sentences(self) -> dict[str, Entry]:
+        owners: dict[str, set[str]] = {}
+        by_id = {e.id: e for e in self.entries}
+        for e in self.entries:
+            for question in (e.question_zh, e.question_en, *e.variants_zh, *e.variants_en):
+                parts = [p for p in SENTENCE_END.split(question) if p.strip()]
+                for part in parts if len(parts) > 1 else []:
+                    key = self._verbatim_key(part)
+                    if len(key) >= MIN_SENTENCE_CHARS:
+                        owners.setdefault(key, set()).add(e.id)
+        return {k: by_id[next(iter(ids))] for k, ids in owners.items() if len(ids) == 1}
 
     def _verbatim_key(self, text: str) -> str:
         return NOT_WORD.sub("", self.analyzer.normalise(text))

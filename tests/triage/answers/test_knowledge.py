@@ -335,3 +335,9 @@ def test_ask_and_faq_commands(workdir, capsys):
 def test_the_new_commands_have_help(capsys, argv):
     code, out, _ = run(capsys, *argv)
     assert code == 0 and "usage: firecircle" in out
+
+
+def test_one_sentence_of_an_entrys_own_question_is_that_entry():
+    kb = KnowledgeBase(shipped_entries())
+    found = kb.answer("灭火器多久换一次？")  # the first sentence of ext-expiry's question
+    assert found.confident and found.entry.id == "ext-expiry"
