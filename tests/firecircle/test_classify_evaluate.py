@@ -43,7 +43,7 @@ def test_evaluate_prints_per_class_figures_confusion_and_dismissals(tmp_path, ca
     ]
     code, out, _ = run(capsys, "classify", "--evaluate", str(labelled(tmp_path / "l.jsonl", rows)))
     assert code == 0
-    assert "-- kind: accuracy 60.0% on 5" in out
+    assert "-- kind: accuracy 80.0% on 5" in out  # 你好 read as small talk, as the bot reads it
     assert "-- category (gold hazards): accuracy 50.0% on 2" in out
     assert "-- severity (gold hazards)" in out
     kind_rows: dict[str, list[str]] = {}  # the first table, per-class figures, comes first
@@ -51,14 +51,14 @@ def test_evaluate_prints_per_class_figures_confusion_and_dismissals(tmp_path, ca
         if line.startswith("  ") and line.split():
             kind_rows.setdefault(line.split()[0], line.split()[1:])
     assert kind_rows["emergency"][:4] == ["100.0%", "100.0%", "100.0%", "1"]
-    assert kind_rows["greeting"][:4] == ["0.0%", "0.0%", "0.0%", "1"]
+    assert kind_rows["greeting"][:4] == ["100.0%", "100.0%", "100.0%", "1"]
     assert "emergency recall: 1/1 = 100.0%" in out
     assert "false alarms: 0/4 non-emergencies = 0.0%" in out
-    assert "asked with one tap what it is: 1 (0 hazards/emergencies)" in out
+    assert "asked with one tap what it is: 0 (0 hazards/emergencies)" in out
     assert "dismissed to 12345 unasked: 1\n  x2: kind hazard→out_of_scope" in out
     assert "median time per message:" in out and "misses (" not in out
     code, out, _ = run(capsys, "classify", "--evaluate", str(tmp_path / "l.jsonl"), "--misses")
-    assert "misses (2):" in out and "greeting→out_of_scope" in out
+    assert "misses (1):" in out and "x2: kind hazard→out_of_scope" in out
 
 
 def test_evaluate_says_plainly_what_is_wrong_with_the_file(tmp_path, capsys):

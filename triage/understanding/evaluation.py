@@ -128,7 +128,7 @@ class Evaluation:
             self.false_alarms += got.kind == "emergency"
         line = f"  {row['id']}: {'; '.join(wrong)} | {row['text'][:80]}"
         danger = gold_kind in ("hazard", "emergency")
-        asked = got.kind in ("out_of_scope", "question") and unsure(got)
+        asked = read != GREETING and got.kind in ("out_of_scope", "question") and unsure(got)
         self.asked += asked
         self.asked_dangers += asked and danger
         if danger and got.kind == "out_of_scope" and not asked:
