@@ -776,11 +776,12 @@ CROWD_EN = en(
     r"customers|guests|work late|working late"
 )
 # The only way out: blocking it can trap everyone behind it.
+SLEEPERS = r"睡觉|在睡|睡着|住满|住着|客人|住客|宿舍"
 ONLY_WAY_OUT = (
     r"只有(?:这|那)?(?:一|1)(?:个|条|部|道|座)(?:出口|楼梯|门|通道|楼道)|唯一(?:的)?.{0,4}(?:出口|通道|楼梯)|"
     + en(r"only (?:one|1) (?:stair|staircase|stairway|exit|way)s?|only way out|only exit")
 )
-HEAT = r"灶|炉|火|加热|取暖器|电暖|暖气片|热水器|做饭|炒菜|太阳底下暴晒|抽烟|吸烟|烟头"
+HEAT = r"灶|炉|火|加热|取暖器|电暖|暖气片|热水器|做饭|炒菜|暴晒|太阳底下|太阳下|晒太阳|抽烟|吸烟|烟头"
 HEAT_EN = en(
     r"stove|heater|flame|fire|cooker|grill|oven|burner|kitchen|smok(?:e|es|ing)|cigarettes?"
 )
@@ -789,6 +790,8 @@ HEAT_EN = en(
 # hazards take BASE_SEVERITY of their category.
 SEVERITY_RULES: list[tuple[Category | None, str, Severity]] = [
     (C.EXIT_BLOCKED, both(r"锁|铁链|链条|焊死|封死|推不开", CROWD), S.URGENT),
+    # A way out shut while people sleep or stay inside (a dormitory, a guesthouse full of guests).
+    (C.EXIT_BLOCKED, both(r"锁|铁链|链条|焊死|封死|推不开|拴死|铁丝", SLEEPERS), S.URGENT),
     (C.EXIT_BLOCKED, both(en(r"lock(?:s|ed)?|chain(?:s|ed)?|padlock(?:ed)?"), CROWD_EN), S.URGENT),
     (
         C.EXIT_BLOCKED,
