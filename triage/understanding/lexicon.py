@@ -781,7 +781,9 @@ ONLY_WAY_OUT = (
     r"只有(?:这|那)?(?:一|1)(?:个|条|部|道|座)(?:出口|楼梯|门|通道|楼道)|唯一(?:的)?.{0,4}(?:出口|通道|楼梯)|"
     + en(r"only (?:one|1) (?:stair|staircase|stairway|exit|way)s?|only way out|only exit")
 )
-HEAT = r"灶|炉|火|加热|取暖器|电暖|暖气片|热水器|做饭|炒菜|暴晒|太阳底下|太阳下|晒太阳|抽烟|吸烟|烟头"
+HEAT = (
+    r"灶|炉|火|加热|取暖器|电暖|暖气片|热水器|做饭|炒菜|暴晒|太阳底下|太阳下|晒太阳|抽烟|吸烟|烟头"
+)
 HEAT_EN = en(
     r"stove|heater|flame|fire|cooker|grill|oven|burner|kitchen|smok(?:e|es|ing)|cigarettes?"
 )
