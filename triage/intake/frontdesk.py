@@ -88,7 +88,9 @@ class FrontDesk:
         label = label or classify(text)
         if label.kind == Kind.QUESTION and self.answers is not None:
             answered = await self.answers.answer(who, text)
-            if answered is not None:
+            # A possible hazard read as a question is asked about, unless the knowledge base
+            # is sure of its answer (then it was a question after all).
+            if answered is not None and (answered.say == "faq_answer" or not unsure(label)):
                 return answered
         if label.kind == Kind.HAZARD:
             reply = await self.intake.start_report(who, text, label, source)
