@@ -11,8 +11,13 @@ overloaded service would add its backlog's polling to it.
 
 SQL statements are counted with a `before_cursor_execute` listener on the service's engine
 (BEGIN IMMEDIATE on SQLite included; the driver's and the observer's statements are not).
-cProfile sees the event loop's thread only: the CPU of aiosqlite's database thread is the
-process's CPU minus the main thread's, printed apart.
+cProfile (timed in thread CPU time) sees the event loop's thread only: the CPU of aiosqlite's
+database thread is the process's CPU minus the main thread's, printed apart. It gives own time
+by library and calls per report (a coroutine counts once per resumption); its cumulative times
+are wrong across SQLAlchemy's greenlet switches, so they are not printed. With py-spy installed
+a fourth run is sampled (--gil, every thread): by library again, and by stage of the service
+(the innermost stage on the stack wins; code running inside a greenlet does not show its
+caller, so much of SQLAlchemy's time has no stage).
 
     python -m bench.profile_intake [--reports 200] [--top 25] [--dump FILE]
 
@@ -166,9 +171,19 @@ class Phase:
     cpu: float = 0.0  # the whole process
     main_cpu: float = 0.0  # the event loop's thread
     statements: Counter[str] = field(default_factory=Counter)
+    by_task: Counter[str] = field(default_factory=Counter)
 
     def per_report_ms(self, seconds: float) -> float:
         return seconds * 1000 / self.reports
+
+
+def _task_name() -> str:
+    """Which of the service's tasks runs the statement (a greenlet runs inside its task)."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        return "no task"
+    return task.get_coro().__qualname__ if task else "no task"
 
 
 class Statements:
@@ -176,6 +191,7 @@ class Statements:
 
     def __init__(self, engine) -> None:
         self.counts: Counter[str] = Counter()
+        self.by_task: Counter[str] = Counter()
         event.listen(engine.sync_engine, "before_cursor_execute", self.seen)
 
     def seen(self, _conn, _cursor, statement: str, *_args) -> None:
@@ -186,13 +202,14 @@ class Statements:
         elif kind == "UPDATE" and len(words) > 1:
             kind = f"UPDATE {words[1]}"
         self.counts[kind] += 1
+        self.by_task[_task_name()] += 1
 
 
 async def run_phase(
     emu: Emulator, service, counter: Statements, first_id: int, count: int, profiler=None
 ) -> Phase:
     phase = Phase(count)
-    before = counter.counts.copy()
+    before, tasks = counter.counts.copy(), counter.by_task.copy()
     cpu, main_cpu, wall = time.process_time(), time.thread_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -217,6 +234,7 @@ async def run_phase(
     phase.seconds = time.perf_counter() - wall
     phase.cpu, phase.main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
     phase.statements = counter.counts - before
+    phase.by_task = counter.by_task - tasks
     return phase
 
 
@@ -288,41 +306,44 @@ def show(plain: Phase, traced: Phase, stats: pstats.Stats, top: int) -> None:
     )
     for kind, count in plain.statements.most_common(14):
         print(f"    {count / plain.reports:>6.2f} per report  {kind}")
+    print("  by the task that ran them:")
+    for task, count in plain.by_task.most_common(8):
+        print(f"    {count / plain.reports:>6.2f} per report  {task}")
     rows = functions(stats)
     own = sum(r.own for r in rows)
-    print(f"  own time by area (share of the {own:.1f} s the profiler saw on the event loop):")
+    loop_ms = plain.per_report_ms(plain.main_cpu)
+    scale = loop_ms / own  # profiled seconds → unprofiled ms
+    print(
+        f"  own time by area (cProfile's shares, in ms of the {loop_ms:.1f} ms the event loop "
+        "spends unprofiled; the profiler weighs calls more than time):"
+    )
     areas: Counter[str] = Counter()
     for r in rows:
         areas[r.area] += r.own
     for area, seconds in areas.most_common():
-        print(f"    {seconds / own:>6.1%}  {seconds * 1000 / traced.reports:>6.1f} ms  {area}")
+        print(f"    {seconds / own:>6.1%}  {seconds * scale:>6.1f} ms  {area}")
     print(f"  top {top} functions by own time:")
     for r in sorted(rows, key=lambda r: -r.own)[:top]:
         print(f"    {r.own / own:>6.1%}  {r.calls / traced.reports:>8.1f}/report  {r.name}")
-    print(f"  top {top} of the project's functions by cumulative time:")
-    ours = [r for r in rows if r.ours]
-    for r in sorted(ours, key=lambda r: -r.cumulative)[:top]:
-        print(f"    {r.cumulative / own:>6.1%}  {r.calls / traced.reports:>8.1f}/report  {r.name}")
+    # No cumulative table: SQLAlchemy's greenlet switches confuse cProfile's call stack
+    # (on PostgreSQL our functions showed cumulative shares above 100 %); py-spy's stages below.
 
 
 @dataclass
 class Row:
     name: str
     area: str
-    ours: bool
     calls: int
     own: float
-    cumulative: float
 
 
 def functions(stats: pstats.Stats) -> list[Row]:
     rows = []
-    for (path, line, func_name), (_, calls, own, cumulative, _) in stats.stats.items():
+    for (path, line, func_name), (_, calls, own, _, _) in stats.stats.items():
         short = _short(path)
         name = f"{short}:{line} {func_name}" if line else func_name
         area = area_of(path, func_name)
-        ours = short.split("/", 1)[0] in OURS
-        rows.append(Row(name, area, ours, calls, own, cumulative))
+        rows.append(Row(name, area, calls, own))
     return rows
 
 
@@ -422,6 +443,8 @@ def read_samples(raw: str) -> list[tuple[bool, list[tuple[str, str]], int]]:
     samples = []
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # a frame name broken over lines (generated code)
+            continue
         thread, *rest = stack.split(";")
         frames = []
         for frame in rest:
