@@ -14,6 +14,7 @@ from bench import (
     escalation_burst,
     escalation_lag,
     fairness,
+    floor,
     outbox_flood,
     report_latency,
     restart,
@@ -41,6 +42,7 @@ def main() -> int:
     # The longest last: escalation lag runs 100,000 deadlines over two minutes, twice.
     for bench in (
         report_latency,
+        floor,  # the stack's floor (~30 s), next to the service's cost per report
         throughput,
         outbox_flood,
         fairness,

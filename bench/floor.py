@@ -1,0 +1,158 @@
+"""The floor of the stack: what a report costs an application that does nothing but the stack's work.
+
+A minimal python-telegram-bot application, polling the same emulator with the same transport
+as the service (bot/transport.py's aiohttp), stores each update with one INSERT (aiosqlite)
+and sends the replies a report makes: a question after the description, another after the
+location, the reference after /skip and a task card with a 接单 button to the cell's worker;
+after 接单, the callback's answer, the card redrawn and a notice to the resident. The same
+driver as bench/profile_intake.py files the reports (a child process, CONCURRENCY in flight),
+so this process's CPU time per report is the floor's: issue 14 asks firecircle for at most
+twice that. It is measured again with python-telegram-bot's own (httpx) transport, which the
+service no longer uses, to show what the transport alone weighs.
+
+    python -m bench.floor [--reports 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiosqlite
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bench.common import TOKEN, emulator_process, header
+from bench.report_latency import cells
+from bot.transport import AiohttpRequest
+
+WARMUP = 10
+
+
+class Floor:
+    """The application's whole state: one database connection and the residents' texts."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db, self.texts = db, {}
+        self.grid = cells()
+
+    async def store(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.db.execute(
+            "INSERT INTO update_log (update_id, body) VALUES (?, ?)",
+            (update.update_id, update.to_json()),
+        )
+        await self.db.commit()
+
+    async def text(self, update: Update, _context) -> None:
+        self.texts[update.effective_chat.id] = update.message.text
+        await update.message.reply_text("请发送位置")
+
+    async def location(self, update: Update, _context) -> None:
+        where = update.message.location
+        self.texts[update.effective_chat.id, "at"] = (where.latitude, where.longitude)
+        await update.message.reply_text("有照片吗？没有请发 /skip")
+
+    async def skip(self, update: Update, context) -> None:
+        chat = update.effective_chat.id
+        await update.message.reply_text(f"已受理，编号 FC-{update.update_id:06d}")
+        worker = self.worker_at(*self.texts.pop((chat, "at"), (0.0, 0.0)))
+        button = InlineKeyboardButton("接单", callback_data=f"ack:{chat}")
+        await context.bot.send_message(
+            worker,
+            f"新任务：{self.texts.pop(chat, '')}",
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
+
+    async def ack(self, update: Update, context) -> None:
+        query = update.callback_query
+        resident = int(query.data.split(":", 1)[1])
+        await query.answer("已接单")
+        await query.edit_message_text(f"{query.message.text}\n已接单")
+        await context.bot.send_message(resident, "网格员已接单")
+
+    def worker_at(self, latitude: float, longitude: float) -> int:
+        for _, lat0, lat1, lon0, lon1, worker in self.grid:
+            if lat0 <= latitude <= lat1 and lon0 <= longitude <= lon1:
+                return worker
+        return self.grid[0][5]
+
+
+def application(api_url: str, floor: Floor, *, httpx: bool) -> Application:
+    builder = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .concurrent_updates(True)
+    )
+    if not httpx:  # python-telegram-bot's own transport otherwise
+        builder = builder.request(AiohttpRequest(connections=64)).get_updates_request(
+            AiohttpRequest(connections=1)
+        )
+    app = builder.build()
+    app.add_handler(MessageHandler(filters.ALL, floor.store), group=-1)
+    app.add_handler(CallbackQueryHandler(floor.store), group=-1)
+    app.add_handler(CommandHandler("skip", floor.skip))
+    app.add_handler(MessageHandler(filters.LOCATION, floor.location))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, floor.text))
+    app.add_handler(CallbackQueryHandler(floor.ack, pattern=r"^ack:"))
+    return app
+
+
+async def drive(url: str, first_id: int, count: int) -> None:
+    child = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bench.profile_intake", "--drive", url, str(first_id), str(count)),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    if await child.wait():
+        raise RuntimeError("the driver failed")
+
+
+async def measure(reports: int, *, httpx: bool = False) -> float:
+    """CPU ms per report of the floor application (this process)."""
+    async with emulator_process() as emu:
+        for worker in sorted({cell[5] for cell in cells()}):
+            await emu.call("POST", "/users", {"id": worker, "first_name": f"网格员{worker}"})
+        with tempfile.TemporaryDirectory(prefix="firecircle-floor-") as tmp:
+            async with aiosqlite.connect(Path(tmp) / "floor.db") as db:
+                await db.execute("PRAGMA journal_mode=WAL")
+                await db.execute("CREATE TABLE update_log (update_id INTEGER, body TEXT)")
+                app = application(emu.url, Floor(db), httpx=httpx)
+                async with app:
+                    await app.start()
+                    await app.updater.start_polling(poll_interval=0, timeout=10)
+                    try:
+                        await drive(emu.url, 20_000_000, WARMUP)
+                        cpu = time.process_time()
+                        await drive(emu.url, 21_000_000, reports)
+                        cpu = time.process_time() - cpu
+                    finally:
+                        await app.updater.stop()
+                        await app.stop()
+    return cpu * 1000 / reports
+
+
+async def main(reports: int = 100) -> float:  # `python -m bench`: ~30 s
+    header(f"the floor: a minimal python-telegram-bot application, {reports} reports (SQLite)")
+    floor = await measure(reports)
+    print(f"  floor: {floor:.1f} ms CPU per report (four updates, eight Bot API calls; aiohttp)")
+    plain = await measure(reports, httpx=True)
+    print(f"  with python-telegram-bot's own httpx transport: {plain:.1f} ms CPU per report")
+    return floor
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--reports", type=int, default=200)
+    asyncio.run(main(parser.parse_args().reports))
