@@ -144,6 +144,16 @@ def did_you_mean(language: str, values: dict) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+async def redraw(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None):
+    """Edit the pressed message; one that already reads so (the sender redrew the card as the
+    report changed) is fine."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
 async def drop_buttons(query: CallbackQuery) -> None:
     """Take the buttons off a message once used; already gone (an old press) is fine."""
     try:

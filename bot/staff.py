@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import broadcast, callbacks, outgoing, taskcard
+from bot import broadcast, callbacks, keyboards, outgoing, taskcard
 from bot.context import services, visit_of
 from bot.texts import t
 from triage.actors import Actor
@@ -41,10 +41,10 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     tz = services(context).timezone
     card, lang = outcome.card, outcome.language
     if query.data.startswith(f"{taskcard.PREFIX}hot:"):
-        await query.edit_message_text(t(lang, f"staff.{outcome.say}", **_values(outcome)))
+        await keyboards.redraw(query, t(lang, f"staff.{outcome.say}", **_values(outcome)))
         return
     markup = taskcard.buttons(lang, card, _role(context), card.get("actions"))
-    await query.edit_message_text(taskcard.text(lang, card, tz), reply_markup=markup)
+    await keyboards.redraw(query, taskcard.text(lang, card, tz), markup)
 
 
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
