@@ -107,9 +107,7 @@ class Service:
         )
         self.desk = StaffDesk(self.sessions, self.policy)
         self.retention = retention_from(settings)
-        self.broadcasts = BroadcastDesk(
-            self.sessions, Wording(), default_language=settings.language
-        )
+        self.broadcasts = BroadcastDesk(self.sessions, Wording())
         frontdesk = FrontDesk(
             self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
         )

@@ -82,12 +82,10 @@ class BroadcastDesk:
         sessions: SessionFactory,
         wording: Wording,
         *,
-        default_language: str = "zh",
         clock: Callable[[], datetime] = utcnow,
     ):
         self.sessions = sessions
         self.wording = wording
-        self.default_language = default_language
         self.clock = clock
 
     async def start(self, who: Actor, text: str | None) -> Outcome:

@@ -15,10 +15,6 @@ class Person:
     username: str | None = None
     language_code: str | None = None  # as the person's Telegram app reports it
 
-    @property
-    def actor(self) -> str:
-        return f"telegram:{self.telegram_id}"
-
 
 def language_from_code(code: str | None, default: str) -> str:
     """Telegram's language_code ("en-GB", "zh-hans") to one of ours."""
