@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_labels.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
 
     _residents(commands)
+    _api_keys(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -125,6 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 ROLES = ["worker", "coordinator", "officer", "admin"]
+
+
+def _api_keys(commands) -> None:
+    keys = commands.add_parser(
+        "apikey", help="keys of the systems that use Open311"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = keys.add_parser("create", help="make a key; it is printed once, on the last line")
+    create.add_argument("--name", required=True, help="who it is for, e.g. 12345-hotline")
+    keys.add_parser("list", help="names, when made and last used (never the keys)")
+    revoke = keys.add_parser("revoke", help="stop a key from working")
+    revoke.add_argument("name")
 
 
 def _staff_details(parser: argparse.ArgumentParser, *, grid_help: str) -> None:
@@ -259,6 +271,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "faq": commands.faq,
         "triage": commands.triage_labels,
         "residents": commands.residents,
+        "apikey": commands.api_keys,
     }
     return await handlers[args.command](args, settings)
 

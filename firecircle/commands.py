@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from firecircle.cli import CommandError
 from firecircle.settings import Settings
@@ -18,6 +19,7 @@ from storage.engine import SessionFactory, make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.types import utcnow
 from triage.districts import grid_import, staffing
+from triage.open311.keys import ApiKeys, KeyProblem
 from triage.protection import abuse
 
 if TYPE_CHECKING:  # loaded by `ask` alone: jieba takes a second
@@ -380,3 +382,34 @@ def _write_private(path, text: str) -> None:
             file.write(text + "\n")
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc}") from None
+
+
+async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings) as sessions:
+        keys = ApiKeys(sessions, per_minute=settings.open311_requests_per_minute)
+        try:
+            if args.action == "create":
+                key = await keys.create(args.name)
+                print(
+                    f"the key for {args.name.strip()} (shown once: keep it, it is stored hashed):"
+                )
+                print(key)
+            elif args.action == "list":
+                entries = await keys.list()
+                print("\n".join(_key_line(e, settings) for e in entries) or "no keys yet")
+            else:
+                await keys.revoke(args.name)
+                print(f"revoked {args.name}: requests with it are refused from now on")
+        except KeyProblem as exc:
+            raise CommandError(f"{exc}; nothing was changed") from None
+    return 0
+
+
+def _key_line(entry, settings: Settings) -> str:
+    zone = ZoneInfo(settings.timezone)
+
+    def local(moment) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+    state = f"  revoked {local(entry.revoked_at)}" if entry.revoked_at else ""
+    return f"{entry.name:<24} made {local(entry.created_at)}  last used {local(entry.last_used_at)}{state}"

@@ -33,11 +33,15 @@ from triage.intake.conversation import Conversation
 from triage.intake.drafts import Intake
 from triage.intake.frontdesk import FrontDesk
 from triage.intake.limits import Limits
+from triage.open311.filing import Filing
+from triage.open311.keys import ApiKeys
+from triage.open311.reading import Reading
 from triage.protection.abuse import AbuseDesk
 from triage.protection.privacy import PrivacyDesk, Retention, apply_retention
 from triage.reports.followup import FollowUp
 from triage.tasks.desk import StaffDesk
 from web.app import build_web_app
+from web.open311.routes import Open311Api
 
 PROCESSOR = "inbox-processor"  # a task name: stopping lets it finish its update
 log = logging.getLogger(__name__)
@@ -148,6 +152,17 @@ class Service:
             per_chat_rate=settings.send_per_chat_rate,
         )
         self.scheduler = DeadlineScheduler(self.sessions, self.policy)
+        self.open311 = Open311Api(
+            ApiKeys(self.sessions, per_minute=settings.open311_requests_per_minute),
+            Filing(
+                self.sessions,
+                self.district,
+                self.policy,
+                margin_meters=settings.district_margin_meters,
+            ),
+            Reading(self.sessions),
+            self.policy.timezone,
+        )
         self.leadership = Leadership(self.engine)
         self.leading = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -282,7 +297,7 @@ class Service:
             await asyncio.sleep(RETENTION_EVERY_SECONDS)
 
     async def _start_web(self) -> None:
-        routes = []
+        routes = self.open311.routes()
         if self.settings.webhook_url:
             routes.append(webhook_route(self.inbox, self.settings.webhook_secret))
         self._web = web.AppRunner(build_web_app(self.sessions, routes), access_log=None)

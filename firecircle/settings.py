@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(default=3, gt=0)  # edits of a broadcast's progress
     reports_per_hour: int = Field(default=5, ge=1)  # per resident; then "稍后再试" once
     messages_per_minute: int = Field(default=30, ge=1)  # per resident; then "稍后再试" once
+    open311_requests_per_minute: int = Field(default=60, ge=1)  # per API key; then 429
     # Handled updates are purged after this; at least a day, as Telegram may deliver an update
     # again for 24 hours and the stored update_id is what makes it a no-op.
     raw_updates_days: float = Field(default=30, ge=1)

@@ -88,6 +88,21 @@ class GridDuty(SQLModel, table=True):
     duty_end: str | None = None
 
 
+class ApiClient(SQLModel, table=True):
+    """Another system filing and reading reports through Open311, known by its key's hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    key_hash: str = Field(unique=True)  # sha256 of the key: the key itself is shown once
+    created_at: datetime = _created()
+    last_used_at: datetime | None = _time()
+    revoked_at: datetime | None = _time()
+    # Requests in the current minute (a fixed window, counted in the row: every instance
+    # shares it)
+    window_start: datetime | None = _time()
+    window_count: int = 0
+
+
 class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_report_status_next_deadline", "status", "next_deadline_at"),
@@ -116,6 +131,14 @@ class Report(SQLModel, table=True):
     # The resident's messages the text is made of: a reference the chat gives each one (opaque
     # here) → the words it added, so an edit of one changes those words.
     sources: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    # Where it came from: "resident" (the chat), "open311" (another system, by its API key)
+    source: str = Field(default="resident", sa_column_kwargs={"server_default": "resident"})
+    client_id: int | None = Field(default=None, foreign_key="apiclient.id", index=True)
+    # What an Open311 client sent besides the words: the requester's contact (personal: shown
+    # to staff, never read back out, cleared on anonymising), a photo's URL, the attributes
+    contact: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    media_url: str | None = Field(default=None, sa_type=Text)
+    attributes: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     supervised: bool = False  # 挂牌督办: a rectification deadline was missed
     reopen_count: int = 0
     rating: int | None = None

@@ -18,6 +18,7 @@ class Role(StrEnum):
     OFFICER = "officer"
     ADMIN = "admin"
     SYSTEM = "system"
+    CLIENT = "client"  # another system, by its Open311 API key
 
 
 STAFF_ROLES = (Role.WORKER, Role.COORDINATOR, Role.OFFICER, Role.ADMIN)
@@ -44,8 +45,8 @@ class Actor:
 
     @property
     def kind(self) -> str:
-        if self.role == Role.SYSTEM:
-            return "system"
+        if self.role in (Role.SYSTEM, Role.CLIENT):
+            return str(self.role)
         return "resident" if self.role == Role.RESIDENT else "staff"
 
     @property
@@ -75,6 +76,10 @@ def staff_actor(staff, grids: tuple[int, ...] = ()) -> Actor:
         telegram_id=staff.telegram_id,
         chat_id=staff.telegram_id,
     )
+
+
+def client_actor(client) -> Actor:
+    return Actor(Role.CLIENT, client.id, client.name)
 
 
 def resident_actor(resident) -> Actor:

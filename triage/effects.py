@@ -3,7 +3,7 @@ deadlines under the policy. Only triage.lifecycle calls this."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.models import Report
@@ -55,8 +55,11 @@ def _order(_report, _actor, _policy, _now, *, deadline: datetime):
     return {"rectify_deadline_at": deadline, "next_deadline_at": deadline}
 
 
-def _resolve(_report, _actor, policy: Policy, now: datetime):
-    return {"resolved_at": now, "next_deadline_at": now + policy.confirm_within}  # silence closes
+def _resolve(report: Report, _actor, policy: Policy, now: datetime):
+    """The resident's silence after 办结 closes it; filed by another system (Open311), there
+    is nobody in the chat to ask, so it closes at once (the scheduler's next pass)."""
+    wait = policy.confirm_within if report.resident_id is not None else timedelta(0)
+    return {"resolved_at": now, "next_deadline_at": now + wait}
 
 
 def _answer(report: Report, actor: Actor, _policy, now: datetime):

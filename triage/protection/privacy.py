@@ -93,6 +93,8 @@ def anonymise(report: Report, events: Sequence[ReportEvent], now: datetime) -> N
     report.address = None
     report.photos = []
     report.sources = {}  # which messages said what: the words again
+    report.contact = {}  # an Open311 requester's name, phone, email
+    report.media_url = None
     if report.latitude is not None and report.longitude is not None:
         report.latitude = round(report.latitude, GRID_DECIMALS)
         report.longitude = round(report.longitude, GRID_DECIMALS)

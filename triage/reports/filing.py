@@ -33,6 +33,12 @@ class NewReport:
     grid_id: int | None = None  # known without a location (e.g. a question from a past reporter)
     photos: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # see Report.sources
+    # From another system (Open311): who filed it and what it sent besides the words
+    source: str = "resident"
+    client_id: int | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    media_url: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Created:
 async def create_report(
     session: AsyncSession,
     *,
-    resident: Resident,
+    resident: Resident | None,
     new: NewReport,
     district: DistrictMap,
     policy: Policy,
@@ -55,14 +61,15 @@ async def create_report(
     label: Classification | None = None,
 ) -> Created:
     """Store a report and hand it on (its notices stored with it). Reported through /report,
-    it is a hazard unless it reads as an emergency, which must never be played down."""
+    it is a hazard unless it reads as an emergency, which must never be played down. Without
+    a resident it was filed by another system (new.client_id): nobody in the chat follows it."""
     label = label or classify(new.text)
     if kind is None:
         kind = Kind.EMERGENCY if label.kind == Kind.EMERGENCY else Kind.HAZARD
     cell = _cell_for(new, district)
     report = Report(
-        resident_id=resident.id,
-        language=resident.language,
+        resident_id=resident.id if resident else None,
+        language=resident.language if resident else "zh",
         text=new.text,
         kind=kind,
         cues=list(label.cues),
@@ -75,16 +82,22 @@ async def create_report(
         grid_id=cell.id if cell else new.grid_id,
         photos=list(new.photos),
         sources=dict(new.sources),
+        source=new.source,
+        client_id=new.client_id,
+        contact=dict(new.contact),
+        media_url=new.media_url,
+        attributes=dict(new.attributes),
         status=Status.NEW,
         created_at=now,
         updated_at=now,
     )
     if kind not in (Kind.HAZARD, Kind.EMERGENCY):
         report.category = report.severity = None
+    filer = f"resident:{resident.id}" if resident else f"client:{new.client_id}"
     original = await _original(session, report, policy)
     if original is not None:
-        return await _merge(session, report, original, resident, policy, now)
-    await report_rows.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+        return await _merge(session, report, original, filer, policy, now)
+    await report_rows.add_report(session=session, report=report, actor=filer)
     lifecycle = Lifecycle(policy, lambda: now)
     if kind in (Kind.OUT_OF_SCOPE, Kind.FEEDBACK):  # kept for the record: nothing left to do
         await lifecycle.transition(session, report, Action.FILE, SYSTEM)
@@ -124,11 +137,11 @@ async def _merge(
     session: AsyncSession,
     report: Report,
     original: Report,
-    resident: Resident,
+    filer: str,
     policy: Policy,
     now: datetime,
 ) -> Created:
-    await report_rows.add_report(session=session, report=report, actor=f"resident:{resident.id}")
+    await report_rows.add_report(session=session, report=report, actor=filer)
     await Lifecycle(policy, lambda: now).transition(
         session, report, Action.MERGE, SYSTEM, detail={"into": original.reference}, into=original.id
     )
@@ -138,7 +151,7 @@ async def _merge(
         actor="system",
         action="duplicate_merged",
         at=now,
-        detail={"duplicate": report.reference, "resident": resident.id},
+        detail={"duplicate": report.reference, "by": filer},
     )
     notices = []
     assignee = await session.get(Staff, original.assignee_id) if original.assignee_id else None
