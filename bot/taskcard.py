@@ -59,6 +59,9 @@ def text(
         )
     lines.append(t(language, "task.text", text=quoted(card["text"], TEXT_SHOWN)))
     lines.append(t(language, "task.place", place=place(language, card)))
+    if card.get("source") == "open311":
+        contact = card.get("contact") or t(language, "task.no_contact")
+        lines.append(t(language, "task.from_open311", contact=contact))
     if extra.get("handed_from"):
         reason = quoted(extra.get("reason") or "", REASON_SHOWN)
         if reason == "not_my_grid":

@@ -83,6 +83,7 @@ async def test_a_request_filed_through_open311_reaches_the_worker_and_is_followe
     worker = bot.staff(WORKER_1)
     card = await task_card(worker)
     assert reference in card["text"] and "5辆电动车" in card["text"]
+    assert "来源：其他系统转来（Open311）· 联系人：张 13812345678" in card["text"]
 
     found = await read(bot, reference)
     assert found["status"] == "open" and found["service_code"] == "ebike"

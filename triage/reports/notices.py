@@ -67,7 +67,16 @@ def card_from(report: Report, cell: GridCell | None, assignee: Staff | None) -> 
         "rectify_deadline_at": _iso(report.rectify_deadline_at),
         "assignee": assignee.name if assignee else None,
         "assignee_role": assignee.role if assignee else None,
+        "source": report.source,
+        "contact": _contact(report.contact),
     }
+
+
+def _contact(contact: dict[str, str] | None) -> str:
+    """Whom the worker may call about a report another system filed (staff cards only)."""
+    contact = contact or {}
+    name = "".join(contact.get(k, "") for k in ("last_name", "first_name"))
+    return " ".join(p for p in (name, contact.get("phone", "")) if p)
 
 
 def _iso(value: datetime | None) -> str | None:
