@@ -1,6 +1,7 @@
 """Text retrieval for the knowledge base: normalise, segment, rank with BM25.
 
-Chinese is segmented with jieba (search mode, so 烟雾报警器 also yields 烟雾, 报警器);
+Text is first brought to the classifier's plain form (triage.understanding.normalise: OpenCC
+traditional → simplified, Cantonese words, voice-typing slips). Chinese is segmented with jieba (search mode, so 烟雾报警器 also yields 烟雾, 报警器);
 English is lowercased words, stemmed (triage.understanding.english). Colloquial forms are replaced by the
 knowledge base's own words (triage/data/synonyms.txt), on questions and entries alike: Chinese
 ones in the text before segmenting, English ones on the stems. Ranking is BM25 over several weighted fields (BM25F: each field's term
@@ -24,6 +25,7 @@ from pathlib import Path
 import jieba
 
 from triage.understanding import english
+from triage.understanding.normalise import normalise as plain_form
 
 log = logging.getLogger(__name__)
 SYNONYMS_FILE = Path(__file__).parent.parent / "data" / "synonyms.txt"
@@ -106,8 +108,10 @@ class Analyzer:
         self._jieba = _segmenter(tuple(sorted(synonyms.canonical_words())))
 
     def normalise(self, text: str) -> str:
-        """Folded, with Chinese colloquial forms replaced (English ones wait for the stems)."""
-        text = _fold(text)
+        """In the plain form the classifier reads (traditional characters and Cantonese to
+        Mandarin, voice-typing slips mended: 滅火器, 美火器 → 灭火器), folded, with Chinese
+        colloquial forms replaced (English ones wait for the stems)."""
+        text = _fold(plain_form(text))
         if self._zh is not None:
             text = self._zh.sub(lambda m: self.synonyms.zh[m.group(0)], text)
         return text

@@ -20,7 +20,7 @@ from triage.answers.faq_file import (
     shipped_entries,
 )
 from triage.answers.faq_table import export_entries, import_entries, load_shipped_faq
-from triage.answers.knowledge import KnowledgeBase, confidence
+from triage.answers.knowledge import Evidence, KnowledgeBase
 from triage.answers.retrieval import Synonyms
 
 SHIPPED_TEXT = SHIPPED_FAQ.read_text(encoding="utf-8")
@@ -214,12 +214,16 @@ def test_an_english_answer_stands_out_even_when_every_match_is_full(kb):
     assert answer.candidates[0].share == 1.0 > answer.candidates[1].share
 
 
-def test_confidence_weighs_match_and_lead():
-    assert confidence(0.0, 0.0) == 0.0
-    assert confidence(2.0, 2.0) == 0.0  # a tie: nothing stands out
-    assert confidence(2.0, 1.0) == confidence(1.0, 0.5) > 0.7  # the lead is relative
-    assert confidence(0.25, 0.0) == 0.5  # alone, but covering little of the question
-    assert confidence(1.0, 0.9) < confidence(1.0, 0.5) < confidence(1.0, 0.0) == 1.0
+def test_confidence_weighs_match_lead_and_coverage():
+    def chance(**changes):
+        evidence = dict(language="zh", match=0.6, lead=0.4, lead3=0.5, coverage=0.8, words=6)
+        return Evidence(**{**evidence, **changes}, unknown=0.0).chance()
+
+    assert chance(match=0.0) == 0.0  # nothing matched
+    assert 0 < chance(lead=0.0) < chance() < chance(lead=0.8) < 1  # a tie: little stands out
+    assert chance(match=0.3) < chance() < chance(match=0.9)
+    assert chance(coverage=0.3) < chance()
+    assert chance(lead3=0.1) < chance()  # three alike: less sure than two
 
 
 def test_a_question_judged_in_its_own_language_whatever_the_reply_language(kb):
