@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.understanding.classify import Classification, classify
+from triage.understanding.classify import Classification, classify, classify_rules
 from triage.understanding.taxonomy import Category, Kind, Severity
 
 REPO = Path(__file__).resolve().parents[3]
@@ -175,7 +175,6 @@ def test_hazards_get_their_category(text: str, category: Category) -> None:
         ("消防车道被摆摊的占了", Severity.HIGH),
         ("楼道里一直有人给电动车充电", Severity.HIGH),
         ("Someone stores paint thinner in the stairwell", Severity.HIGH),
-        ("楼梯间停了两辆电动车，没有充电", Severity.NORMAL),
         ("安全出口指示灯不亮了", Severity.NORMAL),
         ("防火门被人用木头顶开了", Severity.NORMAL),
         ("people keep smoking in the lift even though it's banned", Severity.NORMAL),
@@ -185,6 +184,12 @@ def test_severity(text: str, severity: Severity) -> None:
     result = classify(text)
     assert result.kind == Kind.HAZARD, result.cues
     assert result.severity == severity, result.cues
+
+
+def test_the_rules_read_a_charge_denied_as_normal():
+    # The rules' words; the severity model (trained on the corpus) reads two parked e-bikes as
+    # high, and only the rules' urgent words overrule it (classify._category_and_severity).
+    assert classify_rules("楼梯间停了两辆电动车，没有充电").severity == Severity.NORMAL
 
 
 @pytest.mark.parametrize(
