@@ -121,6 +121,9 @@ EMERGENCY_STRONG = [
     # From the train split's misses: "煤气管道破了，气往外冒", "煤气罐胶管裂了，一闻全是味".
     r"(?:煤气|燃气|天然气|液化气|气罐|气瓶)[^，,。!！?？\s]{0,6}(?:管|阀)[^，,。!！?？\s]{0,3}(?:破|裂|断|爆)",
     r"气(?:一直)?往外(?:冒|跑|喷|漏)|一闻全是(?:煤气|燃气|气)?味",
+    # The odorant of town gas: "煤气灶那边有股臭鸡蛋味" (issue 13: gas in any wording).
+    r"臭鸡蛋(?:的)?(?:味|气味)",
+    en(r"rotten eggs?"),
     en(
         r"(?:gas|cylinder|hose|pipe|valve)[^.!?\n]{0,30}(?:is |'s )?(?:leaking|cracked|broken|split)"
     ),
@@ -1032,6 +1035,8 @@ REPORT_ANCHOR = [
     # "出了事谁负责", "谁来管管啊", "说了好几次没用", "楼道的烟感被人拆了".
     r"谁(?:来)?管|谁负责|没人管|(?<!怎么)不管|有人管吗|说了好几次|求处理|请.{0,4}处理|派人|来看看|太危险",
     r"被[^，,。?？!！\s]{1,12}了|看到的|今天|昨天|上周|刚才",
+    # "…，这算不算消防隐患？": asking about the thing just described (issue 13's known gap).
+    r"这(?:个|种情况|样|种)?(?:算不算|算|是不是|属不属于)(?:消防)?隐患|这(?:样|个)?(?:合规|违规|合法|不违规)吗",
     en(r"nobody (?:cares|came|does)|please check|look at it|against the rules|even legal"),
     en(
         r"every (?:day|night|weekend|week|evening)|always|all the time|for (?:\d+|a few|two|three|several) (?:days|weeks|months)"

@@ -425,3 +425,29 @@ def test_not_every_leak_or_hiss_is_escaping_gas(text):
 )
 def test_gas_appliances_thanks_after_questions_and_notices(text, kind):
     assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "被困在高楼里应该往上跑还是往下跑",
+        "电动车着火了为什么那么难灭",
+        "油锅起火了用锅盖盖住行不行？？",
+    ],
+)
+def test_fiery_quizzes_raise_no_alarm(text):
+    assert classify(text).kind == Kind.QUESTION, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text", ["煤气灶那边有股臭鸡蛋味", "煤气管道破了，气往外冒", "煤气罐胶管裂了，一闻全是味"]
+)
+def test_gas_told_by_its_smell_or_a_cracked_hose_is_an_emergency(text):
+    assert classify(text).kind == Kind.EMERGENCY, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text", ["楼道里灭火器是空的，这算不算消防隐患？", "这算不算消防隐患？楼道里停了三辆电动车"]
+)
+def test_asking_whether_the_thing_described_is_a_hazard_reports_it(text):
+    assert classify(text).kind == Kind.HAZARD, classify(text).cues
