@@ -91,7 +91,7 @@ async def test_a_question_close_to_several_entries_offers_them_before_staff(bot)
 
 async def test_a_hazard_read_as_a_question_is_asked_about_not_answered_away(bot):
     resident = bot.emulator.user(1704, "小潘")
-    await resident.send("学府路菜市场旁边灭火器箱里只剩一个空瓶子")
+    await resident.send("灭火器箱里只剩一个空瓶子吗")
     asked = await next_text(resident)
     assert asked["text"] == ASKED
     await resident.press(asked, "🔥 是，上报隐患")

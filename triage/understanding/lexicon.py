@@ -62,6 +62,11 @@ FALSE_FRIENDS = [
     en(r"fired up"),
     en(r"firewall|firefox|fire ?tv|fire sale|fire away|fireworks? (?:show|display)s?"),
     en(r"hot ?pot"),
+    # "people smoke in the stairwell": cigarettes, not a fire (open_flame reads "smok" after).
+    en(
+        r"(?:people|someone|somebody|they|he|she|neighbou?rs?|workers?|guys?|staff|residents) "
+        r"(?:keeps? |still |often |always )?smok(?:e|es)(?= in| on| at| and| near| everywhere)"
+    ),
 ]
 
 # ---------------------------------------------------------------- emergencies
@@ -113,6 +118,15 @@ EMERGENCY_STRONG = [
     # The hiss of escaping gas: "煤气罐的管子呲呲在响" (a hissing fuse box is a wiring fault).
     r"(?:煤气|燃气|天然气|液化气|气罐|气瓶|软管|管子|阀门)[^。!！?？\n]{0,10}(?:呲呲|嘶嘶|哧哧|呲呲)",
     en(r"(?:gas|cylinder|hose|pipe|valve|tank)[^.!?\n]{0,30}hiss(?:es|ing)?"),
+    # From the train split's misses: "煤气管道破了，气往外冒", "煤气罐胶管裂了，一闻全是味".
+    r"(?:煤气|燃气|天然气|液化气|气罐|气瓶)[^，,。!！?？\s]{0,6}(?:管|阀)[^，,。!！?？\s]{0,3}(?:破|裂|断|爆)",
+    r"气(?:一直)?往外(?:冒|跑|喷|漏)|一闻全是(?:煤气|燃气|气)?味",
+    # The odorant of town gas: "煤气灶那边有股臭鸡蛋味" (issue 13: gas in any wording).
+    r"臭鸡蛋(?:的)?(?:味|气味)",
+    en(r"rotten eggs?"),
+    en(
+        r"(?:gas|cylinder|hose|pipe|valve)[^.!?\n]{0,30}(?:is |'s )?(?:leaking|cracked|broken|split)"
+    ),
     r"(?:煤气|燃气|天然气|液化气|瓦斯)[^。!！?？]{0,12}(?:有股味|一股味|有味道?|臭味|怪味)",
     r"闻到.{0,8}(?:焦|糊|烧|煤气|燃气|天然气|液化气)",
     r"(?:焦糊|烧焦|糊|焦)(?:的)?味",
@@ -284,8 +298,19 @@ ADVICE = [
     r"可以.{0,6}吗",
     r"还是.{0,10}[?？]?$",
     r"要不要",
+    # From the train split's misses: "电动车起火为什么蔓延那么快", "插座冒火花是怎么回事".
+    r"为什么|为啥|怎么回事|行不行|会不会|会.{0,4}吗|是打119还是",
+    en(r"why|what does|what do i do|what should"),
+    r"要不要",
     en(
         r"should (?:i|we|you)|how (?:do|to|can|should)|what should|can i use|is it (?:ok|safe|better)"
+    ),
+]
+# A cry for help in a question's shape: "我被困在屋里了，应该怎么办".
+CRY = [
+    r"快(?!不快|吗)|救|赶紧|我(?:们)?(?:被)?困|困住了|出不去|下不去|已经打",
+    en(
+        r"help|hurry|we'?re (?:stuck|trapped)|we are (?:stuck|trapped)|i'?m (?:stuck|trapped) (?!by)"
     ),
 ]
 URGENCY = [
@@ -1010,6 +1035,8 @@ REPORT_ANCHOR = [
     # "出了事谁负责", "谁来管管啊", "说了好几次没用", "楼道的烟感被人拆了".
     r"谁(?:来)?管|谁负责|没人管|(?<!怎么)不管|有人管吗|说了好几次|求处理|请.{0,4}处理|派人|来看看|太危险",
     r"被[^，,。?？!！\s]{1,12}了|看到的|今天|昨天|上周|刚才",
+    # "…，这算不算消防隐患？": asking about the thing just described (issue 13's known gap).
+    r"这(?:个|种情况|样|种)?(?:算不算|算|是不是|属不属于)(?:消防)?隐患|这(?:样|个)?(?:合规|违规|合法|不违规)吗",
     en(r"nobody (?:cares|came|does)|please check|look at it|against the rules|even legal"),
     en(
         r"every (?:day|night|weekend|week|evening)|always|all the time|for (?:\d+|a few|two|three|several) (?:days|weeks|months)"

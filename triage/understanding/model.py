@@ -1,9 +1,12 @@
-"""A small statistical reading of a message's kind, beside the rules (issue 13, item 3).
+"""A small statistical reading of a message beside the rules (issue 13, item 3).
 
 Trained by triage/data/corpus/train_model.py (scikit-learn, at build time only) on the
-corpus's train split and shipped as triage/data/kind_model.json: a logistic regression over
-sublinear TF-IDF of the plain form's character 1–3-grams. Scoring it here needs no numpy:
-count the n-grams the model kept, weigh them, normalise, one dot product per class, softmax.
+corpus's train split and shipped as triage/data/kind_model.json: three heads (kind, category,
+severity), each a logistic regression over sublinear TF-IDF of the plain form's character
+1–3-grams plus the rules' own reading as tokens (their verdict and cue names, see
+classify.model_tokens), so the model learns where the rules are right and where they are not.
+Scoring here needs no numpy: count the n-grams the head kept, weigh them, normalise, one dot
+product per class, add the tokens' weights, softmax.
 
 The model never decides alone; classify.py weighs its view by cost (see `combine` there).
 """
@@ -13,12 +16,14 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "kind_model.json"
 NGRAMS = (1, 2, 3)
+HEADS = ("kind", "category", "severity")
 
 
 def features(plain: str) -> Counter[str]:
@@ -33,11 +38,15 @@ def features(plain: str) -> Counter[str]:
 
 @dataclass(frozen=True)
 class KindModel:
+    """One head: a logistic regression over n-grams (TF-IDF) and tokens (raw counts)."""
+
     classes: tuple[str, ...]
     intercepts: tuple[float, ...]
     # n-gram → (idf, weight for each class)
     weights: dict[str, tuple[float, tuple[float, ...]]]
     thresholds: dict[str, float]
+    # token → weight for each class
+    tokens: dict[str, tuple[float, ...]]
 
     @classmethod
     def from_json(cls, data: dict) -> KindModel:
@@ -46,10 +55,11 @@ class KindModel:
             intercepts=tuple(data["intercepts"]),
             weights={gram: (row[0], tuple(row[1:])) for gram, row in data["features"].items()},
             thresholds=dict(data.get("thresholds", {})),
+            tokens={token: tuple(row) for token, row in data.get("tokens", {}).items()},
         )
 
-    def probabilities(self, plain: str) -> dict[str, float]:
-        """Each kind's probability for a message in its plain form."""
+    def probabilities(self, plain: str, tokens: Iterable[str] = ()) -> dict[str, float]:
+        """Each class's probability for a message in its plain form (and the rules' tokens)."""
         logits = list(self.intercepts)
         known = []
         for gram, count in features(plain).items():
@@ -61,17 +71,40 @@ class KindModel:
             share = value / norm
             for index, weight in enumerate(per_class):
                 logits[index] += share * weight
+        for token in tokens:
+            for index, weight in enumerate(self.tokens.get(token, ())):
+                logits[index] += weight
         top = max(logits)
         exps = [math.exp(logit - top) for logit in logits]
         total = sum(exps)
         return {kind: e / total for kind, e in zip(self.classes, exps, strict=True)}
 
 
+@dataclass(frozen=True)
+class TriageModel:
+    """The three heads and the thresholds chosen for them by cost."""
+
+    kind: KindModel
+    category: KindModel | None
+    severity: KindModel | None
+    thresholds: dict[str, float]
+
+    @classmethod
+    def from_json(cls, data: dict) -> TriageModel:
+        heads = {name: KindModel.from_json(head) for name, head in data["heads"].items()}
+        return cls(
+            kind=heads["kind"],
+            category=heads.get("category"),
+            severity=heads.get("severity"),
+            thresholds=dict(data.get("thresholds", {})),
+        )
+
+
 @cache
-def shipped() -> KindModel | None:
+def shipped() -> TriageModel | None:
     """The model shipped with the package, loaded once; None when it is missing, so the
     rules still work alone (a checkout before the first training, a broken install)."""
     try:
-        return KindModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+        return TriageModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError):
         return None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.understanding.classify import Classification, classify
+from triage.understanding.classify import Classification, classify, classify_rules
 from triage.understanding.taxonomy import Category, Kind, Severity
 
 REPO = Path(__file__).resolve().parents[3]
@@ -175,7 +175,6 @@ def test_hazards_get_their_category(text: str, category: Category) -> None:
         ("消防车道被摆摊的占了", Severity.HIGH),
         ("楼道里一直有人给电动车充电", Severity.HIGH),
         ("Someone stores paint thinner in the stairwell", Severity.HIGH),
-        ("楼梯间停了两辆电动车，没有充电", Severity.NORMAL),
         ("安全出口指示灯不亮了", Severity.NORMAL),
         ("防火门被人用木头顶开了", Severity.NORMAL),
         ("people keep smoking in the lift even though it's banned", Severity.NORMAL),
@@ -185,6 +184,12 @@ def test_severity(text: str, severity: Severity) -> None:
     result = classify(text)
     assert result.kind == Kind.HAZARD, result.cues
     assert result.severity == severity, result.cues
+
+
+def test_the_rules_read_a_charge_denied_as_normal():
+    # The rules' words; the severity model (trained on the corpus) reads two parked e-bikes as
+    # high, and only the rules' urgent words overrule it (classify._category_and_severity).
+    assert classify_rules("楼梯间停了两辆电动车，没有充电").severity == Severity.NORMAL
 
 
 @pytest.mark.parametrize(
@@ -420,3 +425,29 @@ def test_not_every_leak_or_hiss_is_escaping_gas(text):
 )
 def test_gas_appliances_thanks_after_questions_and_notices(text, kind):
     assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "被困在高楼里应该往上跑还是往下跑",
+        "电动车着火了为什么那么难灭",
+        "油锅起火了用锅盖盖住行不行？？",
+    ],
+)
+def test_fiery_quizzes_raise_no_alarm(text):
+    assert classify(text).kind == Kind.QUESTION, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text", ["煤气灶那边有股臭鸡蛋味", "煤气管道破了，气往外冒", "煤气罐胶管裂了，一闻全是味"]
+)
+def test_gas_told_by_its_smell_or_a_cracked_hose_is_an_emergency(text):
+    assert classify(text).kind == Kind.EMERGENCY, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text", ["楼道里灭火器是空的，这算不算消防隐患？", "这算不算消防隐患？楼道里停了三辆电动车"]
+)
+def test_asking_whether_the_thing_described_is_a_hazard_reports_it(text):
+    assert classify(text).kind == Kind.HAZARD, classify(text).cues

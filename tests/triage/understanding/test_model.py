@@ -17,6 +17,7 @@ from triage.understanding.classify import (
     classify,
     classify_rules,
     combine,
+    model_tokens,
     normalise,
 )
 from triage.understanding.doubt import unsure
@@ -65,26 +66,41 @@ def test_the_shipped_model_loads_fast_without_numpy_and_reads_plain_cases():
     seconds, loaded, numpy, sklearn = out.stdout.split()
     assert float(seconds) < 1.0 and loaded == "True" and numpy == sklearn == "False"
     model = shipped()
-    assert set(model.classes) >= {"hazard", "emergency", "question", "out_of_scope"}
+    assert set(model.kind.classes) >= {"hazard", "emergency", "question", "out_of_scope"}
+    assert set(model.category.classes) >= {"ebike", "fire_lane", "other"}
+    assert set(model.severity.classes) == {"urgent", "high", "normal"}
     assert 0 < model.thresholds["ask"] < 1 and 0 < model.thresholds["emergency"] < 1
+    assert model.thresholds["keep"] == 0  # the model never stands the rules' alarm down
     assert kind_model.MODEL_FILE.stat().st_size < 2_000_000
     for text, kind in [
         ("着火了 快来人，楼道里全是烟", "emergency"),
         ("楼道里停满了电动车，还在充电", "hazard"),
         ("灭火器多久要换一次？", "question"),
     ]:
-        p = model.probabilities(normalise(text))
+        plain = normalise(text)
+        p = model.kind.probabilities(plain, model_tokens(classify_rules(text), plain))
         assert max(p, key=p.get) == kind, p
 
 
+def test_tokens_carry_the_rules_reading_and_add_their_weights():
+    tiny = KindModel.from_json({**TINY, "tokens": {"rule-kind=hazard": [1.0, -1.0]}})
+    without, with_token = (
+        tiny.probabilities("你好"),
+        tiny.probabilities("你好", ["rule-kind=hazard"]),
+    )
+    assert with_token["hazard"] > without["hazard"]
+    assert with_token["hazard"] == pytest.approx(1 / (1 + math.exp(0.5 - 1.0 - 1.0)))
+    tokens = model_tokens(classify_rules("楼道里停满了电动车"), normalise("楼道里停满了电动车"))
+    assert "rule-kind=hazard" in tokens and "rule-category=ebike" in tokens
+
+
 def test_scoring_a_message_takes_well_under_a_millisecond():
-    model = shipped()
-    texts = [normalise(t) for t in ["着火了", "楼道里停满了电动车，晚上还在充电，谁来管管" * 3]]
+    texts = ["着火了", "楼道里停满了电动车，晚上还在充电，谁来管管" * 3]
     samples = []
     for _ in range(50):
         for text in texts:
             start = time.perf_counter()
-            model.probabilities(text)
+            classify(text)
             samples.append(time.perf_counter() - start)
     assert statistics.median(samples) < 0.001
 
@@ -102,14 +118,29 @@ def test_without_the_file_the_rules_work_alone(tmp_path, monkeypatch):
 
 
 @dataclass
-class Says:
-    """A stand-in model that reads every message the same way."""
+class Reads:
+    """A stand-in head that reads every message the same way."""
 
     p: dict[str, float]
-    thresholds: dict[str, float] = field(default_factory=lambda: {"ask": 0.6, "emergency": 0.6})
 
-    def probabilities(self, plain: str) -> dict[str, float]:
+    def probabilities(self, plain: str, tokens=()) -> dict[str, float]:
         return self.p
+
+
+@dataclass
+class Says:
+    """A stand-in model whose kind head reads every message the same way."""
+
+    p: dict[str, float]
+    thresholds: dict[str, float] = field(
+        default_factory=lambda: {"ask": 0.6, "emergency": 0.6, "keep": 0.0}
+    )
+    category: Reads = field(default_factory=lambda: Reads({"ebike": 0.9, "other": 0.1}))
+    severity: Reads = field(default_factory=lambda: Reads({"high": 0.8, "urgent": 0.2}))
+
+    @property
+    def kind(self) -> Reads:
+        return Reads(self.p)
 
 
 SURE_FIRE = Says({"emergency": 0.9, "hazard": 0.05, "question": 0.05})
@@ -122,33 +153,48 @@ def judged(text: str, model: Says):
 
 
 def test_a_cry_for_help_the_rules_took_for_a_question_raises_the_alarm_when_the_model_is_sure():
-    text = "楼顶烧起来了，怎么办啊"
+    text = "楼顶烧起来了吗？该怎么办"
     assert classify_rules(text).kind != Kind.EMERGENCY  # stood down as a generic question
     label = judged(text, SURE_FIRE)
     assert label.kind == Kind.EMERGENCY and label.severity is None
     assert any(cue.startswith(MODEL_EMERGENCY) for cue in label.cues)
-    assert judged(text, HARMLESS).kind == classify_rules(text).kind
+    assert judged(text, HARMLESS).kind != Kind.EMERGENCY
 
 
 def test_a_stand_down_for_a_fact_is_the_rules_to_make():
-    for text in ["电焊工在楼顶干活，火星子往下掉，下面全是纸箱", "上个月三号楼着过火，现在没事了"]:
-        assert judged(text, SURE_FIRE).kind == classify_rules(text).kind != Kind.EMERGENCY
+    for text in ["电焊工在楼顶干活，火星子往下掉，下面全是纸箱", "昨天楼下着火了，已经扑灭了"]:
+        assert classify_rules(text).kind != Kind.EMERGENCY
+        assert judged(text, SURE_FIRE).kind != Kind.EMERGENCY
 
 
-def test_the_model_never_stands_an_emergency_down_nor_a_report_to_12345():
+def test_the_model_never_stands_an_emergency_down_nor_sends_a_report_to_12345_unasked():
     assert judged("着火了 快来人", HARMLESS).kind == Kind.EMERGENCY
     hazard = judged("楼道里停满了电动车，还在充电", HARMLESS)
-    assert hazard.kind == Kind.HAZARD and not unsure(hazard)
+    assert hazard.kind == Kind.OUT_OF_SCOPE and unsure(hazard)  # the resident is asked
+
+
+def test_the_model_decides_between_the_other_kinds_and_names_category_and_severity():
+    label = judged("楼上装修太吵了", SURE_HAZARD)
+    assert (label.kind, label.category, label.severity) == (Kind.HAZARD, "ebike", "high")
+    assert "model:out_of_scope->hazard" in label.cues
+    urgent = judged("网吧的安全出口锁了，里面几十个人", SURE_HAZARD)
+    assert urgent.severity == "urgent"  # the rules' urgent words win
 
 
 def test_a_possible_hazard_the_rules_would_send_to_12345_is_asked_about():
     text = "楼上装修太吵了"  # the rules know this as off-topic: no "no signal" question today
     assert classify_rules(text).kind == Kind.OUT_OF_SCOPE and not unsure(classify_rules(text))
-    label = judged(text, SURE_HAZARD)
+    label = judged(text, Says({"emergency": 0.05, "hazard": 0.4, "out_of_scope": 0.55}))
+    assert label.kind == Kind.OUT_OF_SCOPE and not unsure(label)  # 0.45 < ask 0.6
+    label = judged(text, Says({"emergency": 0.3, "hazard": 0.3, "out_of_scope": 0.4}))
     assert label.kind == Kind.OUT_OF_SCOPE and unsure(label)
     assert any(cue.startswith(POSSIBLE_HAZARD) for cue in label.cues)
     assert not unsure(judged(text, HARMLESS))
-    question = judged("灭火器多久要换一次？", SURE_HAZARD)
+    question = judged("灭火器多久要换一次？", Says({"hazard": 0.45, "question": 0.55}))
+    assert question.kind == Kind.QUESTION and not unsure(question)
+    question = judged(
+        "灭火器多久要换一次？", Says({"hazard": 0.3, "emergency": 0.3, "question": 0.4})
+    )
     assert question.kind == Kind.QUESTION and unsure(question)
 
 
