@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import abuse, errors, gate, privacy, resident, staff
+from bot import abuse, errors, gate, privacy, resident, staff, team
 from bot.context import KEY, BotServices
 from bot.texts import t
 from bot.transport import AiohttpRequest
@@ -29,6 +29,7 @@ def build_application(
     resident.register_edits(app)  # an edit is never taken for a new message
     staff.register(app)  # before the resident's catch-alls
     abuse.register(app)
+    team.register(app)
     privacy.register(app)
     resident.register(app)
     app.add_error_handler(errors.on_error)

@@ -12,6 +12,8 @@ from telegram.ext import ContextTypes
 
 from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
+from triage.circle.calls import TeamDesk
+from triage.circle.nearby import NearbyDesk
 from triage.intake.account import Account
 from triage.intake.conversation import Conversation, Visit
 from triage.intake.drafts import Intake
@@ -39,6 +41,8 @@ class BotServices:
     conversation: Conversation
     abuse: AbuseDesk
     privacy: PrivacyDesk
+    teams: TeamDesk
+    nearby: NearbyDesk
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

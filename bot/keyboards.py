@@ -50,6 +50,14 @@ def for_step(language: str, step: Step | None):
     return ReplyKeyboardRemove()
 
 
+def location_request(language: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t(language, "buttons.share_location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
 def communities(names: list[str]) -> InlineKeyboardMarkup:
     """One button per community; the data is the index, since names can pass 64 bytes."""
     rows = [

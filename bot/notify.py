@@ -8,13 +8,23 @@ from typing import Any
 
 from telegram import ForceReply
 
-from bot import keyboards, taskcard
+from bot import keyboards, taskcard, team
 from bot.texts import duration, t
 from triage.reports.notices import CARDS, Notice
 from triage.tasks.cards import Redraw
 
 Call = tuple[str, dict[str, Any]]
 CARDS_SENT = ("task", "emergency_alert", "escalation", "reinspection")
+TEAM_NOTICES = (
+    "team_alert",
+    "team_located",
+    "team_departed",
+    "team_arrived",
+    "team_handled",
+    "team_support",
+    "team_passed",
+    "team_passed_none",
+)
 # In a card's payload, the report it shows: the sender takes it out before sending and
 # remembers the message, to edit it when the report changes.
 CARD_OF = "_card_of"
@@ -44,6 +54,8 @@ def calls_for(
             _message(chat, text, markup)
             for text, markup in taskcard.digest(lang, notice.extra["items"])
         ]
+    if notice.kind in TEAM_NOTICES:
+        return team.alert_calls(notice, taskcard.place(lang, card))
     values = _values(notice, tz)
     calls: list[Call] = []
     if notice.kind == "resident_answer" and notice.extra.get("photo"):

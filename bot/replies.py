@@ -29,7 +29,18 @@ class Said:
 _URGENT = {"emergency", "emergency_location_sent", "edit_emergency", "edit_not_used_emergency"}
 
 
-_HIDDEN = {"resumed", "triaged", "report_id", "entry", "has_more", "related", "label_id", "nearest"}
+_HIDDEN = {
+    "resumed",
+    "triaged",
+    "report_id",
+    "entry",
+    "has_more",
+    "related",
+    "label_id",
+    "nearest",
+    "places",
+}
+NEARBY = ("nearby", "nearby_far")
 
 
 def render(reply: Reply) -> Said:
@@ -51,6 +62,10 @@ def render(reply: Reply) -> Said:
         text += "\n\n" + t(lang, "welcome_resume")
     if key == "emergency" and reply.values.get("original"):  # the same alarm again
         text += "\n\n" + t(lang, "limits.repeated", original=reply.values["original"])
+    if key in NEARBY:
+        text += "\n" + "\n".join(
+            _place_line(lang, n, i) for i, n in enumerate(reply.values["places"], 1)
+        )
     if reply.values.get("triaged"):
         category = t(lang, f"category.{reply.values['triaged']}")
         text = t(lang, "triaged", category=category) + "\n" + text
@@ -74,6 +89,35 @@ def _markup(reply: Reply):
     if reply.say == "faq_answer":
         return keyboards.faq(lang, reply.values)
     return keyboards.for_step(lang, reply.step)
+
+
+def _place_line(language: str, near: dict, number: int) -> str:
+    """1. 幸福社区微型消防站（微型消防站）约320米 · 营业中 08:00-20:00 · ☎ 027-…"""
+    kind = t(language, f"place_type.{near['type']}")
+    hours = near["hours"] or t(language, "team.place_always")
+    state = t(language, "team.place_open" if near["open_now"] else "team.place_closed")
+    phone = f" · ☎ {near['phone']}" if near["phone"] else ""
+    return t(
+        language,
+        "nearby_line",
+        n=number,
+        name=near["name"],
+        kind=kind,
+        meters=near["walk_meters"],
+        state=state,
+        hours=hours,
+        phone=phone,
+        address=near["address"],
+    )
+
+
+def venues(reply: Reply) -> list[dict[str, Any]]:
+    """A map pin (sendLocation) for each point a /nearby answer lists, in the list's order."""
+    if reply.say not in NEARBY:
+        return []
+    return [
+        {"latitude": n["latitude"], "longitude": n["longitude"]} for n in reply.values["places"]
+    ]
 
 
 def receipt(language: str, report: Report | None, place: str | None = None) -> str:

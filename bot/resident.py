@@ -16,12 +16,14 @@ from telegram.ext import (
 
 from bot import broadcast, callbacks, keyboards, outgoing, staff
 from bot.context import resident_of, services, visit_of
-from bot.replies import render, report_list
+from bot.replies import render, report_list, venues
 from bot.texts import LANGUAGES, all_labels, t
 from triage.broadcasts import Outcome as Broadcasting
+from triage.delivery import outbox
 from triage.intake.conversation import STAFF_HELP
 from triage.intake.limits import SILENT
 from triage.intake.reply import Reply
+from triage.reports.notices import RESIDENT
 from triage.tasks.outcome import Outcome
 
 DONE = all_labels("buttons.done")
@@ -112,6 +114,14 @@ async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         await services(context).account.subscribe_tips(await resident_of(update, context), not off),
         context,
+    )
+
+
+async def nearby(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/nearby: the points within ten minutes' walk, once the resident shares a location."""
+    reply = await services(context).nearby.ask(await resident_of(update, context))
+    await outgoing.send(
+        update, context, t(reply.language, reply.say), keyboards.location_request(reply.language)
     )
 
 
@@ -241,6 +251,14 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         visit, _number(point.latitude), _number(point.longitude)
     )
     await say(update, reply, context)
+    for venue in venues(reply):  # each point's pin, to open in a map app
+        await outbox.post(
+            services(context).sessions,
+            chat_id=update.effective_chat.id,
+            method="sendLocation",
+            payload={"chat_id": update.effective_chat.id, **venue},
+            priority=RESIDENT,
+        )
 
 
 def _number(value: object) -> float:
@@ -346,7 +364,19 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await callbacks.expired(update)
 
 
-COMMANDS = ("start", "report", "ask", "my", "tips", "cancel", "skip", "lang", "privacy", "forget")
+COMMANDS = (
+    "start",
+    "report",
+    "ask",
+    "nearby",
+    "my",
+    "tips",
+    "cancel",
+    "skip",
+    "lang",
+    "privacy",
+    "forget",
+)
 
 
 def register_edits(app: Application) -> None:
@@ -369,6 +399,7 @@ def register(app: Application) -> None:
             CommandHandler("lang", lang, private),
             CommandHandler("tips", tips, private),
             CommandHandler("ask", ask, private),
+            CommandHandler("nearby", nearby, private),
             MessageHandler(private & filters.COMMAND, unknown_command),
             MessageHandler(private & filters.TEXT, text),
             MessageHandler(private & filters.LOCATION, location),

@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_labels.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
 
     _residents(commands)
+    _circle(commands)
     _api_keys(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
@@ -126,6 +127,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 ROLES = ["worker", "coordinator", "officer", "admin"]
+
+
+def _circle(commands) -> None:
+    """teams (patrol teams) and places (service points): the ten-minute circle."""
+    teams = commands.add_parser("teams", help="patrol teams (巡逻队)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    for action, text in (("add", "add a patrol team"), ("update", "change what is given")):
+        parser = teams.add_parser(action, help=text)
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--street", required=action == "add")
+        parser.add_argument("--community", help="its community, if it is a community's team")
+        parser.add_argument(
+            "--members",
+            type=_telegram_ids,
+            required=action == "add",
+            help="staff Telegram ids, comma-separated",
+        )
+        parser.add_argument("--base", help="where it sets off from: LAT,LON")
+        parser.add_argument(
+            "--duty-hours", help="08:00-20:00 (20:00-08:00 overnight); all day if not given"
+        )
+    listing = teams.add_parser("list", help="list patrol teams")
+    listing.add_argument("--json", action="store_true", help="a JSON array instead of lines")
+    remove = teams.add_parser("remove", help="take a team off duty; its history is kept")
+    remove.add_argument("--name", required=True)
+
+    places = commands.add_parser("places", help="fire-safety service points").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    places_import = places.add_parser("import", help="import service points (CSV or GeoJSON)")
+    places_import.add_argument(
+        "file", type=Path, help="name,type,address,phone,hours,lat,lon[,community] or Points"
+    )
+    places_list = places.add_parser("list", help="list service points")
+    places_list.add_argument("--json", action="store_true", help="a JSON array instead of lines")
+
+
+def _telegram_ids(text: str) -> list[int]:
+    return [_telegram_id(part.strip()) for part in text.split(",") if part.strip()]
 
 
 def _api_keys(commands) -> None:
@@ -271,6 +312,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "faq": commands.faq,
         "triage": commands.triage_labels,
         "residents": commands.residents,
+        "teams": commands.teams,
+        "places": commands.places,
         "apikey": commands.api_keys,
     }
     return await handlers[args.command](args, settings)

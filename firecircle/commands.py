@@ -18,6 +18,8 @@ from firecircle.settings import Settings
 from storage.engine import SessionFactory, make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.types import utcnow
+from triage.circle import places as place_book
+from triage.circle import teams as team_book
 from triage.districts import grid_import, staffing
 from triage.open311.keys import ApiKeys, KeyProblem
 from triage.protection import abuse
@@ -413,3 +415,72 @@ def _key_line(entry, settings: Settings) -> str:
 
     state = f"  revoked {local(entry.revoked_at)}" if entry.revoked_at else ""
     return f"{entry.name:<24} made {local(entry.created_at)}  last used {local(entry.last_used_at)}{state}"
+
+
+async def teams(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings) as sessions:
+        try:
+            if args.action == "list":
+                entries = await team_book.list_teams(sessions)
+                if args.json:
+                    _print_json([e.as_dict() for e in entries])
+                else:
+                    print("\n".join(_team_line(e) for e in entries) or "no teams yet")
+            elif args.action == "remove":
+                gone = await team_book.remove_team(sessions, args.name)
+                print(f"removed {gone.name}; its call-outs are kept")
+            else:
+                change = team_book.TeamChange(
+                    args.name, args.street, args.community, args.members, args.base, args.duty_hours
+                )
+                step = team_book.add_team if args.action == "add" else team_book.update_team
+                done = "added" if args.action == "add" else "updated"
+                print(f"{done} {_team_line(await step(sessions, change))}")
+        except team_book.TeamProblem as exc:
+            raise CommandError(f"{exc}; nothing was changed") from None
+    return 0
+
+
+def _team_line(entry: team_book.TeamEntry) -> str:
+    t = entry.team
+    where = " / ".join(p for p in (t.street, t.community) if p)
+    people = ", ".join(f"{s.name} ({s.telegram_id})" for s in entry.members) or "-"
+    hours = f" {entry.duty_hours}" if entry.duty_hours else ""
+    state = "" if t.active else " (removed)"
+    return f"{t.name}  [{where}]{hours}  {people}{state}"
+
+
+async def places(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "list":
+        async with database(settings) as sessions:
+            found = await place_book.list_places(sessions)
+        if args.json:
+            _print_json([_place_dict(p) for p in found])
+        else:
+            print("\n".join(_place_line(p) for p in found) or "no places yet")
+        return 0
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    geojson = args.file.suffix.lower() in (".geojson", ".json")
+    try:
+        specs = place_book.parse_places(text, geojson=geojson)
+        async with database(settings) as sessions:
+            added, updated = await place_book.import_places(
+                sessions, specs, margin_meters=settings.district_margin_meters
+            )
+    except place_book.PlaceProblem as exc:
+        raise CommandError(f"{args.file}: {exc}; nothing was imported") from None
+    print(f"imported {len(specs)} places ({added} new, {updated} updated)")
+    return 0
+
+
+def _place_dict(place) -> dict:
+    keys = ("name", "type", "address", "phone", "hours", "latitude", "longitude", "community")
+    return {k: getattr(place, k) for k in keys}
+
+
+def _place_line(place) -> str:
+    hours = place.hours or "24h"
+    return f"{place.type:<15} {place.name}  {place.address}  {hours}  {place.phone or '-'}"

@@ -27,6 +27,8 @@ from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
 from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
+from triage.circle.calls import TeamDesk
+from triage.circle.nearby import NearbyDesk
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake.conversation import Conversation
@@ -72,6 +74,9 @@ def policy_from(settings: Settings) -> Policy:
         confirm_within=timedelta(hours=table.confirm_hours),
         reinspect_after=timedelta(days=table.reinspect_days),
         duplicate_radius_meters=settings.duplicate_radius_meters,
+        team_depart=timedelta(minutes=table.team_depart_minutes),
+        nearby_meters=table.nearby_meters,
+        street_factor=table.street_factor,
         timezone=ZoneInfo(settings.timezone),
     )
 
@@ -130,6 +135,8 @@ class Service:
             conversation=self.conversation,
             abuse=AbuseDesk(self.sessions, self.policy),
             privacy=PrivacyDesk(self.sessions, self.intake, self.retention),
+            teams=TeamDesk(self.sessions),
+            nearby=NearbyDesk(self.sessions, self.policy),
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(

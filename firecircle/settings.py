@@ -52,6 +52,9 @@ class PolicySettings(BaseModel):
     renotify: bool = True
     confirm_hours: float = Field(default=24, gt=0)
     reinspect_days: float = Field(default=7, gt=0)
+    team_depart_minutes: float = Field(default=2, gt=0)  # 出发 pressed by then, or the next team
+    nearby_meters: float = Field(default=800, gt=0)  # /nearby: ten minutes' walk
+    street_factor: float = Field(default=1.3, ge=1)  # walking distance ÷ straight-line distance
 
     @field_validator("ack_minutes_by")
     @classmethod

@@ -321,3 +321,61 @@ class Broadcast(SQLModel, table=True):
     sent_at: datetime | None = _time()
     progress_at: datetime | None = _time()  # when the progress message was last updated
     finished_at: datetime | None = _time()
+
+
+class Team(SQLModel, table=True):
+    """A patrol team (巡逻队) that meets a fire before the brigade arrives."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    street: str = Field(index=True)
+    community: str | None = Field(default=None, index=True)
+    base_latitude: float | None = None
+    base_longitude: float | None = None
+    duty_start: str | None = None  # "HH:MM" local time; both None means all day
+    duty_end: str | None = None
+    active: bool = True
+    created_at: datetime = _created()
+
+
+class TeamMember(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "staff_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    staff_id: int = Field(foreign_key="staff.id", index=True, ondelete="CASCADE")
+
+
+class TeamCall(SQLModel, table=True):
+    """A team sent to an emergency, and how it went: the times are the figures."""
+
+    __table_args__ = (UniqueConstraint("report_id", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    round: int = 1  # 1 for the first team called, 2 for the next one, …
+    status: str = "called"  # called, departed, arrived, handled, passed (nobody set off)
+    called_at: datetime = _created()
+    # Until someone presses 出发: then the next team is called (a column, like every deadline)
+    depart_deadline_at: datetime | None = _time(index=True)
+    departed_at: datetime | None = _time()
+    departed_by: int | None = Field(default=None, foreign_key="staff.id")
+    arrived_at: datetime | None = _time()
+    handled_at: datetime | None = _time()
+    support_at: datetime | None = _time()
+
+
+class Place(SQLModel, table=True):
+    """A fire-safety service point residents can walk to (咨询点, 微型消防站, …)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    type: str = Field(index=True)
+    address: str
+    phone: str | None = None
+    hours: str | None = None  # "08:00-20:00", "20:00-08:00", None: always open
+    latitude: float
+    longitude: float
+    community: str | None = None
+    updated_at: datetime = _created()

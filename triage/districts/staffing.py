@@ -87,7 +87,7 @@ async def add_staff(
     check_telegram_id(telegram_id)
     if role == "worker" and not grids:
         raise StaffError("a worker needs at least one grid cell (--grid CODE)")
-    start, end = _duty_hours(duty_hours)
+    start, end = duty_hours_of(duty_hours)
     async with transaction(sessions) as session:
         staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
         if staff is not None and staff.active:
@@ -136,7 +136,7 @@ async def update_staff(
         if role == "worker" and not kept:
             raise StaffError("a worker needs at least one grid cell (--grid CODE)")
         if duty_hours is not None:
-            start, end = _duty_hours(duty_hours)
+            start, end = duty_hours_of(duty_hours)
         else:
             start, end = (duties[0].duty_start, duties[0].duty_end) if duties else (None, None)
         cells = await _cells(session, kept)
@@ -222,7 +222,7 @@ def _check(*, name: str, role: str, grids: Sequence[str], language: str | None) 
         raise StaffError(f"language must be one of {', '.join(LANGUAGES)}")
 
 
-def _duty_hours(text: str | None) -> tuple[str | None, str | None]:
+def duty_hours_of(text: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     parts = text.split("-")

@@ -14,9 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import deadlines as deadline_rows
 from storage import grid as grid_rows
 from storage import staff as staff_rows
+from storage import teams as team_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import GridCell, Report, Staff
 from storage.signals import DEADLINES, touch
+from triage.circle.calls import calls_due
 from triage.escalation import routing
 from triage.escalation.dispatch import place_of
 from triage.escalation.policy import Policy
@@ -53,14 +55,17 @@ async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) 
                 await _reinspection_due(session, report, policy, now)
             elif report.status == Status.ACKNOWLEDGED:
                 await _rectify_overdue(session, report, policy, now)
-        if due:
+        passed = await calls_due(session, policy, now)  # patrol teams that did not set off
+        if due or passed:
             await touch(session, DEADLINES)
-        return len(due)
+        return max(len(due), passed)
 
 
 async def next_deadline(sessions: SessionFactory) -> datetime | None:
     async with transaction(sessions) as session:
-        return await deadline_rows.next_deadline(session=session)
+        reports = await deadline_rows.next_deadline(session=session)
+        teams = await team_rows.next_call_deadline(session=session)
+    return min((d for d in (reports, teams) if d is not None), default=None)
 
 
 async def _climb(

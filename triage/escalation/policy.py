@@ -41,6 +41,11 @@ class Policy:
         return None
 
     duplicate_radius_meters: float = 50
+    # The ten-minute circle: a patrol team sets off within this, or the next one is called
+    team_depart: timedelta = timedelta(minutes=2)
+    team_arrive: timedelta = timedelta(minutes=10)  # the promise the figures are held to
+    nearby_meters: float = 800  # service points within ten minutes' walk
+    street_factor: float = 1.3  # a walk along streets is this much longer than a straight line
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 
     def ack_within(self, kind: str, severity: str | None) -> timedelta:

@@ -14,6 +14,9 @@ from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import PendingInput, Report, Resident
 from triage.actors import Actor
+from triage.circle.calls import tell_teams_where
+from triage.circle.nearby import PURPOSE as NEARBY
+from triage.circle.nearby import NearbyDesk
 from triage.districts.cells import valid_coordinates
 from triage.escalation.dispatch import emergency_staff, place_of
 from triage.intake import residents
@@ -27,7 +30,11 @@ from triage.understanding.taxonomy import Kind
 
 # How long the bot takes a resident's next message as what it asked for.
 # How long the bot takes a resident's next message as what it asked for.
-AWAITED_FOR = {"emergency_location": timedelta(minutes=30), "answer": timedelta(hours=24)}
+AWAITED_FOR = {
+    "emergency_location": timedelta(minutes=30),
+    "answer": timedelta(hours=24),
+    NEARBY: timedelta(minutes=30),
+}
 
 
 class Awaited:
@@ -63,6 +70,13 @@ class Awaited:
                 await session.delete(pending)
                 return None
             resident = await residents.row(session, who)
+            if pending.purpose == NEARBY:  # asked once: the next message answers it or not
+                await session.delete(pending)
+                if location is None:
+                    return None
+                desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
+                district = await self.intake.district.current(session)
+                return await desk.around(session, resident, *location, district)
             report = await session.get(Report, pending.report_id)
             words = text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE) and not small_talk(text)
             about_it = location or words  # "好的" is not where the fire is
@@ -156,5 +170,7 @@ class Awaited:
             for s in already
         ]
         notices += [to_staff(s, "emergency_alert", card, priority=EMERGENCY) for s in newly]
+        if location:
+            notices += await tell_teams_where(session, report)
         await post(session, notices)
         return Reply("emergency_location_sent", resident, notices=tuple(notices))

@@ -12,6 +12,7 @@ from storage import reports as report_rows
 from storage import staff as staff_rows
 from storage.models import Report, Resident, Staff
 from triage.actors import SYSTEM
+from triage.circle.calls import call_team
 from triage.districts.cells import CellInfo, DistrictMap
 from triage.escalation.dispatch import dispatch
 from triage.escalation.policy import Policy
@@ -104,6 +105,8 @@ async def create_report(
     notices: list[Notice] = []
     if kind in (Kind.HAZARD, Kind.EMERGENCY, Kind.QUESTION) and to_staff:
         notices = await dispatch(session, report, policy=policy, now=now)
+    if kind == Kind.EMERGENCY and to_staff:  # a patrol team sets off as the 119 call is made
+        notices += await call_team(session, report, policy, now)
     elif kind == Kind.FEEDBACK:
         notices = await _to_coordinators(session, report)
     await post(session, notices)

@@ -1,0 +1,192 @@
+"""The ten-minute circle through the emulator: a patrol team sent to a fire, the next one when
+nobody sets off, the times recorded; /nearby inside, at the edge of and outside the district."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from storage import reports as report_rows
+from storage.engine import transaction
+from storage.models import Report, TeamCall
+from storage.types import utcnow
+from tests.harness import (
+    INSIDE,
+    OCEAN,
+    OFFICER,
+    PATIENCE,
+    STREET_COORDINATOR,
+    next_text,
+    running_service,
+)
+from triage.circle.timing import arrivals
+from triage.escalation.ladder import escalate_due
+from triage.open311.keys import ApiKeys
+
+XINGFU_TEAM, CHUNHUI_TEAM = (2003, 2006), (2008,)  # the sample district's two patrol teams
+CHUNHUI = (30.5502, 114.3380)  # in 春晖社区, by its team's base
+EDGE = (30.5445, 114.3440)  # inside the district, more than 800 m' walk from every point
+
+
+@pytest.fixture
+async def bot(database_url):
+    async with running_service(database_url) as running:
+        yield running
+
+
+async def fire(bot, user_id: int = 1301, where=INSIDE) -> str:
+    """A resident reports a fire, then shares where it is."""
+    resident = bot.emulator.user(user_id, "小王")
+    await resident.send("楼下着火了，好大的烟")
+    assert "119" in (await next_text(resident))["text"]
+    await resident.send_location(*where)
+    await next_text(resident)
+    return await _reference(bot)
+
+
+async def team_alert(player) -> dict:
+    message = await next_text(player, PATIENCE)
+    while "出警" not in message["text"]:
+        message = await next_text(player, PATIENCE)
+    return message
+
+
+async def test_a_fire_calls_the_team_which_sets_off_and_arrives_timed(bot):
+    reference = await fire(bot)
+    member, other = bot.staff(XINGFU_TEAM[0]), bot.staff(XINGFU_TEAM[1])
+    alert = await team_alert(member)
+    assert reference in alert["text"] and "幸福社区巡逻队" in alert["text"]
+    assert [b["text"] for row in alert["reply_markup"]["inline_keyboard"] for b in row] == [
+        "出发",
+        "到场",
+        "已处置",
+        "需要支援",
+    ]
+    await team_alert(other)
+    pin = await member.wait_for(lambda: _pin(member), PATIENCE)  # the place, once it is known
+    assert (pin["location"]["latitude"], pin["location"]["longitude"]) == INSIDE
+
+    said = await member.callback_answer(await member.press(alert, "出发"), PATIENCE)
+    assert "已出发" in said["text"]
+    again = await other.callback_answer(await other.press(alert, "出发"), PATIENCE)
+    assert "已经出发" in again["text"]  # the second member's press changes nothing
+    officer, resident = bot.staff(OFFICER), bot.emulator.player(1301)
+    await officer.wait_for(lambda: _said(officer, "幸福社区巡逻队已出发（张伟"), PATIENCE)
+    await resident.wait_for(lambda: _said(resident, "巡逻队已出发"), PATIENCE)
+    assert "119" in _said(resident, "巡逻队已出发")  # never told to wait instead of calling
+
+    arrived = await member.callback_answer(await member.press(alert, "到场"), PATIENCE)
+    assert "到场" in arrived["text"]
+    await officer.wait_for(lambda: _said(officer, "幸福社区巡逻队已到场"), PATIENCE)
+    events = await _events(bot, reference)
+    assert (
+        events.index("team_called") < events.index("team_departed") < events.index("team_arrived")
+    )
+    figures = await arrivals(
+        bot.sessions,
+        utcnow() - timedelta(hours=1),
+        utcnow() + timedelta(hours=1),
+        timedelta(minutes=10),
+    )
+    assert (figures.called, figures.arrived, figures.arrived_in_time_rate) == (1, 1, 1.0)
+    assert figures.arrive_minutes_median is not None and figures.arrive_minutes_median < 10
+
+
+async def test_nobody_setting_off_calls_the_next_team_and_tells_the_street(bot):
+    reference = await fire(bot)
+    await team_alert(bot.staff(XINGFU_TEAM[0]))
+    later = utcnow() + timedelta(minutes=3)  # past the two minutes to set off
+    await escalate_due(bot.sessions, bot.service.policy, later)
+    nxt = await team_alert(bot.staff(CHUNHUI_TEAM[0]))
+    assert reference in nxt["text"] and "春晖社区巡逻队" in nxt["text"]
+    street = bot.staff(STREET_COORDINATOR)
+    await street.wait_for(
+        lambda: _said(street, "幸福社区巡逻队未在规定时间内出发，已改派春晖社区巡逻队"), PATIENCE
+    )
+    async with transaction(bot.sessions) as session:
+        calls = (await session.exec(select(TeamCall).order_by(TeamCall.round))).all()
+    assert [(c.round, c.status) for c in calls] == [(1, "passed"), (2, "called")]
+    late = await bot.staff(XINGFU_TEAM[0]).callback_answer(
+        await bot.staff(XINGFU_TEAM[0]).press(_first_alert(bot, XINGFU_TEAM[0]), "出发"), PATIENCE
+    )
+    assert "已出发" in late["text"]  # late, but a team on its way is still worth it
+
+
+async def test_a_fire_reported_with_its_place_calls_the_nearest_team(bot):
+    key = await ApiKeys(bot.sessions, per_minute=10).create("12345-hotline")
+    form = {
+        "api_key": key,
+        "service_code": "other",
+        "lat": str(CHUNHUI[0]),
+        "long": str(CHUNHUI[1]),
+        "description": "春晖小区北门着火了，火很大，有浓烟",
+    }
+    url = f"http://127.0.0.1:{bot.service.http_port}/open311/v2/requests.json"
+    async with aiohttp.ClientSession() as http, http.post(url, data=form) as response:
+        assert response.status == 200, await response.text()
+    alert = await team_alert(bot.staff(CHUNHUI_TEAM[0]))
+    assert "春晖社区巡逻队" in alert["text"]
+    assert _pin(bot.staff(CHUNHUI_TEAM[0])) is not None or await bot.staff(
+        CHUNHUI_TEAM[0]
+    ).wait_for(lambda: _pin(bot.staff(CHUNHUI_TEAM[0])), PATIENCE)
+    assert not _said(bot.staff(XINGFU_TEAM[0]), "出警")
+
+
+async def test_nearby_inside_at_the_edge_and_outside_the_district(bot):
+    resident = bot.emulator.user(1303, "小孙")
+    await resident.command("/nearby")
+    asked = await next_text(resident)
+    assert "发送您的位置" in asked["text"]
+    await resident.send_location(*INSIDE)
+    listed = (await next_text(resident))["text"]
+    assert listed.startswith("📍 步行10分钟内") and "1. 幸福社区微型消防站（微型消防站）" in listed
+    assert "027-8765 4321" in listed and "幸福社区3栋旁" in listed
+    pin = await resident.wait_for(lambda: _pin(resident), PATIENCE)
+    assert pin["location"]["latitude"] == 30.5422  # the nearest point's, first
+
+    await resident.command("/nearby")
+    await next_text(resident)
+    await resident.send_location(*EDGE)
+    far = (await next_text(resident))["text"]
+    assert far.startswith("附近800米内没有消防服务点") and far.count("米 · ") == 3
+
+    await resident.command("/nearby")
+    await next_text(resident)
+    await resident.send_location(*OCEAN)
+    assert "不在本辖区" in (await next_text(resident))["text"]
+
+    await resident.send_location(*INSIDE)  # not asked: a location begins a report, as before
+    assert "步行10分钟内" not in (await next_text(resident))["text"]
+
+
+def _pin(player):
+    return next(
+        (m for m in reversed(player.messages) if "location" in m and "venue" not in m), None
+    )
+
+
+def _said(player, words: str) -> str | None:
+    return next((m["text"] for m in player.messages if words in m.get("text", "")), None)
+
+
+def _first_alert(bot, telegram_id: int) -> dict:
+    return next(m for m in bot.staff(telegram_id).messages if "出警" in m.get("text", ""))
+
+
+async def _reference(bot) -> str:
+    async with transaction(bot.sessions) as session:
+        report = (
+            await session.exec(select(Report).order_by(Report.id.desc()))  # type: ignore[union-attr]
+        ).first()
+    return report.reference
+
+
+async def _events(bot, reference: str) -> list[str]:
+    async with transaction(bot.sessions) as session:
+        report = await report_rows.report_by_reference(session=session, reference=reference)
+        return [
+            e.action for e in await report_rows.history_of(session=session, report_id=report.id)
+        ]
