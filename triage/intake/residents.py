@@ -34,7 +34,7 @@ async def enrol(
         session.add(resident)
     elif not resident.language_chosen:
         resident.language = language_from_code(person.language_code, resident.language)
-    resident.name = person.name[:NAME_MAX_CHARS]
+    resident.name = (person.name or "")[:NAME_MAX_CHARS]  # Telegram may send no first name
     resident.username = person.username
     resident.chat_id = person.chat_id
     await session.flush()
