@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
+from triage.console.desk import Console
 from triage.intake.account import Account
 from triage.intake.conversation import Conversation, Visit
 from triage.intake.drafts import Intake
@@ -39,6 +40,7 @@ class BotServices:
     conversation: Conversation
     abuse: AbuseDesk
     privacy: PrivacyDesk
+    console: Console | None = None  # the web console's login links (/web)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -27,6 +27,7 @@ from storage.leader import AlreadyRunning, Leadership
 from storage.migrate import current_revision, head_revision
 from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
+from triage.console.desk import Console
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake.conversation import Conversation
@@ -106,6 +107,7 @@ class Service:
             ),
         )
         self.desk = StaffDesk(self.sessions, self.policy)
+        self.console = Console(self.desk, self.policy.timezone, settings.console_url)
         self.retention = retention_from(settings)
         self.broadcasts = BroadcastDesk(self.sessions, Wording())
         frontdesk = FrontDesk(
@@ -126,6 +128,7 @@ class Service:
             conversation=self.conversation,
             abuse=AbuseDesk(self.sessions, self.policy),
             privacy=PrivacyDesk(self.sessions, self.intake, self.retention),
+            console=self.console,
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(
@@ -285,7 +288,13 @@ class Service:
         routes = []
         if self.settings.webhook_url:
             routes.append(webhook_route(self.inbox, self.settings.webhook_secret))
-        self._web = web.AppRunner(build_web_app(self.sessions, routes), access_log=None)
+        app = build_web_app(
+            self.console,
+            routes,
+            metrics_token=self.settings.metrics_token,
+            secure_cookies=self.settings.console_url.startswith("https://"),
+        )
+        self._web = web.AppRunner(app, access_log=None)
         await self._web.setup()
         site = web.TCPSite(self._web, self.settings.http_host, self.settings.http_port)
         try:
@@ -295,6 +304,8 @@ class Service:
                 f"cannot listen on {self.settings.http_host}:{self.settings.http_port} "
                 f"({exc.strerror}); set FIRECIRCLE_HTTP_PORT to a free port"
             ) from None
+        if not self.settings.public_url:  # port 0 (tests, the demo): the one it got
+            self.console.public_url = f"http://{self.settings.http_host}:{self.http_port}"
 
     @property
     def http_port(self) -> int | None:
