@@ -315,3 +315,35 @@ async def figures(*, session: AsyncSession, now: datetime) -> dict[str, Any]:
         "overdue": {"ack": int(late_ack_n), "rectification": int(late_fix_n)},
         "outbox": list(outbox.all()),
     }
+
+
+async def cells_in_scope(*, session: AsyncSession, scope: Scope) -> list[GridCell]:
+    statement = select(GridCell).order_by(col(GridCell.code))
+    if scope.everything:
+        pass
+    elif scope.community is not None:
+        statement = statement.where(GridCell.community == scope.community)
+    elif scope.street is not None:
+        statement = statement.where(GridCell.street == scope.street)
+    else:
+        statement = statement.where(col(GridCell.id).in_(list(scope.grid_ids)))
+    return list((await session.exec(statement)).all())
+
+
+async def open_points(
+    *, session: AsyncSession, scope: Scope, now: datetime, limit: int
+) -> list[tuple[str, float, float, bool]]:
+    """Open reports with a location: (reference, latitude, longitude, overdue), newest first."""
+    late = or_(late_ack(now), late_fix(now))
+    result = await session.exec(
+        select(Report.reference, Report.latitude, Report.longitude, case((late, True), else_=False))
+        .where(
+            in_scope(scope),
+            col(Report.status).in_(OPEN),
+            col(Report.latitude).is_not(None),
+            col(Report.longitude).is_not(None),
+        )
+        .order_by(col(Report.id).desc())
+        .limit(limit)
+    )
+    return list(result.all())

@@ -19,6 +19,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/", now)
     app.router.add_get("/reports", reports)
     app.router.add_get("/overdue", overdue)
+    app.router.add_get("/map", district_map)
     app.router.add_get("/reports/{reference:" + REFERENCE + "}", report)
     app.router.add_post("/reports/{reference:" + REFERENCE + "}", act)
 
@@ -49,6 +50,11 @@ async def overdue(request: web.Request) -> web.Response:
     filters = Filters(status="overdue", sort="deadline")
     page = await request.app[CONSOLE].views.reports(request[ACTOR], filters)
     return render(request, "overdue.html", page=page)
+
+
+async def district_map(request: web.Request) -> web.Response:
+    drawn = await request.app[CONSOLE].views.map(request[ACTOR])
+    return render(request, "map.html", drawn=drawn)
 
 
 async def report(request: web.Request, said: str | None = None) -> web.Response:

@@ -85,15 +85,15 @@ async def file(sessions, text: str, code: str, **values) -> Report:
             session.add(resident)
             await session.flush()
         worker = (await session.exec(select(Staff).where(Staff.telegram_id == WORKER_1))).one()
-        fields = {"status": "assigned", "assignee_id": worker.id, **values}
+        fields = {
+            "status": "assigned",
+            "assignee_id": worker.id,
+            "latitude": 30.54,
+            "longitude": 114.33,
+            **values,
+        }
         report = Report(
-            resident_id=resident.id,
-            text=text,
-            community=cell.community,
-            grid_id=cell.id,
-            latitude=30.54,
-            longitude=114.33,
-            **fields,
+            resident_id=resident.id, text=text, community=cell.community, grid_id=cell.id, **fields
         )
         return await report_rows.add_report(session=session, report=report, actor="system")
 
@@ -182,7 +182,7 @@ async def test_filters_search_sort_and_pages(sessions, console, client):
 
     async def shown(query: str) -> list[str]:
         page = await (await client.get("/reports?" + query)).text()
-        return re.findall(r'<td><a href="/reports/FC-\d+">(FC-\d+)</a>', page)
+        return re.findall(r'<td class="ref"><a href="/reports/FC-\d+">(FC-\d+)</a>', page)
 
     assert len(await shown("")) == 3
     assert len(await shown("status=open")) == 2
@@ -318,3 +318,18 @@ def test_the_command_prints_a_link_last_and_refuses_a_stranger(tmp_path, monkeyp
     assert capsys.readouterr().out.splitlines()[-1].startswith("https://fire.example.org/login/")
     assert main(["web", "link", "--telegram-id", "999"]) == 1
     assert "no staff member has Telegram id 999" in capsys.readouterr().err
+
+
+async def test_the_map_colours_cells_by_open_and_overdue(sessions, console, client, clock):
+    await file(sessions, "楼道堆物", "DH-01-01", ack_deadline_at=clock.now - timedelta(minutes=1))
+    await file(sessions, "电动车充电", "DH-01-02", ack_deadline_at=clock.now + timedelta(hours=1))
+    await log_in(client, console, COORDINATOR_XINGFU)
+    page = await (await client.get("/map")).text()
+    cells = dict(
+        re.findall(
+            r'data-code="([\w-]+)">\s*<title>[^<]*</title>\s*<path d="[^"]+" fill="(#\w+)"', page
+        )
+    )
+    assert cells == {"DH-01-01": "#ef9a9a", "DH-01-02": "#ffe0b2", "DH-01-03": "#e8f5e9"}
+    assert page.count('class="dot"') == 2
+    assert 'href="/reports?status=open&amp;grid=DH-01-01"' in page

@@ -16,9 +16,11 @@ from storage.engine import SessionFactory, transaction
 from storage.models import Report
 from storage.types import utcnow
 from triage.actors import Actor, Role
+from triage.console.drawing import Drawn, draw
 from triage.lifecycle import Lifecycle
 
 PAGE_SIZE = 50
+MAP_DOTS = 2000  # the newest open reports drawn; more would only blot the map
 EXPORT_LIMIT = 100_000
 STATUSES = ("open", "overdue", "new", "assigned", "acknowledged", "resolved", "closed")
 KINDS = ("hazard", "emergency", "question", "feedback", "out_of_scope")
@@ -157,6 +159,22 @@ class Views:
                 "workers": await console_rows.open_by_worker(session=session, scope=scope, now=now),
                 "at": now,
             }
+
+    async def map(self, actor: Actor) -> Drawn:
+        """The cells in the person's scope coloured by open and overdue, open reports as dots."""
+        now, scope = self.clock(), scope_of(actor)
+        async with transaction(self.sessions) as session:
+            cells = await console_rows.cells_in_scope(session=session, scope=scope)
+            counts = await console_rows.open_by_grid(session=session, scope=scope, now=now)
+            points = await console_rows.open_points(
+                session=session, scope=scope, now=now, limit=MAP_DOTS
+            )
+        by_code = {code: (n, late) for code, _, n, late in counts if code}
+        dots = [
+            {"reference": ref, "latitude": lat, "longitude": lon, "late": bool(late)}
+            for ref, lat, lon, late in points
+        ]
+        return draw(cells, by_code, dots)
 
     async def reports(self, actor: Actor, filters: Filters) -> Page:
         now = self.clock()
