@@ -333,3 +333,32 @@ async def test_the_map_colours_cells_by_open_and_overdue(sessions, console, clie
     assert cells == {"DH-01-01": "#ef9a9a", "DH-01-02": "#ffe0b2", "DH-01-03": "#e8f5e9"}
     assert page.count('class="dot"') == 2
     assert 'href="/reports?status=open&amp;grid=DH-01-01"' in page
+
+
+async def test_undeliverable_messages_show_to_those_who_see_everything(sessions, console):
+    async with transaction(sessions) as session:
+        session.add(
+            OutboxMessage(
+                chat_id=4242,
+                payload={},
+                status="undeliverable",
+                last_error="Forbidden: bot was blocked by the user <b>",
+            )
+        )
+    async with await _client(console) as officer:
+        await log_in(officer, console, OFFICER)
+        board = await (await officer.get("/")).text()
+        assert "<td>4242</td>" in board and "blocked by the user &lt;b&gt;" in board
+        assert "<b>" not in board.split('id="undelivered"')[1]
+    async with await _client(console) as worker:
+        await log_in(worker, console, WORKER_1)
+        assert "4242" not in await (await worker.get("/")).text()
+
+
+async def test_a_residents_script_is_shown_as_text_never_run(sessions, console, client):
+    report = await file(sessions, '<script>alert("火")</script> 楼道堆满纸箱', "DH-01-01")
+    await log_in(client, console, OFFICER)
+    for path in ("/reports", f"/reports/{report.reference}"):
+        page = await (await client.get(path)).text()
+        assert "&lt;script&gt;alert(&#34;火&#34;)&lt;/script&gt;" in page, path
+        assert '<script>alert("火")' not in page

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from storage import console as console_rows
 from storage import grid as grid_rows
+from storage import outbox
 from storage.console import SORTS, Scope
 from storage.engine import SessionFactory, transaction
 from storage.models import Report
@@ -151,7 +152,10 @@ class Views:
         day_start = datetime.combine(local.date(), time(), self.timezone)
         scope = scope_of(actor)
         async with transaction(self.sessions) as session:
+            # blocked the bot, chat gone, refused by Telegram: for those who see everything
+            undelivered = await outbox.undeliverable(session=session) if scope.everything else []
             return {
+                "undelivered": undelivered,
                 "counts": await console_rows.board_counts(
                     session=session, scope=scope, now=now, day_start=day_start
                 ),
