@@ -156,7 +156,8 @@ def staff_text(member: Actor, key: str, **values: object) -> str:
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     outcome, cards = await svc.desk.open_tasks(await actor_of(update, context))
-    await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
+    text = t(outcome.language, f"staff.{outcome.say}", **outcome.values)
+    await outgoing.send(update, context, text)
     for card in cards[:MAX_LISTED]:
         await outgoing.send(
             update,

@@ -347,3 +347,13 @@ async def open_points(
         .limit(limit)
     )
     return list(result.all())
+
+
+async def open_tasks_in(
+    *, session: AsyncSession, scope: Scope, limit: int
+) -> tuple[int, list[Report]]:
+    """Open tasks (new, assigned, acknowledged) in a scope: how many, and the oldest few."""
+    where = [in_scope(scope), col(Report.status).in_(OPEN)]
+    total = await count_reports(session=session, where=where)
+    result = await session.exec(select(Report).where(*where).order_by(col(Report.id)).limit(limit))
+    return total, list(result.all())

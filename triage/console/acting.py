@@ -9,7 +9,7 @@ from typing import Any
 from storage import console as console_rows
 from storage.engine import SessionFactory, transaction
 from triage.actors import Actor
-from triage.console.views import scope_of
+from triage.console.scope import scope_of
 from triage.lifecycle import Action
 from triage.tasks import handing
 from triage.tasks.desk import StaffDesk

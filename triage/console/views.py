@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from storage import console as console_rows
 from storage import grid as grid_rows
 from storage import outbox
-from storage.console import SORTS, Scope
+from storage.console import SORTS
 from storage.engine import SessionFactory, transaction
 from storage.models import Report
 from storage.types import utcnow
-from triage.actors import Actor, Role
+from triage.actors import Actor
 from triage.console.drawing import Drawn, draw
+from triage.console.scope import scope_of
 from triage.lifecycle import Lifecycle
 
 PAGE_SIZE = 50
@@ -25,18 +26,6 @@ MAP_DOTS = 2000  # the newest open reports drawn; more would only blot the map
 EXPORT_LIMIT = 100_000
 STATUSES = ("open", "overdue", "new", "assigned", "acknowledged", "resolved", "closed")
 KINDS = ("hazard", "emergency", "question", "feedback", "out_of_scope")
-
-
-def scope_of(actor: Actor) -> Scope:
-    """A worker: their cells and what is assigned to them; a community coordinator: the
-    community; a street coordinator: the street; duty officers and admins: everything."""
-    if actor.role in (Role.OFFICER, Role.ADMIN):
-        return Scope(everything=True)
-    if actor.role == Role.COORDINATOR:
-        if actor.community is None and actor.street is None:
-            return Scope(everything=True)
-        return Scope(community=actor.community, street=actor.street)
-    return Scope(grid_ids=tuple(actor.grids), staff_id=actor.id)
 
 
 @dataclass(frozen=True)
