@@ -17,6 +17,7 @@ from bot.app import build_application, publish_commands
 from bot.broadcast import Wording
 from bot.context import BotServices
 from bot.inbox import ALLOWED_UPDATES, Inbox
+from bot.photos import PhotoCache
 from bot.sender import OutboxSender
 from bot.webhook import webhook_route
 from firecircle.scheduler import DeadlineScheduler
@@ -151,6 +152,7 @@ class Service:
             per_chat_rate=settings.send_per_chat_rate,
         )
         self.scheduler = DeadlineScheduler(self.sessions, self.policy)
+        self.photos = PhotoCache(self.app.bot)  # the console's photos, through the Bot API
         self.leadership = Leadership(self.engine)
         self.leading = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -293,6 +295,7 @@ class Service:
             routes,
             metrics_token=self.settings.metrics_token,
             secure_cookies=self.settings.console_url.startswith("https://"),
+            photos=self.photos.fetch,
         )
         self._web = web.AppRunner(app, access_log=None)
         await self._web.setup()

@@ -25,14 +25,17 @@ def build_web_app(
     *,
     metrics_token: str | None = None,
     secure_cookies: bool = False,
+    photos: Callable[[str], Awaitable[bytes | None]] | None = None,
 ) -> web.Application:
     """The console and health; the shell adds other sides' routes (the Telegram webhook),
-    which stay open: they carry their own secret."""
+    which stay open: they carry their own secret. `photos`: a photo's bytes by its Telegram
+    file id (the chat side's cache); without it the pages show none."""
     app = web.Application(client_max_size=1024**2, middlewares=[_session])
     app[CONSOLE] = console
     app[OPTIONS] = {
         "metrics_token": metrics_token,
         "secure": secure_cookies,
+        "photos": photos,
         "open": {*OPEN_PATHS, *(getattr(r, "path", "") for r in routes)},
     }
     app.router.add_get("/healthz", healthz)

@@ -9,7 +9,7 @@ from aiohttp import web
 from triage.console.acting import ON_THE_WEB
 from triage.console.views import KINDS, STATUSES, Filters
 from triage.understanding.taxonomy import Category
-from web.base import ACTOR, CONSOLE, FORM, language_of, render
+from web.base import ACTOR, CONSOLE, FORM, OPTIONS, language_of, render
 from web.texts import outcome
 
 REFERENCE = r"FC-\d{1,12}"
@@ -22,6 +22,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/map", district_map)
     app.router.add_get("/reports/{reference:" + REFERENCE + "}", report)
     app.router.add_post("/reports/{reference:" + REFERENCE + "}", act)
+    app.router.add_get("/reports/{reference:" + REFERENCE + "}/photos/{index:\\d{1,3}}", photo)
 
 
 async def now(request: web.Request) -> web.Response:
@@ -57,6 +58,28 @@ async def district_map(request: web.Request) -> web.Response:
     return render(request, "map.html", drawn=drawn)
 
 
+async def photo(request: web.Request) -> web.Response:
+    """One photo of a report in the person's scope, fetched through the Bot API (cached)."""
+    fetch = request.app[OPTIONS]["photos"]
+    file_id = await request.app[CONSOLE].views.photo(
+        request[ACTOR], request.match_info["reference"], int(request.match_info["index"])
+    )
+    content = await fetch(file_id) if file_id is not None and fetch is not None else None
+    if content is None:
+        return web.Response(status=404, text="no such photo")
+    response = web.Response(body=content, content_type=image_type(content))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def image_type(content: bytes) -> str:
+    if content.startswith(b"\x89PNG"):
+        return "image/png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/jpeg"
+
+
 async def report(request: web.Request, said: str | None = None) -> web.Response:
     console = request.app[CONSOLE]
     actor, reference = request[ACTOR], request.match_info["reference"]
@@ -72,6 +95,7 @@ async def report(request: web.Request, said: str | None = None) -> web.Response:
         r=shown,
         choices=choices,
         on_the_web=[str(a) for a in ON_THE_WEB],
+        photos=request.app[OPTIONS]["photos"] is not None,
         said=said,
     )
 

@@ -201,6 +201,14 @@ class Views:
             )
         return [_row(r, code, name, now) for r, code, name in rows]
 
+    async def photo(self, actor: Actor, reference: str, index: int) -> str | None:
+        """The file id of a report's photo (of its own, then those its history added), if
+        the report is in the person's scope."""
+        shown = await self.report(actor, reference)
+        if shown is None or not 0 <= index < len(shown["all_photos"]):
+            return None
+        return shown["all_photos"][index]
+
     async def report(self, actor: Actor, reference: str) -> dict[str, Any] | None:
         """One report as this person may see it (None: there is none in their scope)."""
         async with transaction(self.sessions) as session:
@@ -219,6 +227,8 @@ class Views:
             "conversation": _conversation(report, events),
             "actions": [str(a) for a in actions],
             "cell": cell,
+            "all_photos": _photos(report, events),
+            "cell_map": _cell_map(cell, report),
         }
 
 
@@ -318,3 +328,30 @@ async def figures(sessions: SessionFactory, now: datetime) -> dict[str, Any]:
             {(status,): n for status, n in read["outbox"]},
         ),
     }
+
+
+def _photos(report: Report, events) -> list[str]:
+    """The report's photos, then those its history added (a resolution's, a reinspection's)."""
+    found = list(report.photos)
+    for event, _ in events:
+        more = event.detail.get("photos") or (
+            [event.detail["photo"]] if event.detail.get("photo") else []
+        )
+        found += [p for p in more if isinstance(p, str) and p not in found]
+    return found
+
+
+def _cell_map(cell, report: Report) -> Drawn | None:
+    """The report's grid cell, with the report as a dot when it has a location."""
+    if cell is None:
+        return None
+    dots = []
+    if report.latitude is not None and report.longitude is not None:
+        dots.append(
+            {
+                "reference": report.reference,
+                "latitude": report.latitude,
+                "longitude": report.longitude,
+            }
+        )
+    return draw([cell], {}, dots)
