@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, false, func, literal, or_, true, update
@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import GridCell, OutboxMessage, Report, ReportEvent, Staff, WebLogin
 
 OPEN = ("new", "assigned", "acknowledged")
+RECENT = timedelta(days=30)  # what /metrics' histogram and escalation counts look back on
 WAITING = ("new", "assigned")
 
 
@@ -309,7 +310,20 @@ async def figures(*, session: AsyncSession, now: datetime) -> dict[str, Any]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     late_ack_n, late_fix_n = overdue.one()
+    since = now - RECENT
+    acks = await session.exec(
+        select(Report.created_at, Report.acknowledged_at).where(
+            col(Report.acknowledged_at) >= since
+        )
+    )
+    escalations = await session.exec(
+        select(ReportEvent.detail).where(
+            ReportEvent.action == "escalated", col(ReportEvent.at) >= since
+        )
+    )
     return {
+        "acks": list(acks.all()),
+        "escalations": list(escalations.all()),
         "reports": list(by_kind.all()),
         "levels": list(levels.all()),
         "overdue": {"ack": int(late_ack_n), "rectification": int(late_fix_n)},

@@ -7,9 +7,12 @@ import hmac
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
 from web.base import CONSOLE, OPTIONS
+
+# Seconds: the ten-minute promise sits between 300 and 600
+BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 86400)
 
 
 async def endpoint(request: web.Request) -> web.Response:
@@ -34,7 +37,17 @@ class _Figures:
 
     def collect(self):
         for name, (help_text, labels, values) in self.figures.items():
+            if labels == "histogram":
+                yield _histogram(f"firecircle_{name}", help_text, values)
+                continue
             gauge = GaugeMetricFamily(f"firecircle_{name}", help_text, labels=list(labels))
             for key, value in values.items():
                 gauge.add_metric(list(key), value)
             yield gauge
+
+
+def _histogram(name: str, help_text: str, samples: list[float]) -> HistogramMetricFamily:
+    counts = [sum(1 for v in samples if v <= bound) for bound in BUCKETS]
+    buckets = [(str(float(b)), n) for b, n in zip(BUCKETS, counts, strict=True)]
+    buckets.append(("+Inf", len(samples)))
+    return HistogramMetricFamily(name, help_text, buckets=buckets, sum_value=sum(samples))

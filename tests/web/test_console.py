@@ -281,9 +281,21 @@ async def test_exports_carry_the_filters_milestones_and_a_bom(sessions, console,
 
 async def test_metrics_are_open_unless_a_token_is_set(sessions, console):
     await file(sessions, "楼道堆物", "DH-01-01")
+    created = utcnow() - timedelta(minutes=30)
+    await file(
+        sessions,
+        "已接单",
+        "DH-01-02",
+        status="acknowledged",
+        created_at=created,
+        acknowledged_at=created + timedelta(minutes=7),
+    )
     async with await _client(console) as client:
         text = await (await client.get("/metrics")).text()
-        assert 'firecircle_open_reports{kind="hazard"} 1.0' in text
+        assert 'firecircle_open_reports{kind="hazard"} 2.0' in text
+        assert 'firecircle_time_to_acknowledge_seconds_bucket{le="300.0"} 0.0' in text
+        assert 'firecircle_time_to_acknowledge_seconds_bucket{le="600.0"} 1.0' in text
+        assert "firecircle_time_to_acknowledge_seconds_sum 420.0" in text
     async with await _client(console, metrics_token="s3cret") as client:
         assert (await client.get("/metrics")).status == 401
         wrong = {"Authorization": "Bearer nope"}

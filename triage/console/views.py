@@ -305,7 +305,17 @@ async def figures(sessions: SessionFactory, now: datetime) -> dict[str, Any]:
         reports[key] = reports.get(key, 0) + n
         if status in console_rows.OPEN:
             open_[(kind,)] = open_.get((kind,), 0) + n
+    levels: dict[tuple, float] = {}
+    for detail in read["escalations"]:
+        key = (str(detail.get("level", "")),)
+        levels[key] = levels.get(key, 0) + 1
     return {
+        "time_to_acknowledge_seconds": (
+            "Time from report to acknowledgement, reports acknowledged in the last 30 days",
+            "histogram",
+            [(ack - created).total_seconds() for created, ack in read["acks"]],
+        ),
+        "escalations_30d": ("Escalations in the last 30 days by level reached", ("level",), levels),
         "reports": (
             "Reports by kind, category and status",
             ("kind", "category", "status"),
