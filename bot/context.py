@@ -14,6 +14,7 @@ from triage.actors import Actor
 from triage.broadcasts import BroadcastDesk
 from triage.circle.calls import TeamDesk
 from triage.circle.nearby import NearbyDesk
+from triage.console.desk import Console
 from triage.intake.account import Account
 from triage.intake.conversation import Conversation, Visit
 from triage.intake.drafts import Intake
@@ -43,6 +44,7 @@ class BotServices:
     privacy: PrivacyDesk
     teams: TeamDesk
     nearby: NearbyDesk
+    console: Console | None = None  # the web console's login links (/web)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import broadcast, callbacks, keyboards, outgoing, taskcard
-from bot.context import services, visit_of
+from bot.context import resident_of, services, visit_of
 from bot.texts import t
 from triage.actors import Actor
 from triage.broadcasts import MAY_BROADCAST
@@ -14,6 +14,7 @@ from triage.tasks.handing import GRID, NOT_MY_GRID, TO_COORDINATOR
 from triage.tasks.outcome import Outcome
 
 MAX_LISTED = 10
+WEB_LINK_MINUTES = 15
 HANDOVER_TO = (NOT_MY_GRID, TO_COORDINATOR)  # else a worker's id
 PRESSES = ("ack", "ask", "res", "ho", "card", "ord", "rok", "rre", "hot", "kb")
 
@@ -155,7 +156,8 @@ def staff_text(member: Actor, key: str, **values: object) -> str:
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     outcome, cards = await svc.desk.open_tasks(await actor_of(update, context))
-    await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
+    text = t(outcome.language, f"staff.{outcome.say}", **outcome.values)
+    await outgoing.send(update, context, text)
     for card in cards[:MAX_LISTED]:
         await outgoing.send(
             update,
@@ -177,6 +179,20 @@ async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await outgoing.send(update, context, text, reply_markup=markup)
 
 
+async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/web: a staff member's one-time link into the web console; residents are told it is
+    for staff."""
+    svc = services(context)
+    actor = await actor_of(update, context)
+    if actor is None or svc.console is None:
+        resident = await resident_of(update, context)
+        await outgoing.send(update, context, t(resident.language, "text.web_staff_only"))
+        return
+    link = await svc.console.link(actor.telegram_id, minutes=WEB_LINK_MINUTES)
+    text = t(actor.language, "staff.web_link", link=link, minutes=WEB_LINK_MINUTES)
+    await outgoing.send(update, context, text)
+
+
 async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
     """The staff member this update is from (None: not staff), found once per update."""
     return (await visit_of(update, context)).staff
@@ -192,6 +208,7 @@ def register(app: Application) -> None:
         [
             CommandHandler("tasks", tasks, filters.ChatType.PRIVATE),
             CommandHandler("overdue", overdue, filters.ChatType.PRIVATE),
+            CommandHandler("web", web_link, filters.ChatType.PRIVATE),
             CallbackQueryHandler(pressed, pattern=f"^{taskcard.PREFIX}"),
         ]
     )

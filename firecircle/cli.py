@@ -119,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     _circle(commands)
     _api_keys(commands)
 
+    web = commands.add_parser("web", help="the web console").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    link = web.add_parser(
+        "link", help="print a one-time login link for a staff member (on the last line)"
+    )
+    link.add_argument("--telegram-id", type=_telegram_id, required=True)
+    link.add_argument(
+        "--minutes", type=_minutes, default=15, help="how long the link works (default 15)"
+    )
+
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -224,6 +235,16 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 7 * 24 * 60:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes (up to a week)")
+    return value
+
+
 def _telegram_id(text: str) -> int:
     from triage.districts.staffing import MAX_TELEGRAM_ID
 
@@ -315,6 +336,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "teams": commands.teams,
         "places": commands.places,
         "apikey": commands.api_keys,
+        "web": commands.web,
     }
     return await handlers[args.command](args, settings)
 

@@ -57,7 +57,8 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
         await service.start()
         print(
             f"firecircle is serving as @{service.app.bot.username}; "
-            f"dashboard on http://{settings.http_host}:{service.http_port}/ (Ctrl-C stops)"
+            f"console on {service.console.public_url}/ (log in: firecircle web link "
+            "--telegram-id ID); Ctrl-C stops"
         )
         await asyncio.Event().wait()
     except StartupError as exc:
@@ -484,3 +485,15 @@ def _place_dict(place) -> dict:
 def _place_line(place) -> str:
     hours = place.hours or "24h"
     return f"{place.type:<15} {place.name}  {place.address}  {hours}  {place.phone or '-'}"
+async def web(args: argparse.Namespace, settings: Settings) -> int:
+    """`web link`: a one-time console login link for a staff member, printed last."""
+    from triage.console.logins import LoginRefused, Logins
+
+    async with database(settings) as sessions:
+        try:
+            path = await Logins(sessions).issue(args.telegram_id, args.minutes)
+        except LoginRefused as exc:
+            raise CommandError(str(exc)) from None
+    print(f"A one-time console login for Telegram id {args.telegram_id}, {args.minutes:g} minutes:")
+    print(settings.console_url.rstrip("/") + path)
+    return 0

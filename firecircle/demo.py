@@ -26,6 +26,7 @@ WIDTH = 72
 HOME = (30.5418, 114.3324)  # inside 幸福社区第一网格
 WORKER = 2001  # 王建国, on duty for 幸福社区第一网格
 COORDINATOR_HEPING = 3002  # 吴志刚, 和平社区
+COORDINATOR_XINGFU = 3001  # the console's demo login: 幸福社区
 ACK_SECONDS = 6  # the demo's ten minutes
 
 
@@ -171,7 +172,8 @@ async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] =
             try:
                 out("🧯 firecircle demo — 东湖街道示例辖区（3个社区，9个网格）")
                 await scenario(Stage(emulator, out))
-                out(f"\n看板 Dashboard: http://127.0.0.1:{service.http_port}/")
+                link = await service.console.link(COORDINATOR_XINGFU, minutes=24 * 60)
+                out(f"\n工作台 Console（协调员 coordinator，一次性链接 one-time link）: {link}")
                 if not once:
                     out("按 Ctrl-C 退出 / Ctrl-C to stop")
                     await asyncio.Event().wait()

@@ -17,6 +17,7 @@ from bot.app import build_application, publish_commands
 from bot.broadcast import Wording
 from bot.context import BotServices
 from bot.inbox import ALLOWED_UPDATES, Inbox
+from bot.photos import PhotoCache
 from bot.sender import OutboxSender
 from bot.webhook import webhook_route
 from firecircle.scheduler import DeadlineScheduler
@@ -29,6 +30,7 @@ from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
 from triage.circle.calls import TeamDesk
 from triage.circle.nearby import NearbyDesk
+from triage.console.desk import Console
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake.conversation import Conversation
@@ -115,6 +117,7 @@ class Service:
             ),
         )
         self.desk = StaffDesk(self.sessions, self.policy)
+        self.console = Console(self.desk, self.policy.timezone, settings.console_url)
         self.retention = retention_from(settings)
         self.broadcasts = BroadcastDesk(self.sessions, Wording())
         frontdesk = FrontDesk(
@@ -137,6 +140,7 @@ class Service:
             privacy=PrivacyDesk(self.sessions, self.intake, self.retention),
             teams=TeamDesk(self.sessions),
             nearby=NearbyDesk(self.sessions, self.policy),
+            console=self.console,
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(
@@ -170,6 +174,7 @@ class Service:
             Reading(self.sessions),
             self.policy.timezone,
         )
+        self.photos = PhotoCache(self.app.bot)  # the console's photos, through the Bot API
         self.leadership = Leadership(self.engine)
         self.leading = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -307,7 +312,14 @@ class Service:
         routes = self.open311.routes()
         if self.settings.webhook_url:
             routes.append(webhook_route(self.inbox, self.settings.webhook_secret))
-        self._web = web.AppRunner(build_web_app(self.sessions, routes), access_log=None)
+        app = build_web_app(
+            self.console,
+            routes,
+            metrics_token=self.settings.metrics_token,
+            secure_cookies=self.settings.console_url.startswith("https://"),
+            photos=self.photos.fetch,
+        )
+        self._web = web.AppRunner(app, access_log=None)
         await self._web.setup()
         site = web.TCPSite(self._web, self.settings.http_host, self.settings.http_port)
         try:
@@ -317,6 +329,8 @@ class Service:
                 f"cannot listen on {self.settings.http_host}:{self.settings.http_port} "
                 f"({exc.strerror}); set FIRECIRCLE_HTTP_PORT to a free port"
             ) from None
+        if not self.settings.public_url:  # port 0 (tests, the demo): the one it got
+            self.console.public_url = f"http://{self.settings.http_host}:{self.http_port}"
 
     @property
     def http_port(self) -> int | None:

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     raw_updates_days: float = Field(default=30, ge=1)
     anonymise_after_days: float = Field(default=365, gt=0)  # closed reports' personal fields
     timezone: str = "Asia/Shanghai"  # duty hours and the times people read are in this zone
+    # Where people reach the web console (login links point there); else http://HOST:PORT
+    public_url: str | None = None
+    metrics_token: str | None = None  # set: /metrics needs `Authorization: Bearer <token>`
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @field_validator("timezone")
@@ -122,7 +125,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
         return value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -162,6 +165,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def console_url(self) -> str:
+        """Where the console is reached: the public address, else the HTTP host and port."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -379,3 +379,15 @@ class Place(SQLModel, table=True):
     longitude: float
     community: str | None = None
     updated_at: datetime = _created()
+class WebLogin(SQLModel, table=True):
+    """A one-time link into the web console for a staff member, and the session it opened.
+    Only hashes of the secrets are kept: a copy of the database logs no one in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(unique=True)  # the link's secret, hashed
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = _time()  # a link works once
+    session_hash: str | None = Field(default=None, unique=True)  # the cookie's secret, hashed
+    session_expires_at: datetime | None = _time()

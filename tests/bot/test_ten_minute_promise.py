@@ -81,9 +81,9 @@ async def test_a_blocked_resident_is_marked_undeliverable_and_shown(sqlite_url):
         await worker.press(await next_text(worker), "接单")
         await worker.wait_for(lambda: "已接单" in worker.messages[0].get("text", ""))
         await settled_outbox(bot.sessions)
-        port = bot.service.http_port
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/") as response:
+        link = await bot.service.console.link(OFFICER)  # the console shows it to officers
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get(link) as response:  # logs in, then on to /
                 page = await response.text()
         assert "1402" in page.split("无法送达的消息")[1] and "blocked" in page
 

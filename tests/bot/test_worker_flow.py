@@ -292,6 +292,19 @@ async def test_tasks_lists_a_workers_open_tasks(bot):
     assert "没有待办任务" in (await next_text(bot.staff(WORKER_2)))["text"]
 
 
+async def test_tasks_lists_a_coordinators_community_not_only_their_own(bot):
+    reference = await report_ebike(bot, photo=False)
+    worker = bot.staff(WORKER_1)
+    await task_message(worker)
+    coordinator = bot.staff(COORDINATOR_XINGFU)
+    await coordinator.command("/tasks")
+    said = (await next_text(coordinator))["text"]
+    assert "辖区内未办结的任务共 1 条" in said
+    assert reference in (await next_text(coordinator))["text"]  # held by the worker
+    await bot.staff(STREET_COORDINATOR).command("/tasks")
+    assert "共 1 条" in (await next_text(bot.staff(STREET_COORDINATOR)))["text"]
+
+
 async def test_two_presses_at_once_only_one_wins(bot):
     reference = await report_ebike(bot, photo=False)
     report, _ = await report_of(bot, reference)

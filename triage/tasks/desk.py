@@ -10,13 +10,15 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import console as console_rows
 from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, Staff
 from storage.types import utcnow
-from triage.actors import Actor, staff_actor
+from triage.actors import Actor, Role, staff_actor
+from triage.console.scope import scope_of
 from triage.escalation.policy import Policy
 from triage.lifecycle import Action, Lifecycle, Refusal, Status
 from triage.permissions import may_see
@@ -28,6 +30,7 @@ from triage.tasks.outcome import Outcome, done, refused
 # A press starts a step that asks for words first: the action it will be, its prompt
 OVERDUE_SCAN = 500  # overdue reports looked at for one person's list
 OVERDUE_LISTED = 40  # listed (a message's worth of lines, with a button each)
+AREA_TASKS_LISTED = 10  # a coordinator's /tasks: cards sent (the count says how many in all)
 
 _ASKING = {
     "ask": (Action.ASK, "ask_prompt"),
@@ -191,10 +194,24 @@ class StaffDesk:
     async def open_tasks(self, actor: Actor | None) -> tuple[Outcome, list[dict[str, Any]]]:
         if actor is None or not actor.active:
             return Outcome("not_staff", "zh", refused=True), []
+        if actor.role == Role.COORDINATOR:
+            return await self._area_tasks(actor)
         async with transaction(self.sessions) as session:
             reports = await report_rows.open_tasks_of(session=session, staff_id=actor.id)
             cards = [await self.card_for(session, r, actor) for r in reports]
             return Outcome("tasks" if cards else "no_tasks", actor.language), cards
+
+    async def _area_tasks(self, actor: Actor) -> tuple[Outcome, list[dict[str, Any]]]:
+        """A coordinator's /tasks: every open task of their community (or street), not only
+        those they hold, oldest first; the count is of all, the cards of the first few."""
+        async with transaction(self.sessions) as session:
+            total, reports = await console_rows.open_tasks_in(
+                session=session, scope=scope_of(actor), limit=AREA_TASKS_LISTED
+            )
+            cards = [await self.card_for(session, r, actor) for r in reports]
+        key = "area_tasks" if cards else "no_area_tasks"
+        shown = {"count": total, "listed": len(cards)}
+        return Outcome(key, actor.language, shown), cards
 
     async def overdue(self, actor: Actor | None) -> tuple[Outcome, list[dict[str, Any]]]:
         """/overdue: the open tasks past a deadline that this person may see (on it, told

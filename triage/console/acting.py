@@ -1,0 +1,97 @@
+"""What staff do from the console: the chat's own desk steps (StaffDesk), so a press on the
+web passes the same guards as a press on a card, and the resident is told the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from storage import console as console_rows
+from storage.engine import SessionFactory, transaction
+from triage.actors import Actor
+from triage.console.scope import scope_of
+from triage.lifecycle import Action
+from triage.tasks import handing
+from triage.tasks.desk import StaffDesk
+from triage.tasks.outcome import Outcome
+
+# Actions that need words: the desk's step that asks for them (the chat's prompt)
+WORDED = {
+    Action.ASK: "ask",
+    Action.ANSWER: "ask",
+    Action.RESOLVE: "resolve",
+    Action.ORDER: "order",
+}
+GIVING = (Action.ASSIGN_TO, Action.HAND_OVER)
+ON_THE_WEB = (Action.ACKNOWLEDGE, *WORDED, *GIVING, Action.REOPEN_ON_REINSPECTION)
+
+
+@dataclass(frozen=True)
+class Done:
+    key: str  # the desk's text key (the chat's [staff] keys)
+    refused: bool
+    values: dict[str, Any]
+
+
+def _done(outcome: Outcome) -> Done:
+    return Done(outcome.say, outcome.refused, dict(outcome.values))
+
+
+class Acting:
+    def __init__(self, sessions: SessionFactory, desk: StaffDesk):
+        self.sessions = sessions
+        self.desk = desk
+
+    async def _report_id(self, actor: Actor, reference: str) -> int | None:
+        async with transaction(self.sessions) as session:
+            report = await console_rows.report_in_scope(
+                session=session, reference=reference, scope=scope_of(actor)
+            )
+            return report.id if report else None
+
+    async def choices(self, actor: Actor, reference: str) -> list[tuple[str, str]]:
+        """Whom the report may be given to (the chat's 转交 / 指派给… list)."""
+        report_id = await self._report_id(actor, reference)
+        if report_id is None:
+            return []
+        async with transaction(self.sessions) as session:
+            report = await console_rows.report_by_id(session=session, report_id=report_id)
+            return await handing.choices(session, report, actor)
+
+    async def act(
+        self, actor: Actor, reference: str, action: str, words: str = "", target: str = ""
+    ) -> Done | None:
+        """Take an action on a report in the actor's scope (None: no such report there)."""
+        report_id = await self._report_id(actor, reference)
+        if report_id is None:
+            return None
+        words = words.strip()
+        if action == Action.ACKNOWLEDGE:
+            return _done(await self.desk.acknowledge(actor, report_id))
+        if action == Action.REOPEN_ON_REINSPECTION:
+            return _done(await self.desk.reopen_on_reinspection(actor, report_id))
+        if action in WORDED:
+            return await self._with_words(actor, report_id, WORDED[Action(action)], words)
+        if action in GIVING:
+            return await self._give(actor, report_id, target, words)
+        return Done("not_on_the_web", True, {})
+
+    async def _with_words(self, actor: Actor, report_id: int, purpose: str, words: str) -> Done:
+        if not words:
+            return Done("words_needed", True, {})
+        started = await self.desk.start(actor, report_id, purpose)
+        if started.refused:
+            return _done(started)
+        finished = await self.desk.staff_input(actor, words, None)
+        return _done(finished) if finished is not None else Done("task_moved_on", True, {})
+
+    async def _give(self, actor: Actor, report_id: int, target: str, reason: str) -> Done:
+        if not target:
+            return Done("target_needed", True, {})
+        if target == handing.NOT_MY_GRID:
+            return _done(await self.desk.hand_over(actor, report_id, target))
+        asked = await self.desk.hand_over(actor, report_id, target)
+        if asked.refused:
+            return _done(asked)
+        finished = await self.desk.staff_input(actor, reason or "—", None)
+        return _done(finished) if finished is not None else Done("task_moved_on", True, {})

@@ -1,0 +1,117 @@
+"""The console's pages: now, the report list, one report (with its actions), overdue."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from triage.console.acting import ON_THE_WEB
+from triage.console.views import KINDS, STATUSES, Filters
+from triage.understanding.taxonomy import Category
+from web.base import ACTOR, CONSOLE, FORM, OPTIONS, language_of, render
+from web.texts import outcome
+
+REFERENCE = r"FC-\d{1,12}"
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", now)
+    app.router.add_get("/reports", reports)
+    app.router.add_get("/overdue", overdue)
+    app.router.add_get("/map", district_map)
+    app.router.add_get("/reports/{reference:" + REFERENCE + "}", report)
+    app.router.add_post("/reports/{reference:" + REFERENCE + "}", act)
+    app.router.add_get("/reports/{reference:" + REFERENCE + "}/photos/{index:\\d{1,3}}", photo)
+
+
+async def now(request: web.Request) -> web.Response:
+    """The screen a coordinator leaves open; ?partial=1 is its body alone (the page polls it)."""
+    board = await request.app[CONSOLE].views.board(request[ACTOR])
+    template = "board_body.html" if request.query.get("partial") else "board.html"
+    return render(request, template, board=board)
+
+
+async def reports(request: web.Request) -> web.Response:
+    filters = Filters.parse(dict(request.query))
+    page = await request.app[CONSOLE].views.reports(request[ACTOR], filters)
+    return render(
+        request,
+        "reports.html",
+        page=page,
+        statuses=STATUSES,
+        kinds=KINDS,
+        categories=[str(c) for c in Category],
+        link=lambda **changes: "?" + urlencode(page.filters.query(**changes)),
+        export_query=urlencode(page.filters.query(page=1)),
+    )
+
+
+async def overdue(request: web.Request) -> web.Response:
+    filters = Filters(status="overdue", sort="deadline")
+    page = await request.app[CONSOLE].views.reports(request[ACTOR], filters)
+    return render(request, "overdue.html", page=page)
+
+
+async def district_map(request: web.Request) -> web.Response:
+    drawn = await request.app[CONSOLE].views.map(request[ACTOR])
+    return render(request, "map.html", drawn=drawn)
+
+
+async def photo(request: web.Request) -> web.Response:
+    """One photo of a report in the person's scope, fetched through the Bot API (cached)."""
+    fetch = request.app[OPTIONS]["photos"]
+    file_id = await request.app[CONSOLE].views.photo(
+        request[ACTOR], request.match_info["reference"], int(request.match_info["index"])
+    )
+    content = await fetch(file_id) if file_id is not None and fetch is not None else None
+    if content is None:
+        return web.Response(status=404, text="no such photo")
+    response = web.Response(body=content, content_type=image_type(content))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def image_type(content: bytes) -> str:
+    if content.startswith(b"\x89PNG"):
+        return "image/png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/jpeg"
+
+
+async def report(request: web.Request, said: str | None = None) -> web.Response:
+    console = request.app[CONSOLE]
+    actor, reference = request[ACTOR], request.match_info["reference"]
+    shown = await console.views.report(actor, reference)
+    if shown is None:
+        return render(request, "message.html", status=404, say="not_found")
+    choices = []
+    if {"assign_to", "hand_over"} & set(shown["actions"]):
+        choices = await console.acting.choices(actor, reference)
+    return render(
+        request,
+        "report.html",
+        r=shown,
+        choices=choices,
+        on_the_web=[str(a) for a in ON_THE_WEB],
+        photos=request.app[OPTIONS]["photos"] is not None,
+        said=said,
+    )
+
+
+async def act(request: web.Request) -> web.Response:
+    """An action from the report's page: the chat's desk step, then the page as it is now."""
+    form = request[FORM]
+    done = await request.app[CONSOLE].acting.act(
+        request[ACTOR],
+        request.match_info["reference"],
+        str(form.get("action", "")),
+        words=str(form.get("words", ""))[:2000],
+        target=str(form.get("target", ""))[:50],
+    )
+    if done is None:
+        return render(request, "message.html", status=404, say="not_found")
+    mark = "✗ " if done.refused else "✓ "
+    values = {"reference": request.match_info["reference"], **done.values}
+    return await report(request, said=mark + outcome(language_of(request), done, values))
