@@ -7,6 +7,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import abuse, errors, gate, privacy, resident, staff, team
 from bot.context import KEY, BotServices
+from bot.telegram_bot import FirecircleBot
 from bot.texts import t
 from bot.transport import AiohttpRequest
 
@@ -16,12 +17,16 @@ def build_application(
 ) -> Application:
     app = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(f"{api_url}/bot")
-        .base_file_url(f"{api_url}/file/bot")
+        .bot(
+            FirecircleBot(
+                token,
+                base_url=f"{api_url}/bot",
+                base_file_url=f"{api_url}/file/bot",
+                request=AiohttpRequest(proxy_url=proxy_url),
+                get_updates_request=AiohttpRequest(connections=1, proxy_url=proxy_url),
+            )
+        )
         .updater(None)  # updates come through bot.inbox (stored before they are confirmed)
-        .request(AiohttpRequest(proxy_url=proxy_url))
-        .get_updates_request(AiohttpRequest(connections=1, proxy_url=proxy_url))
         .build()
     )
     app.bot_data[KEY] = services

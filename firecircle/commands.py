@@ -485,6 +485,8 @@ def _place_dict(place) -> dict:
 def _place_line(place) -> str:
     hours = place.hours or "24h"
     return f"{place.type:<15} {place.name}  {place.address}  {hours}  {place.phone or '-'}"
+
+
 async def web(args: argparse.Namespace, settings: Settings) -> int:
     """`web link`: a one-time console login link for a staff member, printed last."""
     from triage.console.logins import LoginRefused, Logins

@@ -36,7 +36,7 @@ def build_web_app(
         "metrics_token": metrics_token,
         "secure": secure_cookies,
         "photos": photos,
-        "open": {*OPEN_PATHS, *(getattr(r, "path", "") for r in routes)},
+        "open": set(OPEN_PATHS),
     }
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics.endpoint)
@@ -45,7 +45,8 @@ def build_web_app(
     app.router.add_get("/lang/{language}", language)
     pages.add_routes(app)
     exports.add_routes(app)
-    app.router.add_routes(routes)
+    # Other sides' routes carry their own secret (webhook) or key (Open311): no session.
+    app[OPTIONS]["open_routes"] = set(app.router.add_routes(routes))
     return app
 
 
@@ -58,7 +59,11 @@ async def _session(request: web.Request, handler: Handler) -> web.StreamResponse
     """Who is asking: a page without a session is the login page (401) and shows nothing
     else; a form without the session's CSRF token is refused (403)."""
     options = request.app[OPTIONS]
-    if request.path in options["open"] or request.path.startswith(LINK_PATH):
+    if (
+        request.path in options["open"]
+        or request.path.startswith(LINK_PATH)
+        or request.match_info.route in options["open_routes"]
+    ):
         return await handler(request)
     cookie = request.cookies.get(COOKIE)
     actor = await request.app[CONSOLE].logins.actor(cookie)

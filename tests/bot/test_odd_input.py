@@ -202,6 +202,16 @@ async def test_a_press_whose_data_is_not_ours_is_an_expired_button_and_nothing_e
     ]
 
 
+async def test_a_press_answered_too_late_is_no_error(bot):
+    """Telegram refuses an answer to a press it has forgotten (or answered): the spinner is
+    gone by then, and the bot goes on as if it had been shown."""
+    await file_report(bot.emulator, 1608, "消防通道被车堵了", name="小吴")
+    worker = bot.staff(WORKER_1)
+    query_id = worker._callback(await task_card(worker), "x:forged")
+    assert EXPIRED in (await worker.callback_answer(query_id))["text"]
+    assert await bot.service.app.bot.answer_callback_query(query_id, text="again") is False
+
+
 # --- hand-over --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,25 @@
+"""The Bot the application calls Telegram with: python-telegram-bot's, with a press answered
+too late (or twice) taken as what it is — the spinner already gone — instead of an error."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import BadRequest
+from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
+TOO_LATE = "query is too old"
+
+
+class FirecircleBot(ExtBot):
+    async def answer_callback_query(self, *args, **kwargs) -> bool:
+        # Telegram forgets a press after some seconds; by then the client has stopped its
+        # spinner and nothing is lost, while what the press did is already stored and told.
+        try:
+            return await super().answer_callback_query(*args, **kwargs)
+        except BadRequest as exc:
+            if TOO_LATE not in exc.message.lower():
+                raise
+            log.info("a button press was answered too late to show; the press itself was handled")
+            return False
