@@ -69,6 +69,7 @@ def policy_from(settings: Settings) -> Policy:
         reinspect_after=timedelta(days=table.reinspect_days),
         duplicate_radius_meters=settings.duplicate_radius_meters,
         timezone=ZoneInfo(settings.timezone),
+        score_weights=dict(table.score_weights),
     )
 
 

@@ -17,6 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from triage.escalation.policy import SCORE_WEIGHTS
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/firecircle.db"
 TOML_FILE = "firecircle.toml"
 
@@ -52,6 +54,8 @@ class PolicySettings(BaseModel):
     renotify: bool = True
     confirm_hours: float = Field(default=24, gt=0)
     reinspect_days: float = Field(default=7, gt=0)
+    # How `firecircle stats` ranks grids: each indicator's weight in the score (0–100).
+    score_weights: dict[str, float] = Field(default_factory=lambda: dict(SCORE_WEIGHTS))
 
     @field_validator("ack_minutes_by")
     @classmethod
@@ -60,6 +64,14 @@ class PolicySettings(BaseModel):
             kind, _, severity = key.partition(".")
             if kind not in KINDS or (severity and severity not in SEVERITIES) or minutes <= 0:
                 raise ValueError(f"{key} = {minutes}: use kind[.severity] = minutes > 0")
+        return value
+
+    @field_validator("score_weights")
+    @classmethod
+    def _known_indicators(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - set(SCORE_WEIGHTS)
+        if unknown or not value or min(value.values()) < 0 or sum(value.values()) <= 0:
+            raise ValueError(f"weights ≥ 0 (not all 0) of {', '.join(SCORE_WEIGHTS)}")
         return value
 
     @field_validator("rectify_hours")
