@@ -1,4 +1,4 @@
-"""The `firecircle` command: serve, demo, grids, staff, db (and classify, ask, faq later)."""
+"""The `firecircle` command: serve, demo, grids, staff, db, classify, ask, faq, stats …"""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_labels.add_argument("file", type=Path, help="the file to write (replaced if it exists)")
 
     _residents(commands)
+    _stats(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -157,6 +158,18 @@ def _residents(commands) -> None:
         "forget",
         "erase one resident's personal data (open reports are withdrawn; counts stay)",
     )
+
+
+def _stats(commands) -> None:
+    stats = commands.add_parser(
+        "stats", help="the figures reported upward (结案率, 按期处置率, 满意率 …) for a period"
+    )
+    stats.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first local day")
+    stats.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="last day (counted)")
+    stats.add_argument("--community", metavar="NAME", help="one community's reports")
+    stats.add_argument("--street", metavar="NAME", help="the reports of one street's cells")
+    stats.add_argument("--grid", metavar="CODE", help="one grid cell's reports")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
 
 
 def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:
@@ -259,6 +272,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "faq": commands.faq,
         "triage": commands.triage_labels,
         "residents": commands.residents,
+        "stats": commands.stats,
     }
     return await handlers[args.command](args, settings)
 

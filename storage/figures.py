@@ -206,18 +206,18 @@ def cohort_select(
 async def make_cohort(session: AsyncSession, query) -> None:
     """The period's rows, once, in a temporary table the aggregates below read."""
     await drop_cohort(session)
-    await session.execute(_CreateTempAs(COHORT, query))
+    await session.exec(_CreateTempAs(COHORT, query))
 
 
 async def drop_cohort(session: AsyncSession) -> None:
-    await session.execute(text(f"DROP TABLE IF EXISTS {COHORT}"))
+    await session.exec(text(f"DROP TABLE IF EXISTS {COHORT}"))
 
 
 async def sums(session: AsyncSession, top_level: int) -> list[dict[str, Any]]:
     """Per kind, category and cell: the count of reports and the sum of every flag."""
     escalated = [f"esc_{n}" for n in range(1, top_level + 1)]
     totals = ", ".join(f"SUM({name}) AS {name}" for name in (*FLAGS, *escalated))
-    rows = await session.execute(
+    rows = await session.exec(
         text(
             f"SELECT kind, category, grid_id, COUNT(*) AS reports, {totals} "
             f"FROM {COHORT} GROUP BY kind, category, grid_id"
@@ -234,7 +234,7 @@ async def percentiles(
     assert measure in MEASURES
     kind_list = ", ".join(f"'{k}'" for k in kinds)  # our constants, never user input
     picks = " OR ".join(f"rn = (n * {p} + {q} - 1) / {q}" for p, q in ranks)
-    rows = await session.execute(
+    rows = await session.exec(
         text(
             f"SELECT rn, n, value FROM (SELECT {measure} AS value, "
             f"ROW_NUMBER() OVER (ORDER BY {measure}) AS rn, COUNT(*) OVER () AS n "
@@ -259,10 +259,10 @@ async def grid_cells(session: AsyncSession, scope: Scope) -> list[tuple[int, str
         query = query.where(GridCell.street == scope.street)
     if scope.grid_id is not None:
         query = query.where(GridCell.id == scope.grid_id)
-    return [tuple(row) for row in (await session.execute(query)).all()]
+    return [tuple(row) for row in (await session.exec(query)).all()]
 
 
 async def known_places(session: AsyncSession) -> tuple[set[str], set[str]]:
     """The communities and streets the cells name."""
-    rows = (await session.execute(select(GridCell.community, GridCell.street).distinct())).all()
+    rows = (await session.exec(select(GridCell.community, GridCell.street).distinct())).all()
     return {c for c, _ in rows}, {s for _, s in rows}
