@@ -77,10 +77,11 @@ async def _figures(
         policy.ack.total_seconds() / 60,
         {key: within.total_seconds() / 60 for key, within in policy.ack_by.items()},
     )
-    query = rows.cohort_select(session, start, end, scope, windows, policy.top_level)
+    query = rows.cohort_select(session, start, end, scope, windows)
     await rows.make_cohort(session, query)
     try:
-        sums = await rows.sums(session, policy.top_level)
+        sums = await rows.sums(session)
+        escalated = await rows.escalations(session, end, HANDLED)
         ack = await rows.percentiles(session, "ack_minutes", HANDLED, (MEDIAN, P90))
         fix = await rows.percentiles(session, "resolve_minutes", HANDLED, (MEDIAN, P90))
         answer = await rows.percentiles(session, "answer_minutes", ("question",), (MEDIAN,))
@@ -90,7 +91,8 @@ async def _figures(
     handled = [r for r in sums if r["kind"] in HANDLED]
     return {
         **_received(sums, handled),
-        **_handling(handled, policy.top_level),
+        **_handling(handled),
+        "escalations": {str(n): escalated.get(n, 0) for n in range(1, policy.top_level + 1)},
         "ack_minutes_median": _minutes(ack[MEDIAN]),
         "ack_minutes_p90": _minutes(ack[P90]),
         "resolve_minutes_median": _minutes(fix[MEDIAN]),
@@ -113,7 +115,7 @@ def _received(sums: list[dict], handled: list[dict]) -> dict[str, Any]:
     }
 
 
-def _handling(handled: list[dict], top_level: int) -> dict[str, Any]:
+def _handling(handled: list[dict]) -> dict[str, Any]:
     """Acknowledged, resolved, closed, reopened, visited and rated: counts and rates."""
     t = {name: _total(handled, name) for name in (*rows.FLAGS, "reports")}
     return {
@@ -128,9 +130,6 @@ def _handling(handled: list[dict], top_level: int) -> dict[str, Any]:
         "satisfaction_rate": _rate(t["rated_well"], t["rated"]),
         "rating_mean": round(t["stars"] / t["rated"], 2) if t["rated"] else None,
         "ratings": t["rated"],
-        "escalations": {
-            str(level): _total(handled, f"esc_{level}") for level in range(1, top_level + 1)
-        },
     }
 
 
