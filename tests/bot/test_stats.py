@@ -15,6 +15,7 @@ import pytest
 import storage.types
 from firecircle.cli import main
 from tests.harness import (
+    COORDINATOR_XINGFU,
     PATIENCE,
     STREET_COORDINATOR,
     WORKER_1,
@@ -99,7 +100,7 @@ async def acknowledge(bot, worker_id: int, reference: str, resident_id: int) -> 
     worker, resident = bot.staff(worker_id), bot.emulator.player(resident_id)
     mark = len(resident.messages)
     await worker.press(await card(worker, reference, "接单"), "接单")
-    await said(resident, mark, reference, "接单")
+    await said(resident, mark, reference, "已由网格员")
 
 
 async def resolve(bot, worker_id: int, reference: str, resident_id: int) -> dict:
@@ -325,3 +326,20 @@ async def test_every_figure_of_a_played_history(bot, clock, database_url, monkey
     assert await asyncio.to_thread(main, argv) == 0
     shown = capsys.readouterr().out
     assert "满意率" in shown and "DH-01-02" in shown and "DH-01-01" not in shown
+
+
+async def test_stats_in_the_chat_for_a_coordinator_and_not_a_worker(bot, clock):
+    clock.local(clock.day, 9, 0)
+    reference = await report(bot, 1920, "楼道里有电动车在充电", A1)
+    await acknowledge(bot, WORKER_1, reference, 1920)
+    coordinator = bot.staff(COORDINATOR_XINGFU)
+    mark = len(coordinator.messages)
+    await coordinator.command("/stats")
+    shown = (await said(coordinator, mark, "📊"))["text"]
+    first = clock.day.replace(day=1)
+    assert f"📊 幸福社区 {first} 至 {clock.day}" in shown
+    assert "受理隐患与警情：1 件（0）" in shown and "按时响应率：100.0%（—）" in shown
+    worker = bot.staff(WORKER_1)
+    mark = len(worker.messages)
+    await worker.command("/stats")
+    await said(worker, mark, "统计只对协调员")
