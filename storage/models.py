@@ -385,6 +385,8 @@ class Place(SQLModel, table=True):
     longitude: float
     community: str | None = None
     updated_at: datetime = _created()
+
+
 class WebLogin(SQLModel, table=True):
     """A one-time link into the web console for a staff member, and the session it opened.
     Only hashes of the secrets are kept: a copy of the database logs no one in."""
