@@ -124,6 +124,12 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
             _unit.reset(token)
 
 
+def keep(session: AsyncSession, row: object) -> None:
+    """Held by the session until it closes: its identity map holds rows weakly, so a row no
+    step still refers to is read again by the next step's session.get."""
+    session.info.setdefault("kept", []).append(row)
+
+
 def spoiled_unit() -> bool:
     """Whether this task's unit of work had a step fail and will be rolled back and redone."""
     unit = _unit.get()
