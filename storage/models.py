@@ -103,6 +103,14 @@ class ApiClient(SQLModel, table=True):
     window_count: int = 0
 
 
+class DirectoryVersion(SQLModel, table=True):
+    """One row: moved by triggers on every change to staff, gridduty and gridcell (migration
+    0019), so a process may hold them in memory and check this number (storage.directory)."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)
+
+
 class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_report_status_next_deadline", "status", "next_deadline_at"),
