@@ -18,6 +18,7 @@ from bench import (
     outbox_flood,
     report_latency,
     restart,
+    stats_query,
     throughput,
 )
 
@@ -48,6 +49,7 @@ def main() -> int:
         fairness,
         escalation_burst,
         restart,
+        stats_query,  # a year of history written, then the figures timed
         escalation_lag,
     ):
         try:

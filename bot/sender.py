@@ -44,6 +44,12 @@ RENEW_EVERY = 20.0  # seconds; well inside STALE_CLAIM
 MAX_CLAIM_SIZE = 250  # rows; the queue in memory holds up to twice this
 CLAIM_AT_ONCE = 200  # rows a claim takes; more would hold SQLite's write lock too long
 CLAIM_EVERY = 0.1  # seconds between claims while rows wait in memory (each takes the lock)
+# Seconds between claims however empty the queue: the rows of the updates committed
+# meanwhile come in one claim, not one claim (and its five statements) each.
+CLAIM_GAP = 0.05
+# Seconds between looks for rows put off to a later time (only a sender's own retries and
+# another instance's clock ahead of this one's make them): not one statement per claim.
+DUE_EVERY = 1.0
 SETTLE_AFTER = 0.05  # seconds of outcomes recorded together, in one transaction
 WATCHDOG = timedelta(seconds=30)  # look at the outbox at least this often, whatever happens
 HELD_SECONDS = 2.0  # a chat's rows held in memory: what it may send in this long
@@ -116,6 +122,8 @@ class OutboxSender:
         self._claimed = asyncio.Event()  # a claim finished: something may be ready
         self._recent_429: list[tuple[float, int]] = []
         self._renewed = time.monotonic()
+        self._released = 0.0  # when stale claims were last taken back (monotonic)
+        self._due_looked = -DUE_EVERY  # when next_due was last asked (monotonic)
         # Cards delivered, to remember: (report, chat, message id, when the card was worded)
         self.cards: list[tuple[int, int, int, datetime]] = []
 
@@ -171,9 +179,10 @@ class OutboxSender:
     def _claim_in(self, wake: asyncio.Event) -> float | None:
         """Seconds until the next claim should start (0: now), or None: nothing to claim.
         Rows were signalled, a claim left rows behind, or a row put off comes due; with rows
-        in hand, not more often than CLAIM_EVERY (each claim takes the write lock)."""
-        held_back = CLAIM_EVERY - (time.monotonic() - self._claim_began) if self.ready else 0.0
-        held_back = max(held_back, 0.0)
+        in hand, not more often than CLAIM_EVERY (each claim takes the write lock), and never
+        within CLAIM_GAP of the last."""
+        gap = CLAIM_EVERY if self.ready else CLAIM_GAP
+        held_back = max(gap - (time.monotonic() - self._claim_began), 0.0)
         if wake.is_set() or self._freed or (self._more and len(self.ready) < self.claim_size // 2):
             return held_back
         if self._db_due is None:
@@ -191,7 +200,9 @@ class OutboxSender:
             self._claimed.set()
 
     async def _claim_rows(self) -> None:
-        now = utcnow()
+        now, began = utcnow(), time.monotonic()
+        # Only a dead sender leaves stale claims: looking for them now and then is enough.
+        stale = began - self._released >= RENEW_EVERY
         async with transaction(self.sessions) as session:
             room = 2 * self.claim_size - len(self.ready)  # the queue held in memory is bounded
             worst = max((r.priority for r in self.ready), default=None)
@@ -199,7 +210,7 @@ class OutboxSender:
             claim = await outbox.claim(
                 session,
                 now=now,
-                stale_after=STALE_CLAIM,
+                stale_after=STALE_CLAIM if stale else None,
                 limit=limit,
                 by=self.token,
                 more_urgent_than=None if room > 0 else worst,
@@ -213,13 +224,26 @@ class OutboxSender:
             # A claim held to the more urgent (the queue in memory is full) leaves the rest
             # due: there is more as soon as there is room.
             self._more = not claim.exhausted or room <= 0
-            self._db_due = None
-            if not self._more:  # what is left waits for a later time: wake for it unasked
-                watchdog = now + WATCHDOG
-                later = await outbox.next_due(session, after=now)
-                self._db_due = min(later or watchdog, watchdog)
+            if self._more:
+                self._db_due = None
+            else:  # what is left waits for a later time: wake for it unasked
+                self._db_due = await self._next_due(session, now, began)
+        if stale:
+            self._released = began
         for part in parts:
             self._hold(part)
+
+    async def _next_due(self, session, now: datetime, began: float) -> datetime:
+        """When to claim unasked: the next row put off, at the latest the watchdog. Asked at
+        most every DUE_EVERY; in between, looked at again DUE_EVERY after the last look."""
+        watchdog = now + WATCHDOG
+        if began - self._due_looked < DUE_EVERY:
+            look_again = now + timedelta(seconds=DUE_EVERY - (began - self._due_looked))
+            known = self._db_due if self._db_due is not None and self._db_due > now else watchdog
+            return min(known, look_again)
+        self._due_looked = began
+        later = await outbox.next_due(session, after=now)
+        return min(later or watchdog, watchdog)
 
     async def _word(self, session, rows: list[outbox.Message], now: datetime) -> list[tuple]:
         """The claimed notices' calls, worded now; a report's cards are drawn again as it is

@@ -10,6 +10,7 @@ from bot.context import resident_of, services, visit_of
 from bot.texts import t
 from triage.actors import Actor
 from triage.broadcasts import MAY_BROADCAST
+from triage.figures import for_staff
 from triage.tasks.handing import GRID, NOT_MY_GRID, TO_COORDINATOR
 from triage.tasks.outcome import Outcome
 
@@ -193,6 +194,29 @@ async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await outgoing.send(update, context, text)
 
 
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: this month's figures for the place a coordinator answers for (环比)."""
+    svc, actor = services(context), await actor_of(update, context)
+    language = actor.language if actor is not None else "zh"
+    found = await for_staff.month_so_far(svc.sessions, svc.desk.policy, actor)
+    if found is None:
+        await outgoing.send(update, context, t(language, "staff.stats_not_for_you"))
+        return
+    period, where = found["period"], found["place"] or t(language, "staff.stats_district")
+    lines = [t(language, "staff.stats_title", place=where, **period)]
+    for key, (now, before) in found["figures"].items():
+        lines.append(
+            t(language, f"staff.stats_{key}", now=_shown(now, key), before=_shown(before, key))
+        )
+    await outgoing.send(update, context, "\n".join(lines))
+
+
+def _shown(value, key: str) -> str:
+    if value is None:
+        return "—"
+    return str(value) if key == "received" else f"{value * 100:.1f}%"
+
+
 async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor | None:
     """The staff member this update is from (None: not staff), found once per update."""
     return (await visit_of(update, context)).staff
@@ -209,6 +233,7 @@ def register(app: Application) -> None:
             CommandHandler("tasks", tasks, filters.ChatType.PRIVATE),
             CommandHandler("overdue", overdue, filters.ChatType.PRIVATE),
             CommandHandler("web", web_link, filters.ChatType.PRIVATE),
+            CommandHandler("stats", stats, filters.ChatType.PRIVATE),
             CallbackQueryHandler(pressed, pattern=f"^{taskcard.PREFIX}"),
         ]
     )

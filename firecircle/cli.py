@@ -1,4 +1,4 @@
-"""The `firecircle` command: serve, demo, grids, staff, db (and classify, ask, faq later)."""
+"""The `firecircle` command: serve, demo, grids, staff, db, classify, ask, faq, stats …"""
 
 from __future__ import annotations
 
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument(
         "--minutes", type=_minutes, default=15, help="how long the link works (default 15)"
     )
+    _stats(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -221,6 +222,18 @@ def _residents(commands) -> None:
         "forget",
         "erase one resident's personal data (open reports are withdrawn; counts stay)",
     )
+
+
+def _stats(commands) -> None:
+    stats = commands.add_parser(
+        "stats", help="the figures reported upward (结案率, 按期处置率, 满意率 …) for a period"
+    )
+    stats.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first local day")
+    stats.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="last day (counted)")
+    stats.add_argument("--community", metavar="NAME", help="one community's reports")
+    stats.add_argument("--street", metavar="NAME", help="the reports of one street's cells")
+    stats.add_argument("--grid", metavar="CODE", help="one grid cell's reports")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
 
 
 def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:
@@ -337,6 +350,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "places": commands.places,
         "apikey": commands.api_keys,
         "web": commands.web,
+        "stats": commands.stats,
     }
     return await handlers[args.command](args, settings)
 

@@ -171,6 +171,22 @@ def _line(entry: staffing.StaffEntry) -> str:
     return f"{s.telegram_id:>12}  {s.role:<11} {s.name}  [{where}]{hours}{state}"
 
 
+async def stats(args: argparse.Namespace, settings: Settings) -> int:
+    from firecircle.service import policy_from
+    from triage.figures import indicators, table
+    from triage.figures.period import FiguresError, Period
+
+    place = indicators.Place(args.community, args.street, args.grid)
+    try:
+        period = Period.parse(args.since, args.until)
+        async with database(settings) as sessions:
+            found = await indicators.figures(sessions, policy_from(settings), period, place)
+    except FiguresError as exc:
+        raise CommandError(str(exc)) from None
+    print(json.dumps(found, ensure_ascii=False, indent=2) if args.json else table.as_text(found))
+    return 0
+
+
 def _print_json(items: list[dict]) -> None:
     print(json.dumps(items, ensure_ascii=False, indent=2))
 

@@ -80,6 +80,7 @@ def policy_from(settings: Settings) -> Policy:
         nearby_meters=table.nearby_meters,
         street_factor=table.street_factor,
         timezone=ZoneInfo(settings.timezone),
+        score_weights=dict(table.score_weights),
     )
 
 

@@ -17,6 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from triage.escalation.policy import SCORE_WEIGHTS
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/firecircle.db"
 TOML_FILE = "firecircle.toml"
 
@@ -55,6 +57,8 @@ class PolicySettings(BaseModel):
     team_depart_minutes: float = Field(default=2, gt=0)  # 出发 pressed by then, or the next team
     nearby_meters: float = Field(default=800, gt=0)  # /nearby: ten minutes' walk
     street_factor: float = Field(default=1.3, ge=1)  # walking distance ÷ straight-line distance
+    # How `firecircle stats` ranks grids: each indicator's weight in the score (0–100).
+    score_weights: dict[str, float] = Field(default_factory=lambda: dict(SCORE_WEIGHTS))
 
     @field_validator("ack_minutes_by")
     @classmethod
@@ -63,6 +67,14 @@ class PolicySettings(BaseModel):
             kind, _, severity = key.partition(".")
             if kind not in KINDS or (severity and severity not in SEVERITIES) or minutes <= 0:
                 raise ValueError(f"{key} = {minutes}: use kind[.severity] = minutes > 0")
+        return value
+
+    @field_validator("score_weights")
+    @classmethod
+    def _known_indicators(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - set(SCORE_WEIGHTS)
+        if unknown or not value or min(value.values()) < 0 or sum(value.values()) <= 0:
+            raise ValueError(f"weights ≥ 0 (not all 0) of {', '.join(SCORE_WEIGHTS)}")
         return value
 
     @field_validator("rectify_hours")

@@ -17,6 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import inline_sqlite
+
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
 
@@ -36,12 +38,20 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         _private_file(Path(database).expanduser())
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT})
 
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        # A file's statements run on the loop inside a transaction (storage.inline_sqlite).
+        if database and database != ":memory:":
+            return dialect.dbapi.connect(*cargs, async_creator_fn=inline_sqlite.connect, **cparams)
+        return None
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Take transactions out of the driver's hands so that BEGIN IMMEDIATE below is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        inline_sqlite.wal_on(dbapi_connection, cursor.fetchone()[0])
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
@@ -122,6 +132,12 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
             yield unit
         finally:
             _unit.reset(token)
+
+
+def keep(session: AsyncSession, row: object) -> None:
+    """Held by the session until it closes: its identity map holds rows weakly, so a row no
+    step still refers to is read again by the next step's session.get."""
+    session.info.setdefault("kept", []).append(row)
 
 
 def spoiled_unit() -> bool:

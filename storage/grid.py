@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import directory
 from storage.models import (
     GridCell,
 )
@@ -44,7 +45,8 @@ async def grid_codes_by_id(*, session: AsyncSession) -> dict[int, str]:
 
 
 async def grid_cell_by_id(*, session: AsyncSession, grid_id: int | None) -> GridCell | None:
-    return await session.get(GridCell, grid_id) if grid_id is not None else None
+    """Shared and held in memory (storage.directory): to read, never to change."""
+    return await directory.cell(session, grid_id)
 
 
 async def grid_cells_of_community(*, session: AsyncSession, community: str) -> Sequence[GridCell]:

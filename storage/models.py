@@ -103,10 +103,19 @@ class ApiClient(SQLModel, table=True):
     window_count: int = 0
 
 
+class DirectoryVersion(SQLModel, table=True):
+    """One row: moved by triggers on every change to staff, gridduty and gridcell (migration
+    0019), so a process may hold them in memory and check this number (storage.directory)."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)
+
+
 class Report(SQLModel, table=True):
     __table_args__ = (
         Index("ix_report_status_next_deadline", "status", "next_deadline_at"),
         Index("ix_report_resident_created", "resident_id", "created_at"),
+        Index("ix_report_created_at", "created_at"),  # a period's reports (statistics)
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -157,6 +166,11 @@ class Report(SQLModel, table=True):
 
 class ReportEvent(SQLModel, table=True):
     """Append-only history of a report: who did what, when, from which state to which."""
+
+    # A report's history read from the index alone (statistics over a year of events)
+    __table_args__ = (
+        Index("ix_reportevent_history", "report_id", "at", "action", "from_status", "to_status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="report.id", index=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, or_, true, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,7 +79,7 @@ async def claim(
     session: AsyncSession,
     now: datetime,
     limit: int,
-    stale_after: timedelta,
+    stale_after: timedelta | None,
     by: str | None = None,
     more_urgent_than: int | None = None,
     held: Mapping[int, int] | None = None,
@@ -90,8 +91,9 @@ async def claim(
     With per_chat, a chat holds at most that many rows (counting `held`, what the sender has
     of it already, whose most urgent is `best_held`), unless a row is more urgent than any it
     holds (the 119 advice behind a flood of replies): one chat that floods must not fill the
-    claim while others wait."""
-    await release(session=session, older_than=now - stale_after)
+    claim while others wait. stale_after None: stale claims are not looked for this time."""
+    if stale_after is not None:
+        await release(session=session, older_than=now - stale_after)
     statement = (
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
@@ -126,10 +128,25 @@ async def claim(
         counts[chat] += 1
         best[chat] = min(best.get(chat, row.priority), row.priority)
         rows.append(row)
-    for row in rows:
-        row.status, row.claimed_at, row.claimed_by = SENDING, now, by
-    await session.flush()
+    await _claimed(session, rows, now, by)
     return Claim(rows, exhausted=len(found) < limit)
+
+
+async def _claimed(
+    session: AsyncSession, rows: Sequence[OutboxMessage], now: datetime, by: str | None
+) -> None:
+    """One UPDATE for the claim, not the ORM's statement per row: the objects are told
+    their new values as already stored, so no flush writes them again."""
+    if not rows:
+        return
+    values = {"status": SENDING, "claimed_at": now, "claimed_by": by}
+    for chunk in chunks([row.id for row in rows]):
+        await session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)).values(**values)
+        )
+    for row in rows:
+        for name, value in values.items():
+            set_committed_value(row, name, value)
 
 
 async def release(*, session: AsyncSession, older_than: datetime | None = None) -> None:

@@ -95,7 +95,7 @@ async def change_report(
         statement.values(**values).execution_options(synchronize_session=False)
     )
     if result.rowcount == 1 and "next_deadline_at" in values:
-        await touch(session, DEADLINES)
+        await touch(session, DEADLINES, values["next_deadline_at"])  # the scheduler's hint
     return result.rowcount == 1
 
 

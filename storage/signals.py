@@ -16,11 +16,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 OUTBOX, DEADLINES, INBOX = "outbox", "deadlines", "inbox"
 CHANNELS = (OUTBOX, DEADLINES, INBOX)
 _events: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
+UNSAID = object()  # a touch that said nothing of what changed (another instance's, say)
 
 
-def waiter(channel: str) -> asyncio.Event:
-    """An event set whenever the channel is touched; the caller clears it before looking."""
-    wake = asyncio.Event()
+class Hints(asyncio.Event):
+    """An event that also keeps what each touch said of its change (UNSAID if nothing), so
+    the one waiting can tell whether it must read the database again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: list[object] = []
+
+    def take(self) -> list[object]:
+        """What was said since the last take, and cleared."""
+        said, self.said = self.said, []
+        self.clear()
+        return said
+
+
+def waiter(channel: str, *, hints: bool = False) -> asyncio.Event:
+    """An event set whenever the channel is touched; the caller clears it before looking.
+    With hints, a Hints event that gathers what the touches said."""
+    wake = Hints() if hints else asyncio.Event()
     _events[channel].add(wake)
     return wake
 
@@ -30,14 +47,18 @@ def forget(wake: asyncio.Event) -> None:
         events.discard(wake)
 
 
-def wake_local(channel: str) -> None:
+def wake_local(channel: str, said: list[object] | None = None) -> None:
     for wake in _events[channel]:
+        if isinstance(wake, Hints):
+            wake.said.extend(said if said is not None else [UNSAID])
         wake.set()
 
 
-async def touch(session: AsyncSession, channel: str) -> None:
-    """Say, as part of this transaction, that the channel has new work."""
+async def touch(session: AsyncSession, channel: str, hint: object = UNSAID) -> None:
+    """Say, as part of this transaction, that the channel has new work; `hint`, what changed
+    (given to Hints waiters in this process after the commit)."""
     session.sync_session.info.setdefault("touched", set()).add(channel)
+    session.sync_session.info.setdefault("hints", {}).setdefault(channel, []).append(hint)
     notified = session.sync_session.info.setdefault("notified", set())
     if channel in notified or session.bind.dialect.name != "postgresql":
         return
@@ -48,13 +69,15 @@ async def touch(session: AsyncSession, channel: str) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop("notified", None)
+    hints = session.info.pop("hints", {})
     for channel in session.info.pop("touched", ()):
-        wake_local(channel)
+        wake_local(channel, hints.get(channel))
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("touched", None)
+    session.info.pop("hints", None)
     session.info.pop("notified", None)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import directory
 from storage.models import (
     GridCell,
     GridDuty,
@@ -51,14 +52,9 @@ async def next_duty_position(*, session: AsyncSession, grid_id: int) -> int:
 
 
 async def workers_of_cell(*, session: AsyncSession, grid_id: int) -> list[tuple[GridDuty, Staff]]:
-    """The cell's active workers in duty order (position 0 first)."""
-    result = await session.exec(
-        select(GridDuty, Staff)
-        .join(Staff, col(Staff.id) == GridDuty.staff_id)
-        .where(GridDuty.grid_id == grid_id, col(Staff.active).is_(True))
-        .order_by(col(GridDuty.position), col(GridDuty.id))
-    )
-    return list(result.all())
+    """The cell's active workers in duty order (position 0 first). Shared and held in memory
+    (storage.directory): to read, never to change."""
+    return await directory.workers_of_cell(session, grid_id)
 
 
 async def community_coordinators(*, session: AsyncSession, community: str | None) -> list[Staff]:
@@ -129,7 +125,7 @@ async def all_active_workers(*, session: AsyncSession) -> list[Staff]:
 
 
 async def staff_by_telegram_ids(*, session: AsyncSession, ids: Sequence[int]) -> list[Staff]:
+    """Shared and held in memory (storage.directory): to read, never to change."""
     if not ids:
         return []
-    result = await session.exec(select(Staff).where(col(Staff.telegram_id).in_(list(ids))))
-    return list(result.all())
+    return await directory.staff_by_telegram_ids(session, ids)

@@ -43,6 +43,7 @@ def test_every_command_has_help():
         ["classify", "--help"],
         ["residents", "block", "--help"],
         ["residents", "unblock", "--help"],
+        ["stats", "--help"],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "firecircle.cli", *argv],

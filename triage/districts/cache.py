@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import grid as grid_rows
+from storage import directory
 from triage.districts.cells import DistrictMap
 
 
 class DistrictCache:
-    """Hands out the current DistrictMap; one cheap query per use tells whether to rebuild."""
+    """Hands out the current DistrictMap, rebuilt when the directory's version moves."""
 
     def __init__(self) -> None:
         self._map = DistrictMap([])
         self._revision: object = None
-        self._lock = asyncio.Lock()
 
     async def current(self, session: AsyncSession) -> DistrictMap:
-        revision = await grid_rows.grid_revision(session=session)
-        if revision == self._revision:
-            return self._map
-        async with self._lock:
-            if revision != self._revision:
-                cells = await grid_rows.all_grid_cells(session=session)
-                self._map = DistrictMap(cells)
-                self._revision = revision
+        found = await directory.current(session)  # its version moves with any cell's change
+        if found.version != self._revision:
+            self._map = DistrictMap(found.cells_by_code())
+            self._revision = found.version
         return self._map

@@ -14,6 +14,14 @@ RECTIFY_DEFAULT = {
     Severity.HIGH: timedelta(hours=24),
     Severity.NORMAL: timedelta(hours=72),
 }
+# The grids' score in the statistics (README, "Statistics"): speed and keeping the
+# rectification deadline count most, then what residents say and how much gets closed.
+SCORE_WEIGHTS = {
+    "ack_in_time_rate": 0.3,
+    "rectified_on_time_rate": 0.3,
+    "satisfaction_rate": 0.2,
+    "closed_rate": 0.2,
+}
 # Who is told at each level above the on-duty worker (level 0).
 GROUPS = ("backup_workers", "community_coordinators", "street_coordinators", "duty_officers")
 CHAIN_DEFAULT = (
@@ -47,6 +55,8 @@ class Policy:
     nearby_meters: float = 800  # service points within ten minutes' walk
     street_factor: float = 1.3  # a walk along streets is this much longer than a straight line
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    # The grids' score in the statistics: indicator → weight (README, "Statistics").
+    score_weights: dict[str, float] = field(default_factory=lambda: dict(SCORE_WEIGHTS))
 
     def ack_within(self, kind: str, severity: str | None) -> timedelta:
         return self.ack_by.get(f"{kind}.{severity}") or self.ack_by.get(kind) or self.ack

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage import directory
 from storage import residents as resident_rows
 from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
@@ -81,16 +82,12 @@ class Conversation:
         """Who this is, in one transaction. A resident's message (`counted`) is counted and
         may be held back by a limit, never when it reads as an emergency."""
         async with transaction(self.sessions) as session:
-            staff = await staff_rows.staff_by_telegram_id(
-                session=session, telegram_id=person.telegram_id
-            )
+            staff, grids = await directory.staff_member(session, person.telegram_id)
             if staff is not None and staff.active:
                 known = await resident_rows.resident_by_telegram_id(
                     session=session, telegram_id=person.telegram_id
                 )
                 resident = resident_actor(known) if known is not None else None
-                duties = await staff_rows.duties_of_staff(session=session, staff_id=staff.id)
-                grids = tuple(d.grid_id for d in duties)
                 return Visit(person, staff_actor(staff, grids), resident)
             row = await self._enrol(session, person)
             words = _without_command(text) if text else None

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import residents as resident_rows
+from storage.engine import keep
 from storage.models import Resident
 from storage.types import utcnow
 from triage.actors import Actor
@@ -38,6 +39,7 @@ async def enrol(
     resident.username = person.username
     resident.chat_id = person.chat_id
     await session.flush()
+    keep(session, resident)  # the update's later steps take it by id (row below)
     return resident
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import directory, outbox
 from storage import grid as grid_rows
-from storage import outbox
 from storage import residents as resident_rows
 from storage.models import GridCell, Report, Staff
 from storage.outbox import NO_CHAT
@@ -42,7 +42,7 @@ class Notice:
 async def card_of(session: AsyncSession, report: Report) -> dict[str, Any]:
     """The facts about a report that any notice or task message may show."""
     cell = await grid_rows.grid_cell_by_id(session=session, grid_id=report.grid_id)
-    assignee = await session.get(Staff, report.assignee_id) if report.assignee_id else None
+    assignee = await directory.staff_by_id(session, report.assignee_id)
     return card_from(report, cell, assignee)
 
 
