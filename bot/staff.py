@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import broadcast, callbacks, keyboards, outgoing, taskcard
@@ -171,8 +171,12 @@ async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/overdue: what is past its deadline among the tasks this person may see."""
-    svc = services(context)
-    outcome, items = await svc.desk.overdue(await actor_of(update, context))
+    svc, actor = services(context), await actor_of(update, context)
+    if actor is None:
+        resident = await resident_of(update, context)
+        await outgoing.send(update, context, t(resident.language, "staff.overdue_not_for_you"))
+        return
+    outcome, items = await svc.desk.overdue(actor)
     if not items:
         await outgoing.send(update, context, t(outcome.language, f"staff.{outcome.say}"))
         return
@@ -194,21 +198,60 @@ async def web_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await outgoing.send(update, context, text)
 
 
+STATS_PREFIX = "st:"  # st:<1|7|30|month>: /stats over another period
+
+
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats: this month's figures for the place a coordinator answers for (环比)."""
+    """/stats: the headline figures in this person's scope, this month so far (环比), with
+    buttons for today, the last 7 and 30 days; a resident is told it is for staff."""
     svc, actor = services(context), await actor_of(update, context)
-    language = actor.language if actor is not None else "zh"
-    found = await for_staff.month_so_far(svc.sessions, svc.desk.policy, actor)
+    found = await for_staff.headline(svc.sessions, svc.desk.policy, actor)
     if found is None:
-        await outgoing.send(update, context, t(language, "staff.stats_not_for_you"))
+        resident = await resident_of(update, context)
+        await outgoing.send(update, context, t(resident.language, "staff.stats_not_for_you"))
         return
-    period, where = found["period"], found["place"] or t(language, "staff.stats_district")
-    lines = [t(language, "staff.stats_title", place=where, **period)]
+    text, markup = _stats_message(actor.language, found)
+    await outgoing.send(update, context, text, reply_markup=markup)
+
+
+async def stats_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A period button under /stats: the same message, redrawn for that period (and for the
+    scope of whoever pressed it)."""
+    query = update.callback_query
+    parts = callbacks.fields(query.data, STATS_PREFIX, 1)
+    if parts is None or parts[0] not in for_staff.PERIODS:
+        await callbacks.expired(update)
+        return
+    svc, actor = services(context), await actor_of(update, context)
+    found = await for_staff.headline(svc.sessions, svc.desk.policy, actor, parts[0])
+    if found is None:
+        resident = await resident_of(update, context)
+        await query.answer(t(resident.language, "staff.stats_not_for_you"), show_alert=True)
+        return
+    await query.answer()
+    await keyboards.redraw(query, *_stats_message(actor.language, found))
+
+
+def _stats_message(language: str, found: dict) -> tuple[str, InlineKeyboardMarkup]:
+    period, previous = found["period"], found["previous"]
+    where = found["place"] or t(language, f"staff.stats_{found['where']}")
+    lines = [
+        t(language, "staff.stats_title", place=where, **period),
+        t(language, "staff.stats_before", **previous),
+    ]
     for key, (now, before) in found["figures"].items():
         lines.append(
             t(language, f"staff.stats_{key}", now=_shown(now, key), before=_shown(before, key))
         )
-    await outgoing.send(update, context, "\n".join(lines))
+    buttons = [
+        InlineKeyboardButton(
+            ("· " if choice == found["choice"] else "")
+            + t(language, f"staff.stats_period_{choice}"),
+            callback_data=STATS_PREFIX + choice,
+        )
+        for choice in for_staff.PERIODS
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup([buttons])
 
 
 def _shown(value, key: str) -> str:
@@ -234,6 +277,7 @@ def register(app: Application) -> None:
             CommandHandler("overdue", overdue, filters.ChatType.PRIVATE),
             CommandHandler("web", web_link, filters.ChatType.PRIVATE),
             CommandHandler("stats", stats, filters.ChatType.PRIVATE),
+            CallbackQueryHandler(stats_pressed, pattern=f"^{STATS_PREFIX}"),
             CallbackQueryHandler(pressed, pattern=f"^{taskcard.PREFIX}"),
         ]
     )

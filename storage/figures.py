@@ -55,11 +55,13 @@ MEASURES = ("ack_minutes", "resolve_minutes", "answer_minutes")
 
 @dataclass(frozen=True)
 class Scope:
-    """Which reports: one community (the report's), one street's cells, or one cell."""
+    """Which reports: one community (the report's), one street's cells, one cell, or a
+    worker's cells (`grid_ids`: None, any cell; empty, none)."""
 
     community: str | None = None
     street: str | None = None
     grid_id: int | None = None
+    grid_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ def _scoped(query, scope: Scope):
         query = query.where(col(Report.grid_id).in_(cells))
     if scope.grid_id is not None:
         query = query.where(Report.grid_id == scope.grid_id)
+    if scope.grid_ids is not None:
+        query = query.where(col(Report.grid_id).in_(scope.grid_ids or (-1,)))
     return query
 
 
@@ -303,6 +307,8 @@ async def grid_cells(session: AsyncSession, scope: Scope) -> list[tuple[int, str
         query = query.where(GridCell.street == scope.street)
     if scope.grid_id is not None:
         query = query.where(GridCell.id == scope.grid_id)
+    if scope.grid_ids is not None:
+        query = query.where(col(GridCell.id).in_(scope.grid_ids or (-1,)))
     return [tuple(row) for row in (await session.exec(query)).all()]
 
 

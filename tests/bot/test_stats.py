@@ -328,7 +328,7 @@ async def test_every_figure_of_a_played_history(bot, clock, database_url, monkey
     assert "满意率" in shown and "DH-01-02" in shown and "DH-01-01" not in shown
 
 
-async def test_stats_in_the_chat_for_a_coordinator_and_not_a_worker(bot, clock):
+async def test_stats_in_the_chat_for_a_coordinator_and_a_workers_own_cells(bot, clock):
     clock.local(clock.day, 9, 0)
     reference = await report(bot, 1920, "楼道里有电动车在充电", A1)
     await acknowledge(bot, WORKER_1, reference, 1920)
@@ -342,4 +342,9 @@ async def test_stats_in_the_chat_for_a_coordinator_and_not_a_worker(bot, clock):
     worker = bot.staff(WORKER_1)
     mark = len(worker.messages)
     await worker.command("/stats")
-    await said(worker, mark, "统计只对协调员")
+    shown = (await said(worker, mark, "📊"))["text"]
+    assert f"📊 我的网格 {first} 至 {clock.day}" in shown and "受理隐患与警情：1 件（0）" in shown
+    other = bot.staff(WORKER_2)
+    mark = len(other.messages)
+    await other.command("/stats")
+    assert "受理隐患与警情：0 件（0）" in (await said(other, mark, "📊"))["text"]

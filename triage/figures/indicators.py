@@ -27,11 +27,13 @@ UNCATEGORISED = "uncategorised"
 
 @dataclass(frozen=True)
 class Place:
-    """Where, as the user named it (all None: the whole district)."""
+    """Where, as the user named it (all None: the whole district); `grid_ids`: a worker's
+    cells by id (the chat and the console scope by them)."""
 
     community: str | None = None
     street: str | None = None
     grid: str | None = None
+    grid_ids: tuple[int, ...] | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         return {"community": self.community, "street": self.street, "grid": self.grid}
@@ -66,7 +68,7 @@ async def _scope(session: AsyncSession, place: Place) -> rows.Scope:
         if cell is None:
             raise FiguresError(f"no grid cell {place.grid!r} (see `firecircle grids list`)")
         grid_id = cell.id
-    return rows.Scope(place.community, place.street, grid_id)
+    return rows.Scope(place.community, place.street, grid_id, place.grid_ids)
 
 
 async def _figures(
