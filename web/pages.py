@@ -8,6 +8,7 @@ from aiohttp import web
 
 from triage.console.acting import ON_THE_WEB
 from triage.console.views import KINDS, STATUSES, Filters
+from triage.figures import for_staff
 from triage.understanding.taxonomy import Category
 from web.base import ACTOR, CONSOLE, FORM, OPTIONS, language_of, render
 from web.texts import outcome
@@ -20,6 +21,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/reports", reports)
     app.router.add_get("/overdue", overdue)
     app.router.add_get("/map", district_map)
+    app.router.add_get("/stats", statistics)
     app.router.add_get("/reports/{reference:" + REFERENCE + "}", report)
     app.router.add_post("/reports/{reference:" + REFERENCE + "}", act)
     app.router.add_get("/reports/{reference:" + REFERENCE + "}/photos/{index:\\d{1,3}}", photo)
@@ -51,6 +53,13 @@ async def overdue(request: web.Request) -> web.Response:
     filters = Filters(status="overdue", sort="deadline")
     page = await request.app[CONSOLE].views.reports(request[ACTOR], filters)
     return render(request, "overdue.html", page=page)
+
+
+async def statistics(request: web.Request) -> web.Response:
+    """The headline figures in the person's scope; ?period=1|7|30|month (else this month)."""
+    choice = request.query.get("period", for_staff.DEFAULT_PERIOD)
+    found = await request.app[CONSOLE].views.stats(request[ACTOR], choice)
+    return render(request, "stats.html", s=found, periods=for_staff.PERIODS)
 
 
 async def district_map(request: web.Request) -> web.Response:

@@ -30,7 +30,7 @@ from web.app import build_web_app
 
 RESIDENT = 10**12
 ZONE = ZoneInfo("Asia/Shanghai")
-PAGES = ["/", "/reports", "/overdue", "/export/reports.csv", "/export/reports.geojson"]
+PAGES = ["/", "/reports", "/overdue", "/stats", "/export/reports.csv", "/export/reports.geojson"]
 
 
 class Clock:
@@ -172,6 +172,38 @@ async def test_a_coordinator_sees_the_community_an_officer_everything(sessions, 
         await log_in(officer, console, OFFICER)
         listing = await (await officer.get("/reports")).text()
         assert xingfu.reference in listing and heping.reference in listing
+
+
+def _figure(page: str, key: str) -> str:
+    return re.search(rf'id="f-{key}"><b>([^<]*)</b>', page).group(1)
+
+
+async def test_statistics_in_each_ones_scope_over_a_chosen_period(sessions, console):
+    await file(sessions, "我的网格：楼道堆物", "DH-01-01")
+    await file(sessions, "隔壁网格：电动车充电", "DH-01-02", kind="emergency")
+    await file(sessions, "和平社区：消防通道", "DH-02-01", assignee_id=None)
+    expected = {WORKER_1: ("我的网格", "1"), COORDINATOR_XINGFU: ("幸福社区", "2")}
+    expected[OFFICER] = ("全辖区", "3")
+    for telegram_id, (place, received) in expected.items():
+        async with await _client(console) as client:
+            await log_in(client, console, telegram_id)
+            page = await (await client.get("/stats")).text()
+            assert f"统计 · {place}" in page and 'href="/stats"' in page
+            assert _figure(page, "received") == received
+            assert 'id="period-month" href="/stats?period=month" class="late"' in page
+            today = await (await client.get("/stats?period=1")).text()
+            day = clock_day(console)
+            assert f"{day} 至 {day}" in today and _figure(today, "received") == received
+            odd = await client.get("/stats?period=<script>")
+            assert odd.status == 200 and "<script>" not in await odd.text()
+            if telegram_id == WORKER_1:
+                assert "DH-01-02" not in page and _figure(page, "emergencies") == "0"
+            if telegram_id == OFFICER:
+                assert _figure(page, "emergencies") == "1" and 'id="by-grid"' in page
+
+
+def clock_day(console) -> str:
+    return str(console.views.clock().astimezone(ZONE).date())
 
 
 async def test_filters_search_sort_and_pages(sessions, console, client):

@@ -13,7 +13,7 @@ from triage.tasks.desk import StaffDesk
 class Console:
     def __init__(self, desk: StaffDesk, timezone: ZoneInfo, public_url: str | None = None):
         self.logins = Logins(desk.sessions, desk.clock)
-        self.views = Views(desk.sessions, desk.lifecycle, timezone, desk.clock)
+        self.views = Views(desk.sessions, desk.lifecycle, timezone, desk.clock, policy=desk.policy)
         self.acting = Acting(desk.sessions, desk)
         self.timezone = timezone
         self.public_url = public_url  # where links point; None: the caller knows

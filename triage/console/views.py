@@ -19,6 +19,8 @@ from storage.types import utcnow
 from triage.actors import Actor
 from triage.console.drawing import Drawn, draw
 from triage.console.scope import scope_of
+from triage.escalation.policy import Policy
+from triage.figures import for_staff
 from triage.lifecycle import Lifecycle
 
 PAGE_SIZE = 50
@@ -110,11 +112,13 @@ class Views:
         lifecycle: Lifecycle,
         timezone: ZoneInfo,
         clock: Callable[[], datetime] = utcnow,
+        policy: Policy | None = None,
     ):
         self.sessions = sessions
         self.lifecycle = lifecycle
         self.timezone = timezone
         self.clock = clock
+        self.policy = policy or Policy(timezone=timezone)
 
     def _bounds(self, filters: Filters) -> _Bounds:
         def start(day: date | None) -> datetime | None:
@@ -134,6 +138,11 @@ class Views:
 
     async def figures(self) -> dict[str, Any]:
         return await figures(self.sessions, self.clock())
+
+    async def stats(self, actor: Actor, choice: str) -> dict[str, Any] | None:
+        """The headline figures in the person's scope over a period choice (for_staff's:
+        1, 7, 30 days or this month so far), the same as /stats in the chat."""
+        return await for_staff.headline(self.sessions, self.policy, actor, choice, self.clock())
 
     async def board(self, actor: Actor) -> dict[str, Any]:
         now = self.clock()
