@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.context import person_of, services
 from bot.texts import DEFAULT, t
+from triage import counters
 from triage.units import spoiled_unit
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("a step failed; the update is handled again", exc_info=context.error)
         return
     log.error("handling update failed", exc_info=context.error)
+    counters.errors.labels("handler").inc()
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     language = DEFAULT

@@ -23,6 +23,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot import updates
+from triage import counters
 from triage.delivery import inbox
 from triage.units import Session, SessionFactory, transaction, unit_of_work
 
@@ -60,7 +61,11 @@ class Inbox:
         valid = [updates.storable(p) for p in payloads if updates.problem(p) is None]
         if len(valid) != len(payloads):
             log.warning("dropped %d payloads that are not updates", len(payloads) - len(valid))
-        return await inbox.store(self.sessions, payloads=valid, chats=[_chat_id(p) for p in valid])
+        stored = await inbox.store(
+            self.sessions, payloads=valid, chats=[_chat_id(p) for p in valid]
+        )
+        counters.updates_received.inc(stored)
+        return stored
 
     async def process_pending(self) -> int:
         """Process every stored, unprocessed update: each chat's in update_id order, the
@@ -218,6 +223,9 @@ class _Redo(Exception):
 
 async def _mark(session: Session, row: inbox.Update, error: str | None) -> None:
     await inbox.done(session, update_id=row.update_id, error=error)
+    counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
+    if error is not None:
+        counters.errors.labels("update").inc()
 
 
 def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:

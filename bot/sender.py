@@ -32,6 +32,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.notify import CARD_OF, calls_for
+from triage import counters
 from triage.delivery import outbox
 from triage.reports.notices import CARDS, from_payload
 from triage.tasks.cards import redraws, remember
@@ -60,6 +61,7 @@ PER_CHAT_BURST = 1  # Telegram: about one message a second per chat; a burst dra
 # chat's messages are spaced this much wider than its rate, so the limit is never grazed.
 PER_CHAT_MARGIN = 0.9
 GLOBAL_429_CHATS = 3  # distinct chats refused within a second: the global limit, not one chat's
+SETTLED = (outbox.SENT, outbox.UNDELIVERABLE, outbox.FAILED)  # as firecircle_sends counts
 
 
 class TokenBucket:
@@ -272,6 +274,7 @@ class OutboxSender:
         notice's calls keep its time, so they do not pass a reply written after it)."""
         bisect.insort(self.ready, row, key=_order)
         self.held[row.chat_id] += 1
+        counters.outbox_held.set(len(self.ready))
 
     def _best_held(self) -> dict[int, int]:
         best: dict[int, int] = {}
@@ -302,6 +305,7 @@ class OutboxSender:
             chat_wait = self._chat(row.chat_id).wait_time()
             if chat_wait == 0:
                 self._taken(row)
+                counters.outbox_held.set(len(self.ready) - 1)
                 return self.ready.pop(index), 0.0
             soonest = min(soonest, chat_wait)
         return None, soonest
@@ -335,12 +339,18 @@ class OutboxSender:
     async def _send(self, row: outbox.Message) -> None:
         kwargs = dict(row.payload)
         card_of = kwargs.pop(CARD_OF, None)
+        began = time.monotonic()
         try:
-            sent = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
+            try:
+                sent = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
+            finally:
+                counters.send_latency.observe(time.monotonic() - began)
             if card_of is not None and isinstance(sent, dict) and "message_id" in sent:
                 self.cards.append((card_of, row.chat_id, sent["message_id"], row.created_at))
             self._settle(row, outbox.SENT)
         except RetryAfter as exc:
+            counters.telegram_429.inc()
+            counters.sends.labels("retry").inc()
             seconds = _seconds(exc.retry_after)
             self._flood_wait(row.chat_id, seconds)
             self._again(row, str(exc))
@@ -353,6 +363,8 @@ class OutboxSender:
             final = outbox.UNDELIVERABLE if "chat not found" in str(exc).lower() else outbox.FAILED
             self._settle(row, final, error=str(exc))
         except (NetworkError, TelegramError) as exc:
+            counters.errors.labels("send").inc()
+            counters.sends.labels("retry").inc()
             backoff = min(MAX_BACKOFF, FIRST_BACKOFF * 2.0 ** min(row.attempts, 10))
             row.attempts += 1
             self._chat(row.chat_id).pause(backoff)
@@ -376,6 +388,10 @@ class OutboxSender:
         error: str | None = None,
         failed: bool = True,
     ) -> None:
+        if status in SETTLED:
+            counters.sends.labels(status).inc()
+        if status == outbox.FAILED:
+            counters.errors.labels("send").inc()
         if status != outbox.SENT:
             log.warning("outbox %s to %s: %s (%s)", row.id, row.chat_id, status, error)
         first = not self.settled

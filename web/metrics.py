@@ -1,5 +1,7 @@
 """/metrics in Prometheus' text format (prometheus-client), names prefixed firecircle_; open
-unless FIRECIRCLE_METRICS_TOKEN is set, then only with `Authorization: Bearer <token>`."""
+unless FIRECIRCLE_METRICS_TOKEN is set, then only with `Authorization: Bearer <token>`. The
+figures are read from the database at each scrape; the process's own counters (updates,
+sends, 429s, errors) come from triage.counters."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
+from triage import counters
 from web.base import CONSOLE, OPTIONS
 
 # Seconds: the ten-minute promise sits between 300 and 600
@@ -24,7 +27,8 @@ async def endpoint(request: web.Request) -> web.Response:
     figures = await request.app[CONSOLE].views.figures()
     registry = CollectorRegistry()
     registry.register(_Figures(figures))
-    response = web.Response(body=generate_latest(registry))
+    # The database's figures, then this process's own counters (triage.counters)
+    response = web.Response(body=generate_latest(registry) + generate_latest(counters.REGISTRY))
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
 
