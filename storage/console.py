@@ -225,6 +225,19 @@ async def board_counts(
     return dict(zip(names, (int(v) for v in result.one()), strict=True))
 
 
+async def last_change(*, session: AsyncSession) -> tuple[int, int]:
+    """The newest report's id and the newest event's: every change to a report is an event,
+    so the pair moves whenever anything the console shows may have (two index look-ups)."""
+    result = await session.exec(
+        select(
+            select(func.max(Report.id)).scalar_subquery(),
+            select(func.max(ReportEvent.id)).scalar_subquery(),
+        )
+    )
+    report_id, event_id = result.one()
+    return int(report_id or 0), int(event_id or 0)
+
+
 async def open_by_grid(
     *, session: AsyncSession, scope: Scope, now: datetime
 ) -> list[tuple[str | None, str | None, int, int]]:

@@ -14,6 +14,7 @@ from web.base import ACTOR, CONSOLE, FORM, OPTIONS, language_of, render
 from web.texts import outcome
 
 REFERENCE = r"FC-\d{1,12}"
+POLL_SECONDS = 3  # how often the board's page asks whether anything changed (a few bytes)
 
 
 def add_routes(app: web.Application) -> None:
@@ -28,10 +29,18 @@ def add_routes(app: web.Application) -> None:
 
 
 async def now(request: web.Request) -> web.Response:
-    """The screen a coordinator leaves open; ?partial=1 is its body alone (the page polls it)."""
-    board = await request.app[CONSOLE].views.board(request[ACTOR])
+    """The screen a coordinator leaves open. ?stamp=1 is a short text that changes when
+    anything may have (the page polls it every few seconds); ?partial=1 is the board's body
+    alone, with its stamp (what the page fetches and swaps in when the stamp changed)."""
+    views = request.app[CONSOLE].views
+    stamp = await views.stamp()  # before the board: a change in between shows next time
+    if request.query.get("stamp"):
+        response = web.Response(text=stamp, content_type="text/plain")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    board = await views.board(request[ACTOR])
     template = "board_body.html" if request.query.get("partial") else "board.html"
-    return render(request, template, board=board)
+    return render(request, template, board=board, stamp=stamp, poll_seconds=POLL_SECONDS)
 
 
 async def reports(request: web.Request) -> web.Response:

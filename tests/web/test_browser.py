@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.harness import (
+    OFFICER,
     PATIENCE,
     REFERENCE,
     WORKER_1,
@@ -49,7 +49,8 @@ def browser(tmp_path):
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(options=options, service=Service(DRIVER))
-    driver.implicitly_wait(10)
+    driver.implicitly_wait(PATIENCE)  # an element not there yet: waited for, not slept on
+    driver.set_page_load_timeout(3 * PATIENCE)
     driver.downloads = downloads
     yield driver
     driver.quit()
@@ -62,20 +63,34 @@ def _by_id(driver, name: str):
 
 
 def follow(driver, element) -> None:
-    """Click what loads another page, and wait until the old one is gone."""
+    """Click what loads another page; wait until the old one is gone and the new one has
+    loaded (document.readyState), however slow a loaded machine makes it."""
     from selenium.webdriver.support import expected_conditions as gone
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element("tag name", "html")
     element.click()
     WebDriverWait(driver, PATIENCE).until(gone.staleness_of(page))
+    loaded(driver)
+
+
+def loaded(driver) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ready = "return document.readyState"
+    WebDriverWait(driver, PATIENCE).until(lambda d: d.execute_script(ready) == "complete")
+
+
+def visit(driver, url: str) -> None:
+    driver.get(url)
+    loaded(driver)
 
 
 def log_in_and_filter(driver, link: str, reference: str) -> str:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    driver.get(link)
+    visit(driver, link)
     assert driver.current_url.endswith("/")
     assert _by_id(driver, "n-open").text.startswith("1")
     follow(driver, driver.find_element(By.LINK_TEXT, "报告"))
@@ -98,17 +113,21 @@ def download_csv(driver) -> str:
     from selenium.webdriver.common.by import By
 
     follow(driver, driver.find_element(By.LINK_TEXT, "报告"))
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     _by_id(driver, "csv").click()
     target = Path(driver.downloads) / "reports.csv"
-    deadline = time.monotonic() + PATIENCE
-    while not target.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)  # the browser writes the file on its own; nothing to await
-    return target.read_bytes().decode("utf-8") if target.exists() else ""
+    try:  # the browser writes the file on its own, with nothing to await but the file
+        WebDriverWait(driver, PATIENCE, poll_frequency=0.1).until(lambda _: target.exists())
+    except TimeoutException:
+        return ""
+    return target.read_bytes().decode("utf-8")
 
 
 def open_again(driver, link: str) -> str:
     driver.delete_all_cookies()
-    driver.get(link)
+    visit(driver, link)
     return driver.page_source
 
 
@@ -145,3 +164,42 @@ async def test_web_in_the_chat_is_for_staff(database_url):
         answer = (await next_text(resident))["text"]
         assert "工作人员" in answer and "/login/" not in answer
         assert REFERENCE.search(answer) is None
+
+
+def _open_count(driver) -> int:
+    """Read in one step: the board may be swapped in between two of Selenium's."""
+    return int(driver.execute_script("return document.querySelector('#n-open b').textContent"))
+
+
+def open_the_board(driver, link: str) -> int:
+    """Log in; mark the page, so that a reload (which would lose the mark) is seen."""
+    visit(driver, link)
+    driver.execute_script("window.firecircleMark = 'still this page';")
+    return _open_count(driver)
+
+
+def board_shows(driver, count: int) -> str:
+    """The board's open tile reads `count` without a reload; then the statistics page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, PATIENCE).until(lambda d: _open_count(d) == count)
+    mark = driver.execute_script("return window.firecircleMark;")
+    follow(driver, driver.find_element(By.ID, "nav-stats"))
+    received = _by_id(driver, "f-received").find_element(By.TAG_NAME, "b").text
+    follow(driver, _by_id(driver, "period-7"))
+    period = _by_id(driver, "period").text
+    return f"{mark} | {received} | {period}"
+
+
+async def test_the_board_shows_a_new_report_without_a_reload(database_url, browser):
+    async with running_service(database_url) as bot:
+        officer = bot.staff(OFFICER)
+        await officer.command("/web")
+        link = (await next_text(officer))["text"].split()[-1]
+        before = await asyncio.to_thread(open_the_board, browser, link)
+        await file_report(bot.emulator, RESIDENT, "消防通道被私家车堵住了")
+        shown = await asyncio.to_thread(board_shows, browser, before + 1)
+        mark, received, period = shown.split(" | ")
+        assert mark == "still this page" and received == str(before + 1)
+        assert "至" in period and "环比" in period

@@ -160,6 +160,19 @@ async def test_a_worker_sees_their_grid_and_others_reports_are_404(sessions, con
     assert re.search(r'id="n-open" [^>]*><b>1</b>', board)
 
 
+async def test_the_boards_stamp_moves_with_a_new_report_or_event(sessions, console, client):
+    await log_in(client, console, OFFICER)
+    first = await (await client.get("/?stamp=1")).text()
+    assert re.fullmatch(r"\d+\.\d+\.\d{12}", first)
+    assert await (await client.get("/?stamp=1")).text() == first  # nothing changed
+    page = await (await client.get("/")).text()
+    assert f'data-stamp="{first}"' in page
+    await file(sessions, "楼道堆物", "DH-01-01")
+    assert await (await client.get("/?stamp=1")).text() != first
+    client.session.cookie_jar.clear()
+    assert (await client.get("/?stamp=1")).status == 401
+
+
 async def test_a_coordinator_sees_the_community_an_officer_everything(sessions, console):
     xingfu = await file(sessions, "幸福社区二网格", "DH-01-02", assignee_id=None)
     heping = await file(sessions, "和平社区一网格", "DH-02-01", assignee_id=None)

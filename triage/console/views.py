@@ -144,6 +144,14 @@ class Views:
         1, 7, 30 days or this month so far), the same as /stats in the chat."""
         return await for_staff.headline(self.sessions, self.policy, actor, choice, self.clock())
 
+    async def stamp(self) -> str:
+        """What the board's page polls: it changes when a report or event is added, and each
+        minute (deadlines pass with no event); the page fetches the board again when it does."""
+        minute = self.clock().astimezone(self.timezone).strftime("%Y%m%d%H%M")
+        async with transaction(self.sessions) as session:
+            report_id, event_id = await console_rows.last_change(session=session)
+        return f"{report_id}.{event_id}.{minute}"
+
     async def board(self, actor: Actor) -> dict[str, Any]:
         now = self.clock()
         local = now.astimezone(self.timezone)
