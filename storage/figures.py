@@ -310,3 +310,88 @@ async def known_places(session: AsyncSession) -> tuple[set[str], set[str]]:
     """The communities and streets the cells name."""
     rows = (await session.exec(select(GridCell.community, GridCell.street).distinct())).all()
     return {c for c, _ in rows}, {s for _, s in rows}
+
+
+def _case_columns():
+    return (
+        Report.reference,
+        Report.created_at,
+        Report.kind,
+        Report.category,
+        Report.community,
+        GridCell.code.label("grid"),
+        GridCell.name.label("grid_name"),
+    )
+
+
+async def oldest_overdue(
+    session: AsyncSession, end: datetime, scope: Scope, kinds: Sequence[str]
+) -> dict[str, Any] | None:
+    """The oldest report in scope still past its rectification deadline at `end`: a
+    `rectify_overdue` (督办) event before `end`, and neither resolved nor closed by then."""
+    e = ReportEvent
+    overdue = (
+        select(e.report_id, func.min(e.at).label("overdue_at"))
+        .where(e.action == "rectify_overdue", e.at < end)
+        .group_by(e.report_id)
+        .subquery("overdue")
+    )
+    settled = select(e.report_id).where(
+        e.at < end, or_(e.action == "resolved", e.to_status == "closed")
+    )
+    query = (
+        select(*_case_columns(), overdue.c.overdue_at)
+        .select_from(Report)
+        .join(overdue, overdue.c.report_id == Report.id)
+        .join(GridCell, GridCell.id == Report.grid_id, isouter=True)
+        .where(
+            Report.created_at < end,
+            col(Report.kind).in_(kinds),
+            col(Report.merged_into_id).is_(None),
+            col(Report.id).not_in(settled),
+        )
+        .order_by(col(Report.created_at), col(Report.id))
+        .limit(1)
+    )
+    row = (await session.exec(_scoped(query, scope))).first()
+    return dict(row._mapping) if row is not None else None
+
+
+async def most_escalated(
+    session: AsyncSession, start: datetime, end: datetime, scope: Scope, kinds: Sequence[str]
+) -> dict[str, Any] | None:
+    """The report received in [start, end) escalated highest (then most often, then first)
+    by `end`."""
+    e = ReportEvent
+    level = e.detail["level"].as_integer()
+    steps = (
+        select(
+            e.report_id,
+            func.max(level).label("level"),
+            func.count().label("escalations"),
+        )
+        .where(e.action == "escalated", e.at < end)
+        .group_by(e.report_id)
+        .subquery("steps")
+    )
+    query = (
+        select(*_case_columns(), steps.c.level, steps.c.escalations)
+        .select_from(Report)
+        .join(steps, steps.c.report_id == Report.id)
+        .join(GridCell, GridCell.id == Report.grid_id, isouter=True)
+        .where(
+            Report.created_at >= start,
+            Report.created_at < end,
+            col(Report.kind).in_(kinds),
+            col(Report.merged_into_id).is_(None),
+        )
+        .order_by(
+            steps.c.level.desc(),
+            steps.c.escalations.desc(),
+            col(Report.created_at),
+            col(Report.id),
+        )
+        .limit(1)
+    )
+    row = (await session.exec(_scoped(query, scope))).first()
+    return dict(row._mapping) if row is not None else None

@@ -38,23 +38,29 @@ class Place:
 
 
 async def figures(
-    sessions: SessionFactory, policy: Policy, period: Period, place: Place = Place()
+    sessions: SessionFactory,
+    policy: Policy,
+    period: Period,
+    place: Place = Place(),
+    before: Period | None = None,
 ) -> dict[str, Any]:
-    """The figures of the period with those of the period before under `previous`."""
+    """The figures of the period with those of the period before under `previous`: by
+    default the one of equal length just before, or `before` (the report's calendar month)."""
+    before = before or period.previous()
     async with transaction(sessions) as session:
-        scope = await _scope(session, place)
+        scope = await scope_of(session, place)
         current = await _figures(session, policy, period, scope)
-        before = await _figures(session, policy, period.previous(), scope)
+        earlier = await _figures(session, policy, before, scope)
     return {
         "period": period.as_dict(),
         "timezone": policy.timezone.key,
         "place": place.as_dict(),
         **current,
-        "previous": {"period": period.previous().as_dict(), **before},
+        "previous": {"period": before.as_dict(), **earlier},
     }
 
 
-async def _scope(session: AsyncSession, place: Place) -> rows.Scope:
+async def scope_of(session: AsyncSession, place: Place) -> rows.Scope:
     communities, streets = await rows.known_places(session)
     if place.community is not None and place.community not in communities:
         raise FiguresError(f"no community {place.community!r} (the grid cells name none such)")
