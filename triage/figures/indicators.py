@@ -83,11 +83,11 @@ async def _figures(
         policy.ack.total_seconds() / 60,
         {key: within.total_seconds() / 60 for key, within in policy.ack_by.items()},
     )
-    query = rows.cohort_select(session, start, end, scope, windows)
+    levels = policy.top_level
+    query = rows.cohort_select(session, start, end, scope, windows, levels)
     await rows.make_cohort(session, query)
     try:
-        sums = await rows.sums(session)
-        escalated = await rows.escalations(session, end, HANDLED)
+        sums = await rows.sums(session, levels)
         ack = await rows.percentiles(session, "ack_minutes", HANDLED, (MEDIAN, P90))
         fix = await rows.percentiles(session, "resolve_minutes", HANDLED, (MEDIAN, P90))
         answer = await rows.percentiles(session, "answer_minutes", ("question",), (MEDIAN,))
@@ -98,7 +98,9 @@ async def _figures(
     return {
         **_received(sums, handled),
         **_handling(handled),
-        "escalations": {str(n): escalated.get(n, 0) for n in range(1, policy.top_level + 1)},
+        "escalations": {
+            str(n): _total(handled, rows.escalated_column(n)) for n in range(1, levels + 1)
+        },
         "ack_minutes_median": _minutes(ack[MEDIAN]),
         "ack_minutes_p90": _minutes(ack[P90]),
         "resolve_minutes_median": _minutes(fix[MEDIAN]),
