@@ -29,7 +29,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import GridCell, Report, ReportEvent
+from storage.models import GridCell, Report, ReportEvent, Staff
 
 COHORT = "fc_figures_cohort"
 # The per-report flags and durations summed per grid, kind and category (see cohort_select).
@@ -218,6 +218,7 @@ def cohort_select(
         Report.kind,
         func.coalesce(Report.category, "").label("category"),
         Report.grid_id,
+        Report.assignee_id,
         flag(h.c.first_assigned.is_not(None)).label("assigned"),
         flag(and_(h.c.first_ack.is_not(None), ack <= _ack_window(windows))).label("ack_in_time"),
         flag(resolved).label("resolved"),
@@ -269,14 +270,14 @@ async def drop_cohort(session: AsyncSession) -> None:
 
 
 async def sums(session: AsyncSession, levels: int) -> list[dict[str, Any]]:
-    """Per kind, category and cell: the count of reports, the sum of every flag and the
-    escalations to each level."""
+    """Per kind, category, cell and assignee: the count of reports, the sum of every flag and
+    the escalations to each level."""
     names = (*FLAGS, *(escalated_column(n) for n in range(1, levels + 1)))
     totals = ", ".join(f"SUM({name}) AS {name}" for name in names)
     rows = await session.exec(
         text(
-            f"SELECT kind, category, grid_id, COUNT(*) AS reports, {totals} "
-            f"FROM {COHORT} GROUP BY kind, category, grid_id"
+            f"SELECT kind, category, grid_id, assignee_id, COUNT(*) AS reports, {totals} "
+            f"FROM {COHORT} GROUP BY kind, category, grid_id, assignee_id"
         )
     )
     return [dict(row._mapping) for row in rows]
@@ -304,6 +305,14 @@ async def percentiles(
     n = int(ranked[0].n)
     found = {int(row.rn): float(row.value) for row in ranked}
     return {(p, q): found[(n * p + q - 1) // q] for p, q in ranks}
+
+
+async def staff_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Staff by id: (name, role)."""
+    if not ids:
+        return {}
+    query = select(Staff.id, Staff.name, Staff.role).where(col(Staff.id).in_(list(ids)))
+    return {sid: (name, role) for sid, name, role in (await session.exec(query)).all()}
 
 
 async def grid_cells(session: AsyncSession, scope: Scope) -> list[tuple[int, str, str]]:

@@ -95,6 +95,8 @@ async def _figures(
         await rows.drop_cohort(session)
     cells = await rows.grid_cells(session, scope)
     handled = [r for r in sums if r["kind"] in HANDLED]
+    assignees = sorted({r["assignee_id"] for r in handled if r["assignee_id"] is not None})
+    staff = await rows.staff_names(session, assignees)
     return {
         **_received(sums, handled),
         **_handling(handled),
@@ -107,6 +109,7 @@ async def _figures(
         "resolve_minutes_p90": _minutes(fix[P90]),
         **_questions([r for r in sums if r["kind"] == Kind.QUESTION], answer[MEDIAN]),
         "by_grid": _by_grid(handled, cells, policy.score_weights),
+        "by_worker": _by_worker(handled, staff, policy.score_weights),
     }
 
 
@@ -154,19 +157,30 @@ def _by_grid(handled: list[dict], cells: list, weights: dict[str, float]) -> lis
     grids = []
     for grid_id, code, name in cells:
         mine = [r for r in handled if r["grid_id"] == grid_id]
-        t = {n: _total(mine, n) for n in (*rows.FLAGS, "reports")}
-        grids.append(
-            {
-                "grid": code,
-                "name": name,
-                "received": t["reports"],
-                "ack_in_time_rate": _rate(t["ack_in_time"], t["assigned"]),
-                "rectified_on_time_rate": _rate(t["on_time"], t["resolved"]),
-                "satisfaction_rate": _rate(t["rated_well"], t["rated"]),
-                "closed_rate": _rate(t["closed"], t["reports"]),
-            }
-        )
+        grids.append({"grid": code, "name": name, **_unit(mine)})
     return ranked(grids, weights)
+
+
+def _by_worker(
+    handled: list[dict], staff: dict[int, tuple[str, str]], weights: dict[str, float]
+) -> list[dict]:
+    """Everyone holding handled reports of the period (their assignee now), ranked as cells."""
+    workers = []
+    for staff_id, (name, role) in staff.items():
+        mine = [r for r in handled if r["assignee_id"] == staff_id]
+        workers.append({"worker": staff_id, "name": name, "role": role, **_unit(mine)})
+    return ranked(workers, weights)
+
+
+def _unit(mine: list[dict]) -> dict[str, Any]:
+    t = {n: _total(mine, n) for n in (*rows.FLAGS, "reports")}
+    return {
+        "received": t["reports"],
+        "ack_in_time_rate": _rate(t["ack_in_time"], t["assigned"]),
+        "rectified_on_time_rate": _rate(t["on_time"], t["resolved"]),
+        "satisfaction_rate": _rate(t["rated_well"], t["rated"]),
+        "closed_rate": _rate(t["closed"], t["reports"]),
+    }
 
 
 def _total(sums: list[dict], name: str) -> int:
