@@ -1,4 +1,4 @@
-"""The `firecircle` command: serve, demo, grids, staff, db, classify, ask, faq, stats …"""
+"""The `firecircle` command: serve, demo, grids, staff, db, classify, ask, faq, stats, report …"""
 
 from __future__ import annotations
 
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--minutes", type=_minutes, default=15, help="how long the link works (default 15)"
     )
     _stats(commands)
+    _report(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -234,6 +235,21 @@ def _stats(commands) -> None:
     stats.add_argument("--street", metavar="NAME", help="the reports of one street's cells")
     stats.add_argument("--grid", metavar="CODE", help="one grid cell's reports")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+
+
+def _report(commands) -> None:
+    report = commands.add_parser(
+        "report", help="the monthly or quarterly report (Word or HTML, in Chinese) for the office"
+    )
+    when = report.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
+    when.add_argument("--quarter", metavar="YYYYQn", help="a calendar quarter, e.g. 2026Q4")
+    where = report.add_mutually_exclusive_group()
+    where.add_argument("--community", metavar="NAME", help="one community's reports")
+    where.add_argument("--street", metavar="NAME", help="the reports of one street's cells")
+    report.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="FILE.docx (Word) or FILE.html"
+    )
 
 
 def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:
@@ -351,6 +367,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "apikey": commands.api_keys,
         "web": commands.web,
         "stats": commands.stats,
+        "report": commands.report,
     }
     return await handlers[args.command](args, settings)
 

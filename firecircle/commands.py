@@ -187,6 +187,24 @@ async def stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def report(args: argparse.Namespace, settings: Settings) -> int:
+    from firecircle.service import policy_from
+    from triage.figures import document, indicators, monthly
+    from triage.figures.period import FiguresError
+
+    place = indicators.Place(args.community, args.street)
+    try:
+        when = monthly.span(args.month, args.quarter)
+        document.check_target(args.out)
+        async with database(settings) as sessions:
+            contents = await monthly.contents(sessions, policy_from(settings), when, place)
+        document.write(contents, args.out)
+    except FiguresError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"wrote {args.out}: {contents.title}")
+    return 0
+
+
 def _print_json(items: list[dict]) -> None:
     print(json.dumps(items, ensure_ascii=False, indent=2))
 

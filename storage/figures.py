@@ -18,21 +18,18 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    column,
     func,
     literal,
     or_,
     select,
-    table,
     text,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import GridCell, Report, ReportEvent
+from storage.models import GridCell, Report, ReportEvent, Staff
 
 COHORT = "fc_figures_cohort"
 # The per-report flags and durations summed per grid, kind and category (see cohort_select).
@@ -120,11 +117,39 @@ def _has(facts, fact: int):
     return (func.coalesce(facts, 0) // fact) % 1000 > 0
 
 
-def _events(end: datetime, first_id, last_id):
+# Escalations by the level reached, six levels to a sum in the same way (level n counted in the
+# three digits at 1000^((n-1) % 6)); `reportevent.level` is in the history index (0020).
+LEVELS_A_SUM = 6
+
+
+def escalated_column(level: int) -> str:
+    return f"escalated_{level}"
+
+
+def _escalations(levels: int):
+    """One packed count per six levels: (label, expression) for the history subquery."""
+    e = ReportEvent
+    packed = []
+    for first in range(1, levels + 1, LEVELS_A_SUM):
+        last = min(levels, first + LEVELS_A_SUM - 1)
+        whens = [(e.level == n, 1000 ** (n - first)) for n in range(first, last + 1)]
+        counted = case((e.action == "escalated", case(*whens, else_=0)), else_=0)
+        summed = cast(func.sum(counted), BigInteger)
+        packed.append((f"escalated_from_{first}", summed))
+    return packed
+
+
+def _escalated(history, level: int):
+    first = (level - 1) // LEVELS_A_SUM * LEVELS_A_SUM + 1
+    packed = func.coalesce(history.c[f"escalated_from_{first}"], 0)
+    return (packed // 1000 ** (level - first)) % 1000
+
+
+def _events(end: datetime, first_id, last_id, levels: int):
     """Per report with an id in [first_id, last_id], what its history says up to `end`: first
-    times, facts, its last move (×10, +1 if it closed the report) and its last rating. One
-    pass over the events in the order of the (report_id, at, action, …) index, reading
-    nothing else ("created" says nothing a figure needs)."""
+    times, facts, escalations by level, its last move (×10, +1 if it closed the report) and
+    its last rating. One pass over the events in the order of the (report_id, at, action, …)
+    index, reading nothing else ("created" says nothing a figure needs)."""
     e = ReportEvent
     closed = case((e.to_status == "closed", 1), else_=0)
     return (
@@ -137,7 +162,9 @@ def _events(end: datetime, first_id, last_id):
             _first("answered").label("first_answered"),
             _facts().label("facts"),
             func.max(case((col(e.to_status).is_not(None), e.id * 10 + closed))).label("last_move"),
-            func.max(case((e.action == "rated", e.id))).label("last_rating"),
+            # the last rating's stars (×10 under its id, as the last move)
+            func.max(case((e.action == "rated", e.id * 10 + e.level))).label("last_rating"),
+            *(summed.label(label) for label, summed in _escalations(levels)),
         )
         .where(e.report_id >= first_id, e.report_id <= last_id, e.at < end)
         .group_by(e.report_id)
@@ -172,17 +199,18 @@ def cohort_select(
     end: datetime,
     scope: Scope,
     windows: AckWindows,
+    levels: int,
 ):
     """One row a report received in [start, end) (merged duplicates left out): its kind,
-    category and cell, 0/1 flags, and its durations in minutes, as of `end`."""
+    category and cell, 0/1 flags, its escalations to each of `levels`, and its durations in
+    minutes, as of `end`."""
     in_period = and_(Report.created_at >= start, Report.created_at < end)
     # Ids grow with time: the period's reports are a narrow range of ids, whose events are
     # read in one stretch of the index (exact whatever the order; fast as it is in practice)
     first_id = select(func.min(Report.id)).where(in_period).scalar_subquery()
     last_id = select(func.max(Report.id)).where(in_period).scalar_subquery()
-    h = _events(end, first_id, last_id)
-    rating = aliased(ReportEvent)
-    stars = rating.detail["stars"].as_integer()
+    h = _events(end, first_id, last_id, levels)
+    stars = h.c.last_rating % 10
     ack = _minutes(session, h.c.first_ack, h.c.first_assigned)
     resolved = h.c.first_resolved.is_not(None)
 
@@ -194,6 +222,7 @@ def cohort_select(
         Report.kind,
         func.coalesce(Report.category, "").label("category"),
         Report.grid_id,
+        Report.assignee_id,
         flag(h.c.first_assigned.is_not(None)).label("assigned"),
         flag(and_(h.c.first_ack.is_not(None), ack <= _ack_window(windows))).label("ack_in_time"),
         flag(resolved).label("resolved"),
@@ -213,6 +242,7 @@ def cohort_select(
             "faq_at_once"
         ),
         flag(h.c.first_answered.is_not(None)).label("staff_answered"),
+        *(_escalated(h, n).label(escalated_column(n)) for n in range(1, levels + 1)),
         cast(ack, Float).label("ack_minutes"),
         cast(_minutes(session, h.c.first_resolved, Report.created_at), Float).label(
             "resolve_minutes"
@@ -225,7 +255,6 @@ def cohort_select(
         select(*columns)
         .select_from(Report)
         .join(h, h.c.report_id == Report.id)
-        .join(rating, rating.id == h.c.last_rating, isouter=True)
         .where(in_period, col(Report.merged_into_id).is_(None))
     )
     return _scoped(query, scope)
@@ -234,6 +263,9 @@ def cohort_select(
 async def make_cohort(session: AsyncSession, query) -> None:
     """The period's rows, once, in a temporary table the aggregates below read."""
     await drop_cohort(session)
+    if session.bind.dialect.name == "postgresql":
+        # A year's history per report (200,000 rows) hashed in memory, not in batches on disk
+        await session.exec(text("SET LOCAL work_mem = '64MB'"))
     await session.exec(_CreateTempAs(COHORT, query))
 
 
@@ -241,37 +273,18 @@ async def drop_cohort(session: AsyncSession) -> None:
     await session.exec(text(f"DROP TABLE IF EXISTS {COHORT}"))
 
 
-async def sums(session: AsyncSession) -> list[dict[str, Any]]:
-    """Per kind, category and cell: the count of reports and the sum of every flag."""
-    totals = ", ".join(f"SUM({name}) AS {name}" for name in FLAGS)
+async def sums(session: AsyncSession, levels: int) -> list[dict[str, Any]]:
+    """Per kind, category, cell and assignee: the count of reports, the sum of every flag and
+    the escalations to each level."""
+    names = (*FLAGS, *(escalated_column(n) for n in range(1, levels + 1)))
+    totals = ", ".join(f"SUM({name}) AS {name}" for name in names)
     rows = await session.exec(
         text(
-            f"SELECT kind, category, grid_id, COUNT(*) AS reports, {totals} "
-            f"FROM {COHORT} GROUP BY kind, category, grid_id"
+            f"SELECT kind, category, grid_id, assignee_id, COUNT(*) AS reports, {totals} "
+            f"FROM {COHORT} GROUP BY kind, category, grid_id, assignee_id"
         )
     )
     return [dict(row._mapping) for row in rows]
-
-
-async def escalations(session: AsyncSession, end: datetime, kinds: Sequence[str]) -> dict[int, int]:
-    """`escalated` events before `end` of the cohort's reports of these kinds, by level."""
-    e, cohort = ReportEvent, table(COHORT, column("id"), column("kind"))
-    level = e.detail["level"].as_integer()
-    members = select(cohort.c.id).where(cohort.c.kind.in_(kinds))
-    first_id = select(func.min(cohort.c.id)).scalar_subquery()
-    last_id = select(func.max(cohort.c.id)).scalar_subquery()
-    rows = await session.exec(
-        select(level, func.count())
-        .where(
-            e.action == "escalated",
-            e.report_id >= first_id,
-            e.report_id <= last_id,
-            e.at < end,
-            col(e.report_id).in_(members),
-        )
-        .group_by(level)
-    )
-    return {int(lvl): int(n) for lvl, n in rows.all() if lvl is not None}
 
 
 async def percentiles(
@@ -298,6 +311,14 @@ async def percentiles(
     return {(p, q): found[(n * p + q - 1) // q] for p, q in ranks}
 
 
+async def staff_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Staff by id: (name, role)."""
+    if not ids:
+        return {}
+    query = select(Staff.id, Staff.name, Staff.role).where(col(Staff.id).in_(list(ids)))
+    return {sid: (name, role) for sid, name, role in (await session.exec(query)).all()}
+
+
 async def grid_cells(session: AsyncSession, scope: Scope) -> list[tuple[int, str, str]]:
     """The cells in scope (id, code, name), in code order: every one is ranked."""
     query = select(GridCell.id, GridCell.code, GridCell.name).order_by(col(GridCell.code))
@@ -316,3 +337,87 @@ async def known_places(session: AsyncSession) -> tuple[set[str], set[str]]:
     """The communities and streets the cells name."""
     rows = (await session.exec(select(GridCell.community, GridCell.street).distinct())).all()
     return {c for c, _ in rows}, {s for _, s in rows}
+
+
+def _case_columns():
+    return (
+        Report.reference,
+        Report.created_at,
+        Report.kind,
+        Report.category,
+        Report.community,
+        GridCell.code.label("grid"),
+        GridCell.name.label("grid_name"),
+    )
+
+
+async def oldest_overdue(
+    session: AsyncSession, end: datetime, scope: Scope, kinds: Sequence[str]
+) -> dict[str, Any] | None:
+    """The oldest report in scope still past its rectification deadline at `end`: a
+    `rectify_overdue` (督办) event before `end`, and neither resolved nor closed by then."""
+    e = ReportEvent
+    overdue = (
+        select(e.report_id, func.min(e.at).label("overdue_at"))
+        .where(e.action == "rectify_overdue", e.at < end)
+        .group_by(e.report_id)
+        .subquery("overdue")
+    )
+    settled = select(e.report_id).where(
+        e.at < end, or_(e.action == "resolved", e.to_status == "closed")
+    )
+    query = (
+        select(*_case_columns(), overdue.c.overdue_at)
+        .select_from(Report)
+        .join(overdue, overdue.c.report_id == Report.id)
+        .join(GridCell, GridCell.id == Report.grid_id, isouter=True)
+        .where(
+            Report.created_at < end,
+            col(Report.kind).in_(kinds),
+            col(Report.merged_into_id).is_(None),
+            col(Report.id).not_in(settled),
+        )
+        .order_by(col(Report.created_at), col(Report.id))
+        .limit(1)
+    )
+    row = (await session.exec(_scoped(query, scope))).first()
+    return dict(row._mapping) if row is not None else None
+
+
+async def most_escalated(
+    session: AsyncSession, start: datetime, end: datetime, scope: Scope, kinds: Sequence[str]
+) -> dict[str, Any] | None:
+    """The report received in [start, end) escalated highest (then most often, then first)
+    by `end`."""
+    e = ReportEvent
+    steps = (
+        select(
+            e.report_id,
+            func.max(e.level).label("level"),
+            func.count().label("escalations"),
+        )
+        .where(e.action == "escalated", e.at < end)
+        .group_by(e.report_id)
+        .subquery("steps")
+    )
+    query = (
+        select(*_case_columns(), steps.c.level, steps.c.escalations)
+        .select_from(Report)
+        .join(steps, steps.c.report_id == Report.id)
+        .join(GridCell, GridCell.id == Report.grid_id, isouter=True)
+        .where(
+            Report.created_at >= start,
+            Report.created_at < end,
+            col(Report.kind).in_(kinds),
+            col(Report.merged_into_id).is_(None),
+        )
+        .order_by(
+            steps.c.level.desc(),
+            steps.c.escalations.desc(),
+            col(Report.created_at),
+            col(Report.id),
+        )
+        .limit(1)
+    )
+    row = (await session.exec(_scoped(query, scope))).first()
+    return dict(row._mapping) if row is not None else None

@@ -164,12 +164,33 @@ class Report(SQLModel, table=True):
     next_deadline_at: datetime | None = _time()
 
 
+# The number an event's detail holds that the statistics count: an escalation's level, a
+# rating's stars
+LEVELS = {"escalated": "level", "rated": "stars"}
+
+
+def _event_level(context) -> int | None:
+    """Copied from the detail of an `escalated` or `rated` event by whoever inserts it."""
+    row = context.get_current_parameters()
+    key = LEVELS.get(row.get("action"))
+    value = (row.get("detail") or {}).get(key) if key else None
+    return int(value) if value is not None else None
+
+
 class ReportEvent(SQLModel, table=True):
     """Append-only history of a report: who did what, when, from which state to which."""
 
     # A report's history read from the index alone (statistics over a year of events)
     __table_args__ = (
-        Index("ix_reportevent_history", "report_id", "at", "action", "from_status", "to_status"),
+        Index(
+            "ix_reportevent_history",
+            "report_id",
+            "at",
+            "action",
+            "from_status",
+            "to_status",
+            "level",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -180,6 +201,10 @@ class ReportEvent(SQLModel, table=True):
     from_status: str | None = None
     to_status: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The level an `escalated` event reached, the stars a `rated` one gave (from the detail,
+    # filled in on insert): in the history index, so the statistics count escalations by level
+    # and read ratings without reading the rows
+    level: int | None = Field(default=None, sa_column_kwargs={"default": _event_level})
 
 
 class ReportDraft(SQLModel, table=True):

@@ -301,6 +301,9 @@ async def test_every_figure_of_a_played_history(bot, clock, database_url, monkey
 
     found = await figures(bot.sessions, policy, Period(day, day))
     assert {key: found[key] for key in THE_DAY} == THE_DAY
+    # each worker ranked on the reports they hold, as the cells (one worker a cell here)
+    workers = [(w["name"], w["received"], w["score"], w["rank"]) for w in found["by_worker"]]
+    assert workers == [("王建国", 2, 75.0, 1), ("李秀英", 2, 45.0, 2)]
     previous = found["previous"]
     assert previous["period"] == {
         "since": str(day - timedelta(days=1)),

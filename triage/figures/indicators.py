@@ -40,23 +40,29 @@ class Place:
 
 
 async def figures(
-    sessions: SessionFactory, policy: Policy, period: Period, place: Place = Place()
+    sessions: SessionFactory,
+    policy: Policy,
+    period: Period,
+    place: Place = Place(),
+    before: Period | None = None,
 ) -> dict[str, Any]:
-    """The figures of the period with those of the period before under `previous`."""
+    """The figures of the period with those of the period before under `previous`: by
+    default the one of equal length just before, or `before` (the report's calendar month)."""
+    before = before or period.previous()
     async with transaction(sessions) as session:
-        scope = await _scope(session, place)
+        scope = await scope_of(session, place)
         current = await _figures(session, policy, period, scope)
-        before = await _figures(session, policy, period.previous(), scope)
+        earlier = await _figures(session, policy, before, scope)
     return {
         "period": period.as_dict(),
         "timezone": policy.timezone.key,
         "place": place.as_dict(),
         **current,
-        "previous": {"period": period.previous().as_dict(), **before},
+        "previous": {"period": before.as_dict(), **earlier},
     }
 
 
-async def _scope(session: AsyncSession, place: Place) -> rows.Scope:
+async def scope_of(session: AsyncSession, place: Place) -> rows.Scope:
     communities, streets = await rows.known_places(session)
     if place.community is not None and place.community not in communities:
         raise FiguresError(f"no community {place.community!r} (the grid cells name none such)")
@@ -79,11 +85,11 @@ async def _figures(
         policy.ack.total_seconds() / 60,
         {key: within.total_seconds() / 60 for key, within in policy.ack_by.items()},
     )
-    query = rows.cohort_select(session, start, end, scope, windows)
+    levels = policy.top_level
+    query = rows.cohort_select(session, start, end, scope, windows, levels)
     await rows.make_cohort(session, query)
     try:
-        sums = await rows.sums(session)
-        escalated = await rows.escalations(session, end, HANDLED)
+        sums = await rows.sums(session, levels)
         ack = await rows.percentiles(session, "ack_minutes", HANDLED, (MEDIAN, P90))
         fix = await rows.percentiles(session, "resolve_minutes", HANDLED, (MEDIAN, P90))
         answer = await rows.percentiles(session, "answer_minutes", ("question",), (MEDIAN,))
@@ -91,16 +97,21 @@ async def _figures(
         await rows.drop_cohort(session)
     cells = await rows.grid_cells(session, scope)
     handled = [r for r in sums if r["kind"] in HANDLED]
+    assignees = sorted({r["assignee_id"] for r in handled if r["assignee_id"] is not None})
+    staff = await rows.staff_names(session, assignees)
     return {
         **_received(sums, handled),
         **_handling(handled),
-        "escalations": {str(n): escalated.get(n, 0) for n in range(1, policy.top_level + 1)},
+        "escalations": {
+            str(n): _total(handled, rows.escalated_column(n)) for n in range(1, levels + 1)
+        },
         "ack_minutes_median": _minutes(ack[MEDIAN]),
         "ack_minutes_p90": _minutes(ack[P90]),
         "resolve_minutes_median": _minutes(fix[MEDIAN]),
         "resolve_minutes_p90": _minutes(fix[P90]),
         **_questions([r for r in sums if r["kind"] == Kind.QUESTION], answer[MEDIAN]),
         "by_grid": _by_grid(handled, cells, policy.score_weights),
+        "by_worker": _by_worker(handled, staff, policy.score_weights),
     }
 
 
@@ -148,19 +159,30 @@ def _by_grid(handled: list[dict], cells: list, weights: dict[str, float]) -> lis
     grids = []
     for grid_id, code, name in cells:
         mine = [r for r in handled if r["grid_id"] == grid_id]
-        t = {n: _total(mine, n) for n in (*rows.FLAGS, "reports")}
-        grids.append(
-            {
-                "grid": code,
-                "name": name,
-                "received": t["reports"],
-                "ack_in_time_rate": _rate(t["ack_in_time"], t["assigned"]),
-                "rectified_on_time_rate": _rate(t["on_time"], t["resolved"]),
-                "satisfaction_rate": _rate(t["rated_well"], t["rated"]),
-                "closed_rate": _rate(t["closed"], t["reports"]),
-            }
-        )
+        grids.append({"grid": code, "name": name, **_unit(mine)})
     return ranked(grids, weights)
+
+
+def _by_worker(
+    handled: list[dict], staff: dict[int, tuple[str, str]], weights: dict[str, float]
+) -> list[dict]:
+    """Everyone holding handled reports of the period (their assignee now), ranked as cells."""
+    workers = []
+    for staff_id, (name, role) in staff.items():
+        mine = [r for r in handled if r["assignee_id"] == staff_id]
+        workers.append({"worker": staff_id, "name": name, "role": role, **_unit(mine)})
+    return ranked(workers, weights)
+
+
+def _unit(mine: list[dict]) -> dict[str, Any]:
+    t = {n: _total(mine, n) for n in (*rows.FLAGS, "reports")}
+    return {
+        "received": t["reports"],
+        "ack_in_time_rate": _rate(t["ack_in_time"], t["assigned"]),
+        "rectified_on_time_rate": _rate(t["on_time"], t["resolved"]),
+        "satisfaction_rate": _rate(t["rated_well"], t["rated"]),
+        "closed_rate": _rate(t["closed"], t["reports"]),
+    }
 
 
 def _total(sums: list[dict], name: str) -> int:

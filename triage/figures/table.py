@@ -104,6 +104,9 @@ def as_text(figures: dict[str, Any]) -> str:
     lines += ["", _row(("排名", "网格", "得分", "受理", "按时响应", "按期处置", "满意率"))]
     for grid in figures["by_grid"]:
         lines.append(_grid_row(grid))
+    lines += ["", _row(("排名", "承办人", "得分", "受理", "按时响应", "按期处置", "满意率"))]
+    for worker in figures["by_worker"]:
+        lines.append(_grid_row({**worker, "grid": ""}))
     return "\n".join(lines)
 
 
@@ -111,7 +114,7 @@ def _grid_row(grid: dict) -> str:
     return _row(
         (
             str(grid["rank"] or "—"),
-            f"{grid['grid']} {grid['name']}",
+            f"{grid['grid']} {grid['name']}".strip(),
             f"{grid['score']:.1f}" if grid["score"] is not None else "—",
             str(grid["received"]),
             shown(grid["ack_in_time_rate"], "%"),
