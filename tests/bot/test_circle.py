@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from storage import reports as report_rows
+from storage import staff as staff_rows
 from storage.engine import transaction
 from storage.models import Report, TeamCall
 from storage.types import utcnow
@@ -22,8 +23,12 @@ from tests.harness import (
     next_text,
     running_service,
 )
+from triage.actors import staff_actor
 from triage.circle.timing import arrivals
 from triage.escalation.ladder import escalate_due
+from triage.figures import indicators
+from triage.figures.period import Period
+from triage.figures.table import as_text
 from triage.open311.keys import ApiKeys
 
 XINGFU_TEAM, CHUNHUI_TEAM = (2003, 2006), (2008,)  # the sample district's two patrol teams
@@ -93,6 +98,25 @@ async def test_a_fire_calls_the_team_which_sets_off_and_arrives_timed(bot):
     )
     assert (figures.called, figures.arrived, figures.arrived_in_time_rate) == (1, 1, 1.0)
     assert figures.arrive_minutes_median is not None and figures.arrive_minutes_median < 10
+
+    # The statistics (`firecircle stats`) and the console's "now" page count it too
+    today = utcnow().astimezone(bot.service.policy.timezone).date()
+    found = await indicators.figures(bot.sessions, bot.service.policy, Period(today, today))
+    assert (found["team_calls"], found["team_arrived"], found["team_arrived_in_ten_rate"]) == (
+        1,
+        1,
+        1.0,
+    )
+    assert found["team_depart_minutes_median"] <= found["team_arrive_minutes_median"] < 10
+    assert found["team_arrive_minutes_p90"] == found["team_arrive_minutes_median"]
+    assert found["previous"]["team_calls"] == 0
+    assert found["previous"]["team_arrive_minutes_median"] is None
+    table = as_text(found)
+    assert "巡逻队出警（起）" in table and "10分钟到场率" in table and "100.0%" in table
+    async with transaction(bot.sessions) as session:
+        chief = await staff_rows.staff_by_telegram_id(session=session, telegram_id=OFFICER)
+    board = await bot.service.console.views.board(staff_actor(chief))
+    assert (board["counts"]["team_calls_today"], board["counts"]["team_in_ten_today"]) == (1, 1)
 
 
 async def test_nobody_setting_off_calls_the_next_team_and_tells_the_street(bot):

@@ -22,6 +22,7 @@ HEADLINE = (
     "closed_rate",
     "reopen_rate",
     "satisfaction_rate",
+    "team_arrived_in_ten_rate",
 )
 
 
