@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from storage import reports as report_rows
+from storage import residents as resident_rows
 from storage import staff as staff_rows
 from storage.engine import transaction
 from storage.models import Report, TeamCall
@@ -214,3 +215,60 @@ async def _events(bot, reference: str) -> list[str]:
         return [
             e.action for e in await report_rows.history_of(session=session, report_id=report.id)
         ]
+
+
+async def test_where_to_go_asks_for_the_location_once_then_answers_and_forget_erases_it(bot):
+    resident = bot.emulator.user(1304, "小周")
+    await resident.send("哪里可以检测灭火器")
+    asked = await next_text(resident)
+    assert asked["text"] == "📍 请发送您的位置，我帮您找离您最近的灭火器检测。"
+    await resident.tap_reply_button("📍 发送我的位置", latitude=INSIDE[0], longitude=INSIDE[1])
+    found = await next_text(resident)
+    assert found["text"].startswith("📍 离您最近的灭火器检测（步行10分钟以外）：")
+    assert "1. 东湖灭火器充装检测点（灭火器充装）" in found["text"]  # it checks them too
+    assert _buttons(found) == ["📍 附近服务点"]
+    pin = await resident.wait_for(lambda: _pin(resident), PATIENCE)
+    assert (pin["location"]["latitude"], pin["location"]["longitude"]) == (30.5505, 114.3412)
+
+    await resident.send("附近哪里有微型消防站")  # the place is known now: answered at once
+    station = await next_text(resident)
+    assert station["text"].startswith("📍 离您最近的微型消防站：")
+    assert "幸福社区微型消防站" in station["text"] and "24h" not in station["text"]
+    await resident.callback_answer(await resident.press(station, "📍 附近服务点"), PATIENCE)
+    assert "发送您的位置" in (await next_text(resident))["text"]  # /nearby began
+    await resident.send_location(*INSIDE)
+    assert (await next_text(resident))["text"].startswith("📍 步行10分钟内")
+
+    await resident.command("/forget")
+    question = await resident.wait_for(
+        lambda: next((m for m in resident.messages if "确认删除" in _buttons(m)), None), PATIENCE
+    )
+    await resident.callback_answer(await resident.press(question, "确认删除"), PATIENCE)
+    await resident.wait_for(lambda: _said(resident, "已删除您的个人信息"), PATIENCE)
+    async with transaction(bot.sessions) as session:
+        row = await resident_rows.resident_by_telegram_id(session=session, telegram_id=1304)
+    assert (row.last_latitude, row.last_longitude, row.located_at) == (None, None, None)
+    mark = len(resident.messages)
+    await resident.send("where can I refill my extinguisher")
+    again = await resident.wait_for(
+        lambda: next((m for m in resident.messages[mark:] if "text" in m), None), PATIENCE
+    )
+    assert "发送您的位置" in again["text"]  # asked again
+
+
+async def test_where_to_go_in_english(bot):
+    resident = bot.emulator.user(1305, "Anna", language_code="en")
+    await resident.send_location(*INSIDE)  # a report begins, and the place is remembered
+    await next_text(resident)
+    await resident.command("/cancel")
+    await next_text(resident)
+    await resident.send("Where can I refill my extinguisher?")
+    found = await next_text(resident)
+    assert found["text"].startswith("📍 The nearest extinguisher refill (more than a 10-minute")
+    assert "东湖灭火器充装检测点 (extinguisher refill)" in found["text"]
+    assert _buttons(found) == ["📍 Points near me"]
+
+
+def _buttons(message: dict) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [b["text"] for row in rows for b in row]

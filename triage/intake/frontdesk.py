@@ -18,6 +18,8 @@ from storage.models import Report, Resident, TriageLabel
 from storage.types import utcnow
 from triage.actors import Actor, resident_actor
 from triage.answers.desk import AnswerDesk
+from triage.circle import whereto
+from triage.circle.nearby import NearbyDesk
 from triage.intake import residents
 from triage.intake.awaited import Awaited
 from triage.intake.drafts import Intake
@@ -68,6 +70,12 @@ class FrontDesk:
             return await self._file(who, text, Kind.EMERGENCY, label, source)
         if text.strip().lower() in NOT_THIS:
             return await self.correction_menu(who)
+        kinds = whereto.sought(text)
+        if kinds is not None:  # "哪里可以检测灭火器": the nearest such place
+            async with transaction(self.sessions) as session:
+                district = await self.intake.district.current(session)
+            desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
+            return await desk.where(who, kinds, district)
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
