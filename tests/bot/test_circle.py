@@ -3,12 +3,14 @@ nobody sets off, the times recorded; /nearby inside, at the edge of and outside 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from sqlmodel import select
 
+import storage.types
 from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage import staff as staff_rows
@@ -35,6 +37,9 @@ from triage.open311.keys import ApiKeys
 XINGFU_TEAM, CHUNHUI_TEAM = (2003, 2006), (2008,)  # the sample district's two patrol teams
 CHUNHUI = (30.5502, 114.3380)  # in 春晖社区, by its team's base
 EDGE = (30.5445, 114.3440)  # inside the district, more than 800 m' walk from every point
+# 795 m' and 805 m' walk (straight line × 1.3) from 幸福社区警务室消防咨询点, farther from the rest
+JUST_WITHIN, JUST_BEYOND = (30.54322, 114.34337), (30.54324, 114.34345)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -158,6 +163,62 @@ async def test_a_fire_reported_with_its_place_calls_the_nearest_team(bot):
         CHUNHUI_TEAM[0]
     ).wait_for(lambda: _pin(bot.staff(CHUNHUI_TEAM[0])), PATIENCE)
     assert not _said(bot.staff(XINGFU_TEAM[0]), "出警")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Every clock of the service reads `clock.at` (a month ahead: the scheduler, armed in
+    real time, never fires on its own)."""
+
+    class Clock:
+        day = datetime.now(SHANGHAI).date() + timedelta(days=30)
+        at = datetime.combine(day, time(9, 0), SHANGHAI)
+
+        def local(self, hh: int, mm: int) -> None:
+            self.at = datetime.combine(self.day, time(hh, mm), SHANGHAI)
+
+    fake = Clock()
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return fake.at.astimezone(tz)
+
+    monkeypatch.setattr(storage.types, "datetime", Frozen)
+    return fake
+
+
+@pytest.fixture
+async def timed_bot(database_url, clock):
+    async with running_service(database_url) as running:
+        yield running
+
+
+async def test_nearby_at_the_edge_of_ten_minutes_walk_open_now_or_not(timed_bot, clock):
+    resident = timed_bot.emulator.user(1306, "小吴")
+    clock.local(10, 0)  # 幸福社区警务室消防咨询点 is open 08:30-17:30
+    await resident.command("/nearby")
+    await next_text(resident)
+    await resident.send_location(*JUST_WITHIN)
+    within = (await next_text(resident))["text"]
+    assert within.startswith("📍 步行10分钟内（约800米）")
+    assert "1. 幸福社区警务室消防咨询点（咨询点）约795米 · 营业中 08:30-17:30" in within
+    assert "2." not in within  # the next point is 924 m' walk: beyond reach, not listed
+
+    clock.local(20, 30)  # closed now; the micro fire station is open all day
+    await resident.command("/nearby")
+    await next_text(resident)
+    await resident.send_location(*JUST_BEYOND)
+    beyond = (await next_text(resident))["text"]
+    assert beyond.startswith("附近800米内没有消防服务点，离您最近的几个：")
+    assert "1. 幸福社区警务室消防咨询点（咨询点）约805米 · 现在不营业 08:30-17:30" in beyond
+    assert beyond.count("米 · ") == 3  # the nearest three anyway, each saying how far
+
+    await resident.command("/nearby")
+    await next_text(resident)
+    await resident.send_location(*INSIDE)
+    station = (await next_text(resident))["text"]
+    assert "幸福社区微型消防站（微型消防站）" in station and "营业中 全天" in station
 
 
 async def test_nearby_inside_at_the_edge_and_outside_the_district(bot):
