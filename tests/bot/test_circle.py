@@ -132,10 +132,9 @@ async def test_nobody_setting_off_calls_the_next_team_and_tells_the_street(bot):
     await escalate_due(bot.sessions, bot.service.policy, later)
     nxt = await team_alert(bot.staff(CHUNHUI_TEAM[0]))
     assert reference in nxt["text"] and "春晖社区巡逻队" in nxt["text"]
-    street = bot.staff(STREET_COORDINATOR)
-    await street.wait_for(
-        lambda: _said(street, "幸福社区巡逻队未在规定时间内出发，已改派春晖社区巡逻队"), PATIENCE
-    )
+    passed = "幸福社区巡逻队未在规定时间内出发，已改派春晖社区巡逻队"
+    for above in (bot.staff(STREET_COORDINATOR), bot.staff(OFFICER)):
+        await above.wait_for(lambda above=above: _said(above, passed), PATIENCE)
     async with transaction(bot.sessions) as session:
         calls = (await session.exec(select(TeamCall).order_by(TeamCall.round))).all()
     assert [(c.round, c.status) for c in calls] == [(1, "passed"), (2, "called")]
