@@ -67,3 +67,45 @@ def test_places_import_list_and_geojson(district, capsys):
     assert "(0 new, 1 updated)" in run(capsys, "places", "import", "good.geojson")[1]
     listed = json.loads(run(capsys, "places", "list", "--json")[1])
     assert next(p for p in listed if p["name"] == "幸福社区微型消防站")["address"] == "3栋旁"
+
+
+def test_teams_add_update_list_remove(district, capsys):
+    for telegram_id, name in ((42, "张伟"), (43, "陈静")):
+        run(capsys, "staff", "add", "--telegram-id", str(telegram_id), "--name", name,
+            "--role", "worker", "--grid", "DH-01-01")  # fmt: skip
+    add = ("teams", "add", "--name", "幸福社区巡逻队", "--street", "东湖街道")
+    code, out, _ = run(capsys, *add, "--community", "幸福社区", "--members", "42,43",
+                       "--base", "30.5420,114.3425", "--duty-hours", "08:00-20:00")  # fmt: skip
+    assert code == 0 and out.startswith("added 幸福社区巡逻队  [东湖街道 / 幸福社区] 08:00-20:00")
+    for argv, message in (
+        ((*add, "--members", "42"), "there is already a team named '幸福社区巡逻队'"),
+        (("teams", "add", "--name", "B", "--street", "西湖街道", "--members", "42"), "no grid"),
+        (
+            ("teams", "add", "--name", "B", "--street", "东湖街道", "--members", "99"),
+            "not staff: 99",
+        ),
+        (("teams", "update", "--name", "幸福社区巡逻队", "--base", "north"), "--base is LAT,LON"),
+        (
+            ("teams", "update", "--name", "幸福社区巡逻队", "--community", "春风社区"),
+            "not a community",
+        ),
+        (("teams", "update", "--name", "无名队", "--duty-hours", "24h"), "no team is named"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and message in err and "nothing was changed" in err, (argv, err)
+    code, out, _ = run(capsys, "teams", "update", "--name", "幸福社区巡逻队", "--members", "43")
+    assert code == 0 and "陈静 (43)" in out and "张伟" not in out
+    listed = json.loads(run(capsys, "teams", "list", "--json")[1])
+    assert listed == [
+        {
+            "name": "幸福社区巡逻队",
+            "street": "东湖街道",
+            "community": "幸福社区",
+            "members": [{"telegram_id": 43, "name": "陈静"}],
+            "base": [30.542, 114.3425],
+            "duty_hours": "08:00-20:00",
+            "active": True,
+        }
+    ]
+    assert "removed 幸福社区巡逻队" in run(capsys, "teams", "remove", "--name", "幸福社区巡逻队")[1]
+    assert "(removed)" in run(capsys, "teams", "list")[1]
