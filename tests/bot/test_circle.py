@@ -329,6 +329,22 @@ async def test_where_to_go_in_english(bot):
     assert _buttons(found) == ["📍 Points near me"]
 
 
+async def test_where_to_go_by_ask_and_while_an_emergency_waits_for_its_place(bot):
+    resident = bot.emulator.user(1307, "小郑")
+    await resident.command("/ask", "附近哪里有微型消防站")
+    assert "找离您最近的微型消防站" in (await next_text(resident))["text"]
+    await resident.send_location(*INSIDE)
+    assert "幸福社区微型消防站" in (await next_text(resident))["text"]
+
+    other = bot.emulator.user(1308, "小冯")
+    await other.send("楼下着火了，好大的烟")
+    assert "119" in (await next_text(other))["text"]
+    await other.send("哪里可以检测灭火器")  # the fire's place is asked for first, and kept
+    assert "办完后再问我一次" in (await next_text(other))["text"]
+    await other.send_location(*INSIDE)
+    assert "位置已发给值班人员" in (await next_text(other))["text"]
+
+
 def _buttons(message: dict) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     return [b["text"] for row in rows for b in row]
