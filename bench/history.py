@@ -9,10 +9,11 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
+from sqlmodel import select
 
 from bench.seed import CHUNK, Cell, _advance_sequence, _next_report_id, sample_cells
 from storage.engine import SessionFactory, transaction
-from storage.models import Report, ReportEvent
+from storage.models import Report, ReportEvent, Team, TeamCall
 
 KINDS = (("hazard", 78), ("emergency", 2), ("question", 15), ("feedback", 3), ("out_of_scope", 2))
 CATEGORIES = ("fire_lane", "exit_blocked", "ebike", "electrical", "fire_equipment", "flammables")
@@ -24,6 +25,8 @@ async def insert_year(sessions: SessionFactory, count: int, start: datetime, day
     """`count` reports spread at random over `days` from `start`, with their events;
     the number of events written."""
     cells = await sample_cells(sessions)
+    async with transaction(sessions) as session:
+        teams = list((await session.exec(select(Team.id))).all())
     rng = random.Random(16)
     # Ids grow with time, as when the service files them
     moments = sorted(rng.randrange(days * 86400) for _ in range(count))
@@ -31,19 +34,51 @@ async def insert_year(sessions: SessionFactory, count: int, start: datetime, day
     async with transaction(sessions) as session:
         first = await _next_report_id(session)
         for chunk in range(0, count, CHUNK):
-            reports, events = [], []
+            reports, events, calls = [], [], []
             for n in range(chunk, min(count, chunk + CHUNK)):
                 report_id, created = first + n, start + timedelta(seconds=moments[n])
                 row, history = _report(report_id, rng.choice(cells), created, rng)
                 reports.append(row)
                 events += history
+                if row["kind"] == "emergency" and teams:
+                    calls += _team_calls(report_id, created, teams, rng)
             # Core's executemany: the ORM's bulk insert would go row by row here
             connection = await session.connection()
             await connection.execute(insert(Report.__table__), reports)
             await connection.execute(insert(ReportEvent.__table__), events)
+            if calls:
+                await connection.execute(insert(TeamCall.__table__), calls)
             written += len(events)
         await _advance_sequence(session)
     return written
+
+
+def _team_calls(report_id: int, called: datetime, teams: list[int], rng: random.Random):
+    """A patrol team called at once; it sets off in a minute or two (one in ten does not, and
+    the next team is called), and gets there minutes later (a few never report 到场)."""
+    calls = []
+    for round_, team_id in enumerate(rng.sample(teams, len(teams)), start=1):
+        call = {
+            "report_id": report_id,
+            "team_id": team_id,
+            "round": round_,
+            "status": "passed",
+            "called_at": called,
+            "depart_deadline_at": None,
+            "departed_at": None,
+            "arrived_at": None,
+        }
+        calls.append(call)
+        if rng.random() < 0.1 and round_ < len(teams):
+            called += timedelta(minutes=2)
+            continue
+        departed = called + timedelta(minutes=rng.expovariate(1 / 1.2))
+        call.update(status="departed", departed_at=departed)
+        if rng.random() < 0.95:
+            arrived = departed + timedelta(minutes=rng.expovariate(1 / 5))
+            call.update(status="arrived", arrived_at=arrived)
+        break
+    return calls
 
 
 def _report(report_id: int, cell: Cell, created: datetime, rng: random.Random):

@@ -64,8 +64,10 @@ async def run(url: str) -> None:
             print(  # CPU of this process: SQLite's work, not PostgreSQL's (another process)
                 f"  {what}: best {min(timings):.2f} s, worst {max(timings):.2f} s of 3, "
                 f"this process's CPU {min(cpu):.2f} s "
-                f"(received {found['received']:,}, closed {found['closed_rate']}, "
-                f"target ≤ 2 s)"
+                f"(received {found['received']:,}, closed {found['closed_rate']}; "
+                f"patrol call-outs {found['team_calls']:,}, there in 10 min "
+                f"{found['team_arrived_in_ten_rate']}, arrival P90 "
+                f"{found['team_arrive_minutes_p90']} min; target ≤ 2 s)"
             )
     finally:
         await engine.dispose()

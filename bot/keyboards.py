@@ -58,6 +58,18 @@ def location_request(language: str) -> ReplyKeyboardMarkup:
     )
 
 
+NEARBY_PREFIX = "nearby:"
+
+
+def nearby(language: str) -> InlineKeyboardMarkup:
+    """📍 附近服务点 under an answer about where to go: starts /nearby."""
+    return InlineKeyboardMarkup([[_nearby_button(language)]])
+
+
+def _nearby_button(language: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t(language, "buttons.nearby"), callback_data=NEARBY_PREFIX)
+
+
 def communities(names: list[str]) -> InlineKeyboardMarkup:
     """One button per community; the data is the index, since names can pass 64 bytes."""
     rows = [
@@ -211,6 +223,8 @@ def faq(language: str, values: dict) -> InlineKeyboardMarkup:
         rows.append(
             [InlineKeyboardButton(f"❓ {question}"[:60], callback_data=f"{FAQ_PREFIX}rel:{slug}")]
         )
+    if values.get("where"):  # an answer about where to go
+        rows.append([_nearby_button(language)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -39,8 +39,12 @@ _HIDDEN = {
     "label_id",
     "nearest",
     "places",
+    "within",
+    "where",
 }
-NEARBY = ("nearby", "nearby_far")
+NEARBY = ("nearby", "nearby_far", "where_nearest")
+_ASK_LOCATION = ("nearby_ask", "where_ask")
+_OFFER_NEARBY = ("where_nearest", "where_none")  # answers about where to go: 📍 附近服务点
 
 
 def render(reply: Reply) -> Said:
@@ -52,7 +56,11 @@ def render(reply: Reply) -> Said:
     key = reply.say
     if key in _RESUMABLE and reply.values.get("resumed"):
         key += "_resumed"
+    if key == "where_nearest" and not reply.values.get("within"):
+        key = "where_nearest_far"
     values = {k: v for k, v in reply.values.items() if k not in _HIDDEN}
+    if "sought" in values:  # the kind of place asked for, in their language
+        values["sought"] = t(lang, f"place_type.{values['sought']}")
     if key == "welcome":
         values["name"] = reply.resident.name or ""
     if reply.report is not None:
@@ -62,7 +70,7 @@ def render(reply: Reply) -> Said:
         text += "\n\n" + t(lang, "welcome_resume")
     if key == "emergency" and reply.values.get("original"):  # the same alarm again
         text += "\n\n" + t(lang, "limits.repeated", original=reply.values["original"])
-    if key in NEARBY:
+    if reply.say in NEARBY:
         text += "\n" + "\n".join(
             _place_line(lang, n, i) for i, n in enumerate(reply.values["places"], 1)
         )
@@ -76,6 +84,10 @@ def _markup(reply: Reply):
     lang, report_id = reply.language, reply.values.get("report_id")
     if reply.say == "emergency":
         return keyboards.emergency(lang)
+    if reply.say in _ASK_LOCATION:
+        return keyboards.location_request(lang)
+    if reply.say in _OFFER_NEARBY:
+        return keyboards.nearby(lang)
     if reply.say in ("question_queued", "feedback_thanks"):
         return keyboards.correction(lang, report_id)
     if reply.say == "out_of_scope":

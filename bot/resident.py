@@ -42,6 +42,14 @@ async def say(update: Update, reply: Reply, context: ContextTypes.DEFAULT_TYPE) 
     await outgoing.send(
         update, context, said.text, reply_markup=said.markup, priority=said.priority
     )
+    for venue in venues(reply):  # each point's pin, to open in a map app
+        await outbox.post(
+            services(context).sessions,
+            chat_id=update.effective_chat.id,
+            method="sendLocation",
+            payload={"chat_id": update.effective_chat.id, **venue},
+            priority=RESIDENT,
+        )
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,10 +127,15 @@ async def tips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def nearby(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/nearby: the points within ten minutes' walk, once the resident shares a location."""
-    reply = await services(context).nearby.ask(await resident_of(update, context))
-    await outgoing.send(
-        update, context, t(reply.language, reply.say), keyboards.location_request(reply.language)
+    await say(
+        update, await services(context).nearby.ask(await resident_of(update, context)), context
     )
+
+
+async def nearby_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """📍 附近服务点 under an answer about where to go: /nearby."""
+    await update.callback_query.answer()
+    await nearby(update, context)
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -251,14 +264,6 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         visit, _number(point.latitude), _number(point.longitude)
     )
     await say(update, reply, context)
-    for venue in venues(reply):  # each point's pin, to open in a map app
-        await outbox.post(
-            services(context).sessions,
-            chat_id=update.effective_chat.id,
-            method="sendLocation",
-            payload={"chat_id": update.effective_chat.id, **venue},
-            priority=RESIDENT,
-        )
 
 
 def _number(value: object) -> float:
@@ -409,6 +414,7 @@ def register(app: Application) -> None:
             CallbackQueryHandler(community_chosen, pattern=f"^{keyboards.COMMUNITY_PREFIX}"),
             CallbackQueryHandler(language_chosen, pattern=f"^{keyboards.LANGUAGE_PREFIX}"),
             CallbackQueryHandler(fix, pattern=f"^{keyboards.FIX_PREFIX}"),
+            CallbackQueryHandler(nearby_pressed, pattern=f"^{keyboards.NEARBY_PREFIX}"),
             CallbackQueryHandler(kind_pressed, pattern=f"^{keyboards.KIND_PREFIX}"),
             CallbackQueryHandler(faq_pressed, pattern=f"^{keyboards.FAQ_PREFIX}"),
             CallbackQueryHandler(visit_pressed, pattern=f"^{keyboards.VISIT_PREFIX}"),

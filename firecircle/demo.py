@@ -20,6 +20,7 @@ from firecircle.service import Service
 from firecircle.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from triage.circle.timing import latest_call
 
 TOKEN = "100000:DEMO-firecircle"
 WIDTH = 72
@@ -27,6 +28,9 @@ HOME = (30.5418, 114.3324)  # inside 幸福社区第一网格
 WORKER = 2001  # 王建国, on duty for 幸福社区第一网格
 COORDINATOR_HEPING = 3002  # 吴志刚, 和平社区
 COORDINATOR_XINGFU = 3001  # the console's demo login: 幸福社区
+PATROL_MEMBER = 2003  # 张伟, in 幸福社区巡逻队 (the sample district's two teams: README)
+OFFICER = 4001  # 何队长, the duty officer
+FIRE = (30.5421, 114.3410)  # in 幸福社区, by its patrol team's base
 ACK_SECONDS = 6  # the demo's ten minutes
 
 
@@ -52,6 +56,14 @@ class Stage:
             message = await who.next_message(timeout=10)
             self.show(who, message)
             if "text" in message:
+                return message
+
+    async def until(self, who: Player, wanted: Callable[[dict], bool]) -> dict:
+        """Shows what arrives in someone's chat up to the message wanted."""
+        while True:
+            message = await who.next_message(timeout=10)
+            self.show(who, message)
+            if wanted(message):
                 return message
 
     async def until_media(self, who: Player) -> None:
@@ -132,6 +144,23 @@ async def scenario(stage: Stage) -> None:
     question = "灭火器过期了还能用吗？"
     await stage.act(li, question, li.send(question))
 
+    await fire_met_by_a_team(stage, emu)
+
+
+async def fire_met_by_a_team(stage: Stage, emu: BotApiEmulator) -> None:
+    """十分钟组织初起火灾扑救: the nearest on-duty patrol team is sent, sets off, arrives."""
+    zhao, zhang, chief = emu.user(80003, "老赵"), emu.player(PATROL_MEMBER), emu.player(OFFICER)
+    stage.scene("着火了：最近的巡逻队出警 / A fire, met by the nearest patrol team")
+    text = "楼下车棚着火了，烟很大"
+    await stage.act(zhao, text, zhao.send(text))
+    await stage.act(zhao, "📍 发送位置", zhao.send_location(*FIRE))
+    alert = await stage.until(zhang, lambda m: "出警" in m.get("text", ""))
+    await stage.until(zhang, lambda m: "location" in m)  # the place, once the resident sent it
+    await stage.act(zhang, "点「出发」", zhang.press(alert, "出发"), replies=0)
+    await stage.until(zhao, lambda m: "巡逻队已出发" in m.get("text", ""))
+    await stage.act(zhang, "点「到场」", zhang.press(alert, "到场"), replies=0)
+    await stage.until(chief, lambda m: "已到场" in m.get("text", ""))
+
 
 def _data(message: dict, action: str) -> str:
     """The callback data of a task card's button for an action (t:<action>:<report id>)."""
@@ -172,6 +201,12 @@ async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] =
             try:
                 out("🧯 firecircle demo — 东湖街道示例辖区（3个社区，9个网格）")
                 await scenario(Stage(emulator, out))
+                met = await latest_call(service.sessions)
+                out(
+                    f"\n⏱ {met.reference} {met.team}：接警后 {met.depart_seconds} 秒出发，"
+                    f"{met.arrive_seconds} 秒到场（承诺10分钟内）/ set off after "
+                    f"{met.depart_seconds} s, there after {met.arrive_seconds} s (promise: 10 min)"
+                )
                 link = await service.console.link(COORDINATOR_XINGFU, minutes=24 * 60)
                 out(f"\n工作台 Console（协调员 coordinator，一次性链接 one-time link）: {link}")
                 if not once:

@@ -13,7 +13,16 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import GridCell, OutboxMessage, Report, ReportEvent, Staff, WebLogin
+from storage.figures import minutes_between
+from storage.models import (
+    GridCell,
+    OutboxMessage,
+    Report,
+    ReportEvent,
+    Staff,
+    TeamCall,
+    WebLogin,
+)
 
 OPEN = ("new", "assigned", "acknowledged")
 RECENT = timedelta(days=30)  # what /metrics' histogram and escalation counts look back on
@@ -236,6 +245,31 @@ async def last_change(*, session: AsyncSession) -> tuple[int, int]:
     )
     report_id, event_id = result.one()
     return int(report_id or 0), int(event_id or 0)
+
+async def team_counts(
+    *, session: AsyncSession, scope: Scope, day_start: datetime, promise_minutes: float
+) -> dict[str, int]:
+    """Today's emergencies a patrol team was called to, and those a team reached within the
+    promise of the first call (the ten-minute circle's tiles)."""
+    first = (
+        select(
+            TeamCall.report_id,
+            func.min(TeamCall.called_at).label("called"),
+            func.min(TeamCall.arrived_at).label("arrived"),
+        )
+        .group_by(TeamCall.report_id)
+        .having(func.min(TeamCall.called_at) >= day_start)
+        .subquery("first_calls")
+    )
+    minutes = minutes_between(session, first.c.arrived, first.c.called)
+    result = await session.exec(
+        select(func.count(), _count(and_(first.c.arrived.is_not(None), minutes <= promise_minutes)))
+        .select_from(first)
+        .join(Report, col(Report.id) == first.c.report_id)
+        .where(in_scope(scope))
+    )
+    called, in_time = result.one()
+    return {"team_calls_today": int(called), "team_in_ten_today": int(in_time)}
 
 
 async def open_by_grid(

@@ -29,7 +29,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import GridCell, Report, ReportEvent, Staff
+from storage.models import GridCell, Report, ReportEvent, Staff, TeamCall
 
 COHORT = "fc_figures_cohort"
 # The per-report flags and durations summed per grid, kind and category (see cohort_select).
@@ -81,7 +81,8 @@ def _create_temp_as(element: _CreateTempAs, compiler, **kw) -> str:
     return f"CREATE TEMPORARY TABLE {element.name} AS {compiler.process(element.query, **kw)}"
 
 
-def _minutes(session: AsyncSession, later, earlier):
+def minutes_between(session: AsyncSession, later, earlier):
+    """`later - earlier` in minutes, computed by the database (SQLite or PostgreSQL)."""
     if session.bind.dialect.name == "sqlite":
         return (func.julianday(later) - func.julianday(earlier)) * 1440.0
     return func.extract("epoch", later - earlier) / 60.0
@@ -211,7 +212,7 @@ def cohort_select(
     last_id = select(func.max(Report.id)).where(in_period).scalar_subquery()
     h = _events(end, first_id, last_id, levels)
     stars = h.c.last_rating % 10
-    ack = _minutes(session, h.c.first_ack, h.c.first_assigned)
+    ack = minutes_between(session, h.c.first_ack, h.c.first_assigned)
     resolved = h.c.first_resolved.is_not(None)
 
     def flag(condition):
@@ -244,10 +245,10 @@ def cohort_select(
         flag(h.c.first_answered.is_not(None)).label("staff_answered"),
         *(_escalated(h, n).label(escalated_column(n)) for n in range(1, levels + 1)),
         cast(ack, Float).label("ack_minutes"),
-        cast(_minutes(session, h.c.first_resolved, Report.created_at), Float).label(
+        cast(minutes_between(session, h.c.first_resolved, Report.created_at), Float).label(
             "resolve_minutes"
         ),
-        cast(_minutes(session, h.c.first_answered, h.c.first_assigned), Float).label(
+        cast(minutes_between(session, h.c.first_answered, h.c.first_assigned), Float).label(
             "answer_minutes"
         ),
     ]
@@ -421,3 +422,76 @@ async def most_escalated(
     )
     row = (await session.exec(_scoped(query, scope))).first()
     return dict(row._mapping) if row is not None else None
+
+# --- the ten-minute circle: patrol teams met the fires in time? --------------------------------
+
+TEAM_MEASURES = ("depart_minutes", "arrive_minutes")
+
+
+def team_select(session: AsyncSession, start: datetime, end: datetime, scope: Scope):
+    """One row an emergency a team was first called to in [start, end): the minutes from the
+    first call to the first team setting off and to the first team arriving (the fire is met
+    when the first team gets there; over every team called to it), as of `end`."""
+    first = (
+        select(
+            TeamCall.report_id,
+            func.min(TeamCall.called_at).label("called"),
+            func.min(case((col(TeamCall.departed_at) < end, TeamCall.departed_at))).label(
+                "departed"
+            ),
+            func.min(case((col(TeamCall.arrived_at) < end, TeamCall.arrived_at))).label("arrived"),
+        )
+        .group_by(TeamCall.report_id)
+        .having(func.min(TeamCall.called_at) >= start, func.min(TeamCall.called_at) < end)
+        .subquery("first_calls")
+    )
+    query = (
+        select(
+            first.c.report_id,
+            cast(minutes_between(session, first.c.departed, first.c.called), Float).label(
+                "depart_minutes"
+            ),
+            cast(minutes_between(session, first.c.arrived, first.c.called), Float).label(
+                "arrive_minutes"
+            ),
+        )
+        .select_from(first)
+        .join(Report, Report.id == first.c.report_id)
+    )
+    return _scoped(query, scope).subquery("team_times")
+
+
+async def team_sums(session: AsyncSession, times, promise_minutes: float) -> tuple[int, int, int]:
+    """(emergencies a team was called to, reached, reached within the promise)."""
+    arrive = times.c.arrive_minutes
+    within = func.sum(case((arrive <= promise_minutes, 1), else_=0))
+    called, arrived, in_time = (
+        await session.exec(select(func.count(), func.count(arrive), within).select_from(times))
+    ).one()
+    return int(called), int(arrived), int(in_time or 0)
+
+
+async def team_percentiles(
+    session: AsyncSession, times, measure: str, ranks: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], float | None]:
+    """Nearest-rank percentiles of one of TEAM_MEASURES, picked by the database as in
+    `percentiles`."""
+    assert measure in TEAM_MEASURES
+    value = times.c[measure]
+    ranked = (
+        select(
+            value.label("value"),
+            func.row_number().over(order_by=value).label("rn"),
+            func.count().over().label("n"),
+        )
+        .where(value.is_not(None))
+        .subquery("ranked")
+    )
+    rn, n = ranked.c.rn, ranked.c.n  # rn = ⌈n·p/q⌉, in whole numbers on both databases
+    picks = or_(*(and_(rn * q >= n * p, (rn - 1) * q < n * p) for p, q in ranks))
+    rows = (await session.exec(select(ranked.c.rn, ranked.c.n, ranked.c.value).where(picks))).all()
+    if not rows:
+        return {rank: None for rank in ranks}
+    n = int(rows[0].n)
+    found = {int(row.rn): float(row.value) for row in rows}
+    return {(p, q): found[(n * p + q - 1) // q] for p, q in ranks}

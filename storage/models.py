@@ -38,6 +38,11 @@ class Resident(SQLModel, table=True):
     blocked_at: datetime | None = _time()
     blocked_by: str | None = None  # "staff:3", or "cli"
     blocked_reason: str | None = Field(default=None, sa_type=Text)
+    # Where they last shared their location: "where can I refill…" is answered without asking
+    # again. Erased by /forget.
+    last_latitude: float | None = None
+    last_longitude: float | None = None
+    located_at: datetime | None = _time()
 
 
 class ResidentQuota(SQLModel, table=True):

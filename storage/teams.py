@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Staff, Team, TeamCall, TeamMember
+from storage.models import Report, Staff, Team, TeamCall, TeamMember
 from storage.signals import DEADLINES, touch
 
 
@@ -114,3 +114,15 @@ async def first_and_fastest(
         .having(func.min(TeamCall.called_at) >= since, func.min(TeamCall.called_at) < until)
     )
     return list(result.all())
+
+
+async def latest_call(*, session: AsyncSession) -> tuple[TeamCall, str, str] | None:
+    """The last call-out: (the call, its team's name, its report's reference)."""
+    result = await session.exec(
+        select(TeamCall, Team.name, Report.reference)
+        .join(Team, col(Team.id) == TeamCall.team_id)
+        .join(Report, col(Report.id) == TeamCall.report_id)
+        .order_by(col(TeamCall.id).desc())
+        .limit(1)
+    )
+    return result.first()

@@ -44,6 +44,8 @@ def test_every_command_has_help():
         ["residents", "block", "--help"],
         ["residents", "unblock", "--help"],
         ["stats", "--help"],
+        ["teams", "add", "--help"],
+        ["places", "import", "--help"],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "firecircle.cli", *argv],

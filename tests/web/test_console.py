@@ -19,7 +19,7 @@ from firecircle.cli import main
 from firecircle.sample import DATA, load_sample_district
 from storage import reports as report_rows
 from storage.engine import transaction
-from storage.models import GridCell, OutboxMessage, Report, Resident, Staff
+from storage.models import GridCell, OutboxMessage, Report, Resident, Staff, Team, TeamCall
 from storage.types import utcnow
 from tests.harness import COORDINATOR_XINGFU, OFFICER, WORKER_1
 from triage.console.desk import Console
@@ -419,3 +419,39 @@ async def test_a_residents_script_is_shown_as_text_never_run(sessions, console, 
         page = await (await client.get(path)).text()
         assert "&lt;script&gt;alert(&#34;火&#34;)&lt;/script&gt;" in page, path
         assert '<script>alert("火")' not in page
+
+
+async def test_the_now_page_counts_todays_patrol_call_outs_and_arrivals_within_ten(
+    sessions, console, clock
+):
+    """Two fires today: 幸福社区's team got there in 6 minutes, 和平社区's in 14 (late); one
+    yesterday is not today's. A coordinator counts their community's alone."""
+    now = clock.now
+    local = now.astimezone(ZONE)
+    if local.hour == 0 and local.minute < 31:  # the two fires must fall on today's date
+        pytest.skip("too close to midnight in Shanghai for 'today'")
+    async with transaction(sessions) as session:
+        teams = (await session.exec(select(Team).order_by(Team.id))).all()
+    for code, called, arrived in (
+        ("DH-01-02", now - timedelta(minutes=20), 6),
+        ("DH-02-01", now - timedelta(minutes=30), 14),
+        ("DH-01-01", now - timedelta(days=1), 3),
+    ):
+        fire = await file(sessions, "着火了", code, kind="emergency", assignee_id=None)
+        async with transaction(sessions) as session:
+            session.add(
+                TeamCall(
+                    report_id=fire.id,
+                    team_id=teams[0].id,
+                    called_at=called,
+                    departed_at=called + timedelta(minutes=1),
+                    arrived_at=called + timedelta(minutes=arrived),
+                    status="arrived",
+                )
+            )
+    for telegram_id, calls, in_ten in ((OFFICER, 2, 1), (COORDINATOR_XINGFU, 1, 1)):
+        async with await _client(console) as person:
+            await log_in(person, console, telegram_id)
+            page = await (await person.get("/")).text()
+        assert re.search(rf'id="n-team-calls"[^>]*><b>{calls}</b>今日巡逻队出警', page), page
+        assert re.search(rf'id="n-team-in-ten"[^>]*><b>{in_ten}</b>今日10分钟内到场', page)

@@ -19,6 +19,7 @@ from triage.actors import SYSTEM, Actor, resident_actor
 from triage.answers import promotion
 from triage.answers.faq_file import Entry
 from triage.answers.knowledge import KnowledgeBase
+from triage.circle.whereto import asks_where
 from triage.escalation.dispatch import dispatch
 from triage.intake import limits, residents
 from triage.intake.drafts import Intake
@@ -104,7 +105,7 @@ class AnswerDesk:
                 SYSTEM,
                 detail={"entry": found.entry.id, "score": found.score},
             )
-            return _entry_reply(resident, found.entry, created.report.id, found.related)
+            return _entry_reply(resident, found.entry, created.report.id, found.related, text)
 
     async def entry(self, who: Actor, slug: str, *, more: bool) -> Reply:
         """A related question pressed, or the longer answer asked for."""
@@ -169,7 +170,9 @@ async def _did_you_mean(session, resident, text: str, nearest: list) -> Reply | 
     )
 
 
-def _entry_reply(resident, entry: Entry, report_id: int | None, related: list[Entry]) -> Reply:
+def _entry_reply(
+    resident, entry: Entry, report_id: int | None, related: list[Entry], asked: str = ""
+) -> Reply:
     language = resident.language
     return Reply(
         "faq_answer",
@@ -181,5 +184,6 @@ def _entry_reply(resident, entry: Entry, report_id: int | None, related: list[En
             "has_more": bool(entry.more(language)),
             "report_id": report_id,
             "related": [(e.id, e.question(language)) for e in related],
+            "where": asks_where(asked),  # asked where to go: 📍 附近服务点 under it
         },
     )

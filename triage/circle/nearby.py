@@ -98,11 +98,63 @@ class NearbyDesk:
                 pending.created_at = self.clock()
             return Reply("nearby_ask", resident)
 
+    async def where(self, who: Actor, kinds: Sequence[str], district: DistrictMap) -> Reply:
+        """A where-to-go question ("哪里可以检测灭火器"): the nearest place of those kinds from
+        where the resident last shared their location; not known (or outside the district):
+        ask for it, and answer when it comes."""
+        async with transaction(self.sessions) as session:
+            resident = await residents.row(session, who)
+            known = resident.last_latitude is not None and district.serves(
+                resident.last_latitude, resident.last_longitude, self.policy.nearby_meters
+            )
+            if known:
+                return await self.matching(
+                    session, resident, resident.last_latitude, resident.last_longitude, kinds
+                )
+            pending = await resident_rows.pending_input(
+                session=session, telegram_id=who.telegram_id
+            )
+            if pending is not None and pending.purpose != PURPOSE:  # an emergency's place,
+                return Reply("where_ask_later", resident)  # an answer to staff: kept first
+            if pending is None:
+                pending = PendingInput(telegram_id=who.telegram_id, purpose=PURPOSE)
+                session.add(pending)
+            pending.created_at, pending.detail = self.clock(), {"kinds": list(kinds)}
+            return Reply("where_ask", resident, values={"sought": kinds[0]})
+
+    async def matching(
+        self, session, resident, latitude: float, longitude: float, kinds: Sequence[str]
+    ) -> Reply:
+        """The nearest place of the first of `kinds` there is (then the next kind)."""
+        places = await place_rows.all_places(session=session)
+        local = self.clock().astimezone(self.policy.timezone).time()
+        for kind in kinds:
+            of_kind = [p for p in places if p.type == kind]
+            if of_kind:
+                shown, within = nearest(of_kind, latitude, longitude, self.policy, local)
+                place = shown[0].as_dict()  # what they asked for names the answer
+                values = {"places": [place], "within": within, "sought": kinds[0]}
+                return Reply("where_nearest", resident, values=values)
+        return Reply("where_none", resident, values={"sought": kinds[0]})
+
+    def remember(self, resident, latitude: float, longitude: float) -> None:
+        """Where they were when they last shared a location (erased by /forget)."""
+        resident.last_latitude, resident.last_longitude = latitude, longitude
+        resident.located_at = self.clock()
+
     async def around(
-        self, session, resident, latitude: float, longitude: float, district: DistrictMap
+        self,
+        session,
+        resident,
+        latitude: float,
+        longitude: float,
+        district: DistrictMap,
+        kinds: Sequence[str] = (),
     ) -> Reply:
         if not district.serves(latitude, longitude, self.policy.nearby_meters):
             return Reply("nearby_outside", resident)
+        if kinds:
+            return await self.matching(session, resident, latitude, longitude, kinds)
         places = await place_rows.all_places(session=session)
         if not places:
             return Reply("nearby_no_places", resident)

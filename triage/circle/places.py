@@ -44,6 +44,7 @@ class PlaceSpec:
     latitude: float
     longitude: float
     community: str | None
+    row: str = ""  # where in the file: "line 3", "feature 2"
 
 
 def parse_places(text: str, *, geojson: bool) -> list[PlaceSpec]:
@@ -64,9 +65,9 @@ async def import_places(
     """Add new places and update those of the same name; (added, updated). All or none."""
     async with transaction(sessions) as session:
         district = DistrictMap(await grid_rows.all_grid_cells(session=session))
-        for number, spec in enumerate(specs, start=1):
+        for spec in specs:
             if not district.serves(spec.latitude, spec.longitude, margin_meters):
-                raise PlaceProblem(f"place {number} ({spec.name}): outside the district")
+                raise PlaceProblem(f"{spec.row} ({spec.name}): outside the district")
         known = await place_rows.places_by_name(session=session)
         for spec in specs:
             cell = district.cell_at(spec.latitude, spec.longitude)
@@ -155,4 +156,5 @@ def _spec(where: str, row: dict) -> PlaceSpec:
         latitude,
         longitude,
         text("community") or None,
+        where,
     )

@@ -49,3 +49,27 @@ def _rank(values: Sequence[float], share: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[max(math.ceil(share * len(ordered)), 1) - 1], 1)
+
+
+@dataclass(frozen=True)
+class Met:
+    """One team's call-out to one emergency, timed from the call."""
+
+    team: str
+    reference: str
+    depart_seconds: float | None
+    arrive_seconds: float | None
+
+
+async def latest_call(sessions: SessionFactory) -> Met | None:
+    """The last team called out, and how long it took to set off and to get there."""
+    async with transaction(sessions) as session:
+        found = await team_rows.latest_call(session=session)
+    if found is None:
+        return None
+    call, team, reference = found
+
+    def seconds(at: datetime | None) -> float | None:
+        return None if at is None else round((at - call.called_at).total_seconds(), 1)
+
+    return Met(team, reference, seconds(call.departed_at), seconds(call.arrived_at))

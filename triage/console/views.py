@@ -164,6 +164,12 @@ class Views:
                 "undelivered": undelivered,
                 "counts": await console_rows.board_counts(
                     session=session, scope=scope, now=now, day_start=day_start
+                )
+                | await console_rows.team_counts(
+                    session=session,
+                    scope=scope,
+                    day_start=day_start,
+                    promise_minutes=self.lifecycle.policy.team_arrive.total_seconds() / 60,
                 ),
                 "grids": await console_rows.open_by_grid(session=session, scope=scope, now=now),
                 "workers": await console_rows.open_by_worker(session=session, scope=scope, now=now),

@@ -24,6 +24,7 @@ HEADLINE = (
     "closed_rate",
     "reopen_rate",
     "satisfaction_rate",
+    "team_arrived_in_ten_rate",
 )
 # What a period is called where it is chosen (a button, a query parameter): days, or the month
 PERIODS = ("1", "7", "30", "month")

@@ -96,6 +96,7 @@ async def _figures(
     finally:
         await rows.drop_cohort(session)
     cells = await rows.grid_cells(session, scope)
+    teams = await _teams(session, policy, start, end, scope)
     handled = [r for r in sums if r["kind"] in HANDLED]
     assignees = sorted({r["assignee_id"] for r in handled if r["assignee_id"] is not None})
     staff = await rows.staff_names(session, assignees)
@@ -110,8 +111,31 @@ async def _figures(
         "resolve_minutes_median": _minutes(fix[MEDIAN]),
         "resolve_minutes_p90": _minutes(fix[P90]),
         **_questions([r for r in sums if r["kind"] == Kind.QUESTION], answer[MEDIAN]),
+        **teams,
         "by_grid": _by_grid(handled, cells, policy.score_weights),
         "by_worker": _by_worker(handled, staff, policy.score_weights),
+    }
+
+
+async def _teams(
+    session: AsyncSession, policy: Policy, start, end, scope: rows.Scope
+) -> dict[str, Any]:
+    """The ten-minute circle: emergencies a patrol team was called to, how many it reached,
+    the share reached within `policy.team_arrive` of the first call, and the minutes."""
+    times = rows.team_select(session, start, end, scope)
+    called, arrived, in_time = await rows.team_sums(
+        session, times, policy.team_arrive.total_seconds() / 60
+    )
+    depart = await rows.team_percentiles(session, times, "depart_minutes", (MEDIAN, P90))
+    arrive = await rows.team_percentiles(session, times, "arrive_minutes", (MEDIAN, P90))
+    return {
+        "team_calls": called,
+        "team_arrived": arrived,
+        "team_arrived_in_ten_rate": _rate(in_time, called),
+        "team_depart_minutes_median": _minutes(depart[MEDIAN]),
+        "team_depart_minutes_p90": _minutes(depart[P90]),
+        "team_arrive_minutes_median": _minutes(arrive[MEDIAN]),
+        "team_arrive_minutes_p90": _minutes(arrive[P90]),
     }
 
 

@@ -27,6 +27,13 @@ HEADLINE = (
     ("questions", "咨询（件）", "n"),
     ("questions_answered_at_once_rate", "咨询即时解答率", "%"),
     ("staff_answer_minutes_median", "人工解答时间中位数", "min"),
+    ("team_calls", "巡逻队出警（起）", "n"),
+    ("team_arrived", "巡逻队到场（起）", "n"),
+    ("team_arrived_in_ten_rate", "10分钟到场率", "%"),
+    ("team_depart_minutes_median", "出发时间中位数", "min"),
+    ("team_depart_minutes_p90", "出发时间 P90", "min"),
+    ("team_arrive_minutes_median", "到场时间中位数", "min"),
+    ("team_arrive_minutes_p90", "到场时间 P90", "min"),
 )
 KINDS = {
     "hazard": "隐患",

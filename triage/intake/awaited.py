@@ -29,7 +29,6 @@ from triage.understanding.small_talk import small_talk
 from triage.understanding.taxonomy import Kind
 
 # How long the bot takes a resident's next message as what it asked for.
-# How long the bot takes a resident's next message as what it asked for.
 AWAITED_FOR = {
     "emergency_location": timedelta(minutes=30),
     "answer": timedelta(hours=24),
@@ -60,7 +59,10 @@ class Awaited:
         """
         if location is not None and not valid_coordinates(*location):
             return None  # not a place: the location step says so
+        desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
         async with transaction(self.sessions) as session:
+            if location is not None:  # the last place they shared: "where can I…" needs it
+                desk.remember(await residents.row(session, who), *location)
             pending = await resident_rows.pending_input(
                 session=session, telegram_id=who.telegram_id
             )
@@ -74,9 +76,9 @@ class Awaited:
                 await session.delete(pending)
                 if location is None:
                     return None
-                desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
                 district = await self.intake.district.current(session)
-                return await desk.around(session, resident, *location, district)
+                kinds = pending.detail.get("kinds") or ()
+                return await desk.around(session, resident, *location, district, kinds)
             report = await session.get(Report, pending.report_id)
             words = text and kind in (Kind.EMERGENCY, Kind.OUT_OF_SCOPE) and not small_talk(text)
             about_it = location or words  # "好的" is not where the fire is

@@ -18,6 +18,8 @@ from storage.models import Report, Resident, TriageLabel
 from storage.types import utcnow
 from triage.actors import Actor, resident_actor
 from triage.answers.desk import AnswerDesk
+from triage.circle import whereto
+from triage.circle.nearby import NearbyDesk
 from triage.intake import residents
 from triage.intake.awaited import Awaited
 from triage.intake.drafts import Intake
@@ -68,6 +70,9 @@ class FrontDesk:
             return await self._file(who, text, Kind.EMERGENCY, label, source)
         if text.strip().lower() in NOT_THIS:
             return await self.correction_menu(who)
+        where = await self._where_to_go(who, text)
+        if where is not None:
+            return where
         async with transaction(self.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
@@ -145,12 +150,25 @@ class FrontDesk:
         return await self._file(who, text, Kind.OUT_OF_SCOPE, None, source)
 
     async def question(self, who: Actor, text: str) -> Reply:
-        """A question, said to be one (/ask): the knowledge base first, else staff."""
+        """A question, said to be one (/ask): where to go, the knowledge base, else staff."""
+        where = await self._where_to_go(who, text)
+        if where is not None:
+            return where
         if self.answers is not None:
             answered = await self.answers.answer(who, text)
             if answered is not None:
                 return answered
         return await self._file(who, text, Kind.QUESTION)
+
+    async def _where_to_go(self, who: Actor, text: str) -> Reply | None:
+        """ "哪里可以检测灭火器": the nearest such place (None: not a where-to-go question)."""
+        kinds = whereto.sought(text)
+        if kinds is None:
+            return None
+        async with transaction(self.sessions) as session:
+            district = await self.intake.district.current(session)
+        desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
+        return await desk.where(who, kinds, district)
 
     async def _file(
         self,

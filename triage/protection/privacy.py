@@ -246,6 +246,7 @@ def _blank(resident: Resident, default_language: str) -> None:
     resident.language = default_language
     resident.language_chosen = False
     resident.subscribed_tips = False
+    resident.last_latitude = resident.last_longitude = resident.located_at = None
 
 
 # --- retention -------------------------------------------------------------------------
