@@ -190,6 +190,7 @@ def cohort_select(
         Report.kind,
         func.coalesce(Report.category, "").label("category"),
         Report.grid_id,
+        Report.source,
         flag(h.c.first_assigned.is_not(None)).label("assigned"),
         flag(and_(h.c.first_ack.is_not(None), ack <= _ack_window(windows))).label("ack_in_time"),
         flag(resolved).label("resolved"),
@@ -238,12 +239,12 @@ async def drop_cohort(session: AsyncSession) -> None:
 
 
 async def sums(session: AsyncSession) -> list[dict[str, Any]]:
-    """Per kind, category and cell: the count of reports and the sum of every flag."""
+    """Per kind, category, cell and source: the count of reports and the sum of every flag."""
     totals = ", ".join(f"SUM({name}) AS {name}" for name in FLAGS)
     rows = await session.exec(
         text(
-            f"SELECT kind, category, grid_id, COUNT(*) AS reports, {totals} "
-            f"FROM {COHORT} GROUP BY kind, category, grid_id"
+            f"SELECT kind, category, grid_id, source, COUNT(*) AS reports, {totals} "
+            f"FROM {COHORT} GROUP BY kind, category, grid_id, source"
         )
     )
     return [dict(row._mapping) for row in rows]
