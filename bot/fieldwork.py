@@ -26,9 +26,12 @@ from bot import callbacks, outgoing
 from bot.context import services, visit_of
 from bot.texts import t
 from triage.fieldwork import replies
+from triage.fieldwork.campaigns import NOTICES
 from triage.fieldwork.replies import FieldReply
+from triage.reports.notices import Notice
 
 PREFIX = "fw:"
+__all__ = ["NOTICES", "notice_calls", "register"]
 GROUP = -1  # after the gate (-2), before the conversation's handlers (0), which it may stop
 SITES_LISTED = 8
 
@@ -80,6 +83,21 @@ _LOCATION_DONE = ("patrol_photo", "patrol_stale", "patrol_filed", "patrol_fixed"
 def _answer(reply: FieldReply, choice: str) -> str:
     visit_id, index = reply.choices[0], reply.choices[1]
     return f"{PREFIX}ans:{visit_id}:{index}:{choice}"
+
+
+def notice_calls(notice: Notice) -> list[tuple[str, dict]]:
+    """A campaign's reminder to a coordinator: the cells behind the pace, a line each."""
+    lang, extra = notice.language, notice.extra
+    lines = "\n".join(t(lang, "field.campaign_behind_line", **line) for line in extra["lines"])
+    text = t(
+        lang,
+        f"field.{notice.kind}",
+        title=extra["title"],
+        until=extra["until"],
+        expected=extra["expected"],
+        lines=lines,
+    )
+    return [("sendMessage", {"chat_id": notice.chat_id, "text": text})]
 
 
 def words(reply: FieldReply) -> str:

@@ -26,7 +26,7 @@ from triage.lifecycle import Action, Lifecycle, Moved
 from triage.reports.filing import NewReport, create_report
 from triage.reports.notices import TASK, post, to_staff
 from triage.understanding.classify import classify
-from triage.understanding.taxonomy import Category, Kind
+from triage.understanding.taxonomy import Category, Kind, Severity
 
 PURPOSE = "patrol"
 MAX_TEXT = 500  # a line of text, not an essay
@@ -211,6 +211,7 @@ async def file_found(
     new: NewReport,
     category: Category,
     *,
+    severity: Severity | None = None,
     district,
     policy: Policy,
     now: datetime,
@@ -221,6 +222,8 @@ async def file_found(
     volunteer's goes to the cell's worker on duty. `acknowledge`: taken at once as well, so
     the rectification deadline runs (a campaign's finding); `card`: the card is sent."""
     label = dataclasses.replace(classify(new.text), category=category)
+    if severity is not None:  # a checklist's hazard says how serious it is
+        label = dataclasses.replace(label, severity=severity)
     created = await create_report(
         session,
         resident=None,
