@@ -49,6 +49,7 @@ async def visits_in(
         .where(CampaignVisit.campaign_id == campaign_id)
         .where(col(CampaignVisit.grid_id).in_(list(grid_ids)))
         .order_by(col(Site.name))
+        .execution_options(populate_existing=True)  # as stored now, after a guarded update
     )
     return list((await session.exec(statement)).all())
 

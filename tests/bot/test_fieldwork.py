@@ -3,12 +3,25 @@ report reaching the grid worker, and a campaign run on three sites with one fail
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from storage import reports as report_rows
 from storage.engine import transaction
-from tests.harness import INSIDE, REFERENCE, WORKER_1, labels, next_text, running_service
+from storage.models import Campaign
+from storage.types import utcnow
+from tests.harness import (
+    COORDINATOR_XINGFU,
+    INSIDE,
+    REFERENCE,
+    WORKER_1,
+    labels,
+    next_text,
+    running_service,
+)
 from triage.districts import staffing
+from triage.fieldwork import campaigns, checklists, sites
 
 VOLUNTEER = 6001
 
@@ -112,3 +125,103 @@ async def test_a_volunteers_patrol_report_goes_to_the_grid_worker(bot):
     report, events = await history(bot, reference)
     assert report.source == "patrol" and report.status == "assigned"
     assert events[0].actor.startswith("staff:") and report.assignee_id != events[0].actor
+
+
+CHECKLIST = """\
+- question: 是否有电动车在楼道或室内充电？
+  type: yesno
+  hazard: {when: yes, category: ebike, severity: high}
+- question: 灭火器有几具？
+  type: number
+  hazard: {below: 1, category: fire_equipment}
+- question: 现场照片
+  type: photo
+  required: false
+"""
+SITES = """name,address,type,lat,lon,grid
+幸福小区1号楼,幸福路12号1栋,住宅,30.5412,114.3312,
+幸福小区2号楼,幸福路12号2栋,住宅,30.5414,114.3316,
+幸福小区3号楼,幸福路12号3栋,住宅,,,DH-01-01
+"""
+
+
+async def a_campaign(bot, until: date | None = None) -> int:
+    specs = sites.parse_sites(SITES, geojson=False)
+    await sites.import_sites(bot.sessions, specs)
+    made = await campaigns.create(
+        bot.sessions,
+        bot.service.policy,
+        title="电动车入户充电专项排查",
+        checklist=checklists.parse_checklist(CHECKLIST),
+        grids=["DH-01-01", "DH-01-02"],
+        site_type="residential",
+        until=until or date(2099, 1, 15),
+        now=utcnow(),
+    )
+    return made.id
+
+
+async def visit(worker, sites_message: dict, site: str, answers: list) -> dict:
+    """Press the site, then answer each question: a label to tap, words, or a photo."""
+    await worker.press(sites_message, f"🏠 {site}")
+    for answer in answers:
+        question = await until(  # the question, or the hint after words that answer nothing
+            worker, lambda m: site in m["text"] and "题" in m["text"] or "例如 2" in m["text"]
+        )
+        if answer == "photo":
+            await worker.send_photo()
+        elif answer in ("是", "否", "跳过"):
+            await worker.press(question, answer)
+        else:
+            await worker.send(answer)
+    return await until(worker, lambda m: "检查完毕" in m["text"])
+
+
+async def test_a_campaign_on_three_sites_with_one_failing_answer(bot):
+    campaign_id = await a_campaign(bot)
+    worker = bot.staff(WORKER_1)
+    await worker.command("/campaign")
+    listed = await next_text(worker)
+    assert "已查 0/3" in listed["text"] and len(labels(listed)) == 3
+    first = await visit(worker, listed, "幸福小区1号楼", ["否", "abc", "2", "跳过"])
+    assert "未发现隐患" in first["text"] and "还有 2 处" in first["text"]
+    second = await visit(worker, first, "幸福小区2号楼", ["是", "3", "photo"])
+    assert "发现隐患 1 项" in second["text"]
+    reference = REFERENCE.search(second["text"]).group()
+    cards = [m for m in worker.messages if reference in m.get("text", "") and "reply_markup" in m]
+    assert "办结" in labels(cards[0])  # the task, taken: it is the worker's to fix
+    third = await visit(worker, second, "幸福小区3号楼", ["否", "1", "跳过"])
+    assert "都查完了" in third["text"]
+
+    again = await worker.callback_answer(await worker.press(listed, "🏠 幸福小区1号楼"))
+    assert "已经检查过了" in again["text"]
+
+    report, events = await history(bot, reference)
+    assert report.source == "campaign" and report.campaign_id == campaign_id
+    assert report.category == "ebike" and report.severity == "high"
+    assert report.status == "acknowledged" and report.rectify_deadline_at is not None
+    assert report.assignee_id is not None and len(report.photos) == 1
+    assert [e.action for e in events] == ["created", "assigned", "acknowledged"]
+    assert "幸福小区2号楼" in report.text and "电动车" in report.text
+
+    found = await campaigns.status(bot.sessions, bot.service.policy, campaign_id, utcnow())
+    first_cell, second_cell = found["by_grid"]
+    assert (first_cell["sites"], first_cell["visited"], first_cell["hazards"]) == (3, 3, 1)
+    assert first_cell["hazards_per_100_sites"] == 33.3
+    assert (first_cell["rectified"], first_cell["overdue"]) == (0, 0)
+    assert second_cell["sites"] == 0 and found["total"]["hazards"] == 1
+
+
+async def test_coordinators_are_reminded_of_cells_behind_once(bot):
+    campaign_id = await a_campaign(bot, until=date.today() + timedelta(days=3))
+    later = utcnow() + timedelta(days=1, minutes=1)
+    sent = []
+    for _ in range(2):  # a second instance reaching the same deadline finds it moved on
+        async with transaction(bot.sessions) as session:
+            sent.append(await campaigns.reminders_due(session, bot.service.policy, later))
+    assert sent == [1, 0]
+    told = await until(bot.staff(COORDINATOR_XINGFU), lambda m: "排查进度提醒" in m["text"])
+    assert "DH-01-01 幸福社区第一网格：已查 0/3（0%）" in told["text"]
+    async with transaction(bot.sessions) as session:
+        campaign = await session.get(Campaign, campaign_id)
+        assert campaign.remind_at is not None and campaign.remind_at > later

@@ -312,7 +312,7 @@ class Campaigns:
         mine = await self._codes(session, actor)
         last = None
         for campaign in await field_rows.active_campaigns(session=session, now=now):
-            if not set(campaign.grids) & set(mine):
+            if not set(campaign.grids) & set(mine.values()):
                 continue
             visits = await field_rows.visits_in(
                 session=session,
