@@ -225,3 +225,30 @@ async def test_coordinators_are_reminded_of_cells_behind_once(bot):
     async with transaction(bot.sessions) as session:
         campaign = await session.get(Campaign, campaign_id)
         assert campaign.remind_at is not None and campaign.remind_at > later
+
+
+async def test_field_commands_refuse_whoever_they_are_not_for(bot):
+    resident = bot.emulator.user(1201, "小李")
+    await resident.command("/patrol")
+    assert "/report" in (await next_text(resident))["text"]
+    await resident.command("/campaign")
+    assert "网格员用的" in (await next_text(resident))["text"]
+    await staffing.add_staff(
+        bot.sessions, telegram_id=VOLUNTEER, name="张志愿", role="volunteer", grids=["DH-01-01"]
+    )
+    volunteer = bot.emulator.user(VOLUNTEER, "张志愿", language_code="en")
+    await volunteer.command("/campaign")
+    assert "网格员用的" in (await next_text(volunteer))["text"]  # the staff row says zh
+    worker = bot.staff(WORKER_1)
+    await worker.command("/campaign")
+    assert "没有进行中的排查" in (await next_text(worker))["text"]
+    await worker.command("/patrol")
+    ask = await next_text(worker)
+    await worker.press(ask, "违规用火")
+    await next_text(worker)
+    await worker.send_location(0.0, -160.0)  # the Pacific
+    assert "不在本辖区" in (await next_text(worker))["text"]
+    await worker.command("/cancel")
+    await next_text(worker)
+    stale = await worker.callback_answer(await worker.press(ask, "违规用火"))
+    assert "过期" in stale["text"]
