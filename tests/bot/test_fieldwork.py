@@ -14,14 +14,19 @@ from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
+    OFFICER,
     REFERENCE,
     WORKER_1,
     labels,
     next_text,
     running_service,
 )
+from triage.console.views import Filters
 from triage.districts import staffing
 from triage.fieldwork import campaigns, checklists, sites
+from triage.figures import indicators
+from triage.figures.period import Period
+from web import exports
 
 VOLUNTEER = 6001
 
@@ -90,6 +95,14 @@ async def test_a_patrol_report_fixed_on_the_spot_is_found_and_fixed_in_one_go(bo
     resolved = events[3].detail
     assert resolved["on_the_spot"] is True and resolved["note"] == "电动车已移到车棚"
     assert resolved["before"] == report.photos[0] and resolved["photos"] != report.photos
+
+    # Its source, wherever figures are shown: the statistics, the console's export
+    today = utcnow().astimezone(bot.service.policy.timezone).date()
+    figures = await indicators.figures(bot.sessions, bot.service.policy, Period(today, today))
+    assert figures["by_source"] == {"resident": 0, "patrol": 1, "campaign": 0, "open311": 0}
+    officer = await bot.service.desk.actor_for(OFFICER)
+    (row,) = await bot.service.console.views.export(officer, Filters.parse({}))
+    assert row["source"] == "patrol" and "source" in exports.COLUMNS
 
 
 async def test_a_staff_patrol_report_is_the_workers_task_at_once(bot):
