@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import abuse, errors, gate, privacy, resident, staff, team
+from bot import abuse, errors, fieldwork, gate, privacy, resident, staff, team
 from bot.context import KEY, BotServices
 from bot.telegram_bot import FirecircleBot
 from bot.texts import t
@@ -35,6 +35,7 @@ def build_application(
     staff.register(app)  # before the resident's catch-alls
     abuse.register(app)
     team.register(app)
+    fieldwork.register(app)  # /patrol, /campaign, and their steps before the catch-alls
     privacy.register(app)
     resident.register(app)
     app.add_error_handler(errors.on_error)

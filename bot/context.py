@@ -15,6 +15,7 @@ from triage.broadcasts import BroadcastDesk
 from triage.circle.calls import TeamDesk
 from triage.circle.nearby import NearbyDesk
 from triage.console.desk import Console
+from triage.fieldwork.desk import FieldDesk
 from triage.intake.account import Account
 from triage.intake.conversation import Conversation, Visit
 from triage.intake.drafts import Intake
@@ -45,6 +46,7 @@ class BotServices:
     teams: TeamDesk
     nearby: NearbyDesk
     console: Console | None = None  # the web console's login links (/web)
+    field: FieldDesk | None = None  # /patrol and /campaign
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

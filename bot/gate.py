@@ -11,7 +11,7 @@ from bot.context import visit_of
 from bot.texts import t
 from triage.intake.limits import SILENT
 
-GROUP = -1  # runs before the handlers of group 0, which it may stop
+GROUP = -2  # runs before field work (-1) and the handlers of group 0, which it may stop
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import ForceReply
 
-from bot import keyboards, taskcard, team
+from bot import fieldwork, keyboards, taskcard, team
 from bot.texts import duration, t
 from triage.reports.notices import CARDS, Notice
 from triage.tasks.cards import Redraw
@@ -56,6 +56,8 @@ def calls_for(
         ]
     if notice.kind in TEAM_NOTICES:
         return team.alert_calls(notice, taskcard.place(lang, card))
+    if notice.kind in fieldwork.NOTICES:  # about a campaign, not a report
+        return fieldwork.notice_calls(notice)
     values = _values(notice, tz)
     calls: list[Call] = []
     if notice.kind == "resident_answer" and notice.extra.get("photo"):

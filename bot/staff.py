@@ -148,6 +148,8 @@ def _with_prompt(outcome: Outcome) -> Outcome:
 
 def staff_text(member: Actor, key: str, **values: object) -> str:
     """A staff text; for those who may broadcast, with the /broadcast line."""
+    if member.role == "volunteer" and key in ("welcome", "help"):  # no tasks: /patrol only
+        return t(member.language, "field.volunteer_welcome", name=member.name)
     text = t(member.language, f"staff.{key}", **values)
     if member.role in MAY_BROADCAST:
         text += "\n" + t(member.language, "staff.broadcast_line")

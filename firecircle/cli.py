@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _residents(commands)
     _circle(commands)
+    _fieldwork(commands)
     _api_keys(commands)
 
     web = commands.add_parser("web", help="the web console").add_subparsers(
@@ -139,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-ROLES = ["worker", "coordinator", "officer", "admin"]
+ROLES = ["worker", "coordinator", "officer", "admin", "volunteer"]
 
 
 def _circle(commands) -> None:
@@ -176,6 +177,19 @@ def _circle(commands) -> None:
     )
     places_list = places.add_parser("list", help="list service points")
     places_list.add_argument("--json", action="store_true", help="a JSON array instead of lines")
+
+
+def _fieldwork(commands) -> None:
+    """sites and campaign (firecircle.fieldwork_cli)."""
+    from firecircle import fieldwork_cli
+
+    fieldwork_cli.add_parsers(commands)
+
+
+def _fieldwork_command(name: str) -> Callable[..., Awaitable[int | None]]:
+    from firecircle import fieldwork_cli
+
+    return getattr(fieldwork_cli, name)
 
 
 def _telegram_ids(text: str) -> list[int]:
@@ -365,6 +379,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "teams": commands.teams,
         "places": commands.places,
         "apikey": commands.api_keys,
+        "sites": _fieldwork_command("sites"),
+        "campaign": _fieldwork_command("campaign"),
         "web": commands.web,
         "stats": commands.stats,
         "report": commands.report,

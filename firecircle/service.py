@@ -33,6 +33,7 @@ from triage.circle.nearby import NearbyDesk
 from triage.console.desk import Console
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
+from triage.fieldwork.desk import FieldDesk
 from triage.intake.conversation import Conversation
 from triage.intake.drafts import Intake
 from triage.intake.frontdesk import FrontDesk
@@ -142,6 +143,12 @@ class Service:
             teams=TeamDesk(self.sessions),
             nearby=NearbyDesk(self.sessions, self.policy),
             console=self.console,
+            field=FieldDesk(
+                self.sessions,
+                self.district,
+                self.policy,
+                margin_meters=settings.district_margin_meters,
+            ),
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(

@@ -103,7 +103,7 @@ async def _read(session: AsyncSession, version: int) -> Directory:
     workers: dict[int, list[tuple[GridDuty, Staff]]] = {}
     for staff_id, held in duties.items():
         member = staff.get(staff_id)
-        if member is not None and member.active:
+        if member is not None and member.active and member.role == "worker":  # not volunteers
             for duty in held:
                 workers.setdefault(duty.grid_id, []).append((duty, member))
     for pairs in workers.values():

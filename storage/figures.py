@@ -224,6 +224,7 @@ def cohort_select(
         func.coalesce(Report.category, "").label("category"),
         Report.grid_id,
         Report.assignee_id,
+        Report.source,
         flag(h.c.first_assigned.is_not(None)).label("assigned"),
         flag(and_(h.c.first_ack.is_not(None), ack <= _ack_window(windows))).label("ack_in_time"),
         flag(resolved).label("resolved"),
@@ -275,14 +276,14 @@ async def drop_cohort(session: AsyncSession) -> None:
 
 
 async def sums(session: AsyncSession, levels: int) -> list[dict[str, Any]]:
-    """Per kind, category, cell and assignee: the count of reports, the sum of every flag and
+    """Per kind, category, cell, assignee and source: the count of reports, the sum of every flag and
     the escalations to each level."""
     names = (*FLAGS, *(escalated_column(n) for n in range(1, levels + 1)))
     totals = ", ".join(f"SUM({name}) AS {name}" for name in names)
     rows = await session.exec(
         text(
-            f"SELECT kind, category, grid_id, assignee_id, COUNT(*) AS reports, {totals} "
-            f"FROM {COHORT} GROUP BY kind, category, grid_id, assignee_id"
+            f"SELECT kind, category, grid_id, assignee_id, source, COUNT(*) AS reports, {totals} "
+            f"FROM {COHORT} GROUP BY kind, category, grid_id, assignee_id, source"
         )
     )
     return [dict(row._mapping) for row in rows]

@@ -145,8 +145,12 @@ class Report(SQLModel, table=True):
     # The resident's messages the text is made of: a reference the chat gives each one (opaque
     # here) → the words it added, so an edit of one changes those words.
     sources: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
-    # Where it came from: "resident" (the chat), "open311" (another system, by its API key)
+    # Where it came from: "resident" (the chat), "open311" (another system, by its API key),
+    # "patrol" (staff or a volunteer on patrol, /patrol), "campaign" (a checklist's answer)
     source: str = Field(default="resident", sa_column_kwargs={"server_default": "resident"})
+    # Found at a site during a campaign's visit (source "campaign")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    site_id: int | None = Field(default=None, foreign_key="site.id")
     client_id: int | None = Field(default=None, foreign_key="apiclient.id", index=True)
     # What an Open311 client sent besides the words: the requester's contact (personal: shown
     # to staff, never read back out, cleared on anonymising), a photo's URL, the attributes
@@ -437,3 +441,51 @@ class WebLogin(SQLModel, table=True):
     used_at: datetime | None = _time()  # a link works once
     session_hash: str | None = Field(default=None, unique=True)  # the cookie's secret, hashed
     session_expires_at: datetime | None = _time()
+
+
+class Site(SQLModel, table=True):
+    """A building or premises campaigns visit (`firecircle sites import`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    address: str
+    type: str = Field(index=True)  # residential, shop, three_in_one (三合一), warehouse, …
+    latitude: float | None = None
+    longitude: float | None = None
+    grid_id: int = Field(foreign_key="gridcell.id", index=True)
+    community: str | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Campaign(SQLModel, table=True):
+    """An inspection campaign (专项排查): a checklist taken to every site of some grid cells
+    by a date. `remind_at` is when the coordinators are next told of cells falling behind:
+    a column, moved by one guarded update, so one instance reminds, once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    checklist: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    grids: list[str] = Field(default_factory=list, sa_type=JSON)  # the cells' codes
+    site_type: str | None = None  # only sites of this type (None: every site of the cells)
+    starts_at: datetime = _created()
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)  # local midnight after --until
+    remind_at: datetime | None = _time(index=True)
+    created_at: datetime = _created()
+
+
+class CampaignVisit(SQLModel, table=True):
+    """A site of a campaign: waiting, being visited (its answers so far), or done."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "site_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    site_id: int = Field(foreign_key="site.id")
+    grid_id: int = Field(foreign_key="gridcell.id", index=True)
+    status: str = "waiting"  # waiting | visiting | done
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # item index → answer
+    hazards: int = 0  # failing answers, each a report
+    started_at: datetime | None = _time()
+    done_at: datetime | None = _time()

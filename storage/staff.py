@@ -38,7 +38,7 @@ async def active_duties(*, session: AsyncSession) -> list[tuple[GridDuty, Staff]
     result = await session.exec(
         select(GridDuty, Staff)
         .join(Staff, col(Staff.id) == GridDuty.staff_id)
-        .where(col(Staff.active).is_(True))
+        .where(col(Staff.active).is_(True), Staff.role == "worker")
         .order_by(col(GridDuty.grid_id), col(GridDuty.position), col(GridDuty.id))
     )
     return list(result.all())

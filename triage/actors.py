@@ -19,6 +19,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     SYSTEM = "system"
     CLIENT = "client"  # another system, by its Open311 API key
+    VOLUNTEER = "volunteer"  # reports what they see on patrol (/patrol); holds no tasks
 
 
 STAFF_ROLES = (Role.WORKER, Role.COORDINATOR, Role.OFFICER, Role.ADMIN)

@@ -37,6 +37,7 @@ COLUMNS = (
     "longitude",
     "address",
     "text",
+    "source",  # resident, patrol, campaign, open311
 )
 HEADER = {"level": "escalation_level"}  # the row's name → the file's
 

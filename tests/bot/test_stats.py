@@ -229,6 +229,7 @@ THE_DAY = {
     "received": 4,  # R1–R4; R5 came at midnight, R0 the day before
     "by_kind": {"hazard": 4, "emergency": 0, "question": 2, "feedback": 0, "out_of_scope": 0},
     "by_category": {"ebike": 1, "electrical": 1, "exit_blocked": 1, "fire_lane": 1},
+    "by_source": {"resident": 4, "patrol": 0, "campaign": 0, "open311": 0},
     "emergencies": 0,
     "assigned": 4,
     "ack_in_time_rate": 0.5,  # R1 (5 min) and R3 (3 min); R2 took 20, R4 none

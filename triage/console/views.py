@@ -265,6 +265,7 @@ def _row(report: Report, code: str | None, assignee: str | None, now: datetime) 
         "kind": report.kind,
         "category": report.category,
         "severity": report.severity,
+        "source": report.source,
         "status": report.status,
         "level": report.escalation_level,
         "community": report.community,

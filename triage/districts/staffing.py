@@ -13,7 +13,9 @@ from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import GridCell, GridDuty, Staff
 
-ROLES = ("worker", "coordinator", "officer", "admin")
+ROLES = ("worker", "coordinator", "officer", "admin", "volunteer")
+# Placed on grid cells (--grid): workers work them; volunteers patrol them and hold no tasks
+ON_CELLS = ("worker", "volunteer")
 LANGUAGES = ("zh", "en")
 # Telegram user ids have at most 52 significant bits (its Bot API documentation says so).
 MAX_TELEGRAM_ID = 2**52 - 1
@@ -85,8 +87,8 @@ async def add_staff(
 ) -> StaffEntry:
     _check(name=name, role=role, grids=grids, language=language)
     check_telegram_id(telegram_id)
-    if role == "worker" and not grids:
-        raise StaffError("a worker needs at least one grid cell (--grid CODE)")
+    if role in ON_CELLS and not grids:
+        raise StaffError(f"a {role} needs at least one grid cell (--grid CODE)")
     start, end = duty_hours_of(duty_hours)
     async with transaction(sessions) as session:
         staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
@@ -129,12 +131,12 @@ async def update_staff(
         duties = list(await staff_rows.duties_of_staff(session=session, staff_id=staff.id))
         codes = await grid_rows.grid_codes_by_id(session=session)
         role = role or staff.role
-        if role != "worker" and grids is None:
+        if role not in ON_CELLS and grids is None:
             grids = []  # coordinators, officers and admins are on no cell
         kept = grids if grids is not None else [codes[d.grid_id] for d in duties]
         _check(name=staff.name if name is None else name, role=role, grids=kept, language=language)
-        if role == "worker" and not kept:
-            raise StaffError("a worker needs at least one grid cell (--grid CODE)")
+        if role in ON_CELLS and not kept:
+            raise StaffError(f"a {role} needs at least one grid cell (--grid CODE)")
         if duty_hours is not None:
             start, end = duty_hours_of(duty_hours)
         else:
@@ -214,8 +216,8 @@ def _check(*, name: str, role: str, grids: Sequence[str], language: str | None) 
         raise StaffError(f"role must be one of {', '.join(ROLES)}")
     if not name.strip():
         raise StaffError("name must not be empty")
-    if grids and role != "worker":
-        raise StaffError("only workers are placed on grid cells (--grid)")
+    if grids and role not in ON_CELLS:
+        raise StaffError("only workers and volunteers are placed on grid cells (--grid)")
     if len(set(grids)) != len(grids):
         raise StaffError("a grid cell is named twice")
     if language is not None and language not in LANGUAGES:

@@ -22,6 +22,7 @@ from triage.circle.calls import calls_due
 from triage.escalation import routing
 from triage.escalation.dispatch import place_of
 from triage.escalation.policy import Policy
+from triage.fieldwork import campaigns
 from triage.lifecycle import Action, Lifecycle, Status
 from triage.permissions import told_about_each
 from triage.reports.notices import ESCALATION, TASK, Notice, card_from, card_of, post, to_staff
@@ -56,7 +57,8 @@ async def escalate_due(sessions: SessionFactory, policy: Policy, now: datetime) 
             elif report.status == Status.ACKNOWLEDGED:
                 await _rectify_overdue(session, report, policy, now)
         passed = await calls_due(session, policy, now)  # patrol teams that did not set off
-        if due or passed:
+        reminded = await campaigns.reminders_due(session, policy, now)  # campaigns behind pace
+        if due or passed or reminded:
             await touch(session, DEADLINES)
         return max(len(due), passed)
 
@@ -65,7 +67,8 @@ async def next_deadline(sessions: SessionFactory) -> datetime | None:
     async with transaction(sessions) as session:
         reports = await deadline_rows.next_deadline(session=session)
         teams = await team_rows.next_call_deadline(session=session)
-    return min((d for d in (reports, teams) if d is not None), default=None)
+        reminder = await campaigns.next_reminder(session)
+    return min((d for d in (reports, teams, reminder) if d is not None), default=None)
 
 
 async def _climb(

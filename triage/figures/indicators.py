@@ -139,6 +139,9 @@ async def _teams(
     }
 
 
+SOURCES = ("resident", "patrol", "campaign", "open311")
+
+
 def _received(sums: list[dict], handled: list[dict]) -> dict[str, Any]:
     categories: dict[str, int] = {}
     for row in handled:
@@ -148,6 +151,11 @@ def _received(sums: list[dict], handled: list[dict]) -> dict[str, Any]:
         "received": _total(handled, "reports"),
         "by_kind": {k.value: _total([r for r in sums if r["kind"] == k], "reports") for k in Kind},
         "by_category": dict(sorted(categories.items(), key=lambda item: (-item[1], item[0]))),
+        # Where the handled reports came from: residents, patrols, campaigns, other systems
+        "by_source": {
+            source: _total([r for r in handled if r["source"] == source], "reports")
+            for source in SOURCES
+        },
         "emergencies": _total([r for r in handled if r["kind"] == Kind.EMERGENCY], "reports"),
     }
 

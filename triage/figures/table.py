@@ -57,6 +57,14 @@ CATEGORIES = {
 }
 
 
+SOURCE_NAMES = {
+    "resident": "居民上报",
+    "patrol": "巡查上报",
+    "campaign": "专项排查",
+    "open311": "其他系统",
+}
+
+
 def shown(value: Any, how: str) -> str:
     if value is None:
         return "—"
@@ -102,6 +110,10 @@ def as_text(figures: dict[str, Any]) -> str:
     lines += ["", _row(("类型", "本期", "上期"))]
     for kind, name in KINDS.items():
         lines.append(_row((name, str(figures["by_kind"][kind]), str(before["by_kind"][kind]))))
+    lines += ["", _row(("来源", "本期", "上期"))]
+    for key, name in SOURCE_NAMES.items():
+        now, then = figures["by_source"].get(key, 0), before["by_source"].get(key, 0)
+        lines.append(_row((name, str(now), str(then))))
     lines += ["", _row(("隐患类别", "本期", "上期"))]
     for key, count in figures["by_category"].items():
         lines.append(_row((category_name(key), str(count), str(before["by_category"].get(key, 0)))))

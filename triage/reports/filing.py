@@ -40,6 +40,14 @@ class NewReport:
     contact: dict[str, str] = field(default_factory=dict)
     media_url: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    # Field work (source "patrol" or "campaign"): the staff member or volunteer who found it
+    # ("staff:3"), and the campaign and site it was found at
+    filed_by: str | None = None
+    campaign_id: int | None = None
+    site_id: int | None = None
+
+
+FIELD_SOURCES = ("patrol", "campaign")  # seen by staff themselves: never merged away
 
 
 @dataclass(frozen=True)
@@ -88,14 +96,16 @@ async def create_report(
         contact=dict(new.contact),
         media_url=new.media_url,
         attributes=dict(new.attributes),
+        campaign_id=new.campaign_id,
+        site_id=new.site_id,
         status=Status.NEW,
         created_at=now,
         updated_at=now,
     )
     if kind not in (Kind.HAZARD, Kind.EMERGENCY):
         report.category = report.severity = None
-    filer = f"resident:{resident.id}" if resident else f"client:{new.client_id}"
-    original = await _original(session, report, policy)
+    filer = new.filed_by or (f"resident:{resident.id}" if resident else f"client:{new.client_id}")
+    original = None if new.source in FIELD_SOURCES else await _original(session, report, policy)
     if original is not None:
         return await _merge(session, report, original, filer, policy, now)
     await report_rows.add_report(session=session, report=report, actor=filer)

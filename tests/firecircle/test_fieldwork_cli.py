@@ -1,0 +1,202 @@
+"""`firecircle sites import|list`, `campaign create|status`, and `staff add --role volunteer`:
+what they print, and that a bad row or item stops them with nothing stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from firecircle.sample import DATA
+from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
+
+SITES_CSV = """name,address,type,lat,lon,grid
+幸福小区3号楼,幸福路12号3栋,住宅,30.5415,114.3320,
+幸福小区5号楼,幸福路12号5栋,residential,,,DH-01-01
+老王五金店,幸福路20号,三合一,30.5418,114.3325,
+和平仓库,和平街8号,warehouse,,,DH-02-01
+"""
+CHECKLIST = """\
+items:
+  - question: 是否有电动车在楼道或室内充电？
+    question_en: Are e-bikes charged in the hallway or indoors?
+    type: yesno
+    hazard: {when: yes, category: ebike, severity: high}
+  - question: 灭火器有几具？
+    type: number
+    hazard: {below: 1, category: fire_equipment}
+  - question: 现场照片
+    type: photo
+    required: false
+"""
+
+
+@pytest.fixture
+def district(workdir, capsys):  # noqa: F811
+    run(capsys, "db", "upgrade")
+    run(capsys, "grids", "import", str(DATA / "sample_district.geojson"))
+    return workdir
+
+
+def sites_json(capsys) -> list[dict]:
+    code, out, _ = run(capsys, "sites", "list", "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def test_sites_import_places_each_site_in_its_cell(district, capsys):
+    (district / "sites.csv").write_text(SITES_CSV, encoding="utf-8")
+    code, out, err = run(capsys, "sites", "import", "sites.csv")
+    assert code == 0, err
+    assert "imported 4 sites (4 new, 0 updated)" in out
+    found = {s["name"]: s for s in sites_json(capsys)}
+    assert (
+        found["幸福小区3号楼"]["grid"] == "DH-01-01"
+        and found["幸福小区3号楼"]["type"] == "residential"
+    )
+    assert found["老王五金店"]["type"] == "three_in_one"
+    assert found["和平仓库"] == {
+        "name": "和平仓库",
+        "address": "和平街8号",
+        "type": "warehouse",
+        "grid": "DH-02-01",
+        "community": "和平社区",
+        "latitude": None,
+        "longitude": None,
+    }
+    code, out, _ = run(capsys, "sites", "import", "sites.csv")  # again: updated, not doubled
+    assert "(0 new, 4 updated)" in out and len(sites_json(capsys)) == 4
+
+
+def test_sites_import_geojson(district, capsys):
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [114.3320, 30.5415]},
+            "properties": {"name": "幸福小区3号楼", "address": "幸福路12号3栋", "type": "住宅"},
+        }
+    ]
+    (district / "sites.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "sites", "import", "sites.geojson")
+    assert code == 0, err
+    assert [s["grid"] for s in sites_json(capsys)] == ["DH-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "message"),
+    [
+        ("仓库A,某路1号,castle,,,DH-01-01", "line 3 (仓库A): type 'castle' is not one of"),
+        ("仓库A,某路1号,warehouse,,,", "line 3 (仓库A): give a location (lat, lon) or a grid"),
+        ("仓库A,某路1号,warehouse,,,ZZ-99", "line 3 (仓库A): no grid cell 'ZZ-99'"),
+        ("仓库A,某路1号,warehouse,0.0,-160.0,", "line 3 (仓库A): the location is in no grid cell"),
+        ("仓库A,某路1号,warehouse,north,east,", "line 3 (仓库A): lat and lon must be numbers"),
+        (
+            "幸福小区3号楼,另一个地址,shop,,,DH-01-02",
+            "line 3: the name '幸福小区3号楼' is also on line 2",
+        ),
+        (",某路1号,shop,,,DH-01-02", "line 3: a site needs a name and an address"),
+    ],
+)
+def test_a_bad_row_names_itself_and_nothing_is_imported(district, capsys, bad_row, message):
+    good = SITES_CSV.splitlines()[:2]
+    (district / "bad.csv").write_text("\n".join([*good, bad_row, ""]), encoding="utf-8")
+    code, _, err = run(capsys, "sites", "import", "bad.csv")
+    assert code == 1 and message in err and "nothing was imported" in err, err
+    assert "Traceback" not in err
+    assert sites_json(capsys) == []
+
+
+def test_campaign_create_prints_its_id_last_and_status_counts_per_grid(district, capsys):
+    (district / "sites.csv").write_text(SITES_CSV, encoding="utf-8")
+    (district / "checklist.yaml").write_text(CHECKLIST, encoding="utf-8")
+    run(capsys, "sites", "import", "sites.csv")
+    code, out, err = run(
+        capsys,
+        "campaign", "create", "--title", "电动车入户充电专项排查", "--checklist", "checklist.yaml",
+        "--grids", "DH-01-01,DH-02-01", "--site-type", "住宅", "--until", "2099-01-15",
+    )  # fmt: skip
+    assert code == 0, err
+    campaign_id = out.strip().splitlines()[-1]
+    assert campaign_id.isdigit() and "2 sites (DH-01-01 2, DH-02-01 0)" in out
+    code, out, err = run(capsys, "campaign", "status", campaign_id, "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["title"] == "电动车入户充电专项排查" and found["until"] == "2099-01-15"
+    first, second = found["by_grid"]
+    assert first == {
+        "grid": "DH-01-01",
+        "name": "幸福社区第一网格",
+        "sites": 2,
+        "visited": 0,
+        "visited_rate": 0.0,
+        "hazards": 0,
+        "hazards_per_100_sites": 0.0,
+        "rectified": 0,
+        "overdue": 0,
+    }
+    assert second["sites"] == 0 and second["hazards_per_100_sites"] is None
+    code, out, _ = run(capsys, "campaign", "status", campaign_id)
+    assert code == 0 and "DH-01-01  2  0  0  0.0  0  0" in out
+
+
+@pytest.mark.parametrize(
+    ("checklist", "args", "message"),
+    [
+        (
+            "- question: 有没有？\n  type: date\n",
+            [],
+            "item 1 (有没有？): type 'date' is not one of yesno, number, photo, text",
+        ),
+        ("- question: 照片\n  type: photo\n", [], "no item says which answer is a hazard"),
+        (
+            "- {question: 有吗, type: yesno, hazard: {when: yes, category: fire}}\n",
+            [],
+            "item 1: hazard category 'fire' is not one of",
+        ),
+        (
+            "- {question: 照片, type: photo, hazard: {category: other}}\n",
+            [],
+            "item 1: a photo answer cannot be a hazard",
+        ),
+        ("items: [\n", [], "not YAML"),
+        (CHECKLIST, ["--grids", "ZZ-99"], "no grid cell 'ZZ-99'"),
+        (CHECKLIST, ["--site-type", "castle"], "--site-type 'castle' is not one of"),
+        (CHECKLIST, ["--site-type", "shop"], "no shop sites in DH-01-01"),
+        (CHECKLIST, ["--until", "2020-01-01"], "--until 2020-01-01 has already passed"),
+    ],
+)
+def test_campaign_create_refuses_clearly_and_makes_nothing(
+    district, capsys, checklist, args, message
+):
+    (district / "sites.csv").write_text(SITES_CSV, encoding="utf-8")
+    (district / "checklist.yaml").write_text(checklist, encoding="utf-8")
+    run(capsys, "sites", "import", "sites.csv")
+    given = {"--grids": "DH-01-01", "--until": "2099-01-15"}
+    given.update(dict(zip(args[::2], args[1::2], strict=True)))
+    argv = ["campaign", "create", "--title", "排查", "--checklist", "checklist.yaml"]
+    for key, value in given.items():
+        argv += [key, value]
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and message in err and "no campaign was created" in err, err
+    assert "Traceback" not in err
+    code, _, err = run(capsys, "campaign", "status", "1")
+    assert code == 1 and "no campaign 1" in err
+
+
+def test_a_volunteer_is_placed_on_a_grid_cell_but_works_none(district, capsys):
+    code, out, err = run(
+        capsys, "staff", "add", "--telegram-id", "77", "--name", "张志愿", "--role", "volunteer",
+        "--grid", "DH-01-01",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = run(capsys, "staff", "add", "--telegram-id", "78", "--name", "李志愿",
+                       "--role", "volunteer")  # fmt: skip
+    assert code == 1 and "a volunteer needs at least one grid cell" in err
+    code, out, _ = run(capsys, "staff", "list", "--json")
+    (volunteer,) = json.loads(out)
+    assert volunteer["role"] == "volunteer" and volunteer["grids"] == ["DH-01-01"]
+    code, out, _ = run(capsys, "grids", "list", "--json")
+    cell = next(c for c in json.loads(out) if c["code"] == "DH-01-01")
+    assert cell["workers"] == []  # tasks never go to a volunteer
