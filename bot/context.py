@@ -23,6 +23,7 @@ from triage.intake.people import Person
 from triage.protection.abuse import AbuseDesk
 from triage.protection.privacy import PrivacyDesk
 from triage.reports.followup import FollowUp
+from triage.surveys.desk import SurveyDesk
 from triage.tasks.desk import StaffDesk
 from triage.units import SessionFactory
 
@@ -45,6 +46,7 @@ class BotServices:
     teams: TeamDesk
     nearby: NearbyDesk
     console: Console | None = None  # the web console's login links (/web)
+    surveys: SurveyDesk | None = None  # questionnaires: consent and answers
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
