@@ -262,3 +262,41 @@ async def answers(*, session: AsyncSession, survey_id: int) -> Sequence[SurveyAn
         .order_by(col(SurveyAnswer.question), col(SurveyAnswer.id))
     )
     return result.all()
+
+
+# --- personal data ---------------------------------------------------------------------
+
+
+async def answers_of_resident(*, session: AsyncSession, resident_id: int) -> Sequence[SurveyAnswer]:
+    result = await session.exec(
+        select(SurveyAnswer)
+        .join(SurveyRecipient, col(SurveyRecipient.id) == SurveyAnswer.recipient_id)
+        .where(col(SurveyRecipient.resident_id) == resident_id)
+        .order_by(col(SurveyAnswer.id))
+    )
+    return result.all()
+
+
+async def forget_words_of(
+    *, session: AsyncSession, resident_id: int, replacement: str, now: datetime
+) -> int:
+    """Their typed answers (and the words in their events) replaced; consent withdrawn, so
+    nothing is sent to them again. The answers themselves stay: every count holds."""
+    words = [
+        a for a in await answers_of_resident(session=session, resident_id=resident_id) if a.text
+    ]
+    for answer in words:
+        answer.text = replacement
+    events = await session.exec(
+        select(SurveyEvent).where(
+            col(SurveyEvent.resident_id) == resident_id, col(SurveyEvent.action) == "answered"
+        )
+    )
+    for event in events.all():
+        if "text" in event.detail:
+            event.detail = {**event.detail, "text": replacement}
+    consent = await session.get(SurveyConsent, resident_id)
+    if consent is not None and consent.agreed:
+        consent.agreed, consent.changed_at = False, now
+    await session.flush()
+    return len(words)

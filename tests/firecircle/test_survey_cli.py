@@ -14,6 +14,7 @@ from storage.models import OutboxMessage, Report, Resident, SurveyConsent, Surve
 from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
 from tests.firecircle.test_cli_lists import district  # noqa: F401 -- a fixture
 from triage.actors import resident_actor
+from triage.protection.privacy import forget_resident
 from triage.surveys.desk import SurveyDesk
 
 URL = "sqlite+aiosqlite:///./var/firecircle.db"
@@ -122,6 +123,16 @@ def test_create_send_and_results(district, capsys):  # noqa: F811
     assert found["themes"] == [{"theme": "ebike", "count": 1, "examples": ["楼道里电动车太多"]}]
     code, out, _ = run(capsys, "survey", "results", str(survey_id))
     assert code == 0 and "回收率 100.0%" in out and "电动车" in out
+
+    # Forgotten: their words go, their answers still count, and nothing is sent them again.
+    on_database(lambda sessions: forget_resident(sessions, 9001))
+    code, out, _ = run(capsys, "survey", "results", str(survey_id), "--json")
+    found = json.loads(out)
+    assert found["questions"][2]["answers"] == 1 and found["themes"] == []
+    code, out, _ = run(
+        capsys, "survey", "send", str(created(capsys, district)), "--community", "幸福社区"
+    )
+    assert code == 0 and "1 residents" in out  # 9002 only
 
     code, out, _ = run(capsys, "survey", "close", str(survey_id))
     assert code == 0

@@ -27,6 +27,7 @@ from triage.understanding.classify import classify
 from triage.understanding.taxonomy import Category
 
 OTHER = "other"
+ANONYMISED = "[已匿名]"  # a resident who asked to be forgotten (triage.protection.privacy)
 EXAMPLES = 3
 EXAMPLE_MAX = 200
 
@@ -82,7 +83,7 @@ async def results(sessions: SessionFactory, survey_id: int) -> dict[str, Any]:
             }
         elif question["type"] == TEXT:
             words = [a.text for a in given if not a.skipped and a.text]
-            suggestions += words
+            suggestions += [w for w in words if w != ANONYMISED]  # a forgotten one: counted only
             entry |= {"answers": len(words), "skipped": sum(1 for a in given if a.skipped)}
         questions.append(entry)
     stars = Counter(all_ratings)
