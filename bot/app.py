@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import abuse, errors, fieldwork, gate, privacy, resident, staff, team
+from bot import abuse, errors, fieldwork, gate, privacy, resident, staff, survey, team
 from bot.context import KEY, BotServices
 from bot.telegram_bot import FirecircleBot
 from bot.texts import t
@@ -37,6 +37,7 @@ def build_application(
     team.register(app)
     fieldwork.register(app)  # /patrol, /campaign, and their steps before the catch-alls
     privacy.register(app)
+    survey.register(app)  # /subscribe, /unsubscribe, the answers' buttons
     resident.register(app)
     app.add_error_handler(errors.on_error)
     return app

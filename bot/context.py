@@ -24,6 +24,7 @@ from triage.intake.people import Person
 from triage.protection.abuse import AbuseDesk
 from triage.protection.privacy import PrivacyDesk
 from triage.reports.followup import FollowUp
+from triage.surveys.desk import SurveyDesk
 from triage.tasks.desk import StaffDesk
 from triage.units import SessionFactory
 
@@ -47,6 +48,7 @@ class BotServices:
     nearby: NearbyDesk
     console: Console | None = None  # the web console's login links (/web)
     field: FieldDesk | None = None  # /patrol and /campaign
+    surveys: SurveyDesk | None = None  # questionnaires: consent and answers
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import broadcast, callbacks, keyboards, outgoing, staff
+from bot import broadcast, callbacks, keyboards, outgoing, staff, survey
 from bot.context import resident_of, services, visit_of
 from bot.replies import render, report_list, venues
 from bot.texts import LANGUAGES, all_labels, t
@@ -24,6 +24,7 @@ from triage.intake.conversation import STAFF_HELP
 from triage.intake.limits import SILENT
 from triage.intake.reply import Reply
 from triage.reports.notices import RESIDENT
+from triage.surveys.desk import Asked
 from triage.tasks.outcome import Outcome
 
 DONE = all_labels("buttons.done")
@@ -164,6 +165,8 @@ async def visit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         reply = await followup.rate(person, report_id, int(answer))
     await say(update, reply, context)
+    if reply.say == "visit_rated":  # may we send questionnaires? asked once
+        await survey.offer(update, context)
 
 
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -205,6 +208,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply) -> N
     tip to preview)."""
     if isinstance(reply, Broadcasting):
         await broadcast.answer(update, context, reply)
+    elif isinstance(reply, Asked):  # a typed answer to a questionnaire's text question
+        await survey.answer(update, context, reply)
     elif not isinstance(reply, Outcome):
         await say(update, reply, context)
     elif reply.say == STAFF_HELP:
@@ -381,6 +386,8 @@ COMMANDS = (
     "lang",
     "privacy",
     "forget",
+    "subscribe",
+    "unsubscribe",
 )
 
 

@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _stats(commands)
     _report(commands)
+    _surveys(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -266,6 +267,49 @@ def _report(commands) -> None:
     )
 
 
+def _surveys(commands) -> None:
+    """`firecircle survey create|send|results|close`: questionnaires to residents who agreed."""
+    surveys = commands.add_parser(
+        "survey", help="questionnaires (征询意见, 满意度调查) to residents who agreed to be asked"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = surveys.add_parser("create", help="a survey from a YAML file; its id on the last line")
+    create.add_argument("file", type=Path, help="title, intro, until, questions (see README)")
+    send = surveys.add_parser(
+        "send", help="send it to the residents in scope who agreed and have not had it yet"
+    )
+    send.add_argument("id", type=_survey_id)
+    scope = send.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--community", metavar="NAME", help="residents who reported there")
+    scope.add_argument("--grid", metavar="CODE", help="residents who reported in this cell")
+    scope.add_argument(
+        "--reporters-since", metavar="YYYY-MM-DD", type=_day, help="residents who reported since"
+    )
+    results = surveys.add_parser(
+        "results", help="sent, answered, response rate, satisfaction, suggestions by theme"
+    )
+    results.add_argument("id", type=_survey_id)
+    results.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    close = surveys.add_parser("close", help="stop taking answers")
+    close.add_argument("id", type=_survey_id)
+
+
+def _survey_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+        raise argparse.ArgumentTypeError(f"{text!r} 不是问卷编号 / is not a survey id")
+    return int(text)
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} 不是日期 YYYY-MM-DD / is not a date YYYY-MM-DD"
+        ) from None
+
+
 def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:
     action = residents.add_parser(name, help=help)
     action.add_argument("--telegram-id", type=_telegram_id, required=True)
@@ -384,6 +428,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings | None) -> int 
         "web": commands.web,
         "stats": commands.stats,
         "report": commands.report,
+        "survey": commands.survey,
     }
     return await handlers[args.command](args, settings)
 

@@ -533,3 +533,83 @@ async def web(args: argparse.Namespace, settings: Settings) -> int:
     print(f"A one-time console login for Telegram id {args.telegram_id}, {args.minutes:g} minutes:")
     print(settings.console_url.rstrip("/") + path)
     return 0
+
+
+async def survey(args: argparse.Namespace, settings: Settings) -> int:
+    """`survey create|send|results|close`: questionnaires (triage.surveys)."""
+    from bot.survey import Wording
+    from triage.surveys.desk import SurveyDesk, SurveyProblem
+    from triage.surveys.forms import FormProblem, parse_form
+    from triage.surveys.results import results
+
+    if args.action == "create":
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {args.file}: {exc}") from None
+        try:
+            form = parse_form(text)
+        except FormProblem as exc:
+            raise CommandError(f"{args.file}: {exc}; nothing was stored") from None
+    async with database(settings) as sessions:
+        desk = SurveyDesk(sessions, Wording(), timezone=ZoneInfo(settings.timezone))
+        try:
+            if args.action == "create":
+                made = await desk.create(form)
+                print(
+                    f"created survey {made.id}: {made.title['zh']} ({len(made.questions)} questions)"
+                )
+                print(made.id)
+            elif args.action == "send":
+                sent = await desk.send(
+                    args.id, community=args.community, grid=args.grid, since=args.reporters_since
+                )
+                print(
+                    f"survey {sent.survey_id} queued for {sent.count} residents "
+                    "(bulk: sent after everything else)"
+                )
+            elif args.action == "close":
+                await desk.close(args.id)
+                print(f"survey {args.id} closed: answers are no longer taken")
+            else:
+                found = await results(sessions, args.id)
+                print(
+                    json.dumps(found, ensure_ascii=False, indent=2)
+                    if args.json
+                    else _survey_text(found)
+                )
+        except SurveyProblem as exc:
+            raise CommandError(f"{exc}; nothing was changed") from None
+    return 0
+
+
+def _survey_text(found: dict) -> str:
+    from bot.texts import t
+
+    def percent(rate) -> str:
+        return "-" if rate is None else f"{rate * 100:.1f}%"
+
+    lines = [
+        f"问卷 {found['survey']}：{found['title']}（{found['status']}）",
+        f"发送 {found['sent']}  作答 {found['answered']}（开始 {found['started']}）"
+        f"  回收率 {percent(found['response_rate'])}  满意率 {percent(found['satisfaction_rate'])}",
+    ]
+    for q in found["questions"]:
+        lines.append(f"{q['number']}. [{q['type']}] {q['text']}  答 {q['answers']}")
+        if q["type"] == "rating":
+            stars = " ".join(f"{n}★{c}" for n, c in q["counts"].items())
+            mean = "-" if q["mean"] is None else f"{q['mean']:.2f}"
+            lines.append(f"   平均 {mean}  4–5分 {percent(q['satisfied_rate'])}  {stars}")
+        elif q["type"] == "choice":
+            for c in q["counts"]:
+                lines.append(f"   {c['option']}: {c['count']} ({percent(c['share'])})")
+        else:
+            lines.append(f"   跳过 {q['skipped']}")
+    if found["themes"]:
+        lines.append("建议分类：")
+        for theme in found["themes"]:
+            lines.append(
+                f"  {t('zh', 'category.' + theme['theme'])}（{theme['theme']}）：{theme['count']}"
+            )
+            lines += [f"    - {example}" for example in theme["examples"]]
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ from bot.context import BotServices
 from bot.inbox import ALLOWED_UPDATES, Inbox
 from bot.photos import PhotoCache
 from bot.sender import OutboxSender
+from bot.survey import Wording as SurveyWording
 from bot.webhook import webhook_route
 from firecircle.scheduler import DeadlineScheduler
 from firecircle.settings import Settings, redact
@@ -44,6 +45,7 @@ from triage.open311.reading import Reading
 from triage.protection.abuse import AbuseDesk
 from triage.protection.privacy import PrivacyDesk, Retention, apply_retention
 from triage.reports.followup import FollowUp
+from triage.surveys.desk import SurveyDesk
 from triage.tasks.desk import StaffDesk
 from web.app import build_web_app
 from web.open311.routes import Open311Api
@@ -122,11 +124,12 @@ class Service:
         self.console = Console(self.desk, self.policy.timezone, settings.console_url)
         self.retention = retention_from(settings)
         self.broadcasts = BroadcastDesk(self.sessions, Wording())
+        self.surveys = SurveyDesk(self.sessions, SurveyWording(), timezone=self.policy.timezone)
         frontdesk = FrontDesk(
             self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
         )
         self.conversation = Conversation(
-            self.sessions, self.intake, frontdesk, self.desk, self.broadcasts
+            self.sessions, self.intake, frontdesk, self.desk, self.broadcasts, surveys=self.surveys
         )
         services = BotServices(
             sessions=self.sessions,
@@ -149,6 +152,7 @@ class Service:
                 self.policy,
                 margin_meters=settings.district_margin_meters,
             ),
+            surveys=self.surveys,
         )
         self.api_url = api_url or settings.telegram_api_url
         self.app = build_application(

@@ -489,3 +489,72 @@ class CampaignVisit(SQLModel, table=True):
     hazards: int = 0  # failing answers, each a report
     started_at: datetime | None = _time()
     done_at: datetime | None = _time()
+
+
+class Survey(SQLModel, table=True):
+    """A questionnaire (征询意见, 满意度调查) sent to residents who agreed to be asked. Its
+    questions are fixed once created: a list of {"type": choice | rating | text, "text":
+    {"zh", "en"}, "options": [{"zh", "en"}, …]} (options for choice only)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: dict[str, str] = Field(default_factory=dict, sa_type=JSON)  # {"zh": …, "en": …}
+    intro: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    questions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    status: str = "open"  # open | closed
+    created_at: datetime = _created()
+    closes_at: datetime | None = _time()  # answers after this are refused
+    closed_at: datetime | None = _time()
+
+
+class SurveyRecipient(SQLModel, table=True):
+    """One resident a survey was sent to, and how far they got: `position` is the question
+    they are on (the number of questions once finished)."""
+
+    __table_args__ = (UniqueConstraint("survey_id", "resident_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    position: int = 0
+    sent_at: datetime = _created()
+    answered_at: datetime | None = _time()  # the last answer
+    finished_at: datetime | None = _time()
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One answer: a choice (the option's index), a rating (1–5), a text, or skipped."""
+
+    __table_args__ = (UniqueConstraint("recipient_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    recipient_id: int = Field(foreign_key="surveyrecipient.id")
+    question: int
+    choice: int | None = None
+    rating: int | None = None
+    text: str | None = Field(default=None, sa_type=Text)
+    skipped: bool = False
+    answered_at: datetime = _created()
+
+
+class SurveyConsent(SQLModel, table=True):
+    """Whether a resident agreed to be sent questionnaires: asked once (after a return visit),
+    changed any time with /subscribe and /unsubscribe."""
+
+    resident_id: int = Field(foreign_key="resident.id", primary_key=True, ondelete="CASCADE")
+    agreed: bool | None = None  # None: asked, not answered yet
+    asked_at: datetime | None = _time()
+    changed_at: datetime | None = _time()
+
+
+class SurveyEvent(SQLModel, table=True):
+    """Append-only history of the questionnaires: created, sent, answered, finished, closed,
+    and residents' consent (asked, opted in, opted out)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int | None = Field(default=None, foreign_key="survey.id", index=True)
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    at: datetime = _created()
+    actor: str  # "resident:12", "cli", "system"
+    action: str
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

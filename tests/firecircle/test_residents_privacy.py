@@ -96,7 +96,7 @@ async def test_export_then_forget(database_url, tmp_path):
     assert report["reference"] == reference and report["text"] == WORDS
     assert "acknowledged" in [e["action"] for e in report["events"]]
     assert data["raw_updates"] and data["messages_to_them"]
-    assert data["subscriptions"] == {"tips": False} and data["questions"] == []
+    assert data["subscriptions"] == {"tips": False, "surveys": None} and data["questions"] == []
 
     code, out, err = await cli(
         database_url, tmp_path, "residents", "forget", "--telegram-id", str(RESIDENT)

@@ -28,10 +28,12 @@ from triage.intake.edits import Edits
 from triage.intake.frontdesk import FrontDesk
 from triage.intake.people import Person, language_from_code
 from triage.intake.reply import Reply
+from triage.surveys.desk import Asked, SurveyDesk
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
 from triage.understanding.classify import Classification, classify
 from triage.understanding.small_talk import HELLO
+from triage.understanding.taxonomy import Kind
 
 STAFF_HELP = "help"  # an Outcome's key: staff typing outside any prompt get their help
 
@@ -61,12 +63,14 @@ class Conversation:
         desk: StaffDesk,
         broadcasts: BroadcastDesk,
         clock: Callable[[], datetime] = utcnow,
+        surveys: SurveyDesk | None = None,
     ):
         self.sessions = sessions
         self.intake = intake
         self.frontdesk = frontdesk
         self.desk = desk
         self.broadcasts = broadcasts
+        self.surveys = surveys
         self.clock = clock
         self.edits = Edits(sessions, intake.policy, clock)
         self.account = Account(sessions)
@@ -148,7 +152,7 @@ class Conversation:
 
     async def text(
         self, visit: Visit, words: str, source: str | None = None
-    ) -> Reply | Outcome | Broadcasting:
+    ) -> Reply | Outcome | Broadcasting | Asked:
         """A staff member's typed answer to a prompt (a tip for /broadcast among them), their
         help, or a resident's message. `source`: the chat's reference to the message, should
         it be edited later."""
@@ -162,7 +166,12 @@ class Conversation:
             if visit.resident is None or not await self.account.has_draft(visit.resident):
                 return Outcome(STAFF_HELP, visit.staff.language, {"name": visit.staff.name})
         who = await self.as_resident(visit)
-        return await self.frontdesk.text(who, words, visit.label or classify(words), source)
+        label = visit.label or classify(words)
+        if self.surveys is not None and label.kind != Kind.EMERGENCY:
+            answered = await self.surveys.typed(who, words)  # a questionnaire's text question
+            if answered is not None:
+                return answered
+        return await self.frontdesk.text(who, words, label, source)
 
     async def photo(
         self,

@@ -24,6 +24,7 @@ from storage import cards
 from storage import labels as label_rows
 from storage import privacy as rows
 from storage import residents as resident_rows
+from storage import surveys as survey_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Report, ReportDraft, ReportEvent, Resident
 from storage.types import utcnow
@@ -148,13 +149,18 @@ async def export_resident(sessions: SessionFactory, telegram_id: int) -> dict[st
         updates = await rows.updates_from(session=session, telegram_id=telegram_id)
         messages = await rows.messages_to(session=session, chat_id=resident.chat_id)
         asked = await label_rows.of(session=session, resident_id=resident.id)
+        consent = await survey_rows.consent_of(session=session, resident_id=resident.id)
+        answers = await survey_rows.answers_of_resident(session=session, resident_id=resident.id)
 
     def with_history(report: Report) -> dict[str, Any]:
         return {**_plain(report), "events": [_plain(e) for e in history[report.id]]}
 
     return {
         "resident": _plain(resident),
-        "subscriptions": {"tips": resident.subscribed_tips},
+        "subscriptions": {
+            "tips": resident.subscribed_tips,
+            "surveys": consent.agreed if consent is not None else None,
+        },
         "reports": [with_history(r) for r in reports if r.kind != "question"],
         "questions": [with_history(r) for r in reports if r.kind == "question"],
         "draft": _plain(draft) if draft else None,
@@ -162,6 +168,7 @@ async def export_resident(sessions: SessionFactory, telegram_id: int) -> dict[st
         "raw_updates": [_plain(u) for u in updates],
         "messages_to_them": [_plain(m) for m in messages],
         "asked_what_it_was": [_plain(a) for a in asked],
+        "survey_answers": [_plain(a) for a in answers],
     }
 
 
@@ -209,6 +216,12 @@ async def forget_resident(
             session=session, chat_id=resident.chat_id, report_ids=[r.id for r in reports]
         )
         _blank(resident, default_language)
+        if await survey_rows.forget_words_of(
+            session=session, resident_id=resident.id, replacement=ANONYMISED, now=now
+        ):
+            await survey_rows.record(
+                session=session, resident_id=resident.id, action="forgotten", actor=actor, at=now
+            )
         await session.flush()
     return Forgotten(len(reports), withdrawn, updates, messages)
 

@@ -1,0 +1,1 @@
+"""Questionnaires: forms (the YAML file), desk (create, send, consent, answers), results."""
