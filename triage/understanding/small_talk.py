@@ -50,10 +50,10 @@ _OK = {
 # Glue that carries nothing on its own: particles, "you", "very", "a lot", "so much".
 _GLUE = {
     "啊", "呀", "吖", "哈", "啦", "了", "哦", "喔", "呢", "吧", "嘛", "呐", "哟", "咯", "嘞", "哇",
-    "你", "您", "你们", "大家", "各位", "亲", "哈", "请", "真的", "非常", "很", "太", "都",
+    "你", "您", "你们", "大家", "各位", "亲", "请", "真的", "非常", "很", "太", "都",
     "也", "各位辛苦", "一下", "a", "the", "you", "u", "so", "very", "much", "lot", "lots",
     "all", "guys", "everyone", "folks", "again", "there", "dear", "sir", "madam", "team",
-    "oh", "ah", "um", "and", "我", "i", "mate", "bro", "then", "then", "了解了",
+    "oh", "ah", "um", "and", "我", "i", "mate", "bro", "then", "了解了",
 }  # fmt: skip
 
 
