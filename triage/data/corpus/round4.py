@@ -58,7 +58,7 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (N, "单元门口的电表箱玻璃碎了"),
     ],
     "fire_equipment": [
-        (N, "楼道里的消防栓箱被邻居堆的东西挡住了一半"),
+        (H, "楼道里的消防栓箱被邻居堆的东西挡住了一半"),
         (N, "灭火器被人拿去压咸菜缸了"),
         (N, "应急灯的电池坏了，按测试按钮不亮"),
         (N, "消防栓箱上的玻璃被砸碎了"),
@@ -88,7 +88,7 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (N, "有人在阳台上点艾条熏屋子"),
         (N, "寺庙门口点的香很多，烟很大"),
         (H, "饭店在店门口用炭炉烤串，天天如此"),
-        (H, "工地工人每天晚上在板房边上生火取暖"),
+        (U, "工地工人每天晚上在板房边上生火取暖"),
         (H, "有人在楼顶上用柴火烧水"),
         (U, "果园里有人烧枯枝，风把火吹向了旁边的木屋"),
         (U, "有人在木板房里用电焊，地上全是刨花"),
@@ -138,7 +138,7 @@ HAZARD_EN: dict[str, list[tuple[str, str]]] = {
         (N, "the light switch plate in the hall is loose"),
     ],
     "fire_equipment": [
-        (N, "someone took the nozzle off the hose reel"),
+        (H, "someone took the nozzle off the hose reel"),
         (H, "the fire alarm system has been switched off by management"),
     ],
     "flammables": [
@@ -148,7 +148,7 @@ HAZARD_EN: dict[str, list[tuple[str, str]]] = {
     ],
     "open_flame": [
         (N, "someone burns incense on the landing every morning"),
-        (H, "the builders light a fire to keep warm next to their huts"),
+        (U, "the builders light a fire to keep warm next to their huts"),
         (U, "kids are playing with lighters next to the firewood stack"),
     ],
     "occupancy": [
@@ -189,12 +189,18 @@ QUESTION_ZH = [
     "车库可以改成住人的房间吗",
     "家里装修用什么材料防火",
     "报了隐患多久会有人来处理",
+    "家里阳台上能放汽油吗",
+    "厨房里放两个煤气罐合规吗",
+    "车库里能不能存几桶油漆",
     "你们这个服务是谁在管",
     "举报人的信息会保密吗",
 ]
 QUESTION_EN = [
     "how do i check the pressure gauge on an extinguisher",
     "is a rooftop shed allowed",
+    "can i keep a spare gas bottle in my kitchen",
+    "is it ok to store a can of petrol in my garage",
+    "are we allowed to keep paint tins on the balcony",
     "how long until someone handles my report",
     "will my name be kept private if i report something",
 ]
