@@ -3,7 +3,10 @@ weak after the third round — feedback told plainly and in English, near misses
 about rules and numbers, every category in new wordings, and severity told by the cues the
 corpus README defines. The held-out split's misses were read before this was written (README
 says so), so nothing here restates a held-out or fresh.jsonl message: generate.py checks every
-core against both and refuses one that shares too many character pairs with any of them.
+core against both and refuses one that shares too many character pairs with any of them, and
+the cores written as the same situation as a held-out miss in other words (a stairwell turned
+storeroom, a basement let to twenty, a hot buzzing fuse box, a late promise, …) were taken out
+by hand.
 """
 
 U, H, N = "urgent", "high", "normal"
@@ -20,6 +23,11 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (H, "早市把消防车道全占满了，一直到中午"),
     ],
     "exit_blocked": [
+        (H, "顶楼通往天台的门被焊死了"),
+        (H, "商铺把货架摆到了安全出口门口"),
+        (H, "单元后门被物业用铁丝拧死了"),
+        (N, "楼层的防火门上挂了一把没锁上的锁"),
+        (U, "KTV包厢满人，走廊尽头的出口被沙发堵死了"),
         (H, "七楼邻居在楼梯平台上放了一张旧沙发"),
         (H, "仓库的疏散门外面被堆了一排啤酒箱"),
         (H, "工厂的安全出口常年锁着，说怕工人偷东西"),
@@ -45,7 +53,6 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (N, "一楼楼梯口偶尔会停一辆电动车"),
     ],
     "electrical": [
-        (U, "电闸箱嗡嗡响，摸上去很烫，里面的线有点发黑"),
         (U, "卫生间的插座进水了，一插电就冒火星"),
         (U, "电暖器的插头烧化了，还插在插座上用"),
         (U, "楼道灯的线头打火，啪啪地闪，旁边是木门"),
@@ -58,6 +65,13 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (N, "单元门口的电表箱玻璃碎了"),
     ],
     "fire_equipment": [
+        (N, "走廊灭火器箱的门掉了"),
+        (N, "消防箱上落满了灰，玻璃也裂了"),
+        (N, "灭火器的铅封和保险销不见了"),
+        (N, "有一个应急照明灯一直在闪"),
+        (H, "消防水带被人剪走拿去浇花了"),
+        (H, "酒店的喷淋阀门被关死了"),
+        (H, "整栋楼的烟感都被拆了"),
         (H, "楼道里的消防栓箱被邻居堆的东西挡住了一半"),
         (N, "灭火器被人拿去压咸菜缸了"),
         (N, "应急灯的电池坏了，按测试按钮不亮"),
@@ -83,30 +97,43 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (U, "仓库里的油漆桶旁边有人在切割铁管"),
     ],
     "open_flame": [
-        (N, "邻居在门口烧了一点纸"),
         (N, "楼梯间里有人抽完烟把烟头扔在纸箱上"),
-        (N, "有人在阳台上点艾条熏屋子"),
         (N, "寺庙门口点的香很多，烟很大"),
         (H, "饭店在店门口用炭炉烤串，天天如此"),
         (U, "工地工人每天晚上在板房边上生火取暖"),
         (H, "有人在楼顶上用柴火烧水"),
-        (U, "果园里有人烧枯枝，风把火吹向了旁边的木屋"),
         (U, "有人在木板房里用电焊，地上全是刨花"),
         (U, "芦苇荡边上有人点火烧垃圾，今天刮大风"),
         (U, "有小孩在柴火垛边上玩打火机"),
     ],
     "occupancy": [
+        (H, "洗车店的工人晚上睡在店后面的小隔间"),
+        (H, "小餐馆打烊后厨师就在大堂拼凳子睡"),
+        (H, "物流仓库里隔了一间屋子给司机住"),
+        (H, "商铺的卷帘门后面住着一家人"),
+        (H, "快递站的阁楼上住着三个快递员"),
+        (H, "一楼门面房后半截隔出来住人"),
+        (H, "家具厂的工人就住在厂房二楼，楼下堆着木料"),
+        (H, "农民房被二房东隔成了十几个单间"),
+        (H, "厂区里用铁皮搭了一排房子给工人住"),
+        (U, "电动车维修店晚上有人睡在店里，满屋子都在充电的电池"),
+        (U, "小旅馆窗户全装了铁栏，今晚住满了客人，后门还锁着"),
         (H, "修车铺晚上老板一家就睡在店里"),
         (H, "奶茶店二楼隔了几个小间给员工住"),
         (H, "厂房里用彩钢板隔了宿舍"),
         (H, "一个三室一厅住了十几个年轻人，客厅也隔成了房间"),
         (H, "菜市场的摊主晚上睡在摊位后面"),
         (H, "小旅馆把楼梯间隔出来当客房"),
-        (U, "地下室里住了二十几个工人，只有一个小门能出去"),
-        (U, "加工厂楼上是宿舍，楼下堆满了海绵，窗户都装了铁栏"),
         (U, "一间小作坊里白天干活晚上睡觉，十几个人挤在布料堆里"),
     ],
     "other": [
+        (N, "小区的微型消防站一直锁着，里面没人"),
+        (N, "楼里的消防设施维保标签好几年没更新"),
+        (N, "物业的消防巡查记录都是补签的"),
+        (H, "老厂房的屋顶是油毡和木头的，下面堆了货"),
+        (H, "KTV包房墙上贴满了海绵和软包"),
+        (H, "建筑外墙挂满了塑料广告布"),
+        (H, "商场的管道井里塞满了垃圾"),
         (N, "小区的消防安全公示牌好几年没更新了"),
         (N, "物业说消防维保的公司跑路了，没人检查"),
         (N, "这栋楼从来没人来做过消防检查"),
@@ -153,7 +180,6 @@ HAZARD_EN: dict[str, list[tuple[str, str]]] = {
     ],
     "occupancy": [
         (H, "the car repair shop owner's family sleeps in the shop"),
-        (U, "a dozen workers sleep in the workshop among the foam"),
     ],
     "other": [
         (H, "the old building has wooden floors and stairs that are falling apart"),
@@ -164,7 +190,6 @@ PLEAS_ZH = ["，麻烦尽快处理", "，请派人来看看", "，有人管吗",
 PLEAS_EN = [". please send someone", ". who deals with this?"]
 
 EMERGENCY_ZH: list[tuple[str | None, str]] = [
-    (None, "走廊里一股电线烧焦的味道，呛得人咳嗽"),
     (None, "对面楼顶在冒浓烟，好像着了"),
     ("electrical", "空调外机冒火了，还在噼啪响"),
     (None, "隔壁屋里有火光，门缝在冒烟"),
@@ -196,7 +221,6 @@ QUESTION_ZH = [
     "举报人的信息会保密吗",
 ]
 QUESTION_EN = [
-    "how do i check the pressure gauge on an extinguisher",
     "is a rooftop shed allowed",
     "can i keep a spare gas bottle in my kitchen",
     "is it ok to store a can of petrol in my garage",
@@ -205,15 +229,11 @@ QUESTION_EN = [
     "will my name be kept private if i report something",
 ]
 FEEDBACK_ZH = [
-    "答应周一来看，现在都周五了还没人影",
     "报上去一个星期了，状态一直没变",
-    "楼道里的自行车都清走了，大家都说好",
     "维修师傅来得很快，点赞",
     "你们的服务越来越好了",
     "每次都让我等，太耽误事了",
-    "工作人员解释得很清楚，谢谢",
     "建议在小程序里加个进度提醒",
-    "消防通道现在畅通了，谢谢社区",
     "机器人回答得牛头不对马嘴",
     "说是处理完了，其实什么都没变",
     "上次那个问题办得很漂亮",
@@ -223,21 +243,16 @@ FEEDBACK_ZH = [
     "希望以后能主动告诉我们进展",
 ]
 FEEDBACK_EN = [
-    "you promised to come on monday and it's friday now",
-    "the corridor has been cleared, everyone is happy",
     "the repairman came really fast, well done",
     "the chatbot's answers make no sense",
     "it says resolved but nothing has changed",
-    "the officer explained everything clearly, thank you",
     "please add progress notifications",
     "not happy with how my report was handled",
     "thanks for getting the barbecue stall moved",
     "keep up the good work",
 ]
 OUT_ZH = [
-    "社区下个月组织消防逃生演练，报名找居委会",
     "明早九点楼里做消防设施年检，会有警铃响，请勿惊慌",
-    "这首歌最近好火啊",
     "楼上装修电钻声从早响到晚",
     "小区的绿化带被人种了菜",
     "隔壁装修把垃圾堆在我家门口",
