@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/classifier_eval.py [--misses] [FILE ...]
 
-Without files it reads the corpus's held-out split (triage/data/corpus/holdout.jsonl),
-../shared/triage/dev.jsonl (when present; for checking, never for tuning) and
+Without files it reads the corpus's held-out split (triage/data/corpus/holdout.jsonl), its
+fresh held-out set (fresh.jsonl), ../shared/triage/dev.jsonl (when present; for checking, never for tuning) and
 tests/data/triage_holdout.jsonl. Each line: id, text, kind, category, severity.
 Prints what `firecircle classify --evaluate FILE` prints: per-class precision, recall and F1,
 the confusion matrices, emergency recall and false alarms, how many messages the resident
@@ -24,6 +24,7 @@ from triage.understanding.classify import classify  # noqa: E402
 
 DEFAULT_FILES = [
     REPO / "triage" / "data" / "corpus" / "holdout.jsonl",
+    REPO / "triage" / "data" / "corpus" / "fresh.jsonl",
     REPO.parent / "shared" / "triage" / "dev.jsonl",
     REPO / "tests" / "data" / "triage_holdout.jsonl",
 ]

@@ -428,7 +428,42 @@ def model_tokens(label: Classification, plain: str) -> list[str]:
         if len(parts) > 2:
             tokens.append(f"cue={parts[0]}:{parts[1]}")
     tokens.append(f"length={min(len(plain) // 10, 6)}")
+    tokens += [f"sign={name}" for name, regex in _signs() if regex.search(plain)]
     return tokens
+
+
+# What the corpus README's severity definition turns on, as tokens the model weighs (never a
+# verdict by themselves): heat, noise or a flame at work, fuel beside it, wind, people inside
+# now or asleep, many people, one way out, and the marks of one degraded thing or a habit.
+SIGNS = {
+    "heat": r"发烫|烫手|很烫|好烫|发热|烫|冒烟|焦|发黑|变黑|烧化|熔|融化|鼓包|鼓起|变形|"
+    r"hot|melt|scorch|burnt|swollen|smok",
+    "noise": r"滋滋|嗡嗡|噼里啪啦|噼啪|啪啪|打火|火花|火星|闪|buzz|crackl|spark|hiss",
+    "flame-at-work": r"电焊|焊接|切割|气割|烧(?:荒|秸秆|垃圾|枯枝|东西|纸)|点火|生火|明火|炭火|"
+    r"柴火|抽烟|烟头|蚊香|香|蜡烛|weld|cutting|burn|lighter|fire|candle|incense|cigarette",
+    "fuel-beside": r"纸箱|泡沫|木料|木板|木头|刨花|木屑|布料|海绵|干草|草|树林|柴|油漆|稀料|汽油|"
+    r"柴油|液化气|气罐|气瓶|加油站|易燃|cardboard|foam|timber|wood|fabric|petrol|fuel|lpg|"
+    r"gas (?:bottle|cylinder)|brush|grass|dry",
+    "wind": r"风大|大风|刮风|风很大|风一吹|wind",
+    "people-now": r"里面.{0,6}(?:人|坐满|营业|上课|睡)|正在(?:营业|上课|睡|开)|营业中|坐满|"
+    r"满座|挤满|今晚|现在|晚上.{0,4}睡|睡觉|在睡|午睡|住满|inside|packed|tonight|right now|"
+    r"asleep|sleep|open now|full",
+    "crowd": r"(?:十几|二十|三十|几十|好多|很多|一大群)(?:多|来)?个?(?:人|工人|租客|学生|老人|孩子)|"
+    r"\d{2,} ?(?:people|tenants|workers)|dozens",
+    "one-way-out": r"只有(?:一|1)个?(?:出口|门|楼梯|小门)|唯一|防盗网|铁栏|焊死|封死|one exit|"
+    r"only (?:one|1) (?:exit|way|door|stair)|barred",
+    "locked": r"锁|铁链|钉死|封|堵死|chain|lock|nailed|padlock",
+    "overnight": r"一整夜|一夜|整晚|通宵|晚上|夜里|床边|床头|卧室|overnight|all night|bed",
+    "one-thing": r"(?:一|1|两|2)(?:个|辆|瓶|罐|块|只|盏)|坏了|不亮|过期|掉了|松了|关不上|没电|"
+    r"空的|用完|空煤气|空油漆|broken|expired|empty|loose|not lit|one ",
+    "habit": r"天天|每天|经常|总是|老是|一直有人|every (?:day|night|morning)|always|keep",
+    "many-things": r"一排|一堆|堆满|满|好几|十几|一大堆|一屋|囤|几十|rows?|stacks?|piles?|drums",
+}
+
+
+@cache
+def _signs() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((name, re.compile(pattern)) for name, pattern in SIGNS.items())
 
 
 def _top(p: dict[str, float], among: tuple[str, ...] | None = None) -> str:

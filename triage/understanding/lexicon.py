@@ -663,6 +663,27 @@ FLAME_AT_WORK = (
     )
 )
 
+# Fourth round (issue 13), from the train split's out-of-fold category misses.
+CATEGORY_TERMS[C.ELECTRICAL] += [
+    (r"灯泡|灯罩|灯管|灯头|电热毯|电暖器|小太阳", 2),
+    (en(r"bulbs?|lamps?"), 2),
+]
+CATEGORY_TERMS[C.OCCUPANCY] += [
+    (
+        r"楼上住(?:着|了|人)|住着.{0,6}一家|一家(?:人|几口)?(?:就)?住在|睡在.{0,4}(?:摊位|柜台|店铺|货架)",
+        3,
+    ),
+]
+CATEGORY_TERMS[C.EXIT_BLOCKED] += [
+    (
+        r"防火门.{0,4}(?:拆|没了|不见)|(?:后门|侧门|单元门|出口|楼梯门).{0,4}(?:焊死|锁死|封死|钉死)",
+        3,
+    ),
+]
+CATEGORY_TERMS[C.OTHER] += [
+    (en(r"exhaust ducts?|grease|smoke vents? (?:are |is )?(?:sealed|blocked)"), 3)
+]
+
 CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
     (
         C.FIRE_LANE,

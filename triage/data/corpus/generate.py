@@ -27,9 +27,11 @@ sys.path.insert(0, str(HERE))
 
 import more_train as M  # noqa: E402
 import phrases as P  # noqa: E402
+import round4 as R4  # noqa: E402
 
 SEED = 13
 HOLDOUT_SHARE = 5  # one group in five
+APART = 0.6  # see check_apart
 
 OPENERS_ZH = [
     "",
@@ -381,10 +383,10 @@ def written(held: set[str]) -> list[tuple]:
     return rows
 
 
-def more_train(seen: set[str]) -> list[tuple]:
-    """The third round (more_train.py): train only, dressed as train with its own pleas, and
-    from its own random stream, so the first two rounds come out as they did."""
-    r = random.Random(SEED + 1)
+def more_train(seen: set[str], M=M, seed: int = SEED + 1, tag: str = "m") -> list[tuple]:
+    """A later round (more_train.py, round4.py): train only, dressed as train with its own
+    pleas, and from its own random stream, so the earlier rounds come out as they did."""
+    r = random.Random(seed)
     from opencc import OpenCC
 
     w = Writer(r, Roughen(r, OpenCC("s2hk").convert), set())
@@ -394,22 +396,23 @@ def more_train(seen: set[str]) -> list[tuple]:
     def hazards():
         for category, cores in M.HAZARD_ZH.items():
             for i, (severity, core) in enumerate(cores):
-                g = f"m-hz:{category}:{i}"
+                g = f"{tag}-hz:{category}:{i}"
                 for _ in range(6):
                     text = w.opener_zh(g, core, OPENERS_ZH) + w.pick(g, DURATIONS_ZH)
                     text += w.pick(g, pleas_zh) + w.pick(g, CONTACTS_ZH)
                     yield g, "zh", "hazard", category, severity, w.rough.zh(text)
         for category, cores in M.HAZARD_EN.items():
             for i, (severity, core) in enumerate(cores):
-                g = f"m-he:{category}:{i}"
+                g = f"{tag}-he:{category}:{i}"
                 for _ in range(4):
                     text = f"{core} {w.pick(g, PLACES_EN)}".strip() + w.pick(g, pleas_en)
                     yield g, "en", "hazard", category, severity, w.rough.en(text)
 
     def emergencies():
-        for tag, lang, cores in (("m-ez", "zh", M.EMERGENCY_ZH), ("m-ee", "en", M.EMERGENCY_EN)):
+        sets = ((f"{tag}-ez", "zh", M.EMERGENCY_ZH), (f"{tag}-ee", "en", M.EMERGENCY_EN))
+        for prefix, lang, cores in sets:
             for i, (category, core) in enumerate(cores):
-                g = f"{tag}:{i}"
+                g = f"{prefix}:{i}"
                 for _ in range(6 if lang == "zh" else 4):
                     if lang == "zh":
                         text = w.opener_zh(g, core, EMERGENCY_OPENERS_ZH)
@@ -421,19 +424,60 @@ def more_train(seen: set[str]) -> list[tuple]:
                     yield g, lang, "emergency", category, None, text
 
     framed = [
-        (M.QUESTION_ZH, P.QUESTION_FRAMES_ZH, "question", "zh", "m-qz", 4),
-        (M.QUESTION_EN, P.QUESTION_FRAMES_EN, "question", "en", "m-qe", 3),
-        (M.FEEDBACK_ZH, P.FEEDBACK_FRAMES_ZH, "feedback", "zh", "m-fz", 4),
-        (M.FEEDBACK_EN, P.FEEDBACK_FRAMES_EN, "feedback", "en", "m-fe", 3),
-        (M.OUT_ZH, P.OUT_FRAMES_ZH, "out_of_scope", "zh", "m-oz", 3),
-        (M.OUT_EN, P.OUT_FRAMES_EN, "out_of_scope", "en", "m-oe", 3),
+        (M.QUESTION_ZH, P.QUESTION_FRAMES_ZH, "question", "zh", f"{tag}-qz", 4),
+        (M.QUESTION_EN, P.QUESTION_FRAMES_EN, "question", "en", f"{tag}-qe", 3),
+        (M.FEEDBACK_ZH, P.FEEDBACK_FRAMES_ZH, "feedback", "zh", f"{tag}-fz", 4),
+        (M.FEEDBACK_EN, P.FEEDBACK_FRAMES_EN, "feedback", "en", f"{tag}-fe", 3),
+        (M.OUT_ZH, P.OUT_FRAMES_ZH, "out_of_scope", "zh", f"{tag}-oz", 3),
+        (M.OUT_EN, P.OUT_FRAMES_EN, "out_of_scope", "en", f"{tag}-oe", 3),
     ]
     made = [hazards(), emergencies(), *(w.framed(*args) for args in framed)]
+    greetings = getattr(M, "GREETING", [])
+    made.append(
+        (
+            f"{tag}-g:{i}",
+            "en" if re.search(r"[a-z]{2}", t.lower()) else "zh",
+            "greeting",
+            None,
+            None,
+            t,
+        )
+        for i, t in enumerate(greetings)
+    )
     for row in (row for rows_ in made for row in rows_):
         if row[-1] not in seen:
             seen.add(row[-1])
             rows.append(row)
     return rows
+
+
+def _pairs(text: str) -> set[str]:
+    """Character pairs of Chinese, word pairs of English: what two wordings share."""
+    from opencc import OpenCC
+
+    text = OpenCC("t2s").convert(text.lower())
+    words = re.findall(r"[a-z]+|[\u4e00-\u9fff]", text)
+    return {" ".join(words[i : i + 2]) for i in range(len(words) - 1)}
+
+
+def check_apart(rows: list[tuple], held: set[str]) -> None:
+    """No core of round4.py may restate a held-out message (holdout.jsonl's side, fresh.jsonl):
+    at most APART of its pairs found in any one of them."""
+    fresh = HERE / "fresh.jsonl"
+    others = [row[-1] for row in rows if row[0] in held]
+    if fresh.exists():
+        others += [json.loads(line)["text"] for line in fresh.read_text("utf-8").splitlines()]
+    held_pairs = [_pairs(text) for text in others]
+    cores = [t for d in (R4.HAZARD_ZH, R4.HAZARD_EN) for v in d.values() for _, t in v]
+    cores += [t for _, t in R4.EMERGENCY_ZH + R4.EMERGENCY_EN]
+    cores += R4.QUESTION_ZH + R4.QUESTION_EN + R4.FEEDBACK_ZH + R4.FEEDBACK_EN
+    cores += R4.OUT_ZH + R4.OUT_EN
+    for core in cores:
+        mine = _pairs(core)
+        if len(mine) >= 3:
+            near = max(len(mine & other) for other in held_pairs) / len(mine)
+            if near > APART:
+                raise SystemExit(f"round4.py restates a held-out message: {core}")
 
 
 def main(argv: list[str]) -> int:
@@ -442,6 +486,8 @@ def main(argv: list[str]) -> int:
     held = held_out_groups(written(set()))
     rows = written(held)
     rows += more_train({row[-1] for row in rows})
+    rows += more_train({row[-1] for row in rows}, R4, SEED + 2, "r4")
+    check_apart(rows, held)
     sides: dict[str, list[dict]] = {"train": [], "holdout": []}
     for group, lang, kind, category, severity, text in rows:
         side = "holdout" if group in held else "train"
