@@ -246,6 +246,7 @@ async def last_change(*, session: AsyncSession) -> tuple[int, int]:
     report_id, event_id = result.one()
     return int(report_id or 0), int(event_id or 0)
 
+
 async def team_counts(
     *, session: AsyncSession, scope: Scope, day_start: datetime, promise_minutes: float
 ) -> dict[str, int]:

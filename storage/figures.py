@@ -424,6 +424,7 @@ async def most_escalated(
     row = (await session.exec(_scoped(query, scope))).first()
     return dict(row._mapping) if row is not None else None
 
+
 # --- the ten-minute circle: patrol teams met the fires in time? --------------------------------
 
 TEAM_MEASURES = ("depart_minutes", "arrive_minutes")
