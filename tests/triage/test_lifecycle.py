@@ -55,6 +55,9 @@ def _args(action: Action, actors: dict, original: int) -> dict:
         Action.RATE: {"stars": 4},
         Action.EDIT: {"text": "改过的描述"},
         Action.MERGE: {"into": original},
+        Action.MARK_DUPLICATE: {"into": original},
+        Action.NOTE: {"note": "已电话联系居民"},
+        Action.STAFF_CLOSE: {"note": "不属于消防隐患"},
     }.get(action, {})
 
 
@@ -133,8 +136,11 @@ async def test_what_each_role_is_offered_on_an_assigned_hazard(world):
         Action.ASK,
         Action.HAND_OVER,
         Action.FLAG_ABUSE,
+        Action.NOTE,
+        Action.MARK_DUPLICATE,
     ]
     assert Action.ASSIGN_TO in offered[Role.COORDINATOR]
+    assert Action.STAFF_CLOSE in offered[Role.COORDINATOR]
     assert Action.HAND_OVER not in offered[Role.COORDINATOR]
     assert Action.RESOLVE not in offered[Role.COORDINATOR]
 
