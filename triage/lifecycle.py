@@ -354,7 +354,7 @@ async def duplicate_refusal(
     if original.id == report.id:
         return Refusal("duplicate_of_itself", values)
     if original.status == Status.MERGED:
-        further = await session.get(Report, original.merged_into_id)
+        further = original.merged_into_id and await session.get(Report, original.merged_into_id)
         return Refusal(
             "duplicate_of_merged", {**values, "further": further.reference if further else "—"}
         )
