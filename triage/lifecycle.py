@@ -358,12 +358,8 @@ async def duplicate_refusal(
         return Refusal(
             "duplicate_of_merged", {**values, "further": further.reference if further else "—"}
         )
-    if (
-        await console_rows.report_in_scope(
-            session=session, reference=original.reference, scope=scope_of(actor)
-        )
-        is None
-    ):
+    scope = scope_of(actor)
+    if not await console_rows.is_in_scope(session=session, report_id=original.id, scope=scope):
         return Refusal("duplicate_out_of_scope", values)
     return None
 
