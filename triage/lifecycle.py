@@ -250,6 +250,10 @@ class Lifecycle:
         notices = []
         if rule.tell:
             notices = await to_followers(session, report, rule.tell, card, **(say or {}))
+        if action == Action.MARK_DUPLICATE:  # its own followers follow on, told just now
+            await report_rows.follow_on(
+                session=session, merged_into=report.id, now_into=args["into"]
+            )
         return Moved(report, None, previous, card, notices)
 
     async def _write(

@@ -205,7 +205,8 @@ async def test_a_duplicate_needs_another_live_report_in_the_actors_scope(world):
         outside.assignee_id = None
         session.add_all([report, original, merged, outside])
         await session.flush()
-        merged.merged_into_id = original.id
+        merged.merged_into_id = report.id  # an earlier duplicate of the one marked below
+        await session.flush()
         cases = [
             (worker, None, "duplicate_unknown"),
             (worker, 10**9, "duplicate_unknown"),
@@ -233,6 +234,8 @@ async def test_a_duplicate_needs_another_live_report_in_the_actors_scope(world):
         )
         assert moved.won and report.status == Status.MERGED
         assert report.merged_into_id == original.id and report.next_deadline_at is None
+        await session.refresh(merged)
+        assert merged.merged_into_id == original.id  # it followed `report`: now the original
         [told] = moved.notices
         assert told.kind == "marked_duplicate" and told.chat_id == 77
         assert told.extra["original"] == original.reference
