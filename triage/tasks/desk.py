@@ -39,6 +39,7 @@ _ASKING = {
     "resolve": (Action.RESOLVE, "resolve_prompt"),
     "order": (Action.ORDER, "order_prompt"),
     "reinspect": (Action.REINSPECT, "reinspect_prompt"),
+    "note": (Action.NOTE, "note_prompt"),
 }
 
 
@@ -118,6 +119,9 @@ class StaffDesk:
 
     async def start_order(self, actor: Actor, report_id: int) -> Outcome:
         return await self.start(actor, report_id, "order")
+
+    async def start_note(self, actor: Actor, report_id: int) -> Outcome:
+        return await self.start(actor, report_id, "note")
 
     async def start_reinspecting(self, actor: Actor, report_id: int) -> Outcome:
         return await self.start(actor, report_id, "reinspect")
