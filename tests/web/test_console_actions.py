@@ -208,3 +208,31 @@ async def test_a_coordinators_tasks_are_the_communitys_open_ones(sessions, conso
     worker = await console.acting.desk.actor_for(WORKER_1)
     said, cards = await console.acting.desk.open_tasks(worker)
     assert said.say == "tasks" and {c["reference"] for c in cards} == {held.reference}
+
+
+def test_the_residents_notices_read_well_in_both_languages():
+    from zoneinfo import ZoneInfo
+
+    from bot.notify import calls_for
+    from triage.reports.notices import Notice
+
+    card = {"report_id": 2, "reference": "FC-000002", "kind": "hazard", "photos": []}
+    said = {}
+    for lang in ("zh", "en"):
+        for kind, extra in (
+            ("marked_duplicate", {"original": "FC-000001", "staff": "王建国"}),
+            (
+                "closed_by_staff",
+                {"note": "不属于消防隐患", "staff": "孙红梅", "role": "coordinator"},
+            ),
+        ):
+            [(method, payload)] = calls_for(
+                Notice(kind, RESIDENT, lang, 2, card, extra), ZoneInfo("Asia/Shanghai")
+            )
+            said[lang, kind] = payload["text"]
+    assert "FC-000002" in said["zh", "marked_duplicate"]
+    assert "并入 FC-000001 一起处理" in said["zh", "marked_duplicate"]
+    assert "handled as FC-000001" in said["en", "marked_duplicate"]
+    assert "协调员孙红梅结案" in said["zh", "closed_by_staff"]
+    assert "不属于消防隐患" in said["zh", "closed_by_staff"]
+    assert "closed by" in said["en", "closed_by_staff"]
