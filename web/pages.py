@@ -139,7 +139,7 @@ async def act(request: web.Request) -> web.Response:
     if done.key == "form_stale":
         values.update(_what_happened(request, lang, done.values))
     said = mark + outcome(lang, done, values)
-    if done.key == "duplicate_marked":  # this one follows the original now: show that
+    if done.key in ("duplicate_marked", "merged_meanwhile"):  # it follows the original now
         return await report(request, said=said, reference=done.values["original"])
     return await report(request, said=said)
 

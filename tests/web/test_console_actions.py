@@ -148,6 +148,11 @@ async def test_a_coordinator_marks_a_duplicate_and_its_resident_is_told(sessions
     assert told["chat_id"] == RESIDENT and told["extra"]["original"] == original.reference
     assert await _notices(sessions, "duplicate_added")  # the original's holder sees it
     assert (await client.get(f"/reports/{duplicate.reference}")).status == 404  # it follows
+    again = await _post(  # the same page's form, sent again: says where it went
+        client, duplicate.reference, action="note", words="还在吗", csrf=csrf, seen=seen
+    )
+    assert f"✗ 您打开页面后，{duplicate.reference} 已被标记为 {original.reference} 的重复" in again
+    assert (await _stored(sessions, duplicate.id))[1][-1] == "marked_duplicate"
 
 
 async def test_a_coordinator_closes_with_a_reason_and_the_resident_is_told(

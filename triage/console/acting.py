@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage import console as console_rows
+from storage import reports as report_rows
 from storage.engine import SessionFactory, transaction
 from triage.actors import Actor
 from triage.console.scope import scope_of
@@ -80,7 +81,7 @@ class Acting:
         and the answer says what happened."""
         report_id = await self._report_id(actor, reference)
         if report_id is None:
-            return None
+            return await self._merged_meanwhile(actor, reference)
         words = words.strip()
         if seen and action in SEEN_MATTERS:
             stale = await self._changed_since(report_id, seen)
@@ -103,6 +104,22 @@ class Acting:
         if action in GIVING:
             return await self._give(actor, report_id, target, words)
         return Done("not_on_the_web", True, {})
+
+    async def _merged_meanwhile(self, actor: Actor, reference: str) -> Done | None:
+        """A form for a report merged since (it has no page now): into which one."""
+        async with transaction(self.sessions) as session:
+            report = await report_rows.report_by_reference(session=session, reference=reference)
+            if report is None or report.status != "merged" or report.merged_into_id is None:
+                return None
+            if not await console_rows.is_in_scope(
+                session=session, report_id=report.id, scope=scope_of(actor)
+            ):
+                return None
+            original = await console_rows.report_by_id(
+                session=session, report_id=report.merged_into_id
+            )
+            values = {"reference": reference, "original": original.reference}
+            return Done("merged_meanwhile", True, values)
 
     async def _at_once(self, step, actor: Actor, report_id: int, words: str) -> Done:
         if not words:
