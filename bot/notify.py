@@ -131,6 +131,7 @@ def _values(notice: Notice, tz: tzinfo) -> dict[str, Any]:
         "text": extra.get("text", ""),
         "question": card.get("text", ""),
         "note": extra.get("note", ""),
+        "original": extra.get("original", ""),
         "place": taskcard.place(lang, card),
         "overdue": duration(lang, extra.get("overdue_seconds", 0)),
         "deadline": taskcard.local(card.get("rectify_deadline_at"), tz),

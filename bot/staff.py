@@ -17,7 +17,7 @@ from triage.tasks.outcome import Outcome
 MAX_LISTED = 10
 WEB_LINK_MINUTES = 15
 HANDOVER_TO = (NOT_MY_GRID, TO_COORDINATOR)  # else a worker's id
-PRESSES = ("ack", "ask", "res", "ho", "card", "ord", "rok", "rre", "hot", "kb")
+PRESSES = ("ack", "ask", "res", "ho", "card", "ord", "rok", "rre", "hot", "kb", "note")
 
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
@@ -91,6 +91,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     elif action == "ord":
         outcome = await desk.start_order(actor, report_id)
+    elif action == "note":
+        outcome = await desk.start_note(actor, report_id)
     elif action == "rok":
         outcome = await desk.start_reinspecting(actor, report_id)
     elif action == "rre":

@@ -147,6 +147,7 @@ _BUTTONS = {
     Action.RESOLVE: ("res", "staff.btn_resolve"),
     Action.REINSPECT: ("rok", "staff.btn_still_fixed"),
     Action.REOPEN_ON_REINSPECTION: ("rre", "staff.btn_reopen"),
+    Action.NOTE: ("note", "staff.btn_note"),
 }
 
 

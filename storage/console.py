@@ -209,6 +209,14 @@ async def report_in_scope(*, session: AsyncSession, reference: str, scope: Scope
     return result.first()
 
 
+async def is_in_scope(*, session: AsyncSession, report_id: int, scope: Scope) -> bool:
+    """Whether a report (in any state) is within a scope."""
+    result = await session.exec(
+        select(Report.id).where(col(Report.id) == report_id, in_scope(scope))
+    )
+    return result.first() is not None
+
+
 # --- the board ---------------------------------------------------------------------------------
 
 

@@ -99,6 +99,18 @@ async def change_report(
     return result.rowcount == 1
 
 
+async def follow_on(*, session: AsyncSession, merged_into: int, now_into: int) -> int:
+    """Reports merged into one that is itself merged now follow where it went (their
+    residents keep getting updates); how many."""
+    result = await session.exec(
+        update(Report)
+        .where(col(Report.merged_into_id) == merged_into)
+        .values(merged_into_id=now_into)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def as_stored(report: Report, values: dict[str, Any]) -> None:
     """Values an update just wrote, set on the object as stored (nothing left to flush)."""
     for key, value in values.items():

@@ -130,6 +130,28 @@ def _merge(_report, _actor, _policy, _now, *, into: int):
     return {"merged_into_id": into, "next_deadline_at": None}
 
 
+def _marked_duplicate(_report, _actor, _policy, _now, *, into: int):
+    """Staff say it is the same as another report: it follows that one, its clocks stop."""
+    return {
+        "merged_into_id": into,
+        "ack_deadline_at": None,
+        "rectify_deadline_at": None,
+        "next_deadline_at": None,
+    }
+
+
+def _closed_by_staff(report: Report, actor: Actor, policy: Policy, now: datetime):
+    """Closed from above: a resolved one as if the resident had confirmed it (回头看 later
+    for the risky ones); an open one with nothing left to wait for."""
+    if report.status == "resolved":
+        return {
+            **_close_fixed(report, actor, policy, now),
+            "ack_deadline_at": None,
+            "rectify_deadline_at": None,
+        }
+    return _ended(report, actor, policy, now)
+
+
 _EFFECTS = {
     "assign": _put_in_hands,
     "hand_over": _put_in_hands,
@@ -153,4 +175,6 @@ _EFFECTS = {
     "withdraw": _ended,
     "confirm_abuse": _ended,
     "edit": _edit,
+    "mark_duplicate": _marked_duplicate,
+    "staff_close": _closed_by_staff,
 }

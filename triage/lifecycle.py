@@ -9,6 +9,8 @@ new ──assign──▶ assigned ──acknowledge──▶ acknowledged ─�
  │                └──────────── reopen (the resident: not fixed) ◀────┘                 │
  │                └──────────── reopen on reinspection (回头看) ◀────────────────────────┘
  ├── merge ──▶ merged (a duplicate follows the original)
+open ──mark duplicate (staff)──▶ merged;  open or resolved ──close (staff, with a reason)──▶ closed
+any state but merged ──note (staff)──▶ the same state, a note in the history
  └── file / answer from the FAQ ──▶ closed (nothing left for staff to do)
 open or resolved ──withdraw──▶ closed (the resident asked to be forgotten)
 """
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import console as console_rows
 from storage import deadlines as deadline_rows
 from storage import reports as report_rows
 from storage.models import Report
@@ -30,6 +33,7 @@ from storage.types import utcnow
 from triage import effects
 from triage.actors import STAFF_ROLES, Actor, Role
 from triage.actors import SYSTEM as SYSTEM_ACTOR
+from triage.console.scope import scope_of
 from triage.escalation.policy import Policy
 from triage.permissions import assignee_values, is_follower, on_task, told_about
 from triage.reports.notices import Notice, card_of, cards_changed, post, to_followers
@@ -74,6 +78,9 @@ class Action(StrEnum):
     CONFIRM_ABUSE = "confirm_abuse"
     REJECT_ABUSE = "reject_abuse"
     EDIT = "edit"  # the resident edited the message the report was made of
+    NOTE = "note"  # 备注: staff write something down, nothing else changes
+    MARK_DUPLICATE = "mark_duplicate"  # 标记重复: staff merge it into another report
+    STAFF_CLOSE = "staff_close"  # 结案: those above close it (resolved, or nothing to do)
 
 
 OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED})
@@ -142,7 +149,12 @@ TABLE: dict[Action, Rule] = {
         ALIVE, None, frozenset({Role.COORDINATOR, Role.ADMIN}), "harassment_rejected", offered=False
     ),
     Action.EDIT: Rule(OPEN, None, RESIDENT, "edited", offered=False),
+    Action.NOTE: Rule(ALIVE, None, STAFF, "noted"),
+    Action.MARK_DUPLICATE: Rule(OPEN, Status.MERGED, STAFF, "marked_duplicate", "marked_duplicate"),
+    Action.STAFF_CLOSE: Rule(OPEN | {R}, C, ABOVE, "closed_by_staff", "closed_by_staff"),
 }
+# Actions that need words (the note, the reason), refused without them
+_WORDED = frozenset({Action.NOTE, Action.STAFF_CLOSE})
 
 
 # Steps of the scheduler that keep the state but change what a card should show: the level,
@@ -207,6 +219,10 @@ class Lifecycle:
         `say`: what the followers' notice needs; `args`: what the action needs (to=,
         level=, deadline=, stars=, text=), see triage.effects."""
         refused = await refusal(session, report, action, actor)
+        if refused is None and action in _WORDED and not (note or "").strip():
+            refused = Refusal("note_needed", {"reference": report.reference})
+        if refused is None and action == Action.MARK_DUPLICATE:
+            refused = await duplicate_refusal(session, report, actor, args.get("into"))
         if refused is not None:
             return Moved(report, refused)
         rule, previous, now = TABLE[action], report.status, self.clock()
@@ -234,6 +250,10 @@ class Lifecycle:
         notices = []
         if rule.tell:
             notices = await to_followers(session, report, rule.tell, card, **(say or {}))
+        if action == Action.MARK_DUPLICATE:  # its own followers follow on, told just now
+            await report_rows.follow_on(
+                session=session, merged_into=report.id, now_into=args["into"]
+            )
         return Moved(report, None, previous, card, notices)
 
     async def _write(
@@ -323,6 +343,28 @@ async def refusal(
         return Refusal("not_for_this_kind")
     if report.status not in rule.start:
         return Refusal(_wrong_state(action, report.status), await assignee_values(session, report))
+    return None
+
+
+async def duplicate_refusal(
+    session: AsyncSession, report: Report, actor: Actor, into: int | None
+) -> Refusal | None:
+    """Why `report` may not be marked a duplicate of report `into` by this actor: the
+    original must be another report, not merged itself, and in the actor's scope."""
+    original = await session.get(Report, into) if into is not None else None
+    if original is None:
+        return Refusal("duplicate_unknown", {"reference": report.reference})
+    values = {"reference": report.reference, "original": original.reference}
+    if original.id == report.id:
+        return Refusal("duplicate_of_itself", values)
+    if original.status == Status.MERGED:
+        further = original.merged_into_id and await session.get(Report, original.merged_into_id)
+        return Refusal(
+            "duplicate_of_merged", {**values, "further": further.reference if further else "—"}
+        )
+    scope = scope_of(actor)
+    if not await console_rows.is_in_scope(session=session, report_id=original.id, scope=scope):
+        return Refusal("duplicate_out_of_scope", values)
     return None
 
 

@@ -11,7 +11,7 @@ from triage.console.views import KINDS, STATUSES, Filters
 from triage.figures import for_staff
 from triage.understanding.taxonomy import Category
 from web.base import ACTOR, CONSOLE, FORM, OPTIONS, language_of, render
-from web.texts import outcome
+from web.texts import local, outcome, t
 
 REFERENCE = r"FC-\d{1,12}"
 POLL_SECONDS = 3  # how often the board's page asks whether anything changed (a few bytes)
@@ -98,9 +98,11 @@ def image_type(content: bytes) -> str:
     return "image/jpeg"
 
 
-async def report(request: web.Request, said: str | None = None) -> web.Response:
+async def report(
+    request: web.Request, said: str | None = None, reference: str | None = None
+) -> web.Response:
     console = request.app[CONSOLE]
-    actor, reference = request[ACTOR], request.match_info["reference"]
+    actor, reference = request[ACTOR], reference or request.match_info["reference"]
     shown = await console.views.report(actor, reference)
     if shown is None:
         return render(request, "message.html", status=404, say="not_found")
@@ -127,9 +129,27 @@ async def act(request: web.Request) -> web.Response:
         str(form.get("action", "")),
         words=str(form.get("words", ""))[:2000],
         target=str(form.get("target", ""))[:50],
+        seen=str(form.get("seen", ""))[:40] or None,
     )
     if done is None:
         return render(request, "message.html", status=404, say="not_found")
+    lang = language_of(request)
     mark = "✗ " if done.refused else "✓ "
     values = {"reference": request.match_info["reference"], **done.values}
-    return await report(request, said=mark + outcome(language_of(request), done, values))
+    if done.key == "form_stale":
+        values.update(_what_happened(request, lang, done.values))
+    said = mark + outcome(lang, done, values)
+    if done.key in ("duplicate_marked", "merged_meanwhile"):  # it follows the original now
+        return await report(request, said=said, reference=done.values["original"])
+    return await report(request, said=said)
+
+
+def _what_happened(request: web.Request, lang: str, values: dict) -> dict:
+    """A stale form's answer in words: when, who, what, and the state now."""
+    who = values.get("who") or ""
+    return {
+        "at": local(values.get("at"), request.app[CONSOLE].timezone, "%H:%M"),
+        "who": t(lang, who) if who in ("system", "resident") else who,
+        "what": t(lang, "event." + values["event"]) if values.get("event") else "",
+        "status": t(lang, "status." + values["status"]),
+    }

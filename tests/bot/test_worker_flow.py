@@ -81,7 +81,7 @@ async def test_report_reaches_the_cells_on_duty_worker_and_no_one_else(bot):
     assert reference in task["text"] and "电动车违规停放充电" in task["text"]
     assert "幸福社区第一网格" in task["text"] and "前接单" in task["text"]
     labels = [b["text"] for row in task["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["接单", "联系居民", "转交", "🚫 标记骚扰"]  # 办结 only once taken
+    assert labels == ["接单", "联系居民", "转交", "📝 备注", "🚫 标记骚扰"]  # 办结 only once taken
     location, photo = await worker.next_message(), await worker.next_message()  # in this order
     assert location["location"]["latitude"] == pytest.approx(INSIDE[0], abs=1e-5)
     assert "photo" in photo
@@ -154,6 +154,19 @@ async def test_resolve_asks_for_a_note_and_a_photo_and_tells_the_resident(bot):
     assert "photo" in await resident.next_message()
     report, events = await report_of(bot, reference)
     assert report.status == "resolved" and events[-1] == "resolved"
+
+
+async def test_a_note_from_the_card_goes_in_the_history_and_to_nobody(bot):
+    reference = await report_ebike(bot)
+    resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
+    task = await task_message(worker)
+    await worker.press(task, "📝 备注")
+    assert "写一句备注" in (await next_text(worker))["text"]
+    await worker.send("物业说明天统一清理")
+    assert f"备注已记入 {reference}" in (await next_text(worker))["text"]
+    report, events = await report_of(bot, reference)
+    assert report.status == "assigned" and events[-1] == "noted"
+    assert [m for m in resident.messages if "物业说明天" in m.get("text", "")] == []
 
 
 async def test_a_photo_caption_adds_to_the_note_and_the_resident_gets_both(bot):

@@ -55,6 +55,9 @@ def _args(action: Action, actors: dict, original: int) -> dict:
         Action.RATE: {"stars": 4},
         Action.EDIT: {"text": "改过的描述"},
         Action.MERGE: {"into": original},
+        Action.MARK_DUPLICATE: {"into": original},
+        Action.NOTE: {"note": "已电话联系居民"},
+        Action.STAFF_CLOSE: {"note": "不属于消防隐患"},
     }.get(action, {})
 
 
@@ -133,8 +136,11 @@ async def test_what_each_role_is_offered_on_an_assigned_hazard(world):
         Action.ASK,
         Action.HAND_OVER,
         Action.FLAG_ABUSE,
+        Action.NOTE,
+        Action.MARK_DUPLICATE,
     ]
     assert Action.ASSIGN_TO in offered[Role.COORDINATOR]
+    assert Action.STAFF_CLOSE in offered[Role.COORDINATOR]
     assert Action.HAND_OVER not in offered[Role.COORDINATOR]
     assert Action.RESOLVE not in offered[Role.COORDINATOR]
 
@@ -184,3 +190,83 @@ def test_readme_shows_the_table_as_it_is():
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert as_markdown() in readme, "README's lifecycle table is stale: python -m triage.lifecycle"
+
+
+async def test_a_duplicate_needs_another_live_report_in_the_actors_scope(world):
+    sessions, actors, cell = world
+    lifecycle = Lifecycle(POLICY)
+    worker, coordinator = actors[Role.WORKER], actors[Role.COORDINATOR]
+    async with transaction(sessions) as session:
+        elsewhere = await grid_rows.grid_cell_by_code(session=session, code="DH-02-01")
+        report = _report(actors, cell, Status.ASSIGNED, "hazard")
+        original = _report(actors, cell, Status.ACKNOWLEDGED, "hazard")
+        merged = _report(actors, cell, Status.MERGED, "hazard")
+        outside = _report(actors, elsewhere, Status.NEW, "hazard")
+        outside.assignee_id = None
+        session.add_all([report, original, merged, outside])
+        await session.flush()
+        merged.merged_into_id = report.id  # an earlier duplicate of the one marked below
+        await session.flush()
+        cases = [
+            (worker, None, "duplicate_unknown"),
+            (worker, 10**9, "duplicate_unknown"),
+            (worker, report.id, "duplicate_of_itself"),
+            (worker, merged.id, "duplicate_of_merged"),
+            (worker, outside.id, "duplicate_out_of_scope"),
+            (coordinator, outside.id, "duplicate_out_of_scope"),
+        ]
+        for actor, into, key in cases:
+            moved = await lifecycle.transition(
+                session, report, Action.MARK_DUPLICATE, actor, into=into
+            )
+            assert moved.refusal is not None and moved.refusal.key == key, (actor.role, into)
+        assert moved.refusal.values["original"] == outside.reference
+        assert report.status == Status.ASSIGNED and report.merged_into_id is None
+        assert not await report_rows.history_of(session=session, report_id=report.id)
+        moved = await lifecycle.transition(
+            session,
+            report,
+            Action.MARK_DUPLICATE,
+            worker,
+            detail={"into": original.reference},
+            say={"original": original.reference},
+            into=original.id,
+        )
+        assert moved.won and report.status == Status.MERGED
+        assert report.merged_into_id == original.id and report.next_deadline_at is None
+        await session.refresh(merged)
+        assert merged.merged_into_id == original.id  # it followed `report`: now the original
+        [told] = moved.notices
+        assert told.kind == "marked_duplicate" and told.chat_id == 77
+        assert told.extra["original"] == original.reference
+
+
+async def test_notes_and_closing_need_words_and_closing_is_for_those_above(world):
+    sessions, actors, cell = world
+    lifecycle = Lifecycle(POLICY)
+    async with transaction(sessions) as session:
+        resolved = _report(actors, cell, Status.RESOLVED, "hazard")
+        open_one = _report(actors, cell, Status.ASSIGNED, "hazard")
+        session.add_all([resolved, open_one])
+        await session.flush()
+        for action in (Action.NOTE, Action.STAFF_CLOSE):
+            moved = await lifecycle.transition(
+                session, resolved, action, actors[Role.COORDINATOR], note="  "
+            )
+            assert moved.refusal.key == "note_needed"
+        moved = await lifecycle.transition(
+            session, resolved, Action.STAFF_CLOSE, actors[Role.WORKER], note="不是隐患"
+        )
+        assert moved.refusal.key == "not_for_your_role" and resolved.status == Status.RESOLVED
+        moved = await lifecycle.transition(
+            session, resolved, Action.STAFF_CLOSE, actors[Role.COORDINATOR], note="已核实"
+        )
+        assert moved.won and resolved.status == Status.CLOSED
+        assert resolved.next_deadline_at is not None  # 回头看 later, as if confirmed
+        moved = await lifecycle.transition(
+            session, open_one, Action.STAFF_CLOSE, actors[Role.OFFICER], note="不属于消防隐患"
+        )
+        assert moved.won and open_one.status == Status.CLOSED
+        assert open_one.next_deadline_at is None and open_one.ack_deadline_at is None
+        [event] = await report_rows.history_of(session=session, report_id=open_one.id)
+        assert event.action == "closed_by_staff" and event.detail["note"] == "不属于消防隐患"

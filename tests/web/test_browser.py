@@ -203,3 +203,42 @@ async def test_the_board_shows_a_new_report_without_a_reload(database_url, brows
         mark, received, period = shown.split(" | ")
         assert mark == "still this page" and received == str(before + 1)
         assert "至" in period and "环比" in period
+
+
+def note_and_mark_duplicate(driver, link: str, duplicate: str, original: str) -> list[str]:
+    """On the duplicate's page: add a note, then mark it a duplicate of the original; what
+    the page said each time and what it shows after."""
+    from selenium.webdriver.common.by import By
+
+    visit(driver, link)
+    visit(driver, driver.current_url.rstrip("/") + f"/reports/{duplicate}")
+    form = _by_id(driver, "act-note")
+    form.find_element(By.NAME, "words").send_keys("已电话联系居民，和另一条是同一处")
+    follow(driver, form.find_element(By.TAG_NAME, "button"))
+    noted = _by_id(driver, "said").text + " | " + _by_id(driver, "timeline").text
+    form = _by_id(driver, "act-mark_duplicate")
+    form.find_element(By.NAME, "target").send_keys(original)
+    follow(driver, form.find_element(By.TAG_NAME, "button"))
+    merged = _by_id(driver, "said").text + " | " + driver.find_element(By.TAG_NAME, "h1").text
+    return [noted, merged]
+
+
+async def test_a_note_and_a_duplicate_from_the_browser(database_url, browser):
+    async with running_service(database_url) as bot:
+        original = await file_report(bot.emulator, RESIDENT, "7栋楼道里电动车在充电")
+        duplicate = await file_report(bot.emulator, RESIDENT + 1, "7栋楼道堆满了纸箱杂物")
+        worker = bot.staff(WORKER_1)
+        await worker.command("/web")
+        said = await next_text(worker)
+        while "/login/" not in said["text"]:  # past the two task cards
+            said = await next_text(worker)
+        link = said["text"].split()[-1]
+
+        noted, merged = await asyncio.to_thread(
+            note_and_mark_duplicate, browser, link, duplicate, original
+        )
+        assert noted.startswith("✓ 备注已记录") and "已电话联系居民" in noted
+        assert f"✓ {duplicate} 已标记为 {original} 的重复" in merged
+        assert merged.endswith(original) or f"{original} ·" in merged  # the original's page
+        told = await next_text(bot.emulator.player(RESIDENT + 1))
+        assert duplicate in told["text"] and original in told["text"] and "并入" in told["text"]

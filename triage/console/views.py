@@ -252,7 +252,13 @@ class Views:
             "cell": cell,
             "all_photos": _photos(report, events),
             "cell_map": _cell_map(cell, report),
+            "seen": seen_of(report),
         }
+
+
+def seen_of(report: Report) -> str:
+    """What a form remembers of the report it was drawn for: its state and who held it."""
+    return f"{report.status}:{report.assignee_id or ''}"
 
 
 def _row(report: Report, code: str | None, assignee: str | None, now: datetime) -> dict[str, Any]:

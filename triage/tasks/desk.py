@@ -4,6 +4,7 @@ lifecycle transition by an Actor; a step that needs words or a photo first asks 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ from triage.console.scope import scope_of
 from triage.escalation.policy import Policy
 from triage.lifecycle import Action, Lifecycle, Refusal, Status
 from triage.permissions import may_see
-from triage.reports.notices import TASK, card_of, to_staff
+from triage.reports.lengths import quoted
+from triage.reports.notices import RESIDENT, TASK, card_of, post, to_staff
 from triage.tasks import handing, prompts, steps
 from triage.tasks.handing import NOT_MY_GRID, TO_COORDINATOR
 from triage.tasks.outcome import Outcome, done, refused
@@ -37,6 +39,7 @@ _ASKING = {
     "resolve": (Action.RESOLVE, "resolve_prompt"),
     "order": (Action.ORDER, "order_prompt"),
     "reinspect": (Action.REINSPECT, "reinspect_prompt"),
+    "note": (Action.NOTE, "note_prompt"),
 }
 
 
@@ -117,6 +120,9 @@ class StaffDesk:
     async def start_order(self, actor: Actor, report_id: int) -> Outcome:
         return await self.start(actor, report_id, "order")
 
+    async def start_note(self, actor: Actor, report_id: int) -> Outcome:
+        return await self.start(actor, report_id, "note")
+
     async def start_reinspecting(self, actor: Actor, report_id: int) -> Outcome:
         return await self.start(actor, report_id, "reinspect")
 
@@ -133,6 +139,78 @@ class StaffDesk:
                     to_staff(actor, "task", moved.card, priority=TASK, reopened=True)
                 )
             return await done(session, actor, moved, "reopened_ok")
+
+    async def note(self, actor: Actor, report_id: int, text: str) -> Outcome:
+        """备注: a note in the report's history for those who work on it; nothing else."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            moved = await self.lifecycle.transition(
+                session, report, Action.NOTE, actor, note=quoted(text.strip())
+            )
+            return await done(session, actor, moved, "noted_ok", reference=_ref(report))
+
+    async def mark_duplicate(self, actor: Actor, report_id: int, original: str) -> Outcome:
+        """标记重复: the report is the same as `original` (FC-… or its number); it follows
+        that one from now on, its resident is told, whoever holds the original sees it."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            reference = duplicate_reference(original)
+            into = await report_rows.report_by_reference(session=session, reference=reference)
+            if into is None and report is not None:
+                shown = reference or original.strip()[:20] or "—"
+                values = {"reference": report.reference, "original": shown}
+                why = await self.lifecycle.refusal(session, report, Action.MARK_DUPLICATE, actor)
+                return refused(actor, why or Refusal("duplicate_unknown", values))
+            moved = await self.lifecycle.transition(
+                session,
+                report,
+                Action.MARK_DUPLICATE,
+                actor,
+                detail={"into": into.reference if into else None},
+                say={"original": into.reference if into else "", "staff": actor.name},
+                into=into.id if into else None,
+            )
+            if not moved.won:
+                return refused(actor, moved.refusal)
+            await report_rows.add_event(
+                session=session,
+                report_id=into.id,
+                actor=actor.ref,
+                action="duplicate_merged",
+                at=self.clock(),
+                detail={"duplicate": report.reference, "by": actor.ref},
+            )
+            holder = await session.get(Staff, into.assignee_id) if into.assignee_id else None
+            if holder is not None and holder.id != actor.id:
+                moved.notices.append(
+                    to_staff(
+                        holder,
+                        "duplicate_added",
+                        await card_of(session, into),
+                        text=quoted(report.text),
+                        photos=list(report.photos),
+                        priority=RESIDENT,
+                    )
+                )
+            await post(session, moved.notices)
+            values = {"reference": report.reference, "original": into.reference}
+            return Outcome("duplicate_marked", actor.language, values, tuple(moved.notices))
+
+    async def close(self, actor: Actor, report_id: int, reason: str) -> Outcome:
+        """结案 from above: a resolved report without waiting for the resident, or one with
+        nothing to do (not a fire hazard); the reason goes to the resident."""
+        async with transaction(self.sessions) as session:
+            report = await session.get(Report, report_id)
+            note = quoted(reason.strip())
+            moved = await self.lifecycle.transition(
+                session,
+                report,
+                Action.STAFF_CLOSE,
+                actor,
+                note=note,
+                say={"note": note, "staff": actor.name, "role": actor.role},
+            )
+            return await done(session, actor, moved, "closed_ok", reference=_ref(report))
 
     async def handover_choices(self, actor: Actor, report_id: int) -> Outcome:
         """转交 (a worker) or 指派给… (staff above): whom it may go to."""
@@ -244,6 +322,19 @@ class StaffDesk:
         card = await card_of(session, report)
         actions = await self.lifecycle.available_actions(session, report, actor)
         return {**card, "actions": [str(a) for a in actions]}
+
+
+_REFERENCE = re.compile(r"^(?:FC)?[-\s#]*(\d{1,12})$", re.I)
+
+
+def duplicate_reference(text: str) -> str:
+    """ "FC-000012", "fc 12", "#12" or "12" → "FC-000012"; anything else → "" (none)."""
+    match = _REFERENCE.match(text.strip())
+    return report_rows.reference_for(int(match.group(1))) if match else ""
+
+
+def _ref(report: Report | None) -> str:
+    return report.reference if report is not None else ""
 
 
 def _giving(actor: Actor) -> Action:

@@ -50,6 +50,12 @@ async def finish(
         if not text:
             return await _again(desk, actor, "handover_reason_prompt", report_id)
         return await hand_over(desk, actor, report_id, pending.detail["target"], reason=text)
+    if purpose == "note":  # 备注 from a card: the typed line is the note
+        if not text:
+            return await _again(desk, actor, "note_prompt", report_id)
+        async with transaction(desk.sessions) as session:
+            await prompts.drop(session, await prompts.waiting(session, actor))
+        return await desk.note(actor, report_id, text)
     if purpose in ("ask", "order") and not text:
         return await _again(desk, actor, f"{purpose}_prompt", report_id)
     async with transaction(desk.sessions) as session:
