@@ -40,6 +40,12 @@ async def active_campaigns(*, session: AsyncSession, now: datetime) -> Sequence[
     return (await session.exec(statement)).all()
 
 
+async def all_campaigns(*, session: AsyncSession) -> Sequence[Campaign]:
+    """Every campaign, the newest first (the console's list)."""
+    statement = select(Campaign).order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc())
+    return (await session.exec(statement)).all()
+
+
 async def visits_in(
     *, session: AsyncSession, campaign_id: int, grid_ids: Sequence[int]
 ) -> list[tuple[CampaignVisit, Site]]:

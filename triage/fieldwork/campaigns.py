@@ -137,10 +137,15 @@ def _next_reminder(after: datetime, ends: datetime) -> datetime | None:
 
 
 async def status(
-    sessions: SessionFactory, policy: Policy, campaign_id: int, now: datetime
+    sessions: SessionFactory,
+    policy: Policy,
+    campaign_id: int,
+    now: datetime,
+    *,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Per cell: sites, visited, hazards found, per 100 sites, rectified, overdue; and the
-    campaign's totals."""
+    campaign's totals. `only`: these cells' codes alone (a viewer's scope), totals included."""
     async with transaction(sessions) as session:
         campaign = await session.get(Campaign, campaign_id)
         if campaign is None:
@@ -151,6 +156,8 @@ async def status(
     by_code = {cell.code: cell for cell in cells.values()}
     rows = []
     for code in campaign.grids:
+        if only is not None and code not in only:
+            continue
         cell = by_code.get(code)
         done = progress.get(cell.id, {}) if cell else {}
         hazards = found.get(cell.id, {}) if cell else {}
