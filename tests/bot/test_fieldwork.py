@@ -203,6 +203,7 @@ async def test_a_campaign_on_three_sites_with_one_failing_answer(bot):
     reference = REFERENCE.search(second["text"]).group()
     cards = [m for m in worker.messages if reference in m.get("text", "") and "reply_markup" in m]
     assert "办结" in labels(cards[0])  # the task, taken: it is the worker's to fix
+    assert "联系居民" not in labels(cards[0]) and "🚫 标记骚扰" not in labels(cards[0])
     third = await visit(worker, second, "幸福小区3号楼", ["否", "1", "跳过"])
     assert "都查完了" in third["text"]
 
