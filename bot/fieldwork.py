@@ -86,8 +86,12 @@ def _answer(reply: FieldReply, choice: str) -> str:
 
 
 def notice_calls(notice: Notice) -> list[tuple[str, dict]]:
-    """A campaign's reminder to a coordinator: the cells behind the pace, a line each."""
+    """A campaign's reminder to a coordinator: the cells behind the pace, a line each; or a
+    half-checked site taken over, to the worker who left it and the one who took it."""
     lang, extra = notice.language, notice.extra
+    if notice.kind != "campaign_behind":
+        text = t(lang, f"field.{notice.kind}", **extra)
+        return [("sendMessage", {"chat_id": notice.chat_id, "text": text})]
     lines = "\n".join(t(lang, "field.campaign_behind_line", **line) for line in extra["lines"])
     text = t(
         lang,

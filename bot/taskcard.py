@@ -173,7 +173,8 @@ def buttons(
             ]
         )
     if actions is None:
-        actions = [str(a) for a in offered(card["status"], card["kind"], role)]
+        resident = card.get("resident", True)  # a card stored before it said
+        actions = [str(a) for a in offered(card["status"], card["kind"], role, resident=resident)]
     row = []
     for action in actions:
         if action in _BUTTONS:

@@ -15,11 +15,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator, Player
-from firecircle.sample import load_sample_district, sample_staff
+from firecircle.sample import (
+    load_sample_district,
+    load_sample_sites,
+    sample_staff,
+    start_sample_campaign,
+)
 from firecircle.service import Service
 from firecircle.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.types import utcnow
 from triage.circle.timing import latest_call
 
 TOKEN = "100000:DEMO-firecircle"
@@ -144,7 +150,21 @@ async def scenario(stage: Stage) -> None:
     question = "灭火器过期了还能用吗？"
     await stage.act(li, question, li.send(question))
 
+    await a_campaign_visit(stage, wang)
     await fire_met_by_a_team(stage, emu)
+
+
+async def a_campaign_visit(stage: Stage, wang: Player) -> None:
+    """专项排查: the worker checks a site of the sample campaign; a failing answer is a task."""
+    stage.scene("专项排查：网格员用 /campaign 逐户检查")
+    await stage.act(wang, "/campaign", wang.command("/campaign"), replies=0)
+    await stage.until(wang, lambda m: m.get("text", "").startswith("📋"))
+    await stage.act(wang, "点「🏠 幸福小区1号楼」", wang.press("🏠 幸福小区1号楼"))
+    await stage.act(wang, "点「是」（楼道里有电动车充电）", wang.press("是"))
+    await stage.act(wang, "点「是」（通道畅通）", wang.press("是"))
+    await stage.act(wang, "2", wang.send("2"))
+    await stage.act(wang, "📷 照片", wang.send_photo(), replies=0)
+    await stage.until(wang, lambda m: "检查完毕" in m.get("text", ""))
 
 
 async def fire_met_by_a_team(stage: Stage, emu: BotApiEmulator) -> None:
@@ -195,6 +215,8 @@ async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] =
             )
             service = Service(settings)
             await load_sample_district(service.sessions)
+            await load_sample_sites(service.sessions)
+            await start_sample_campaign(service.sessions, service.policy, utcnow())
             for person in sample_staff():
                 emulator.user(person["telegram_id"], person["name"], language_code="zh")
             await service.start()
@@ -209,6 +231,7 @@ async def run_demo(*, once: bool, port: int = 8080, out: Callable[[str], None] =
                 )
                 link = await service.console.link(COORDINATOR_XINGFU, minutes=24 * 60)
                 out(f"\n工作台 Console（协调员 coordinator，一次性链接 one-time link）: {link}")
+                out(f"专项排查 Campaigns: {link.split('/login/')[0]}/campaigns")
                 if not once:
                     out("按 Ctrl-C 退出 / Ctrl-C to stop")
                     await asyncio.Event().wait()

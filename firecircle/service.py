@@ -81,6 +81,7 @@ def policy_from(settings: Settings) -> Policy:
         duplicate_radius_meters=settings.duplicate_radius_meters,
         team_depart=timedelta(minutes=table.team_depart_minutes),
         nearby_meters=table.nearby_meters,
+        visit_takeover=timedelta(hours=table.visit_takeover_hours),
         street_factor=table.street_factor,
         timezone=ZoneInfo(settings.timezone),
         score_weights=dict(table.score_weights),

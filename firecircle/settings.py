@@ -56,6 +56,7 @@ class PolicySettings(BaseModel):
     reinspect_days: float = Field(default=7, gt=0)
     team_depart_minutes: float = Field(default=2, gt=0)  # 出发 pressed by then, or the next team
     nearby_meters: float = Field(default=800, gt=0)  # /nearby: ten minutes' walk
+    visit_takeover_hours: float = Field(default=4, gt=0)  # a half-checked site, then another's
     street_factor: float = Field(default=1.3, ge=1)  # walking distance ÷ straight-line distance
     # How `firecircle stats` ranks grids: each indicator's weight in the score (0–100).
     score_weights: dict[str, float] = Field(default_factory=lambda: dict(SCORE_WEIGHTS))

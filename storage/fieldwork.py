@@ -40,6 +40,12 @@ async def active_campaigns(*, session: AsyncSession, now: datetime) -> Sequence[
     return (await session.exec(statement)).all()
 
 
+async def all_campaigns(*, session: AsyncSession) -> Sequence[Campaign]:
+    """Every campaign, the newest first (the console's list)."""
+    statement = select(Campaign).order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc())
+    return (await session.exec(statement)).all()
+
+
 async def visits_in(
     *, session: AsyncSession, campaign_id: int, grid_ids: Sequence[int]
 ) -> list[tuple[CampaignVisit, Site]]:
@@ -76,12 +82,49 @@ async def claim_visit(
     return False
 
 
-async def finish_visit(
-    *, session: AsyncSession, visit_id: int, answers: dict[str, Any], hazards: int, now: datetime
-) -> bool:
+async def take_over_visit(
+    *,
+    session: AsyncSession,
+    visit: CampaignVisit,
+    staff_id: int,
+    started_before: datetime,
+    now: datetime,
+) -> int | None:
+    """A site someone began before `started_before` and left half-checked becomes this
+    worker's: one guarded update from what was read, so two takers cannot both have it.
+    The previous worker's staff id, or None."""
+    previous = visit.staff_id
     result = await session.exec(
         update(CampaignVisit)
-        .where(CampaignVisit.id == visit_id, CampaignVisit.status != "done")
+        .where(
+            CampaignVisit.id == visit.id,
+            CampaignVisit.status == "visiting",
+            CampaignVisit.staff_id == previous,
+            col(CampaignVisit.started_at) < started_before,
+        )
+        .values(staff_id=staff_id, started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        await session.refresh(visit)
+        return previous
+    return None
+
+
+async def finish_visit(
+    *,
+    session: AsyncSession,
+    visit_id: int,
+    answers: dict[str, Any],
+    hazards: int,
+    now: datetime,
+    staff_id: int | None = None,
+) -> bool:
+    """Done, once; by `staff_id` only (when given): not after another took the site over."""
+    mine = [] if staff_id is None else [CampaignVisit.staff_id == staff_id]
+    result = await session.exec(
+        update(CampaignVisit)
+        .where(CampaignVisit.id == visit_id, CampaignVisit.status != "done", *mine)
         .values(status="done", answers=answers, hazards=hazards, done_at=now)
         .execution_options(synchronize_session=False)
     )

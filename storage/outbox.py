@@ -30,6 +30,7 @@ PENDING, SENDING, SENT, EXPANDED, FAILED, UNDELIVERABLE = (
     "failed",
     "undeliverable",
 )
+WITHDRAWN = "withdrawn"  # taken back before it went (a questionnaire after /unsubscribe)
 NOTICE = "notice"  # a domain notice, turned into its Bot API calls when first claimed
 # A notice addressed to no one chat (a report's cards, wherever they are): its calls carry
 # their chats. A claim takes a bounded number of them: each is read from the database.

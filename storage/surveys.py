@@ -101,6 +101,42 @@ async def set_consent(
     return consent
 
 
+async def withdraw_unsent(
+    *, session: AsyncSession, resident_id: int, chat_id: int, priority: int
+) -> list[int]:
+    """After an opt-out: the first questions still waiting in the outbox for this resident
+    are withdrawn (never sent), and so is their being a recipient (not counted as sent; a
+    later /subscribe may be sent the survey again). One guarded update per message: a
+    message the sender has claimed already goes out, and its survey stays. The surveys'
+    ids."""
+    waiting = await session.exec(
+        select(SurveyRecipient).where(
+            SurveyRecipient.resident_id == resident_id,
+            col(SurveyRecipient.answered_at).is_(None),
+            SurveyRecipient.position == 0,
+        )
+    )
+    withdrawn = []
+    for recipient in waiting.all():
+        # The survey's question went out in the same statement as its recipients: same time
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == outbox.PENDING,
+                OutboxMessage.priority == priority,
+                OutboxMessage.created_at == recipient.sent_at,
+            )
+            .values(status=outbox.WITHDRAWN, last_error="the resident opted out before it went")
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            withdrawn.append(recipient.survey_id)
+            await session.delete(recipient)
+    await session.flush()
+    return withdrawn
+
+
 # --- whom a survey reaches -------------------------------------------------------------
 
 

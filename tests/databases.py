@@ -8,6 +8,8 @@ set, they fail instead, so CI cannot pass by skipping them.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +28,7 @@ REQUIRE_POSTGRES = bool(os.environ.get("FIRECIRCLE_TEST_REQUIRE_POSTGRES"))
 # each other's template.
 TEMPLATE = f"firecircle_test_template_{os.getpid()}"
 _template_ready = False
+_sqlite_template_path: Path | None = None
 
 
 def require_postgres() -> str:
@@ -62,6 +65,8 @@ async def _ensure_template() -> None:
 
 async def drop_template() -> None:
     """At the end of the run: the template is this run's alone."""
+    if _sqlite_template_path is not None:
+        shutil.rmtree(_sqlite_template_path.parent, ignore_errors=True)
     if _template_ready:
         await _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
 
@@ -81,14 +86,28 @@ async def postgres_database(*, migrated: bool = True) -> AsyncIterator[str]:
         await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@asynccontextmanager
-async def sqlite_database(directory: Path, *, migrated: bool = True) -> AsyncIterator[str]:
-    url = f"sqlite+aiosqlite:///{directory / 'firecircle.db'}"
-    if migrated:
-        engine = make_engine(url)
+async def _sqlite_template() -> Path:
+    """One migrated SQLite file per run, copied for each test (a copy is milliseconds; running
+    every migration is a few hundred)."""
+    global _sqlite_template_path
+    if _sqlite_template_path is None:
+        path = Path(tempfile.mkdtemp(prefix="firecircle-template-")) / "template.db"
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
         await upgrade(engine)
         await engine.dispose()
-    yield url
+        _sqlite_template_path = path
+    return _sqlite_template_path
+
+
+@asynccontextmanager
+async def sqlite_database(directory: Path, *, migrated: bool = True) -> AsyncIterator[str]:
+    target = directory / "firecircle.db"
+    if migrated:
+        template = await _sqlite_template()
+        for suffix in ("", "-wal"):  # the WAL is gone once the last connection closed
+            if template.with_name(template.name + suffix).exists():
+                shutil.copyfile(template.with_name(template.name + suffix), f"{target}{suffix}")
+    yield f"sqlite+aiosqlite:///{target}"
 
 
 @asynccontextmanager

@@ -320,6 +320,10 @@ class Lifecycle:
         return won
 
 
+# Actions on the resident who filed the report: none on a patrol's, a campaign's, Open311's
+NEEDS_RESIDENT = frozenset({Action.ASK, Action.FLAG_ABUSE})
+
+
 async def refusal(
     session: AsyncSession, report: Report | None, action: Action, actor: Actor
 ) -> Refusal | None:
@@ -343,6 +347,8 @@ async def refusal(
         return Refusal("not_for_this_kind")
     if report.status not in rule.start:
         return Refusal(_wrong_state(action, report.status), await assignee_values(session, report))
+    if action in NEEDS_RESIDENT and report.resident_id is None:
+        return Refusal("no_resident")
     return None
 
 
@@ -384,12 +390,14 @@ async def available_actions(session: AsyncSession, report: Report, actor: Actor)
         return []
     if not await _on_it(session, report, actor):
         return []
-    return offered(report.status, report.kind, actor.role)
+    return offered(report.status, report.kind, actor.role, resident=report.resident_id is not None)
 
 
-def offered(status: str, kind: str, role: str) -> list[Action]:
+def offered(status: str, kind: str, role: str, *, resident: bool = True) -> list[Action]:
     """What someone of this role, on a report in this state, may be offered: the table
-    alone (available_actions also checks that they are on it)."""
+    alone (available_actions also checks that they are on it). `resident`: whether a
+    resident filed it — a patrol's, a campaign's or another system's report has nobody to
+    ask or to flag."""
     return [
         action
         for action, rule in TABLE.items()
@@ -397,6 +405,7 @@ def offered(status: str, kind: str, role: str) -> list[Action]:
         and role in rule.roles
         and status in rule.start
         and (rule.kinds is None or kind in rule.kinds)
+        and (resident or action not in NEEDS_RESIDENT)
     ]
 
 

@@ -23,6 +23,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/overdue", overdue)
     app.router.add_get("/map", district_map)
     app.router.add_get("/stats", statistics)
+    app.router.add_get("/campaigns", campaigns)
+    app.router.add_get("/campaigns/{id:\\d{1,9}}", campaign)
     app.router.add_get("/reports/{reference:" + REFERENCE + "}", report)
     app.router.add_post("/reports/{reference:" + REFERENCE + "}", act)
     app.router.add_get("/reports/{reference:" + REFERENCE + "}/photos/{index:\\d{1,3}}", photo)
@@ -74,6 +76,22 @@ async def statistics(request: web.Request) -> web.Response:
 async def district_map(request: web.Request) -> web.Response:
     drawn = await request.app[CONSOLE].views.map(request[ACTOR])
     return render(request, "map.html", drawn=drawn)
+
+
+async def campaigns(request: web.Request) -> web.Response:
+    """The campaigns with a cell in the person's scope, with their progress there."""
+    found = await request.app[CONSOLE].campaigns.listing(request[ACTOR])
+    return render(request, "campaigns.html", campaigns=found)
+
+
+async def campaign(request: web.Request) -> web.Response:
+    """One campaign per cell (as `firecircle campaign status`), on its map."""
+    shown = await request.app[CONSOLE].campaigns.campaign(
+        request[ACTOR], int(request.match_info["id"])
+    )
+    if shown is None:
+        return render(request, "message.html", status=404, say="campaign_not_found")
+    return render(request, "campaign.html", c=shown)
 
 
 async def photo(request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage import staff as staff_rows
 from storage.engine import transaction
-from storage.models import Report, TeamCall
+from storage.models import Report, Team, TeamCall
 from storage.types import utcnow
 from tests.harness import (
     INSIDE,
@@ -348,3 +348,17 @@ async def test_where_to_go_by_ask_and_while_an_emergency_waits_for_its_place(bot
 def _buttons(message: dict) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     return [b["text"] for row in rows for b in row]
+
+
+async def test_a_team_off_duty_is_passed_over_for_the_next_on_duty(bot):
+    """幸福社区巡逻队 is nearest, but its hours are over: 春晖社区巡逻队 is called first."""
+    now = datetime.now(SHANGHAI)
+    start, end = (now + timedelta(hours=h) for h in (2, 3))
+    async with transaction(bot.sessions) as session:
+        team = (await session.exec(select(Team).where(Team.name == "幸福社区巡逻队"))).one()
+        team.duty_start, team.duty_end = start.strftime("%H:%M"), end.strftime("%H:%M")
+        session.add(team)
+    reference = await fire(bot, user_id=1309)
+    alert = await team_alert(bot.staff(CHUNHUI_TEAM[0]))
+    assert reference in alert["text"] and "春晖社区巡逻队" in alert["text"]
+    assert not _said(bot.staff(XINGFU_TEAM[0]), "出警")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
 from storage import reports as report_rows
+from storage import staff as staff_rows
 from storage.engine import transaction
-from storage.models import Campaign
+from storage.models import Campaign, CampaignVisit
 from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
@@ -203,6 +205,7 @@ async def test_a_campaign_on_three_sites_with_one_failing_answer(bot):
     reference = REFERENCE.search(second["text"]).group()
     cards = [m for m in worker.messages if reference in m.get("text", "") and "reply_markup" in m]
     assert "办结" in labels(cards[0])  # the task, taken: it is the worker's to fix
+    assert "联系居民" not in labels(cards[0]) and "🚫 标记骚扰" not in labels(cards[0])
     third = await visit(worker, second, "幸福小区3号楼", ["否", "1", "跳过"])
     assert "都查完了" in third["text"]
 
@@ -265,3 +268,55 @@ async def test_field_commands_refuse_whoever_they_are_not_for(bot):
     await next_text(worker)
     stale = await worker.callback_answer(await worker.press(ask, "违规用火"))
     assert "过期" in stale["text"]
+
+
+async def test_a_site_left_half_checked_for_hours_is_taken_over_by_another_worker(bot):
+    campaign_id = await a_campaign(bot)
+    await staffing.add_staff(
+        bot.sessions, telegram_id=6101, name="孙丽", role="worker", grids=["DH-01-01"]
+    )
+    first, second = bot.staff(WORKER_1), bot.emulator.user(6101, "孙丽")
+    await first.command("/campaign")
+    await first.press(await next_text(first), "🏠 幸福小区1号楼")
+    question = await until(first, lambda m: "第1/" in m["text"])
+
+    await second.command("/campaign")
+    listed = await next_text(second)
+    busy = await second.callback_answer(await second.press(listed, "🏠 幸福小区1号楼"))
+    assert "正由王建国检查中" in busy["text"] and "超过4小时" in busy["text"]
+
+    async with transaction(bot.sessions) as session:  # the first left it five hours ago
+        visit = (
+            await session.exec(
+                select(CampaignVisit).where(
+                    CampaignVisit.campaign_id == campaign_id, CampaignVisit.status == "visiting"
+                )
+            )
+        ).one()
+        visit.started_at = utcnow() - timedelta(hours=5)
+    await second.press(listed, "🏠 幸福小区1号楼")
+    took = await until(second, lambda m: "🔁" in m["text"])
+    assert "你接手了王建国超过4小时没查完的 幸福小区1号楼" in took["text"]
+    told = await until(first, lambda m: "🔁" in m["text"])
+    assert "已由孙丽接手" in told["text"]
+
+    # The first's old question is no longer theirs; the second checks the site.
+    late = await first.callback_answer(await first.press(question, "是"))
+    assert "正由孙丽检查中" in late["text"]
+    done = await visit_answers(second, "幸福小区1号楼", ["否", "2", "跳过"])
+    assert "未发现隐患" in done["text"]
+    async with transaction(bot.sessions) as session:
+        visit = await session.get(CampaignVisit, visit.id, populate_existing=True)
+        staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=6101)
+    assert visit.status == "done" and visit.staff_id == staff.id
+
+
+async def visit_answers(worker, site: str, answers: list) -> dict:
+    """Answer a site's questions already begun (the first question on its way)."""
+    for answer in answers:
+        question = await until(worker, lambda m: site in m["text"] and "题" in m["text"])
+        if answer in ("是", "否", "跳过"):
+            await worker.press(question, answer)
+        else:
+            await worker.send(answer)
+    return await until(worker, lambda m: "检查完毕" in m["text"])

@@ -27,7 +27,7 @@ ADVICE = "请立即拨打 119"
 
 async def test_rows_put_off_by_a_429_window_go_out_by_themselves(sqlite_url):
     async with running_service(sqlite_url) as bot:
-        bot.emulator.faults.add(method="sendMessage", status=429, retry_after=3, count=20)
+        bot.emulator.faults.add(method="sendMessage", status=429, retry_after=1, count=20)
         residents = [bot.emulator.user(1700 + i, f"居民{i}") for i in range(20)]
         for number, resident in enumerate(residents):
             await (resident.send(FIRE) if number % 2 else resident.command("/start"))

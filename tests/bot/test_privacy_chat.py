@@ -38,9 +38,11 @@ async def test_privacy_names_the_retention_settings_and_forget(sqlite_url):
         text = (await resident.next_message())["text"]
         assert "7天" in text and "365天" in text and "/forget" in text
         assert "工作人员" in text  # how to get the export
+        assert "问卷" in text and "/unsubscribe" in text and "巡逻队" in text  # consent, location
         english = bot.emulator.user(RESIDENT + 1, "Ann", language_code="en")
         await english.command("/privacy")
-        assert "7 days" in (await english.next_message())["text"]
+        said = (await english.next_message())["text"]
+        assert "7 days" in said and "questionnaires" in said and "location you share" in said
         published = [c for c in bot.emulator.calls if c.method == "setMyCommands"]
         assert published and all(
             {"privacy", "forget"} <= {c["command"] for c in call.params["commands"]}

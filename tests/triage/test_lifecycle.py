@@ -145,6 +145,26 @@ async def test_what_each_role_is_offered_on_an_assigned_hazard(world):
     assert Action.RESOLVE not in offered[Role.COORDINATOR]
 
 
+@pytest.mark.parametrize("source", ["patrol", "campaign", "open311"])
+async def test_a_report_no_resident_filed_offers_nobody_to_ask_or_flag(world, source):
+    sessions, actors, cell = world
+    lifecycle = Lifecycle(POLICY)
+    async with transaction(sessions) as session:
+        report = _report(actors, cell, Status.ACKNOWLEDGED, "hazard")
+        report.resident_id, report.source = None, source
+        session.add(report)
+        await session.flush()
+        offered = await available_actions(session, report, actors[Role.WORKER])
+        assert offered == [Action.HAND_OVER, Action.ORDER, Action.RESOLVE]
+        above = await available_actions(session, report, actors[Role.COORDINATOR])
+        assert Action.ASK not in above and Action.FLAG_ABUSE not in above
+        for action in (Action.ASK, Action.FLAG_ABUSE):
+            moved = await lifecycle.transition(session, report, action, actors[Role.WORKER])
+            assert not moved.won and moved.refusal.key == "no_resident"
+        history = await report_rows.history_of(session=session, report_id=report.id)
+        assert report.status == Status.ACKNOWLEDGED and not history
+
+
 async def test_a_step_begun_before_a_hand_over_loses_and_says_why(world):
     """A worker typed their 办结 note while the task was handed to a colleague: the guarded
     update sees an assignee other than the one they saw, and nothing changes."""

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from firecircle.sample import load_sample_sites, start_sample_campaign
+from storage.types import utcnow
 from tests.harness import (
+    COORDINATOR_XINGFU,
     OFFICER,
     PATIENCE,
     REFERENCE,
@@ -242,3 +245,32 @@ async def test_a_note_and_a_duplicate_from_the_browser(database_url, browser):
         assert merged.endswith(original) or f"{original} ·" in merged  # the original's page
         told = await next_text(bot.emulator.player(RESIDENT + 1))
         assert duplicate in told["text"] and original in told["text"] and "并入" in told["text"]
+
+
+def follow_a_campaign(driver, link: str) -> str:
+    """Log in, open 专项排查 from the header, then the campaign: its total row, its map."""
+    from selenium.webdriver.common.by import By
+
+    visit(driver, link)
+    follow(driver, _by_id(driver, "nav-campaigns"))
+    follow(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "电动车入户充电专项排查"))
+    total = " ".join(td.text for td in _by_id(driver, "total").find_elements(By.TAG_NAME, "td"))
+    cells = len(driver.find_elements(By.CSS_SELECTOR, "#map .cell"))
+    sites = len(driver.find_elements(By.CSS_SELECTOR, "#map .site"))
+    fits = driver.execute_script(
+        "return document.getElementById('map').getBoundingClientRect().width"
+        " <= document.documentElement.clientWidth"
+    )
+    return f"{total} | {cells} cells | {sites} sites | fits {fits}"
+
+
+async def test_a_coordinator_follows_a_campaign_on_its_map(database_url, browser):
+    async with running_service(database_url) as bot:
+        await load_sample_sites(bot.sessions)
+        await start_sample_campaign(bot.sessions, bot.service.policy, utcnow())
+        coordinator = bot.staff(COORDINATOR_XINGFU)
+        await coordinator.command("/web")
+        link = (await next_text(coordinator))["text"].split()[-1]
+        seen = await asyncio.to_thread(follow_a_campaign, browser, link)
+        # 幸福社区: three cells, five sites (four in DH-01-01, one in DH-01-02), none visited
+        assert seen == "合计 5 0 0% 0 0.0 0 0 | 3 cells | 5 sites | fits True"

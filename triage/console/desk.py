@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from triage.console.acting import Acting
+from triage.console.campaigns import CampaignViews
 from triage.console.logins import Logins
 from triage.console.views import Views
 from triage.tasks.desk import StaffDesk
@@ -15,6 +16,7 @@ class Console:
         self.logins = Logins(desk.sessions, desk.clock)
         self.views = Views(desk.sessions, desk.lifecycle, timezone, desk.clock, policy=desk.policy)
         self.acting = Acting(desk.sessions, desk)
+        self.campaigns = CampaignViews(desk.sessions, desk.policy, desk.clock)
         self.timezone = timezone
         self.public_url = public_url  # where links point; None: the caller knows
 

@@ -53,6 +53,8 @@ class Policy:
     team_depart: timedelta = timedelta(minutes=2)
     team_arrive: timedelta = timedelta(minutes=10)  # the promise the figures are held to
     nearby_meters: float = 800  # service points within ten minutes' walk
+    # A campaign's site left half-checked this long may be taken over by another of its workers
+    visit_takeover: timedelta = timedelta(hours=4)
     street_factor: float = 1.3  # a walk along streets is this much longer than a straight line
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     # The grids' score in the statistics: indicator → weight (README, "Statistics").

@@ -31,14 +31,16 @@ from triage.fieldwork.patrol import file_found
 from triage.fieldwork.replies import ANSWER, SITES, FieldReply
 from triage.fieldwork.sites import TYPES, site_type
 from triage.reports.filing import NewReport
-from triage.reports.notices import ESCALATION, Notice, post
+from triage.reports.notices import ESCALATION, TASK, Notice, post
 from triage.understanding.taxonomy import Category, Severity
 
 PURPOSE = "campaign"
 REMIND_EVERY = timedelta(days=1)
 MAX_TITLE = 100
 BEHIND = "campaign_behind"  # the reminder's notice (a text key under [field])
-NOTICES = (BEHIND,)
+TAKEN_OVER = "campaign_taken_over"  # to the worker whose half-checked site another took
+TOOK_OVER = "campaign_took_over"  # to the worker who took it
+NOTICES = (BEHIND, TAKEN_OVER, TOOK_OVER)
 
 
 class CampaignProblem(ValueError):
@@ -137,10 +139,15 @@ def _next_reminder(after: datetime, ends: datetime) -> datetime | None:
 
 
 async def status(
-    sessions: SessionFactory, policy: Policy, campaign_id: int, now: datetime
+    sessions: SessionFactory,
+    policy: Policy,
+    campaign_id: int,
+    now: datetime,
+    *,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Per cell: sites, visited, hazards found, per 100 sites, rectified, overdue; and the
-    campaign's totals."""
+    campaign's totals. `only`: these cells' codes alone (a viewer's scope), totals included."""
     async with transaction(sessions) as session:
         campaign = await session.get(Campaign, campaign_id)
         if campaign is None:
@@ -151,6 +158,8 @@ async def status(
     by_code = {cell.code: cell for cell in cells.values()}
     rows = []
     for code in campaign.grids:
+        if only is not None and code not in only:
+            continue
         cell = by_code.get(code)
         done = progress.get(cell.id, {}) if cell else {}
         hazards = found.get(cell.id, {}) if cell else {}
@@ -340,10 +349,13 @@ class Campaigns:
         async with transaction(self.sessions) as session:
             visit = await session.get(CampaignVisit, visit_id)
             campaign = await session.get(Campaign, visit.campaign_id) if visit else None
-            refusal = await self._refusal(session, actor, visit, campaign)
+            refusal = await self._refusal(session, actor, visit, campaign, takeover=True)
             if refusal is not None:
                 return refusal
-            if not await field_rows.claim_visit(
+            if visit.staff_id not in (None, actor.id):  # half-checked long ago: taken over
+                if not await self._take_over(session, actor, visit):
+                    return await self._refusal(session, actor, visit, campaign) or _busy(actor)
+            elif not await field_rows.claim_visit(
                 session=session, visit=visit, staff_id=actor.id, now=self.clock()
             ):
                 return await self._refusal(session, actor, visit, campaign) or _busy(actor)
@@ -361,7 +373,11 @@ class Campaigns:
         actor: Actor,
         visit: CampaignVisit | None,
         campaign: Campaign | None,
+        *,
+        takeover: bool = False,
     ) -> FieldReply | None:
+        """Why the worker may not check this site now; None if they may. `takeover`: a site
+        another began longer ago than the policy's `visit_takeover` is no refusal."""
         lang = actor.language
         if visit is None or campaign is None or campaign.ends_at <= self.clock():
             return FieldReply("campaign_ended", lang, refused=True)
@@ -371,12 +387,65 @@ class Campaigns:
         if visit.grid_id not in actor.grids:
             return FieldReply("campaign_not_your_site", lang, refused=True)
         if visit.staff_id not in (None, actor.id):
+            if takeover and self._stale(visit):
+                return None
             other = await staff_rows.staff_by_ids(session=session, ids=[visit.staff_id])
             name = other[0].name if other else "—"
-            return FieldReply(
-                "campaign_site_busy", lang, {"site": site.name, "name": name}, refused=True
-            )
+            values = {"site": site.name, "name": name, "hours": self._hours()}
+            return FieldReply("campaign_site_busy", lang, values, refused=True)
         return None
+
+    def _hours(self) -> int | float:
+        hours = round(self.policy.visit_takeover.total_seconds() / 3600, 1)
+        return int(hours) if hours.is_integer() else hours
+
+    def _stale(self, visit: CampaignVisit) -> bool:
+        started = visit.started_at
+        return (
+            visit.status == "visiting"
+            and started is not None
+            and started < self.clock() - self.policy.visit_takeover
+        )
+
+    async def _take_over(self, session: AsyncSession, actor: Actor, visit: CampaignVisit) -> bool:
+        """The site becomes this worker's; the previous one's half-answered checklist is
+        dropped, and both are told."""
+        now = self.clock()
+        previous = await field_rows.take_over_visit(
+            session=session,
+            visit=visit,
+            staff_id=actor.id,
+            started_before=now - self.policy.visit_takeover,
+            now=now,
+        )
+        if previous is None:
+            return False
+        found = await staff_rows.staff_by_ids(session=session, ids=[previous])
+        site = await session.get(Site, visit.site_id)
+        hours = self._hours()
+        notices = []
+        if found:
+            before = found[0]
+            pending = await resident_rows.pending_input(
+                session=session, telegram_id=before.telegram_id
+            )
+            if (
+                pending is not None
+                and pending.purpose == PURPOSE
+                and pending.detail.get("visit") == visit.id
+            ):
+                await session.delete(pending)
+            extra = {"site": site.name, "name": actor.name, "hours": hours}
+            notices.append(
+                Notice(TAKEN_OVER, before.telegram_id, before.language, None, {}, extra, TASK)
+            )
+        if actor.telegram_id is not None:
+            extra = {"site": site.name, "name": found[0].name if found else "—", "hours": hours}
+            notices.append(
+                Notice(TOOK_OVER, actor.telegram_id, actor.language, None, {}, extra, TASK)
+            )
+        await post(session, notices)
+        return True
 
     async def tapped(
         self, actor: Actor | None, visit_id: int, index: int, choice: str
@@ -520,7 +589,12 @@ class Campaigns:
             if checklists.fails(item, answers.get(str(i)))
         ]
         if not await field_rows.finish_visit(
-            session=session, visit_id=visit.id, answers=answers, hazards=len(failing), now=now
+            session=session,
+            visit_id=visit.id,
+            answers=answers,
+            hazards=len(failing),
+            now=now,
+            staff_id=actor.id,
         ):
             return FieldReply(
                 "campaign_site_done", actor.language, {"site": site.name}, refused=True

@@ -158,11 +158,17 @@ def _overall(f: dict, when: Span) -> Section:
         ("satisfaction_rate", "满意率", "%"),
         ("questions", "咨询（件）", "n"),
     )
-    table = Table(
+    table = _compared(f, when, keys)
+    return Section("一、总体情况", [text], table)
+
+
+def _compared(f: dict, when: Span, keys) -> Table:
+    """This period against the one before, a row a (key, name, how shown) of `keys`."""
+    p = f["previous"]
+    return Table(
         ("指标", f"本{when.unit}", f"上{when.unit}", "环比"),
         [(n, shown(f[k], h), shown(p[k], h), change(f[k], p[k], h)) for k, n, h in keys],
     )
-    return Section("一、总体情况", [text], table)
 
 
 def _by_category(f: dict, when: Span) -> Section:
@@ -256,7 +262,6 @@ def _timeliness(f: dict, policy: Policy, when: Span) -> Section:
 
 
 def _rectification(f: dict, when: Span) -> Section:
-    p = f["previous"]
     text = (
         f"处置 {f['resolved']} 件，按期处置率 {shown(f['rectified_on_time_rate'], '%')}，"
         f"返工率 {shown(f['reopen_rate'], '%')}；回访率 {shown(f['return_visit_rate'], '%')}，"
@@ -270,10 +275,7 @@ def _rectification(f: dict, when: Span) -> Section:
         ("satisfaction_rate", "满意率", "%"),
         ("rating_mean", "平均评分（星）", "x"),
     )
-    table = Table(
-        ("指标", f"本{when.unit}", f"上{when.unit}", "环比"),
-        [(n, shown(f[k], h), shown(p[k], h), change(f[k], p[k], h)) for k, n, h in keys],
-    )
+    table = _compared(f, when, keys)
     return Section("五、整改与回访", [text], table)
 
 

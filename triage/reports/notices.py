@@ -68,6 +68,7 @@ def card_from(report: Report, cell: GridCell | None, assignee: Staff | None) -> 
         "assignee": assignee.name if assignee else None,
         "assignee_role": assignee.role if assignee else None,
         "source": report.source,
+        "resident": report.resident_id is not None,  # someone to ask (联系居民)
         "contact": _contact(report.contact),
     }
 

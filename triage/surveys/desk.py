@@ -2,7 +2,8 @@
 asked, answered one question at a time in the chat.
 
 Consent is asked once (after a report's return visit) and changed any time with /subscribe and
-/unsubscribe; only those who agreed are sent anything. A survey goes out as one bulk outbox
+/unsubscribe; only those who agreed are sent anything, and /unsubscribe takes back a first
+question still waiting in the outbox (it is never sent, nor counted as sent). A survey goes out as one bulk outbox
 row per resident (the first question), after everything else the sender has to send. Each
 answer is stored, with its event, before the chat confirms it: one guarded update moves the
 resident past the question, so an old button or a second press changes nothing. A text
@@ -248,6 +249,21 @@ class SurveyDesk:
                 actor=who.ref,
                 at=now,
             )
+            if not agreed:  # what is still queued for them is not sent after all
+                for survey_id in await rows.withdraw_unsent(
+                    session=session,
+                    resident_id=resident.id,
+                    chat_id=resident.chat_id,
+                    priority=BULK,
+                ):
+                    await rows.record(
+                        session=session,
+                        survey_id=survey_id,
+                        resident_id=resident.id,
+                        action="withdrawn",
+                        actor=who.ref,
+                        at=now,
+                    )
             return Asked("subscribed" if agreed else "unsubscribed", resident.language)
 
     async def answer(self, who: Actor, recipient_id: int, index: int, value: str) -> Asked:
