@@ -155,7 +155,13 @@ async def test_a_report_no_resident_filed_offers_nobody_to_ask_or_flag(world, so
         session.add(report)
         await session.flush()
         offered = await available_actions(session, report, actors[Role.WORKER])
-        assert offered == [Action.HAND_OVER, Action.ORDER, Action.RESOLVE]
+        assert offered == [
+            Action.HAND_OVER,
+            Action.ORDER,
+            Action.RESOLVE,
+            Action.NOTE,
+            Action.MARK_DUPLICATE,
+        ]
         above = await available_actions(session, report, actors[Role.COORDINATOR])
         assert Action.ASK not in above and Action.FLAG_ABUSE not in above
         for action in (Action.ASK, Action.FLAG_ABUSE):
