@@ -167,7 +167,7 @@ def _what_happened(request: web.Request, lang: str, values: dict) -> dict:
     who = values.get("who") or ""
     return {
         "at": local(values.get("at"), request.app[CONSOLE].timezone, "%H:%M"),
-        "who": t(lang, who) if who in ("system", "resident") else who,
+        "who": t(lang, who) if who in ("system", "resident", "staff") else who,
         "what": t(lang, "event." + values["event"]) if values.get("event") else "",
         "status": t(lang, "status." + values["status"]),
     }
