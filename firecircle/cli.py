@@ -21,6 +21,24 @@ class CommandError(Exception):
     """A command could not do its work; the message is one line for the user."""
 
 
+def read_text(path: Path) -> str:
+    """A file given to an import command, as UTF-8 (a leading BOM dropped). A file in another
+    encoding (Excel's "CSV" is GBK on a Chinese Windows) is refused with a way out, not read
+    as garbage."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CommandError(
+            f"{path} is not UTF-8 text (line {line}); a CSV saved by Excel is often GBK: "
+            "save it as “CSV UTF-8 (逗号分隔)” and import again"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="firecircle",

@@ -8,7 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from firecircle.cli import CommandError
+from firecircle.cli import CommandError, read_text
 from firecircle.settings import Settings
 from storage.types import utcnow
 
@@ -60,7 +60,7 @@ async def sites(args: argparse.Namespace, settings: Settings) -> int:
             ]
             print("\n".join(lines) or "no sites yet")
         return 0
-    text = _read(args.file)
+    text = read_text(args.file)
     geojson = args.file.suffix.lower() in (".geojson", ".json")
     try:
         specs = site_book.parse_sites(text, geojson=geojson)
@@ -90,7 +90,7 @@ async def campaign(args: argparse.Namespace, settings: Settings) -> int:
             print(campaigns.status_table(found))
         return 0
     try:
-        items = checklists.parse_checklist(_read(args.checklist))
+        items = checklists.parse_checklist(read_text(args.checklist))
     except checklists.ChecklistProblem as exc:
         raise CommandError(f"{args.checklist}: {exc}; no campaign was created") from None
     grids = [code.strip() for code in args.grids.split(",") if code.strip()]
@@ -112,10 +112,3 @@ async def campaign(args: argparse.Namespace, settings: Settings) -> int:
     print(f"campaign {made.title!r}: {made.sites} sites ({sites}), until {args.until}")
     print(made.id)
     return 0
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {path}: {exc}") from None

@@ -108,6 +108,17 @@ def test_a_bad_row_names_itself_and_nothing_is_imported(district, capsys, bad_ro
     assert sites_json(capsys) == []
 
 
+def test_a_gbk_csv_is_refused_with_a_way_out_and_a_bom_is_read(district, capsys):
+    (district / "gbk.csv").write_bytes(SITES_CSV.encode("gbk"))
+    code, _, err = run(capsys, "sites", "import", "gbk.csv")
+    assert code == 1 and "gbk.csv is not UTF-8 text (line 2)" in err and "CSV UTF-8" in err
+    assert "codec" not in err and err.count("\n") == 1
+    assert sites_json(capsys) == []
+    (district / "bom.csv").write_bytes(SITES_CSV.encode("utf-8-sig"))
+    code, out, err = run(capsys, "sites", "import", "bom.csv")
+    assert code == 0 and "4 new" in out, err
+
+
 def test_campaign_create_prints_its_id_last_and_status_counts_per_grid(district, capsys):
     (district / "sites.csv").write_text(SITES_CSV, encoding="utf-8")
     (district / "checklist.yaml").write_text(CHECKLIST, encoding="utf-8")
