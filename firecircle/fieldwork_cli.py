@@ -34,8 +34,14 @@ def add_parsers(commands) -> None:
     create.add_argument("--site-type", help="only sites of this type (e.g. residential, 三合一)")
     create.add_argument("--until", type=_day, required=True, help="the last day, YYYY-MM-DD")
     status = actions.add_parser("status", help="per grid cell: sites, visited, hazards, fixed")
-    status.add_argument("id", type=int, help="the campaign's id")
+    status.add_argument("id", type=_campaign_id, help="the campaign's id")
     status.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+
+
+def _campaign_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+        raise argparse.ArgumentTypeError(f"{text!r} 不是排查活动编号 / is not a campaign id")
+    return int(text)
 
 
 def _day(text: str) -> date:

@@ -196,6 +196,13 @@ def test_campaign_create_refuses_clearly_and_makes_nothing(
     assert code == 1 and "no campaign 1" in err
 
 
+@pytest.mark.parametrize("given", ["abc", "-1", "0", "99999999999999999999999", "１"])
+def test_campaign_status_refuses_what_is_not_an_id(district, capsys, given):
+    code, _, err = run(capsys, "campaign", "status", given)
+    assert code == 2 and "is not a campaign id" in err and "不是排查活动编号" in err, err
+    assert "Traceback" not in err and "OverflowError" not in err
+
+
 def test_a_volunteer_is_placed_on_a_grid_cell_but_works_none(district, capsys):
     code, out, err = run(
         capsys, "staff", "add", "--telegram-id", "77", "--name", "张志愿", "--role", "volunteer",
