@@ -34,8 +34,9 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CommandError(
-            f"{path} is not UTF-8 text (line {line}); a CSV saved by Excel is often GBK: "
-            "save it as “CSV UTF-8 (逗号分隔)” and import again"
+            f"{path}: 第{line}行不是 UTF-8 编码，Excel 请另存为「CSV UTF-8（逗号分隔）」再导入"
+            f" / is not UTF-8 text (line {line}; Excel's plain CSV is GBK): save it as "
+            "“CSV UTF-8” and import again"
         ) from None
 
 
