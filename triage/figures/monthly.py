@@ -14,7 +14,7 @@ from storage import figures as rows
 from storage.engine import SessionFactory, transaction
 from triage.escalation.policy import Policy
 from triage.figures import indicators
-from triage.figures.period import FiguresError, Period
+from triage.figures.period import FIRST_YEAR, LAST_YEAR, FiguresError, Period
 from triage.figures.table import KINDS, category_name, change, shown
 
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -57,7 +57,7 @@ def span(month: str | None, quarter: str | None) -> Span:
 
 def _year_ok(year: str) -> bool:
     """A year whose period and the one before it are dates (0000-01 or 9999-12 are not)."""
-    return 1900 <= int(year) <= 2999
+    return FIRST_YEAR <= int(year) <= LAST_YEAR
 
 
 def _back(year: int, month: int, months: int) -> tuple[int, int]:
