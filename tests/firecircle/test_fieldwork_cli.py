@@ -85,6 +85,27 @@ def test_sites_import_geojson(district, capsys):
 
 
 @pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ("here", "feature 1: a site is a Point"),
+        ({"type": "Point", "coordinates": "xy"}, "feature 1: a site is a Point"),
+        ({"type": "Point", "coordinates": {"a": 1, "b": 2}}, "feature 1: a site is a Point"),
+    ],
+)
+def test_an_odd_geometry_is_named_not_a_traceback(district, capsys, geometry, message):
+    feature = {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"name": "楼", "address": "路"},
+    }
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    (district / "sites.geojson").write_text(json.dumps(collection), encoding="utf-8")
+    code, _, err = run(capsys, "sites", "import", "sites.geojson")
+    assert code == 1 and message in err and "nothing was imported" in err, err
+    assert "Error" not in err and sites_json(capsys) == []
+
+
+@pytest.mark.parametrize(
     ("bad_row", "message"),
     [
         ("仓库A,某路1号,castle,,,DH-01-01", "line 3 (仓库A): type 'castle' is not one of"),
