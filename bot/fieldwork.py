@@ -174,13 +174,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(
-        MessageHandler(
-            private
-            & filters.UpdateType.MESSAGE
-            & ~filters.COMMAND
-            & (filters.TEXT | filters.PHOTO | filters.LOCATION),
-            received,
-        ),
+        # every kind of message: a sticker, a file or a voice note while a question waits
+        # gets that question's hint, not the resident's welcome
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, received),
         group=GROUP,
     )
     app.add_handlers(

@@ -4,6 +4,8 @@ next message). Each handler: receive, one call on triage.surveys, reply."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -14,6 +16,7 @@ from bot.texts import t
 from triage.surveys.desk import SKIP, Asked, QuestionView
 from triage.surveys.forms import CHOICE, RATING, TEXT
 
+log = logging.getLogger(__name__)
 PREFIX = "sv:"  # sv:a:<recipient>:<question>:<value> answers; sv:in:yes|no says yes or no
 
 
@@ -167,9 +170,9 @@ async def _show_chosen(query, language: str, value: str) -> None:
     )
     try:
         await query.edit_message_text(f"{message.text}\n\n{chosen}", reply_markup=None)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    except BadRequest as exc:  # deleted or no longer editable: the answer is stored all the same,
+        if "not modified" not in str(exc).lower():  # so the next question must still come
+            log.info("could not show the answer on the question: %s", exc)
 
 
 def register(app: Application) -> None:

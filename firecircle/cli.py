@@ -21,6 +21,25 @@ class CommandError(Exception):
     """A command could not do its work; the message is one line for the user."""
 
 
+def read_text(path: Path) -> str:
+    """A file given to an import command, as UTF-8 (a leading BOM dropped). A file in another
+    encoding (Excel's "CSV" is GBK on a Chinese Windows) is refused with a way out, not read
+    as garbage."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CommandError(
+            f"{path}: 第{line}行不是 UTF-8 编码，Excel 请另存为「CSV UTF-8（逗号分隔）」再导入"
+            f" / is not UTF-8 text (line {line}; Excel's plain CSV is GBK): save it as "
+            "“CSV UTF-8” and import again"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="firecircle",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from firecircle.cli import CommandError
+from firecircle.cli import CommandError, read_text
 from firecircle.settings import Settings
 from storage.engine import SessionFactory, make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
@@ -100,10 +100,7 @@ async def grids(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print("\n".join(_cell_line(entry) for entry in roster) or "no grid cells yet")
         return 0
-    try:
-        text = args.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    text = read_text(args.file)
     try:
         specs = grid_import.parse_grid_file(text)
         async with database(settings) as sessions:
@@ -322,10 +319,7 @@ async def faq(args: argparse.Namespace, settings: Settings) -> int:
     from triage.answers import faq_file, faq_table
 
     if args.action == "import":
-        try:
-            text = args.file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read {args.file}: {exc}") from None
+        text = read_text(args.file)
         try:
             entries = faq_file.parse_faq_file(text)
         except faq_file.FaqFileError as exc:
@@ -494,10 +488,7 @@ async def places(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print("\n".join(_place_line(p) for p in found) or "no places yet")
         return 0
-    try:
-        text = args.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    text = read_text(args.file)
     geojson = args.file.suffix.lower() in (".geojson", ".json")
     try:
         specs = place_book.parse_places(text, geojson=geojson)
@@ -543,10 +534,7 @@ async def survey(args: argparse.Namespace, settings: Settings) -> int:
     from triage.surveys.results import results
 
     if args.action == "create":
-        try:
-            text = args.file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read {args.file}: {exc}") from None
+        text = read_text(args.file)
         try:
             form = parse_form(text)
         except FormProblem as exc:

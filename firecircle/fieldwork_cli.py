@@ -8,7 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from firecircle.cli import CommandError
+from firecircle.cli import CommandError, read_text
 from firecircle.settings import Settings
 from storage.types import utcnow
 
@@ -34,8 +34,14 @@ def add_parsers(commands) -> None:
     create.add_argument("--site-type", help="only sites of this type (e.g. residential, 三合一)")
     create.add_argument("--until", type=_day, required=True, help="the last day, YYYY-MM-DD")
     status = actions.add_parser("status", help="per grid cell: sites, visited, hazards, fixed")
-    status.add_argument("id", type=int, help="the campaign's id")
+    status.add_argument("id", type=_campaign_id, help="the campaign's id")
     status.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+
+
+def _campaign_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+        raise argparse.ArgumentTypeError(f"{text!r} 不是排查活动编号 / is not a campaign id")
+    return int(text)
 
 
 def _day(text: str) -> date:
@@ -60,7 +66,7 @@ async def sites(args: argparse.Namespace, settings: Settings) -> int:
             ]
             print("\n".join(lines) or "no sites yet")
         return 0
-    text = _read(args.file)
+    text = read_text(args.file)
     geojson = args.file.suffix.lower() in (".geojson", ".json")
     try:
         specs = site_book.parse_sites(text, geojson=geojson)
@@ -90,7 +96,7 @@ async def campaign(args: argparse.Namespace, settings: Settings) -> int:
             print(campaigns.status_table(found))
         return 0
     try:
-        items = checklists.parse_checklist(_read(args.checklist))
+        items = checklists.parse_checklist(read_text(args.checklist))
     except checklists.ChecklistProblem as exc:
         raise CommandError(f"{args.checklist}: {exc}; no campaign was created") from None
     grids = [code.strip() for code in args.grids.split(",") if code.strip()]
@@ -112,10 +118,3 @@ async def campaign(args: argparse.Namespace, settings: Settings) -> int:
     print(f"campaign {made.title!r}: {made.sites} sites ({sites}), until {args.until}")
     print(made.id)
     return 0
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {path}: {exc}") from None

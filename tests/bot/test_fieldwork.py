@@ -320,3 +320,19 @@ async def visit_answers(worker, site: str, answers: list) -> dict:
         else:
             await worker.send(answer)
     return await until(worker, lambda m: "检查完毕" in m["text"])
+
+
+async def test_a_sticker_a_document_or_a_voice_mid_checklist_gets_the_questions_hint(bot):
+    await a_campaign(bot)
+    worker = bot.staff(WORKER_1)
+    await worker.command("/campaign")
+    listed = await next_text(worker)
+    await worker.press(listed, "🏠 幸福小区1号楼")
+    question = await until(worker, lambda m: "幸福小区1号楼" in m["text"] and "题" in m["text"])
+    for odd in (worker.send_sticker, worker.send_document, worker.send_voice):
+        await odd()
+        hint = (await next_text(worker))["text"]
+        assert hint == "请点上面的按钮回答。"
+        assert "您好" not in hint and "只能处理" not in hint
+    await worker.press(question, "否")
+    assert "第2/3题" in (await next_text(worker))["text"]

@@ -241,3 +241,17 @@ async def test_a_text_question_does_not_swallow_an_emergency(bot):
     assert "119" in (await next_text(resident))["text"]
     await resident.send("希望多搞几次消防演练")
     assert "已完成" in (await next_text(resident))["text"]
+
+
+async def test_a_question_that_can_no_longer_be_edited_still_brings_the_next(bot):
+    resident = await subscribed(bot, 7500)
+    survey_id = await a_survey(bot)
+    await bot.service.surveys.send(survey_id, community="幸福社区")
+    first = await next_text(resident)
+    bot.emulator.faults.add(
+        "editMessageText", status=400, description="Bad Request: message to edit not found"
+    )
+    await resident.press(first, "4⭐")
+    second = await next_text(resident)  # the answer is stored: the next question comes
+    assert "（2/3）" in second["text"] and labels(second) == ["知道", "不知道"]
+    assert (await results(bot.sessions, survey_id))["questions"][0]["answers"] == 1

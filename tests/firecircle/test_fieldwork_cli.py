@@ -85,6 +85,27 @@ def test_sites_import_geojson(district, capsys):
 
 
 @pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ("here", "feature 1: a site is a Point"),
+        ({"type": "Point", "coordinates": "xy"}, "feature 1: a site is a Point"),
+        ({"type": "Point", "coordinates": {"a": 1, "b": 2}}, "feature 1: a site is a Point"),
+    ],
+)
+def test_an_odd_geometry_is_named_not_a_traceback(district, capsys, geometry, message):
+    feature = {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"name": "楼", "address": "路"},
+    }
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    (district / "sites.geojson").write_text(json.dumps(collection), encoding="utf-8")
+    code, _, err = run(capsys, "sites", "import", "sites.geojson")
+    assert code == 1 and message in err and "nothing was imported" in err, err
+    assert "Error" not in err and sites_json(capsys) == []
+
+
+@pytest.mark.parametrize(
     ("bad_row", "message"),
     [
         ("仓库A,某路1号,castle,,,DH-01-01", "line 3 (仓库A): type 'castle' is not one of"),
@@ -106,6 +127,17 @@ def test_a_bad_row_names_itself_and_nothing_is_imported(district, capsys, bad_ro
     assert code == 1 and message in err and "nothing was imported" in err, err
     assert "Traceback" not in err
     assert sites_json(capsys) == []
+
+
+def test_a_gbk_csv_is_refused_with_a_way_out_and_a_bom_is_read(district, capsys):
+    (district / "gbk.csv").write_bytes(SITES_CSV.encode("gbk"))
+    code, _, err = run(capsys, "sites", "import", "gbk.csv")
+    assert code == 1 and "is not UTF-8 text (line 2;" in err and "第2行不是 UTF-8 编码" in err
+    assert "codec" not in err and err.count("\n") == 1
+    assert sites_json(capsys) == []
+    (district / "bom.csv").write_bytes(SITES_CSV.encode("utf-8-sig"))
+    code, out, err = run(capsys, "sites", "import", "bom.csv")
+    assert code == 0 and "4 new" in out, err
 
 
 def test_campaign_create_prints_its_id_last_and_status_counts_per_grid(district, capsys):
@@ -183,6 +215,13 @@ def test_campaign_create_refuses_clearly_and_makes_nothing(
     assert "Traceback" not in err
     code, _, err = run(capsys, "campaign", "status", "1")
     assert code == 1 and "no campaign 1" in err
+
+
+@pytest.mark.parametrize("given", ["abc", "-1", "0", "99999999999999999999999", "１"])
+def test_campaign_status_refuses_what_is_not_an_id(district, capsys, given):
+    code, _, err = run(capsys, "campaign", "status", given)
+    assert code == 2 and "is not a campaign id" in err and "不是排查活动编号" in err, err
+    assert "Traceback" not in err and "OverflowError" not in err
 
 
 def test_a_volunteer_is_placed_on_a_grid_cell_but_works_none(district, capsys):

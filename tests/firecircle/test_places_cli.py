@@ -44,6 +44,33 @@ def test_a_bad_row_is_named_and_nothing_is_imported(district, capsys, bad_row, m
     assert run(capsys, "places", "list", "--json")[1].strip() == "[]"
 
 
+ODD_FEATURES = [
+    (5, "feature 1: not a GeoJSON Feature"),
+    ({"type": "Feature", "geometry": "here", "properties": {}}, "feature 1: a place is a Point"),
+    (
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": "xy"}, "properties": {}},
+        "feature 1: a place is a Point",
+    ),
+    (
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [1, 2]},
+            "properties": ["x"],
+        },
+        "feature 1: properties are not an object",
+    ),
+]
+
+
+@pytest.mark.parametrize(("feature", "message"), ODD_FEATURES)
+def test_an_odd_geojson_feature_is_named_not_a_traceback(district, capsys, feature, message):
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    (district / "places.geojson").write_text(json.dumps(collection), "utf-8")
+    code, _, err = run(capsys, "places", "import", "places.geojson")
+    assert code == 1 and message in err and "nothing was imported" in err, err
+    assert "Error" not in err
+
+
 def test_places_import_list_and_geojson(district, capsys):
     code, out, _ = run(capsys, "places", "import", str(DATA / "sample_places.csv"))
     assert code == 0 and "imported 5 places (5 new, 0 updated)" in out

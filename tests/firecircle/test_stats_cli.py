@@ -16,6 +16,7 @@ from tests.firecircle.test_cli_lists import district  # noqa: F401 -- a fixture
         (["--since", "2026-11-31", "--until", "2026-12-01"], "--since '2026-11-31' is not a date"),
         (["--since", "2026-11-01", "--until", "11/30"], "--until '11/30' is not a date"),
         (["--since", "2026-12-02", "--until", "2026-12-01"], "is after --until 2026-12-01"),
+        (["--since", "0001-01-01", "--until", "0001-01-31"], "give a day from 1900 to 2999"),
         (
             ["--since", "2026-11-01", "--until", "2026-11-30", "--community", "无名社区"],
             "no community '无名社区'",

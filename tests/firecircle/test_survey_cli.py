@@ -166,6 +166,16 @@ def test_send_by_grid_and_by_reporters_since(district, capsys):  # noqa: F811
             "needs 2 to 8 options",
         ),
         ("title: [unclosed\n", "不是有效的 YAML", "not valid YAML"),
+        (
+            "title: x\nquestions:\n  - {type: single_choice, text: a, options: [有, 有]}\n",
+            "第1题的选项「有」重复了",
+            "question 1 has the option '有' twice",
+        ),
+        (
+            "title: x\nquestions:\n  - {type: single_choice, text: a, options: [yes, no]}\n",
+            "被读成了真假值",
+            "question 1 option 1 reads as true/false",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_and_nothing_stored(district, capsys, text, zh, en):  # noqa: F811

@@ -112,9 +112,18 @@ def _features(text: str):
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         raise PlaceProblem("not a GeoJSON FeatureCollection")
     for number, feature in enumerate(data["features"], start=1):
-        geometry = (feature or {}).get("geometry") or {}
-        properties = (feature or {}).get("properties") or {}
-        if geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) != 2:
+        if not isinstance(feature, dict):
+            raise PlaceProblem(f"feature {number}: not a GeoJSON Feature")
+        geometry = feature.get("geometry") or {}
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise PlaceProblem(f"feature {number}: properties are not an object")
+        if (
+            not isinstance(geometry, dict)
+            or geometry.get("type") != "Point"
+            or not isinstance(geometry.get("coordinates"), list)
+            or len(geometry["coordinates"]) != 2
+        ):
             raise PlaceProblem(f"feature {number}: a place is a Point")
         lon, lat = geometry["coordinates"]
         yield f"feature {number}", {**properties, "lat": lat, "lon": lon}

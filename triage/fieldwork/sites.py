@@ -157,7 +157,12 @@ def _features(text: str):
         properties = feature.get("properties") or {}
         row = dict(properties) if isinstance(properties, dict) else {}
         if geometry:
-            if geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) != 2:
+            if (
+                not isinstance(geometry, dict)
+                or geometry.get("type") != "Point"
+                or not isinstance(geometry.get("coordinates"), list)
+                or len(geometry["coordinates"]) != 2
+            ):
                 raise SiteProblem(
                     f"feature {number}: a site is a Point (or no geometry and a grid)"
                 )

@@ -14,7 +14,7 @@ from storage import figures as rows
 from storage.engine import SessionFactory, transaction
 from triage.escalation.policy import Policy
 from triage.figures import indicators
-from triage.figures.period import FiguresError, Period
+from triage.figures.period import FIRST_YEAR, LAST_YEAR, FiguresError, Period
 from triage.figures.table import KINDS, category_name, change, shown
 
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -36,14 +36,14 @@ def span(month: str | None, quarter: str | None) -> Span:
         raise FiguresError("give either --month YYYY-MM or --quarter YYYYQn (one of them)")
     if month is not None:
         found = re.fullmatch(r"(\d{4})-(\d{2})", month)
-        if not found or not 1 <= int(found[2]) <= 12:
+        if not found or not 1 <= int(found[2]) <= 12 or not _year_ok(found[1]):
             raise FiguresError(f"--month {month!r} is not a month (YYYY-MM, e.g. 2026-11)")
         year, first = int(found[1]), int(found[2])
         period = _months(year, first, 1)
         before = _months(*_back(year, first, 1), 1)
         return Span(period, before, f"{year}年{first}月", "月")
     found = re.fullmatch(r"(\d{4})[Qq]([1-4])", quarter or "")
-    if not found:
+    if not found or not _year_ok(found[1]):
         raise FiguresError(f"--quarter {quarter!r} is not a quarter (YYYYQn, e.g. 2026Q4)")
     year, number = int(found[1]), int(found[2])
     first = 3 * number - 2
@@ -53,6 +53,11 @@ def span(month: str | None, quarter: str | None) -> Span:
         f"{year}年{QUARTER_NAMES[number]}",
         "季度",
     )
+
+
+def _year_ok(year: str) -> bool:
+    """A year whose period and the one before it are dates (0000-01 or 9999-12 are not)."""
+    return FIRST_YEAR <= int(year) <= LAST_YEAR
 
 
 def _back(year: int, month: int, months: int) -> tuple[int, int]:

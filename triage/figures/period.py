@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 class FiguresError(ValueError):
     """The figures cannot be computed as asked; the message is one line for the user."""
@@ -46,6 +48,9 @@ def _day(text: str, option: str) -> date:
     try:
         if len(text) != 10:
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise FiguresError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the period before it must be dates too
+        raise FiguresError(f"{option} {text}: give a day from {FIRST_YEAR} to {LAST_YEAR}")
+    return day

@@ -133,6 +133,14 @@ def _question(item: Any, number: int) -> dict[str, Any]:
             _words(o, f"question {number} option {i}", OPTION_MAX, required=True)
             for i, o in enumerate(options, 1)
         ]
+        seen: set[str] = set()
+        for option in question["options"]:
+            if option["zh"] in seen:
+                raise FormProblem(
+                    f"第{number}题的选项「{option['zh']}」重复了",
+                    f"question {number} has the option '{option['zh']}' twice",
+                )
+            seen.add(option["zh"])
     elif options is not None:
         raise FormProblem(
             f"第{number}题不是单选题，不能有选项", f"question {number} is not a choice: no options"
@@ -146,6 +154,11 @@ def _words(value: Any, what: str, limit: int, *, required: bool) -> dict[str, st
         if required:
             raise FormProblem(f"缺少 {what}", f"{what} is missing")
         return {}
+    if isinstance(value, bool):  # YAML reads yes/no/on/off unquoted as true/false
+        raise FormProblem(
+            f'{what} 被读成了真假值（yes、no 之类），请加引号，如 "yes"',
+            f'{what} reads as true/false (yes, no, on, off): put it in quotes, e.g. "yes"',
+        )
     if isinstance(value, str | int | float):
         zh = en = str(value).strip()
     elif isinstance(value, dict) and set(value) <= {"zh", "en"} and value.get("zh"):

@@ -35,6 +35,8 @@ def test_one_day_has_one_day_before_it():
         ("2026-11-01", "yesterday", "--until 'yesterday' is not a date"),
         ("2026-11-1", "2026-11-30", "is not a date (YYYY-MM-DD)"),
         ("2026-12-02", "2026-12-01", "--since 2026-12-02 is after --until 2026-12-01"),
+        ("0001-01-01", "2026-12-01", "--since 0001-01-01: give a day from 1900 to 2999"),
+        ("9999-12-01", "9999-12-31", "--since 9999-12-01: give a day from 1900 to 2999"),
     ],
 )
 def test_bad_dates_are_refused_with_a_reason(since, until, says):
