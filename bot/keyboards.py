@@ -175,12 +175,16 @@ async def redraw(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup |
 
 
 async def drop_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off a message once used; already gone (an old press) is fine."""
+    """Take the buttons off a message once used; already gone (an old press), the message
+    deleted or no longer editable is fine: what the press did is done, the reply must follow."""
     try:
         await query.edit_message_reply_markup(None)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+        if not any(words in str(exc).lower() for words in GONE):
             raise
+
+
+GONE = ("not modified", "message to edit not found", "message can't be edited")
 
 
 FAQ_PREFIX = "faq:"

@@ -301,7 +301,7 @@ def _surveys(commands) -> None:
     scope.add_argument("--community", metavar="NAME", help="residents who reported there")
     scope.add_argument("--grid", metavar="CODE", help="residents who reported in this cell")
     scope.add_argument(
-        "--reporters-since", metavar="YYYY-MM-DD", type=_day, help="residents who reported since"
+        "--reporters-since", metavar="YYYY-MM-DD", type=day, help="residents who reported since"
     )
     results = surveys.add_parser(
         "results", help="sent, answered, response rate, satisfaction, suggestions by theme"
@@ -318,15 +318,24 @@ def _survey_id(text: str) -> int:
     return int(text)
 
 
-def _day(text: str):
+def day(text: str):
+    """A YYYY-MM-DD argument, in the years the figures and deadlines can count with."""
     from datetime import date
 
+    from triage.figures.period import FIRST_YEAR, LAST_YEAR
+
     try:
-        return date.fromisoformat(text)
+        found = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} 不是日期 YYYY-MM-DD / is not a date YYYY-MM-DD"
         ) from None
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{text}：请给{FIRST_YEAR}到{LAST_YEAR}年之间的日期"
+            f" / give a day from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return found
 
 
 def _resident_action(residents, name: str, help: str) -> argparse.ArgumentParser:

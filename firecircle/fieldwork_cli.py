@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from pathlib import Path
 
-from firecircle.cli import CommandError, read_text
+from firecircle.cli import CommandError, day, read_text
 from firecircle.settings import Settings
 from storage.types import utcnow
 
@@ -32,7 +31,7 @@ def add_parsers(commands) -> None:
     create.add_argument("--checklist", type=Path, required=True, help="the checklist (YAML)")
     create.add_argument("--grids", required=True, help="grid cell codes, comma-separated")
     create.add_argument("--site-type", help="only sites of this type (e.g. residential, 三合一)")
-    create.add_argument("--until", type=_day, required=True, help="the last day, YYYY-MM-DD")
+    create.add_argument("--until", type=day, required=True, help="the last day, YYYY-MM-DD")
     status = actions.add_parser("status", help="per grid cell: sites, visited, hazards, fixed")
     status.add_argument("id", type=_campaign_id, help="the campaign's id")
     status.add_argument("--json", action="store_true", help="one JSON object instead of a table")
@@ -42,13 +41,6 @@ def _campaign_id(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
         raise argparse.ArgumentTypeError(f"{text!r} 不是排查活动编号 / is not a campaign id")
     return int(text)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 async def sites(args: argparse.Namespace, settings: Settings) -> int:

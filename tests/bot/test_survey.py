@@ -255,3 +255,18 @@ async def test_a_question_that_can_no_longer_be_edited_still_brings_the_next(bot
     second = await next_text(resident)  # the answer is stored: the next question comes
     assert "（2/3）" in second["text"] and labels(second) == ["知道", "不知道"]
     assert (await results(bot.sessions, survey_id))["questions"][0]["answers"] == 1
+
+
+async def test_consent_on_a_deleted_question_is_still_confirmed(bot):
+    resident = bot.emulator.user(7600, "居民7600")
+    _, notice = await resolved(bot, 7600)
+    await resident.press(notice, "✅ 已解决")
+    await next_text(resident)
+    await resident.press(notice, "4⭐")
+    await next_text(resident)
+    asked = await next_text(resident)
+    bot.emulator.faults.add(
+        "editMessageReplyMarkup", status=400, description="Bad Request: message to edit not found"
+    )
+    await resident.press(asked, "✅ 好的")
+    assert "以后会请你填写问卷" in (await next_text(resident))["text"]

@@ -217,6 +217,15 @@ def test_campaign_create_refuses_clearly_and_makes_nothing(
     assert code == 1 and "no campaign 1" in err
 
 
+@pytest.mark.parametrize("until", ["9999-12-31", "2026-02-30"])
+def test_campaign_create_refuses_a_day_it_cannot_count_to(district, capsys, until):
+    (district / "checklist.yaml").write_text(CHECKLIST, encoding="utf-8")
+    argv = ["campaign", "create", "--title", "排查", "--checklist", "checklist.yaml"]
+    code, _, err = run(capsys, *argv, "--grids", "DH-01-01", "--until", until)
+    assert code == 2 and "--until" in err and "Error" not in err, err
+    assert run(capsys, "campaign", "status", "1")[0] == 1
+
+
 @pytest.mark.parametrize("given", ["abc", "-1", "0", "99999999999999999999999", "１"])
 def test_campaign_status_refuses_what_is_not_an_id(district, capsys, given):
     code, _, err = run(capsys, "campaign", "status", given)

@@ -113,6 +113,14 @@ def test_teams_add_update_list_remove(district, capsys):
         ),
         (("teams", "update", "--name", "幸福社区巡逻队", "--base", "north"), "--base is LAT,LON"),
         (
+            ("teams", "update", "--name", "幸福社区巡逻队", "--base", "0,0"),
+            "--base 0.0,0.0 is more than 10 km outside the district",
+        ),
+        (
+            ("teams", "update", "--name", "幸福社区巡逻队", "--base", "31.2304,121.4737"),
+            "outside the district (LAT,LON, in that order?)",
+        ),
+        (
             ("teams", "update", "--name", "幸福社区巡逻队", "--community", "春风社区"),
             "not a community",
         ),
@@ -122,6 +130,10 @@ def test_teams_add_update_list_remove(district, capsys):
         assert code == 1 and message in err and "nothing was changed" in err, (argv, err)
     code, out, _ = run(capsys, "teams", "update", "--name", "幸福社区巡逻队", "--members", "43")
     assert code == 0 and "陈静 (43)" in out and "张伟" not in out
+    code, _, err = run(
+        capsys, "teams", "update", "--name", "幸福社区巡逻队", "--base", "30.542，114.3425"
+    )
+    assert code == 0, err  # a full-width comma, as a Chinese keyboard types it
     listed = json.loads(run(capsys, "teams", "list", "--json")[1])
     assert listed == [
         {

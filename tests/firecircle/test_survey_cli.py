@@ -167,6 +167,11 @@ def test_send_by_grid_and_by_reporters_since(district, capsys):  # noqa: F811
         ),
         ("title: [unclosed\n", "不是有效的 YAML", "not valid YAML"),
         (
+            "title: x\nuntil: 9999-12-31\nquestions:\n  - {type: text, text: a}\n",
+            "太远了",
+            "until 9999-12-31 is too far (at most 2999)",
+        ),
+        (
             "title: x\nquestions:\n  - {type: single_choice, text: a, options: [有, 有]}\n",
             "第1题的选项「有」重复了",
             "question 1 has the option '有' twice",
@@ -197,6 +202,13 @@ def test_sending_to_an_unknown_place_is_refused(district, capsys, scope, zh, en)
     survey_id = created(capsys, district)
     code, out, err = run(capsys, "survey", "send", str(survey_id), *scope)
     assert code == 1 and out == "" and zh in err and en in err
+
+
+def test_reporters_since_a_day_out_of_range_is_refused(district, capsys):  # noqa: F811
+    survey_id = created(capsys, district)
+    code, _, err = run(capsys, "survey", "send", str(survey_id), "--reporters-since", "0001-01-01")
+    assert code == 2 and "请给1900到2999年之间的日期" in err and "from 1900 to 2999" in err
+    assert "Error:" not in err
 
 
 def test_send_needs_exactly_one_scope_and_a_known_survey(district, capsys):  # noqa: F811

@@ -11,12 +11,15 @@ from storage import staff as staff_rows
 from storage import teams as team_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Staff, Team
-from triage.districts.cells import valid_coordinates
+from triage.districts.cells import DistrictMap, valid_coordinates
 from triage.districts.staffing import StaffError, duty_hours_of
 
 
 class TeamProblem(ValueError):
     """A team change that cannot be made; the message says why."""
+
+
+BASE_MARGIN_METERS = 10_000  # a team may set off from a station outside its district, not far
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,15 @@ async def _apply(session, team: Team, change: TeamChange) -> None:
             raise TeamProblem(f"{change.community!r} is not a community of {team.street!r}")
         team.community = change.community or None
     if change.base is not None:
-        team.base_latitude, team.base_longitude = _base(change.base)
+        latitude, longitude = _base(change.base)
+        if latitude is not None:
+            district = DistrictMap(await grid_rows.all_grid_cells(session=session))
+            if not district.serves(latitude, longitude, BASE_MARGIN_METERS):
+                raise TeamProblem(
+                    f"--base {latitude},{longitude} is more than "
+                    f"{BASE_MARGIN_METERS // 1000} km outside the district (LAT,LON, in that order?)"
+                )
+        team.base_latitude, team.base_longitude = latitude, longitude
     if change.duty_hours is not None:
         try:
             team.duty_start, team.duty_end = duty_hours_of(change.duty_hours)
@@ -150,7 +161,7 @@ def _base(text: str) -> tuple[float | None, float | None]:
     if not text:
         return None, None
     try:
-        latitude, longitude = (float(part) for part in text.split(","))
+        latitude, longitude = (float(part) for part in text.replace("，", ",").split(","))
     except ValueError:
         raise TeamProblem("--base is LAT,LON, e.g. 30.5420,114.3375") from None
     if not valid_coordinates(latitude, longitude):

@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from triage.figures.period import LAST_YEAR
+
 CHOICE, RATING, TEXT = "choice", "rating", "text"
 TYPES = {
     "choice": CHOICE,
@@ -181,11 +183,18 @@ def _until(data: dict) -> date | None:
     if value is None:
         return None
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
+        found = value
+    else:
+        try:
+            found = date.fromisoformat(str(value))
+        except ValueError:
+            raise FormProblem(
+                f"until 应是日期 YYYY-MM-DD，而不是「{value}」",
+                f"until should be a date YYYY-MM-DD, not {value!r}",
+            ) from None
+    if found.year > LAST_YEAR:  # a day after it must still be a date
         raise FormProblem(
-            f"until 应是日期 YYYY-MM-DD，而不是「{value}」",
-            f"until should be a date YYYY-MM-DD, not {value!r}",
-        ) from None
+            f"until {found} 太远了（最晚{LAST_YEAR}年）",
+            f"until {found} is too far (at most {LAST_YEAR})",
+        )
+    return found
