@@ -26,6 +26,17 @@ async def sites_by_name(*, session: AsyncSession) -> dict[str, Site]:
     return {s.name: s for s in (await session.exec(select(Site))).all()}
 
 
+async def move_open_visits(*, session: AsyncSession, site_id: int, grid_id: int) -> None:
+    """A site placed in another cell: the visits not done yet count for (and go to) the new
+    cell's worker; done ones stay where they were made."""
+    await session.exec(
+        update(CampaignVisit)
+        .where(CampaignVisit.site_id == site_id, CampaignVisit.status != "done")
+        .where(CampaignVisit.grid_id != grid_id)
+        .values(grid_id=grid_id)
+    )
+
+
 async def sites_in(
     *, session: AsyncSession, grid_ids: Sequence[int], site_type: str | None
 ) -> Sequence[Site]:

@@ -173,6 +173,25 @@ def test_campaign_create_prints_its_id_last_and_status_counts_per_grid(district,
     assert code == 0 and "DH-01-01  2  0  0  0.0  0  0" in out
 
 
+def test_a_site_moved_to_another_cell_takes_its_unvisited_visit_along(district, capsys):
+    (district / "sites.csv").write_text(SITES_CSV, encoding="utf-8")
+    (district / "checklist.yaml").write_text(CHECKLIST, encoding="utf-8")
+    run(capsys, "sites", "import", "sites.csv")
+    code, out, err = run(
+        capsys,
+        "campaign", "create", "--title", "排查", "--checklist", "checklist.yaml",
+        "--grids", "DH-01-01,DH-02-01", "--until", "2099-01-15",
+    )  # fmt: skip
+    campaign_id = out.strip().splitlines()[-1]
+    moved = SITES_CSV.replace("residential,,,DH-01-01", "residential,,,DH-02-01")
+    (district / "sites.csv").write_text(moved, encoding="utf-8")
+    run(capsys, "sites", "import", "sites.csv")
+    code, out, err = run(capsys, "campaign", "status", campaign_id, "--json")
+    assert code == 0, err
+    sites = {row["grid"]: row["sites"] for row in json.loads(out)["by_grid"]}
+    assert sites == {"DH-01-01": 2, "DH-02-01": 2}  # 幸福小区5号楼 now counts in DH-02-01
+
+
 @pytest.mark.parametrize(
     ("checklist", "args", "message"),
     [

@@ -117,6 +117,8 @@ async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> tuple
             site.latitude, site.longitude = spec.latitude, spec.longitude
             site.community, site.updated_at = cell.community, now
             session.add(site)
+            if site.id is not None:  # moved to another cell: its unfinished visits go with it
+                await field_rows.move_open_visits(session=session, site_id=site.id, grid_id=cell.id)
         added = sum(spec.name not in known for spec in specs)
     return added, len(specs) - added
 
