@@ -16,6 +16,7 @@ from storage.models import OutboxMessage, Report
 from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
+    PATIENCE,
     WORKER_1,
     file_report,
     labels,
@@ -56,11 +57,11 @@ async def test_the_workers_card_follows_an_escalation_and_a_take_over(bot):
     task, card = await escalated(bot)
     worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
     assert "接手" in labels(card)
-    before = await worker.wait_for(lambda: now_reads(worker, task, "已升级到第1级"))
+    before = await worker.wait_for(lambda: now_reads(worker, task, "已升级到第1级"), PATIENCE)
     assert "接单" in labels(before)  # still his to take
 
     await coordinator.press(card, "接手")
-    after = await worker.wait_for(lambda: now_reads(worker, task, "孙红梅已接单"))
+    after = await worker.wait_for(lambda: now_reads(worker, task, "孙红梅已接单"), PATIENCE)
     assert "reply_markup" not in after  # nothing left on it for him to press
     # The clock it shows is the fix's now, not the acknowledgement's any more
     assert "⏱ 整改还剩" in after["text"] and after["text"].count("还剩") == 1
@@ -70,9 +71,11 @@ async def test_the_coordinators_card_loses_take_over_once_the_worker_acknowledge
     task, card = await escalated(bot)
     worker, coordinator = bot.staff(WORKER_1), bot.staff(COORDINATOR_XINGFU)
     await worker.press(task, "接单")
-    after = await coordinator.wait_for(lambda: now_reads(coordinator, card, "王建国已接单"))
+    after = await coordinator.wait_for(
+        lambda: now_reads(coordinator, card, "王建国已接单"), PATIENCE
+    )
     assert "接手" not in labels(after) and "办结" in labels(after)  # still above it
-    mine = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"))
+    mine = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"), PATIENCE)
     assert "办结" in labels(mine) and "接单" not in labels(mine)
 
 
@@ -93,7 +96,7 @@ async def test_a_card_drawn_after_its_deadline_says_how_long_it_is_overdue(bot):
 
     # The card /tasks showed is kept current too: taken on the first card, both say so
     await worker.press(task, "接单")
-    listed = await worker.wait_for(lambda: now_reads(worker, card, "王建国已接单"))
+    listed = await worker.wait_for(lambda: now_reads(worker, card, "王建国已接单"), PATIENCE)
     assert "接单已超时" not in listed["text"] and "办结" in labels(listed)
 
 
@@ -119,7 +122,7 @@ async def test_a_fix_past_its_deadline_turns_the_card_to_overdue(bot):
     worker = bot.staff(WORKER_1)
     task = await task_card(worker)
     await worker.press(task, "接单")
-    taken = await worker.wait_for(lambda: now_reads(worker, task, "⏱ 整改还剩"))
+    taken = await worker.wait_for(lambda: now_reads(worker, task, "⏱ 整改还剩"), PATIENCE)
     assert "办结" in labels(taken)
     late = utcnow() - timedelta(minutes=5, seconds=30)
     async with transaction(bot.sessions) as session:  # as if the day to fix it had gone by
@@ -131,5 +134,5 @@ async def test_a_fix_past_its_deadline_turns_the_card_to_overdue(bot):
         )
     service = bot.service
     await escalate_due(service.sessions, service.policy, utcnow())  # 督办
-    overdue = await worker.wait_for(lambda: now_reads(worker, task, "⚠️ 整改已超时5分钟"))
+    overdue = await worker.wait_for(lambda: now_reads(worker, task, "⚠️ 整改已超时5分钟"), PATIENCE)
     assert "整改还剩" not in overdue["text"] and "办结" in labels(overdue)
