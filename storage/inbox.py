@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import InboxUpdate
 
+PENDING_LIMIT, PER_CHAT = 100, 10  # a pass over the pending updates: at most, and of a chat
+
 
 async def store_updates(
     *,
@@ -42,7 +44,7 @@ async def store_updates(
 
 
 async def pending_updates(
-    *, session: AsyncSession, limit: int = 100, per_chat: int = 10
+    *, session: AsyncSession, limit: int = PENDING_LIMIT, per_chat: int = PER_CHAT
 ) -> Sequence[InboxUpdate]:
     """The oldest unprocessed updates, at most per_chat of each chat (its first ones): a
     chat with hundreds waiting must not fill the pass while other chats wait behind it."""

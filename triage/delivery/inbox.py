@@ -18,6 +18,13 @@ from triage.units import Session
 __all__ = ["Update"]
 
 
+def whole(batch: int, most_of_a_chat: int) -> bool:
+    """Whether a pass of `batch` updates, `most_of_a_chat` the most of one chat, read every
+    update pending when it began (no limit cut it short): then nothing is left to read until
+    more arrive, which arrivals() tells."""
+    return batch < rows.PENDING_LIMIT and most_of_a_chat < rows.PER_CHAT
+
+
 async def store(
     sessions: SessionFactory, *, payloads: Sequence[dict[str, Any]], chats: Sequence[int | None]
 ) -> int:
