@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, true, update
+from sqlalchemy import bindparam, func, insert, or_, true, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -132,6 +132,20 @@ async def claim(
     return Claim(rows, exhausted=len(found) < limit)
 
 
+_OUTBOX = OutboxMessage.__table__
+# Built once, and Core rather than the ORM's UPDATE (which also looks for the rows among
+# the session's objects): the sender claims several times a second.
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(
+        status=bindparam("b_status"),
+        claimed_at=bindparam("b_claimed_at"),
+        claimed_by=bindparam("b_claimed_by"),
+    )
+)
+
+
 async def _claimed(
     session: AsyncSession, rows: Sequence[OutboxMessage], now: datetime, by: str | None
 ) -> None:
@@ -141,9 +155,8 @@ async def _claimed(
         return
     values = {"status": SENDING, "claimed_at": now, "claimed_by": by}
     for chunk in chunks([row.id for row in rows]):
-        await session.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)).values(**values)
-        )
+        params = {"b_ids": chunk, "b_status": SENDING, "b_claimed_at": now, "b_claimed_by": by}
+        await session.exec(_CLAIM, params=params)
     for row in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)
@@ -212,13 +225,10 @@ async def settle(
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
     if retry_at is not None and failed_attempt:  # waiting out a 429 is not a failure
-        values["attempts"] = OutboxMessage.attempts + 1
-    for chunk in chunks(ids):
-        await session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(chunk), _held_by(by))
-            .values(**values)
-        )
+        values["attempts"] = _OUTBOX.c.attempts + 1
+    held = _OUTBOX.c.claimed_by == by if by is not None else true()
+    for chunk in chunks(ids):  # Core: the sender's session holds none of these rows
+        await session.exec(update(_OUTBOX).where(_OUTBOX.c.id.in_(chunk), held).values(**values))
 
 
 async def renew(
