@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, true, update
+from sqlalchemy import bindparam, func, or_, true, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks, insert_all
+from storage.bulk import chunks, insert_all, insert_into
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
 from storage.types import utcnow
@@ -64,7 +64,7 @@ async def enqueue_notices(
         }
         for chat_id, priority, report_id, payload in notices
     ]
-    await session.exec(insert(OutboxMessage), params=rows)
+    await session.exec(insert_into(OutboxMessage), params=rows)
     await touch(session, OUTBOX)
 
 
