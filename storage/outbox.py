@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, true, update
+from sqlalchemy import Integer, bindparam, func, or_, true, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.bulk import chunks, insert_all, insert_into
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, EXPANDED, FAILED, UNDELIVERABLE = (
     "pending",
@@ -68,6 +68,26 @@ async def enqueue_notices(
     await touch(session, OUTBOX)
 
 
+def _due(postgresql: bool):
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            col(OutboxMessage.next_attempt_at) <= bindparam("b_now", type_=UTCDateTime()),
+        )
+        # The order of ix_outbox_due: read straight off the index, never a sort of the backlog.
+        .order_by(
+            col(OutboxMessage.priority), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+        )
+        .limit(bindparam("b_limit", type_=Integer()))
+    )
+    return statement.with_for_update(skip_locked=True) if postgresql else statement
+
+
+# The due rows' read, built once (the conditions below are added to it when needed).
+_DUE = {False: _due(False), True: _due(True)}
+
+
 @dataclass
 class Claim:
     rows: list[OutboxMessage]
@@ -94,15 +114,8 @@ async def claim(
     claim while others wait. stale_after None: stale claims are not looked for this time."""
     if stale_after is not None:
         await release(session=session, older_than=now - stale_after)
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
-        # The order of ix_outbox_due: read straight off the index, never a sort of the backlog.
-        .order_by(
-            col(OutboxMessage.priority), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
-        )
-        .limit(limit)
-    )
+    statement = _DUE[session.bind.dialect.name == "postgresql"]
+    params = {"b_now": now, "b_limit": limit}
     if more_urgent_than is not None:
         statement = statement.where(col(OutboxMessage.priority) < more_urgent_than)
     counts, best = Counter(held or {}), dict(best_held or {})
@@ -114,9 +127,7 @@ async def claim(
         statement = statement.where(
             or_(col(OutboxMessage.priority) < priority, col(OutboxMessage.chat_id).not_in(chats))
         )
-    if session.bind.dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    found = list((await session.exec(statement)).all())
+    found = list((await session.exec(statement, params=params)).all())
     rows = []
     for row in found:
         chat = row.chat_id
