@@ -88,6 +88,8 @@ class Inbox:
             done += handled
             if not handled:  # every chat is in other instances' hands
                 break
+            if inbox.whole(len(batch), max(map(len, chats.values()))):
+                break  # nothing was left behind; what arrived since sets the arrival event
         return done
 
     async def _handle_all(self, chat: int | str, rows: list[inbox.Update]) -> int:

@@ -38,6 +38,8 @@ class Directory:
         return sorted(self.cells.values(), key=lambda cell: cell.code)
 
 
+# Built once: read at every transaction's first look, it is the hot path's commonest statement.
+_VERSION = select(DirectoryVersion.__table__.c.version).where(DirectoryVersion.__table__.c.id == 1)
 _held: weakref.WeakKeyDictionary[Engine, Directory] = weakref.WeakKeyDictionary()
 
 
@@ -48,7 +50,7 @@ async def current(session: AsyncSession) -> Directory:
     looked = session.info.get(_LOOKED)
     if looked is not None and looked[0] is transaction:
         return looked[1]
-    version = await session.scalar(select(DirectoryVersion.version).where(DirectoryVersion.id == 1))
+    version = await session.scalar(_VERSION)
     engine = session.bind.sync_engine if hasattr(session.bind, "sync_engine") else session.bind
     held = _held.get(engine)
     if held is None or held.version != version:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Row, bindparam, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import InboxUpdate
+
+PENDING_LIMIT, PER_CHAT = 100, 10  # a pass over the pending updates: at most, and of a chat
 
 
 async def store_updates(
@@ -41,39 +43,56 @@ async def store_updates(
     return max(result.rowcount, 0)
 
 
-async def pending_updates(
-    *, session: AsyncSession, limit: int = 100, per_chat: int = 10
-) -> Sequence[InboxUpdate]:
-    """The oldest unprocessed updates, at most per_chat of each chat (its first ones): a
-    chat with hundreds waiting must not fill the pass while other chats wait behind it."""
+_INBOX = InboxUpdate.__table__
+
+
+def _pending_statement(limit: int, per_chat: int):
     ranked = (
         select(
-            col(InboxUpdate.update_id).label("update_id"),
+            _INBOX.c.update_id.label("update_id"),
             func.row_number()
-            .over(partition_by=col(InboxUpdate.chat_id), order_by=col(InboxUpdate.update_id))
+            .over(partition_by=_INBOX.c.chat_id, order_by=_INBOX.c.update_id)
             .label("turn"),
         )
-        .where(col(InboxUpdate.processed_at).is_(None))
+        .where(_INBOX.c.processed_at.is_(None))
         .subquery()
     )
-    result = await session.exec(
-        select(InboxUpdate)
-        .join(ranked, ranked.c.update_id == col(InboxUpdate.update_id))
+    return (
+        select(_INBOX.c.update_id, _INBOX.c.payload, _INBOX.c.chat_id)
+        .join(ranked, ranked.c.update_id == _INBOX.c.update_id)
         .where(ranked.c.turn <= per_chat)
-        .order_by(col(InboxUpdate.update_id))
+        .order_by(_INBOX.c.update_id)
         .limit(limit)
     )
-    return result.all()
+
+
+# Built once: the hot path's statements skip building and keying a statement each time
+# (issue 14: that cost more than running it), and Core rows skip the ORM's loading.
+_PENDING = _pending_statement(PENDING_LIMIT, PER_CHAT)
+_MARK = (
+    update(_INBOX)
+    .where(_INBOX.c.update_id == bindparam("b_update_id"))
+    .values(processed_at=bindparam("b_at"), error=bindparam("b_error"))
+)
+
+
+async def pending_updates(
+    *, session: AsyncSession, limit: int = PENDING_LIMIT, per_chat: int = PER_CHAT
+) -> Sequence[Row]:
+    """The oldest unprocessed updates, at most per_chat of each chat (its first ones): a
+    chat with hundreds waiting must not fill the pass while other chats wait behind it.
+    Each row has update_id, payload and chat_id."""
+    statement = (
+        _PENDING if (limit, per_chat) == (PENDING_LIMIT, PER_CHAT) else
+        _pending_statement(limit, per_chat)
+    )  # fmt: skip
+    return (await session.exec(statement)).all()
 
 
 async def mark_processed(
     *, session: AsyncSession, update_id: int, at: datetime, error: str | None = None
 ) -> None:
-    await session.exec(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id) == update_id)
-        .values(processed_at=at, error=error)
-    )
+    await session.exec(_MARK, params={"b_update_id": update_id, "b_at": at, "b_error": error})
 
 
 CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 key space)

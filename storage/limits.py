@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,17 +23,17 @@ def _insert(session: AsyncSession):
     return dialect.insert(_QUOTA)
 
 
-async def count_message(
-    *, session: AsyncSession, resident_id: int, now: datetime, window_start: datetime
-) -> tuple[int, bool]:
-    """Count one more message; a window that began at or before window_start is over and a
-    new one begins now. Returns the window's count so far and whether the resident was
-    already told about it (one statement, atomic on both engines)."""
-    over = _QUOTA.c.window_started_at <= window_start
-    started = literal(now, UTCDateTime())
-    statement = (
-        _insert(session)
-        .values(resident_id=resident_id, window_started_at=now, messages=1, warned=False)
+def _count_statement(dialect):
+    over = _QUOTA.c.window_started_at <= bindparam("b_window_start", type_=UTCDateTime())
+    started = bindparam("b_started", type_=UTCDateTime())
+    return (
+        dialect.insert(_QUOTA)
+        .values(
+            resident_id=bindparam("b_resident_id"),
+            window_started_at=bindparam("b_now", type_=UTCDateTime()),
+            messages=1,
+            warned=False,
+        )
         .on_conflict_do_update(
             index_elements=["resident_id"],
             set_={
@@ -44,7 +44,26 @@ async def count_message(
         )
         .returning(_QUOTA.c.messages, _QUOTA.c.warned)
     )
-    messages, warned = (await session.exec(statement)).one()
+
+
+# Built once (every message counts): building and keying it cost more than running it.
+_COUNT = {"postgresql": _count_statement(postgresql), "sqlite": _count_statement(sqlite)}
+
+
+async def count_message(
+    *, session: AsyncSession, resident_id: int, now: datetime, window_start: datetime
+) -> tuple[int, bool]:
+    """Count one more message; a window that began at or before window_start is over and a
+    new one begins now. Returns the window's count so far and whether the resident was
+    already told about it (one statement, atomic on both engines)."""
+    statement = _COUNT["postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"]
+    params = {
+        "b_resident_id": resident_id,
+        "b_now": now,
+        "b_started": now,
+        "b_window_start": window_start,
+    }
+    messages, warned = (await session.exec(statement, params=params)).one()
     return messages, bool(warned)
 
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, true, update
+from sqlalchemy import Integer, bindparam, func, or_, true, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks, insert_all
+from storage.bulk import chunks, insert_all, insert_into
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 PENDING, SENDING, SENT, EXPANDED, FAILED, UNDELIVERABLE = (
     "pending",
@@ -65,8 +65,28 @@ async def enqueue_notices(
         }
         for chat_id, priority, report_id, payload in notices
     ]
-    await session.exec(insert(OutboxMessage), params=rows)
+    await session.exec(insert_into(OutboxMessage), params=rows)
     await touch(session, OUTBOX)
+
+
+def _due(postgresql: bool):
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            col(OutboxMessage.next_attempt_at) <= bindparam("b_now", type_=UTCDateTime()),
+        )
+        # The order of ix_outbox_due: read straight off the index, never a sort of the backlog.
+        .order_by(
+            col(OutboxMessage.priority), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+        )
+        .limit(bindparam("b_limit", type_=Integer()))
+    )
+    return statement.with_for_update(skip_locked=True) if postgresql else statement
+
+
+# The due rows' read, built once (the conditions below are added to it when needed).
+_DUE = {False: _due(False), True: _due(True)}
 
 
 @dataclass
@@ -95,15 +115,8 @@ async def claim(
     claim while others wait. stale_after None: stale claims are not looked for this time."""
     if stale_after is not None:
         await release(session=session, older_than=now - stale_after)
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
-        # The order of ix_outbox_due: read straight off the index, never a sort of the backlog.
-        .order_by(
-            col(OutboxMessage.priority), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
-        )
-        .limit(limit)
-    )
+    statement = _DUE[session.bind.dialect.name == "postgresql"]
+    params = {"b_now": now, "b_limit": limit}
     if more_urgent_than is not None:
         statement = statement.where(col(OutboxMessage.priority) < more_urgent_than)
     counts, best = Counter(held or {}), dict(best_held or {})
@@ -115,9 +128,7 @@ async def claim(
         statement = statement.where(
             or_(col(OutboxMessage.priority) < priority, col(OutboxMessage.chat_id).not_in(chats))
         )
-    if session.bind.dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    found = list((await session.exec(statement)).all())
+    found = list((await session.exec(statement, params=params)).all())
     rows = []
     for row in found:
         chat = row.chat_id
@@ -133,6 +144,20 @@ async def claim(
     return Claim(rows, exhausted=len(found) < limit)
 
 
+_OUTBOX = OutboxMessage.__table__
+# Built once, and Core rather than the ORM's UPDATE (which also looks for the rows among
+# the session's objects): the sender claims several times a second.
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(
+        status=bindparam("b_status"),
+        claimed_at=bindparam("b_claimed_at"),
+        claimed_by=bindparam("b_claimed_by"),
+    )
+)
+
+
 async def _claimed(
     session: AsyncSession, rows: Sequence[OutboxMessage], now: datetime, by: str | None
 ) -> None:
@@ -142,9 +167,8 @@ async def _claimed(
         return
     values = {"status": SENDING, "claimed_at": now, "claimed_by": by}
     for chunk in chunks([row.id for row in rows]):
-        await session.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(chunk)).values(**values)
-        )
+        params = {"b_ids": chunk, "b_status": SENDING, "b_claimed_at": now, "b_claimed_by": by}
+        await session.exec(_CLAIM, params=params)
     for row in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)
@@ -213,13 +237,10 @@ async def settle(
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
     if retry_at is not None and failed_attempt:  # waiting out a 429 is not a failure
-        values["attempts"] = OutboxMessage.attempts + 1
-    for chunk in chunks(ids):
-        await session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(chunk), _held_by(by))
-            .values(**values)
-        )
+        values["attempts"] = _OUTBOX.c.attempts + 1
+    held = _OUTBOX.c.claimed_by == by if by is not None else true()
+    for chunk in chunks(ids):  # Core: the sender's session holds none of these rows
+        await session.exec(update(_OUTBOX).where(_OUTBOX.c.id.in_(chunk), held).values(**values))
 
 
 async def renew(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,9 +16,12 @@ from storage.models import (
     Resident,
 )
 
+# Built once: read at every update, it is not built and keyed again each time.
+_BY_TELEGRAM_ID = select(Resident).where(col(Resident.telegram_id) == bindparam("telegram_id"))
+
 
 async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
-    result = await session.exec(select(Resident).where(Resident.telegram_id == telegram_id))
+    result = await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id})
     return result.first()
 
 

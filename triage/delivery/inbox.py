@@ -6,16 +6,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from storage import inbox as rows
 from storage import signals
 from storage.engine import SessionFactory, transaction
-from storage.models import InboxUpdate as Update
 from storage.types import utcnow
 from triage.units import Session
 
-__all__ = ["Update"]
+
+class Update(Protocol):
+    """A stored update as processing reads it (a row, not a loaded model object)."""
+
+    update_id: int
+    payload: dict[str, Any]
+    chat_id: int | None
+
+
+def whole(batch: int, most_of_a_chat: int) -> bool:
+    """Whether a pass of `batch` updates, `most_of_a_chat` the most of one chat, read every
+    update pending when it began (no limit cut it short): then nothing is left to read until
+    more arrive, which arrivals() tells."""
+    return batch < rows.PENDING_LIMIT and most_of_a_chat < rows.PER_CHAT
 
 
 async def store(

@@ -58,12 +58,15 @@ _GLUE = {
 
 
 @cache
-def _pieces() -> tuple[tuple[str, str | None], ...]:
-    """Every piece with what it says (None for glue), longest first."""
+def _pieces() -> dict[str, tuple[tuple[str, str | None], ...]]:
+    """Every piece with what it says (None for glue), by its last letter, longest first."""
     found: dict[str, str | None] = {piece: None for piece in _GLUE}
     for words, key in ((_OK, OK), (_THANKS, THANKS), (_HELLO, HELLO)):
         found.update({_letters(piece): key for piece in words})
-    return tuple(sorted(found.items(), key=lambda item: -len(item[0])))
+    by_last: dict[str, list[tuple[str, str | None]]] = {}
+    for piece, key in sorted(found.items(), key=lambda item: -len(item[0])):
+        by_last.setdefault(piece[-1], []).append((piece, key))
+    return {last: tuple(pieces) for last, pieces in by_last.items()}
 
 
 def small_talk(text: str) -> str | None:
@@ -86,8 +89,9 @@ def small_talk(text: str) -> str | None:
 def _split(words: str) -> set[str] | None:
     """What the pieces that make up `words` say, or None when they do not make it up."""
     best: list[set[str] | None] = [set()] + [None] * len(words)
+    pieces = _pieces()
     for end in range(1, len(words) + 1):
-        for piece, key in _pieces():
+        for piece, key in pieces.get(words[end - 1], ()):  # only those that can end here
             start = end - len(piece)
             if start >= 0 and best[start] is not None and words[start:end] == piece:
                 best[end] = best[start] | ({key} if key else set())
