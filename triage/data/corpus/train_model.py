@@ -41,6 +41,7 @@ from triage.understanding.classify import (  # noqa: E402
     classify_rules,
     model_tokens,
     normalise,
+    severity_tokens,
     stood_down_for_fact,
 )
 from triage.understanding.model import MODEL_FILE, TriageModel, features  # noqa: E402
@@ -124,8 +125,10 @@ class Head:
         }
 
 
-def _severity_tokens(row: dict, tokens: list[str]) -> list[str]:
-    return [*tokens, f"category={row['category']}"]
+def _severity_tokens(row: dict, tokens: list[str], plain: str) -> list[str]:
+    if row["kind"] != "hazard":
+        return tokens
+    return severity_tokens(tokens, plain, row["category"])
 
 
 def out_of_fold(head_rows, texts, tokens, target, c, keep=KEEP["kind"]) -> list[dict[str, float]]:
@@ -205,7 +208,9 @@ def main() -> int:
     every = list(enumerate(rows))
     with_category = [(i, r) for i, r in every if r["kind"] in DANGER and r["category"]]
     hazards = [(i, r) for i, r in every if r["kind"] == "hazard"]
-    severity_tokens = [_severity_tokens(r, t) for r, t in zip(rows, tokens, strict=True)]
+    severity_tokens_ = [
+        _severity_tokens(r, t, x) for r, t, x in zip(rows, tokens, texts, strict=True)
+    ]
 
     def kind(r):
         return r["kind"]
@@ -222,7 +227,7 @@ def main() -> int:
     print(f"out-of-fold kind accuracy (combined): {right / len(rows):.1%}")
     for name, head_rows, toks in (
         ("category", with_category, tokens),
-        ("severity", hazards, severity_tokens),
+        ("severity", hazards, severity_tokens_),
     ):
         found = out_of_fold(head_rows, texts, toks, lambda r, n=name: r[n], C[name], KEEP[name])
         hit = sum(max(p, key=p.get) == r[name] for p, (_, r) in zip(found, head_rows, strict=True))
@@ -234,7 +239,7 @@ def main() -> int:
             [texts[i] for i, _ in with_category], [tokens[i] for i, _ in with_category],
             [r["category"] for _, r in with_category]),
         "severity": Head(C["severity"], KEEP["severity"]).fit(
-            [texts[i] for i, _ in hazards], [severity_tokens[i] for i, _ in hazards],
+            [texts[i] for i, _ in hazards], [severity_tokens_[i] for i, _ in hazards],
             [r["severity"] for _, r in hazards]),
     }  # fmt: skip
     data = {
