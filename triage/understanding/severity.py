@@ -45,9 +45,12 @@ C, S = Category, Severity
 NOW_INSIDE = (
     r"里面.{0,6}(?:人|坐满|营业|上课|睡|住)|正在(?:营业|上课|睡|开|住)|营业中|坐满|满座|挤满|"
     r"(?:晚上|夜里|半夜).{0,6}(?:睡|住)|睡觉|在睡|睡在|住着|住满|上课|open (?:now|right now)|"
-    r"right now|inside|asleep|sleep|packed|full of|in class"
+    r"right now|inside|asleep|sleep|packed|full of (?:people|customers|guests|kids|children)|in class"
 )
-SHUT = r"锁|铁链|链条|钉死|焊死|封死|堵死|堵住|挡住|推不开|打不开|拴死|lock|chain|nailed|welded|blocked"
+SHUT = (
+    r"锁|铁链|链条|钉死|焊死|封死|堵死|堵住|挡住|推不开|打不开|拴死|"
+    r"\b(?:lock|chain|padlock|nailed|welded|blocked|bolted)"
+)
 HEAT = (
     r"发烫|烫手|很烫|好烫|发热|冒烟|焦|发黑|变黑|烧化|熔|融化|鼓包|鼓起|滋滋|嗡嗡|噼里啪啦|"
     r"噼啪|火花|火星|打火|hot|melt|scorch|burnt|swollen|buzz|crackl|spark"
