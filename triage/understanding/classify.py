@@ -440,8 +440,17 @@ def model_tokens(label: Classification, plain: str) -> list[str]:
         if len(parts) > 2:
             tokens.append(f"cue={parts[0]}:{parts[1]}")
     tokens.append(f"length={min(len(plain) // 10, 6)}")
+    # Every category the lexicon sees at all, below the hazard threshold too ("消火栓" alone):
+    # the rules' vocabulary, not their verdict.
+    tokens += [f"lex={category}" for category in _lexicon_categories(plain)]
     tokens += [f"sign={name}" for name, regex in _signs() if regex.search(plain)]
     return tokens
+
+
+def _lexicon_categories(plain: str) -> list[str]:
+    scores = _category_scores(_Reading(plain))
+    top = max(scores.values(), default=0)
+    return [f"{c}" if score < top else f"{c}:top" for c, score in scores.items()]
 
 
 # What the corpus README's severity definition turns on, as tokens the model weighs (never a

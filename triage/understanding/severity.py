@@ -87,8 +87,10 @@ WATER_OUT = (
     r"没水|无水|no water|整栋|整个|全部|都被|所有|没有一个|all the|every "
 )
 ONE_DEVICE = (
-    r"灭火器|应急灯|疏散指示|指示牌|出口标志|安全出口灯|烟感|烟雾报警器|压力表|过期|"
-    r"extinguisher|emergency light|exit sign|smoke (?:detector|alarm)|gauge|expired"
+    r"灭火器|灭火毯|应急灯|应急照明|疏散指示|指示牌|指示灯|出口标志|安全出口灯|烟感|烟雾报警器|压力表|过期|"
+    r"不亮|"
+    r"extinguisher|fire blanket|emergency light|exit sign|smoke (?:detector|alarm)|gauge|expired|"
+    r"not lit"
 )
 EMPTY_ONE = r"空(?:的)?(?:煤气|液化气|气)?罐|空瓶|空桶|一(?:罐|桶|瓶)|empty|a can of|one can"
 NEAR_HEAT = (

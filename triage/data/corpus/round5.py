@@ -147,6 +147,12 @@ EMERGENCY_EN: list[tuple[str | None, str]] = [
     (None, "thick black smoke is coming from the underground car park"),
 ]
 QUESTION_ZH = [
+    "一栋楼至少要配几个灭火器",
+    "一个车棚最多能装几个充电桩",
+    "一户人家最多能存几瓶液化气",
+    "消防通道至少要留几米宽",
+    "防火门平时必须关着吗",
+    "小区多久要搞一次消防检查",
     "高楼起火的时候能不能坐电梯",
     "如果家里着火了，应该先跑还是先灭火",
     "家里油锅起火应该怎么处理",
@@ -155,14 +161,27 @@ QUESTION_ZH = [
     "消防栓平时谁负责检查",
 ]
 QUESTION_EN = [
+    "is it against the rules to smoke in a stairwell?",
+    "are landlords required to put an extinguisher in each flat?",
+    "what's the fine for blocking a fire lane?",
+    "do i need a permit to weld on my own roof?",
+    "is charging a scooter inside a flat allowed at all?",
+    "who checks the hydrants in this district?",
     "can i use the lift during a fire",
     "what's the best extinguisher for a kitchen",
 ]
 FEEDBACK_ZH = [
+    "上报的时候说当天回复，结果石沉大海",
+    "那个网格员小伙子办事真靠谱",
+    "问题解决了，感谢你们跑了好几趟",
     "上报以后第二天就有人来了，效率真高",
     "你们的回复太慢了，能不能快一点",
 ]
 FEEDBACK_EN = [
+    "really appreciate how fast your team works",
+    "the lady on the hotline was so patient with me",
+    "the broken exit sign got replaced, good job everyone",
+    "nobody ever called me back about my report",
     "your replies are too slow",
 ]
 OUT_ZH = [

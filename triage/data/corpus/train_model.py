@@ -59,6 +59,12 @@ QUESTION_MISS_COST = 3  # a hazard taken for a question: answered, or handed to 
 FALSE_ALARM_COST = 3  # a duty officer called for nothing (and the resident scared)
 NO_SIGNAL = "no fire-safety signal"
 GRID = [0.01, 0.02, 0.03] + [round(0.05 * i, 2) for i in range(1, 20)]
+# Bounds the costs may not cross (issue 13's policy, and the emulator tests of it): the model
+# raises an alarm on its own only from one chance in five (below that, its alarms on train are
+# mostly heaps of cardboard and quizzes), and a possible hazard at 0.15 (the threshold shipped
+# before the lexicon's tokens) is always asked about rather than answered away as a question.
+EMERGENCY_FLOOR = 0.2
+ASK_CEILING = 0.15
 DANGER = ("hazard", "emergency")
 
 
@@ -158,7 +164,7 @@ def decide(label, p: dict[str, float], emergency: float, keep: float) -> str:
 
 def choose_emergency(rows, rules, probs) -> tuple[tuple[float, float], list[str]]:
     best, lines = (float("inf"), 0.0, 0.0), []
-    for t in GRID:
+    for t in (t for t in GRID if t >= EMERGENCY_FLOOR):
         for keep in [0.0]:  # the model never stands the rules' alarm down
             got = [decide(x, p, t, keep) for x, p in zip(rules, probs, strict=True)]
             missed = sum(r["kind"] == "emergency" != g for r, g in zip(rows, got, strict=True))
@@ -173,7 +179,7 @@ def choose_emergency(rows, rules, probs) -> tuple[tuple[float, float], list[str]
 
 def choose_ask(rows, rules, probs, emergency, keep) -> tuple[float, list[str]]:
     lines, best = [], (float("inf"), 1.0)
-    for t in GRID:
+    for t in (t for t in GRID if t <= ASK_CEILING):
         dismissed = answered = needless = asked = 0
         for row, label, p in zip(rows, rules, probs, strict=True):
             kind = decide(label, p, emergency, keep)
