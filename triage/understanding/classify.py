@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from triage.understanding import lexicon as lx
+from triage.understanding import severity as definition
 from triage.understanding.model import TriageModel, shipped
 from triage.understanding.normalise import normalise as plain_form
 from triage.understanding.taxonomy import Category, Kind, Severity
@@ -246,11 +247,22 @@ def _quiz(reading: _Reading) -> str | None:
     往上跑还是往下跑", "电动车着火了为什么那么难灭？急"): asked with a how-to or an "if", and
     neither a place where it burns nor a cry for help."""
     asking = reading.hit("question")
-    if not asking or reading.hit("anchor_place") or reading.hit("cry"):
+    if not asking or reading.hit("cry"):
+        return None
+    # "高层着火了应该往楼上跑还是往楼下跑": 楼上 there is where to run, not what burns.
+    # A place with both an "if" and a how-to ("失火时困在屋里怎么自救", "如果楼下着火了应该
+    # 怎么逃生") is still a quiz: a cry for help says so (CRY above) or says "now" (stand-down).
+    place = _lexicon().groups["anchor_place"].first(_direction().sub(" ", reading.text))
+    if place and not (reading.hit("hypothetical") and reading.hit("advice")):
         return None
     if reading.hit("hypothetical") or reading.hit("advice"):
         return asking
     return None
+
+
+@cache
+def _direction() -> re.Pattern[str]:
+    return re.compile(lx.DIRECTION)
 
 
 def _category_scores(reading: _Reading) -> dict[Category, int]:
@@ -428,8 +440,17 @@ def model_tokens(label: Classification, plain: str) -> list[str]:
         if len(parts) > 2:
             tokens.append(f"cue={parts[0]}:{parts[1]}")
     tokens.append(f"length={min(len(plain) // 10, 6)}")
+    # Every category the lexicon sees at all, below the hazard threshold too ("消火栓" alone):
+    # the rules' vocabulary, not their verdict.
+    tokens += [f"lex={category}" for category in _lexicon_categories(plain)]
     tokens += [f"sign={name}" for name, regex in _signs() if regex.search(plain)]
     return tokens
+
+
+def _lexicon_categories(plain: str) -> list[str]:
+    scores = _category_scores(_Reading(plain))
+    top = max(scores.values(), default=0)
+    return [f"{c}" if score < top else f"{c}:top" for c, score in scores.items()]
 
 
 # What the corpus README's severity definition turns on, as tokens the model weighs (never a
@@ -525,11 +546,21 @@ def _category_and_severity(
     if kind != Kind.HAZARD or model.category is None or model.severity is None:
         return (label.category, label.severity) if kind == Kind.HAZARD else (None, None)
     category = Category(_top(model.category.probabilities(plain, tokens)))
-    severity = Severity(
-        _top(model.severity.probabilities(plain, [*tokens, f"category={category}"]))
-    )
+    p = model.severity.probabilities(plain, severity_tokens(tokens, plain, category))
+    allowed = definition.allowed(category)
+    severity = Severity(_top(p, allowed))
     # The rules' urgent words ("里面好多人", "冒火花") were right 95 % of the time on train out of
-    # fold, and under-rating an urgent hazard is the costly mistake: they win.
-    if any(cue.startswith(f"severity:{Severity.URGENT}:") for cue in label.cues):
+    # fold, and under-rating an urgent hazard is the costly mistake: they win (where the
+    # definition allows urgent at all).
+    urgent_words = any(cue.startswith(f"severity:{Severity.URGENT}:") for cue in label.cues)
+    if urgent_words and Severity.URGENT in allowed:
         severity = Severity.URGENT
     return category, severity
+
+
+def severity_tokens(tokens: list[str], plain: str, category: Category | str) -> list[str]:
+    """What the severity head reads beside the n-grams: the rules' tokens, the category, the
+    written definition's reading for that category (severity.py) and each sign paired with the
+    category (a flame beside fuel is urgent, one device degraded is normal: per category)."""
+    signs = [f"{category}&{t}" for t in tokens if t.startswith("sign=")]
+    return [*tokens, f"category={category}", *definition.tokens(plain, category), *signs]

@@ -284,13 +284,15 @@ HYPOTHETICAL = [
     r"遇到",
     r"发生.{0,6}(?:时|的时候)",
     r"的时候",
+    # "着火时被困在家里怎么自救": when there is a fire, not "there is a fire".
+    r"(?:着火|起火|失火|火灾|有火)时",
     en(r"if|in case|what happens when|suppose"),
 ]
 # Asking what to do in general rather than shouting for help.
 ADVICE = [
     r"应该",
     r"该怎么|该干嘛|该做什么|第一步|先做什么|先干嘛",
-    r"怎么逃生",
+    r"怎么逃生|怎么自救",
     r"如何",
     r"能不能用",
     r"用什么|拿什么",
@@ -308,19 +310,21 @@ ADVICE = [
 ]
 # A cry for help in a question's shape: "我被困在屋里了，应该怎么办".
 CRY = [
-    r"快(?!不快|吗)|救|赶紧|我(?:们)?(?:被)?困|困住了|出不去|下不去|已经打",
+    r"快(?!不快|吗)|(?<!自)救|赶紧|我(?:们)?(?:被)?困|困住了|出不去|下不去|已经打",
     en(
         r"help|hurry|we'?re (?:stuck|trapped)|we are (?:stuck|trapped)|i'?m (?:stuck|trapped) (?!by)"
     ),
 ]
 URGENCY = [
     r"快",
-    r"救",
+    r"(?<!自)救",
     r"!!|！！",
     r"赶紧",
     r"急",
     en(r"help|now|hurry|quick|asap"),
 ]
+# Up or down the stairs as a direction ("往楼上跑还是往楼下跑"), not a place that burns.
+DIRECTION = r"(?:往|向|朝)(?:楼上|楼下|楼顶|上|下)(?:面)?(?:跑|走|逃|冲)?"
 # Where or what is burning: with one of these, "…了怎么办" is a person in trouble, not a quiz.
 EMERGENCY_ANCHOR = [
     r"隔壁",

@@ -113,6 +113,26 @@ PINYIN: dict[str, str] = {
     "tongdao": "通道",
 }
 
+# English slips on a phone keyboard (whole words, any case): the ones the corpus's train split
+# shows, and their near kin.
+ENGLISH_SLIPS: dict[str, str] = {
+    "extinguiser": "extinguisher",
+    "extinguisor": "extinguisher",
+    "extingisher": "extinguisher",
+    "stairwel": "stairwell",
+    "stairwall": "stairwell",
+    "coridor": "corridor",
+    "corrider": "corridor",
+    "batery": "battery",
+    "battary": "battery",
+    "smoek": "smoke",
+    "somke": "smoke",
+    "bulding": "building",
+    "buliding": "building",
+    "hydrent": "hydrant",
+    "sprinkers": "sprinklers",
+}
+
 # Emoji and pictographs (most of the planes 1F000–1FAFF, dingbats, misc symbols), with an
 # optional variation selector, repeated: "🔥🔥🔥" or "⚠️⚠️".
 _EMOJI_RUN = re.compile(r"([\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF])\uFE0F?(?:\1\uFE0F?)+")
@@ -142,6 +162,7 @@ def _replacer(table: dict[str, str], words: bool = False):
 _homophones = _replacer(HOMOPHONES)
 _dialect = _replacer(DIALECT)
 _pinyin = _replacer(PINYIN, words=True)
+_english_slips = _replacer(ENGLISH_SLIPS, words=True)
 
 
 def to_simplified(text: str) -> str:
@@ -165,6 +186,6 @@ def normalise(text: str) -> str:
         text = to_simplified(text)
         text = _dialect(text)
     if any("a" <= ch <= "z" or "A" <= ch <= "Z" for ch in text):
-        text = _pinyin(text)
+        text = _english_slips(_pinyin(text))
     text = _homophones(text)
     return collapse(text)

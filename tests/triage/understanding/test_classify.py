@@ -433,6 +433,10 @@ def test_gas_appliances_thanks_after_questions_and_notices(text, kind):
         "被困在高楼里应该往上跑还是往下跑",
         "电动车着火了为什么那么难灭",
         "油锅起火了用锅盖盖住行不行？？",
+        # up and down the stairs are directions to run, not places that burn
+        "小区高楼起火了应该往楼顶跑还是往楼下跑",
+        # "when there is a fire" and self-rescue are a how-to, not a cry for help
+        "失火时困在屋里怎么自救",
     ],
 )
 def test_fiery_quizzes_raise_no_alarm(text):
@@ -451,3 +455,10 @@ def test_gas_told_by_its_smell_or_a_cracked_hose_is_an_emergency(text):
 )
 def test_asking_whether_the_thing_described_is_a_hazard_reports_it(text):
     assert classify(text).kind == Kind.HAZARD, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text", ["救命，楼下着火了，往楼上跑还是往下跑", "我们被困在家里了，外面全是烟，怎么自救"]
+)
+def test_a_cry_for_help_asking_which_way_is_still_an_emergency(text):
+    assert classify(text).kind == Kind.EMERGENCY, classify(text).cues

@@ -64,3 +64,8 @@ def test_fast_enough_to_run_on_every_message():
     for _ in range(1000):
         normalise(text)
     assert (time.perf_counter() - start) / 1000 < 0.001  # well under a millisecond
+
+
+def test_english_slips_are_mended_as_whole_words():
+    assert normalise("The SMOEK detector in the stairwel") == "The smoke detector in the stairwell"
+    assert normalise("the stairwell extinguiser") == "the stairwell extinguisher"

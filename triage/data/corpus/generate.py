@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 import more_train as M  # noqa: E402
 import phrases as P  # noqa: E402
 import round4 as R4  # noqa: E402
+import round5 as R5  # noqa: E402
 
 SEED = 13
 HOLDOUT_SHARE = 5  # one group in five
@@ -460,9 +461,9 @@ def _pairs(text: str) -> set[str]:
     return {" ".join(words[i : i + 2]) for i in range(len(words) - 1)}
 
 
-def check_apart(rows: list[tuple], held: set[str]) -> None:
-    """No core of round4.py may restate a held-out message (holdout.jsonl's side, fresh.jsonl):
-    at most APART of its pairs found in any one of them."""
+def check_apart(rows: list[tuple], held: set[str], R4=R4, name: str = "round4.py") -> None:
+    """No core of a later round (round4.py, round5.py) may restate a held-out message
+    (holdout.jsonl's side, fresh.jsonl): at most APART of its pairs found in any one of them."""
     fresh = HERE / "fresh.jsonl"
     others = [row[-1] for row in rows if row[0] in held]
     if fresh.exists():
@@ -477,7 +478,7 @@ def check_apart(rows: list[tuple], held: set[str]) -> None:
         if len(mine) >= 3:
             near = max(len(mine & other) for other in held_pairs) / len(mine)
             if near > APART:
-                raise SystemExit(f"round4.py restates a held-out message: {core}")
+                raise SystemExit(f"{name} restates a held-out message: {core}")
 
 
 def main(argv: list[str]) -> int:
@@ -487,7 +488,9 @@ def main(argv: list[str]) -> int:
     rows = written(held)
     rows += more_train({row[-1] for row in rows})
     rows += more_train({row[-1] for row in rows}, R4, SEED + 2, "r4")
+    rows += more_train({row[-1] for row in rows}, R5, SEED + 3, "r5")
     check_apart(rows, held)
+    check_apart(rows, held, R5, "round5.py")
     sides: dict[str, list[dict]] = {"train": [], "holdout": []}
     for group, lang, kind, category, severity, text in rows:
         side = "holdout" if group in held else "train"

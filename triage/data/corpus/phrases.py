@@ -859,7 +859,7 @@ _MORE_HAZARD_ZH = {
         (N, "小区楼下有人烧树叶"),
         (H, "烧烤摊的炭火就在居民楼窗户底下"),
         (U, "有人在楼道里点蜡烛拜神，旁边就是纸箱"),
-        (N, "老人在家里点蚊香，蚊香放在床边"),
+        (U, "老人在家里点蚊香，蚊香放在床边"),
         (U, "工地的工人在木料堆旁边生火取暖"),
     ],
     "occupancy": [
@@ -902,7 +902,7 @@ _MORE_HAZARD_EN = {
     ],
     "flammables": [
         (H, "the neighbours keep a stack of fireworks on the landing"),
-        (H, "the salon downstairs stores boxes of alcohol and hairspray by the heater"),
+        (U, "the salon downstairs stores boxes of alcohol and hairspray by the heater"),
     ],
     "open_flame": [
         (N, "people light candles and incense in the hallway"),

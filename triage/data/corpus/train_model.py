@@ -41,6 +41,7 @@ from triage.understanding.classify import (  # noqa: E402
     classify_rules,
     model_tokens,
     normalise,
+    severity_tokens,
     stood_down_for_fact,
 )
 from triage.understanding.model import MODEL_FILE, TriageModel, features  # noqa: E402
@@ -58,6 +59,12 @@ QUESTION_MISS_COST = 3  # a hazard taken for a question: answered, or handed to 
 FALSE_ALARM_COST = 3  # a duty officer called for nothing (and the resident scared)
 NO_SIGNAL = "no fire-safety signal"
 GRID = [0.01, 0.02, 0.03] + [round(0.05 * i, 2) for i in range(1, 20)]
+# Bounds the costs may not cross (issue 13's policy, and the emulator tests of it): the model
+# raises an alarm on its own only from one chance in five (below that, its alarms on train are
+# mostly heaps of cardboard and quizzes), and a possible hazard at 0.15 (the threshold shipped
+# before the lexicon's tokens) is always asked about rather than answered away as a question.
+EMERGENCY_FLOOR = 0.2
+ASK_CEILING = 0.15
 DANGER = ("hazard", "emergency")
 
 
@@ -124,8 +131,10 @@ class Head:
         }
 
 
-def _severity_tokens(row: dict, tokens: list[str]) -> list[str]:
-    return [*tokens, f"category={row['category']}"]
+def _severity_tokens(row: dict, tokens: list[str], plain: str) -> list[str]:
+    if row["kind"] != "hazard":
+        return tokens
+    return severity_tokens(tokens, plain, row["category"])
 
 
 def out_of_fold(head_rows, texts, tokens, target, c, keep=KEEP["kind"]) -> list[dict[str, float]]:
@@ -155,7 +164,7 @@ def decide(label, p: dict[str, float], emergency: float, keep: float) -> str:
 
 def choose_emergency(rows, rules, probs) -> tuple[tuple[float, float], list[str]]:
     best, lines = (float("inf"), 0.0, 0.0), []
-    for t in GRID:
+    for t in (t for t in GRID if t >= EMERGENCY_FLOOR):
         for keep in [0.0]:  # the model never stands the rules' alarm down
             got = [decide(x, p, t, keep) for x, p in zip(rules, probs, strict=True)]
             missed = sum(r["kind"] == "emergency" != g for r, g in zip(rows, got, strict=True))
@@ -170,7 +179,7 @@ def choose_emergency(rows, rules, probs) -> tuple[tuple[float, float], list[str]
 
 def choose_ask(rows, rules, probs, emergency, keep) -> tuple[float, list[str]]:
     lines, best = [], (float("inf"), 1.0)
-    for t in GRID:
+    for t in (t for t in GRID if t <= ASK_CEILING):
         dismissed = answered = needless = asked = 0
         for row, label, p in zip(rows, rules, probs, strict=True):
             kind = decide(label, p, emergency, keep)
@@ -205,7 +214,9 @@ def main() -> int:
     every = list(enumerate(rows))
     with_category = [(i, r) for i, r in every if r["kind"] in DANGER and r["category"]]
     hazards = [(i, r) for i, r in every if r["kind"] == "hazard"]
-    severity_tokens = [_severity_tokens(r, t) for r, t in zip(rows, tokens, strict=True)]
+    severity_tokens_ = [
+        _severity_tokens(r, t, x) for r, t, x in zip(rows, tokens, texts, strict=True)
+    ]
 
     def kind(r):
         return r["kind"]
@@ -222,7 +233,7 @@ def main() -> int:
     print(f"out-of-fold kind accuracy (combined): {right / len(rows):.1%}")
     for name, head_rows, toks in (
         ("category", with_category, tokens),
-        ("severity", hazards, severity_tokens),
+        ("severity", hazards, severity_tokens_),
     ):
         found = out_of_fold(head_rows, texts, toks, lambda r, n=name: r[n], C[name], KEEP[name])
         hit = sum(max(p, key=p.get) == r[name] for p, (_, r) in zip(found, head_rows, strict=True))
@@ -234,7 +245,7 @@ def main() -> int:
             [texts[i] for i, _ in with_category], [tokens[i] for i, _ in with_category],
             [r["category"] for _, r in with_category]),
         "severity": Head(C["severity"], KEEP["severity"]).fit(
-            [texts[i] for i, _ in hazards], [severity_tokens[i] for i, _ in hazards],
+            [texts[i] for i, _ in hazards], [severity_tokens_[i] for i, _ in hazards],
             [r["severity"] for _, r in hazards]),
     }  # fmt: skip
     data = {
