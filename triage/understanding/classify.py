@@ -523,6 +523,10 @@ def combine(label: Classification, plain: str, model: TriageModel | None) -> Cla
         kind = Kind(
             _top(p, tuple(k for k in p if k != Kind.EMERGENCY)).replace(GREETING, "out_of_scope")
         )
+    if kind == Kind.FEEDBACK and label.kind == Kind.HAZARD:
+        # A hazard the rules read (a thing and what is wrong with it) is not a complaint to
+        # file away on the model's word: at worst a worker reads a grumble.
+        kind = Kind.HAZARD
     if kind != label.kind:
         cues.append(f"{MODEL}:{label.kind}->{kind}")
     if kind == Kind.EMERGENCY and label.kind != Kind.EMERGENCY:
