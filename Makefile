@@ -37,7 +37,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports  # the layers: [tool.importlinter] in pyproject.toml
 
 test: lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
