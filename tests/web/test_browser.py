@@ -67,12 +67,27 @@ def _by_id(driver, name: str):
 
 def follow(driver, element) -> None:
     """Click what loads another page; wait until the old one is gone and the new one has
-    loaded (document.readyState), however slow a loaded machine makes it."""
+    loaded (document.readyState), however slow a loaded machine makes it. `element` may be a
+    function finding it: Chromium sometimes refuses a click on a node found while the page was
+    still settling ("does not belong to the document"); nothing was clicked, so it is found
+    again and clicked."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support import expected_conditions as gone
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = driver.find_element("tag name", "html")
-    element.click()
+    find = element if callable(element) else (lambda: element)
+    for attempt in range(5):
+        page = driver.find_element("tag name", "html")
+        try:
+            find().click()
+            break
+        except (StaleElementReferenceException, WebDriverException) as error:
+            settling = isinstance(error, StaleElementReferenceException) or (
+                "does not belong to the document" in str(error)
+            )
+            if not (callable(element) and settling) or attempt == 4:
+                raise
+            loaded(driver)
     WebDriverWait(driver, PATIENCE).until(gone.staleness_of(page))
     loaded(driver)
 
@@ -96,26 +111,26 @@ def log_in_and_filter(driver, link: str, reference: str) -> str:
     visit(driver, link)
     assert driver.current_url.endswith("/")
     assert _by_id(driver, "n-open").text.startswith("1")
-    follow(driver, driver.find_element(By.LINK_TEXT, "报告"))
+    follow(driver, lambda: driver.find_element(By.LINK_TEXT, "报告"))
     Select(driver.find_element(By.NAME, "status")).select_by_value("open")
     driver.find_element(By.NAME, "q").send_keys("电动车")
-    follow(driver, _by_id(driver, "apply"))
+    follow(driver, lambda: _by_id(driver, "apply"))
     assert "共 1 条" in _by_id(driver, "total").text
-    follow(driver, driver.find_element(By.LINK_TEXT, reference))
+    follow(driver, lambda: driver.find_element(By.LINK_TEXT, reference))
     return _by_id(driver, "status").text
 
 
 def acknowledge(driver) -> str:
     from selenium.webdriver.common.by import By
 
-    follow(driver, _by_id(driver, "act-acknowledge").find_element(By.TAG_NAME, "button"))
+    follow(driver, lambda: _by_id(driver, "act-acknowledge").find_element(By.TAG_NAME, "button"))
     return _by_id(driver, "said").text + " | " + _by_id(driver, "status").text
 
 
 def download_csv(driver) -> str:
     from selenium.webdriver.common.by import By
 
-    follow(driver, driver.find_element(By.LINK_TEXT, "报告"))
+    follow(driver, lambda: driver.find_element(By.LINK_TEXT, "报告"))
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -188,9 +203,9 @@ def board_shows(driver, count: int) -> str:
 
     WebDriverWait(driver, PATIENCE).until(lambda d: _open_count(d) == count)
     mark = driver.execute_script("return window.firecircleMark;")
-    follow(driver, driver.find_element(By.ID, "nav-stats"))
+    follow(driver, lambda: driver.find_element(By.ID, "nav-stats"))
     received = _by_id(driver, "f-received").find_element(By.TAG_NAME, "b").text
-    follow(driver, _by_id(driver, "period-7"))
+    follow(driver, lambda: _by_id(driver, "period-7"))
     period = _by_id(driver, "period").text
     return f"{mark} | {received} | {period}"
 
@@ -217,11 +232,11 @@ def note_and_mark_duplicate(driver, link: str, duplicate: str, original: str) ->
     visit(driver, driver.current_url.rstrip("/") + f"/reports/{duplicate}")
     form = _by_id(driver, "act-note")
     form.find_element(By.NAME, "words").send_keys("已电话联系居民，和另一条是同一处")
-    follow(driver, form.find_element(By.TAG_NAME, "button"))
+    follow(driver, lambda: form.find_element(By.TAG_NAME, "button"))
     noted = _by_id(driver, "said").text + " | " + _by_id(driver, "timeline").text
     form = _by_id(driver, "act-mark_duplicate")
     form.find_element(By.NAME, "target").send_keys(original)
-    follow(driver, form.find_element(By.TAG_NAME, "button"))
+    follow(driver, lambda: form.find_element(By.TAG_NAME, "button"))
     merged = _by_id(driver, "said").text + " | " + driver.find_element(By.TAG_NAME, "h1").text
     return [noted, merged]
 
@@ -252,8 +267,8 @@ def follow_a_campaign(driver, link: str) -> str:
     from selenium.webdriver.common.by import By
 
     visit(driver, link)
-    follow(driver, _by_id(driver, "nav-campaigns"))
-    follow(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "电动车入户充电专项排查"))
+    follow(driver, lambda: _by_id(driver, "nav-campaigns"))
+    follow(driver, lambda: driver.find_element(By.PARTIAL_LINK_TEXT, "电动车入户充电专项排查"))
     total = " ".join(td.text for td in _by_id(driver, "total").find_elements(By.TAG_NAME, "td"))
     cells = len(driver.find_elements(By.CSS_SELECTOR, "#map .cell"))
     sites = len(driver.find_elements(By.CSS_SELECTOR, "#map .site"))
