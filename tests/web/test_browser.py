@@ -72,7 +72,6 @@ def follow(driver, element) -> None:
     still settling ("does not belong to the document"); nothing was clicked, so it is found
     again and clicked."""
     from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-    from selenium.webdriver.support import expected_conditions as gone
     from selenium.webdriver.support.ui import WebDriverWait
 
     find = element if callable(element) else (lambda: element)
@@ -88,8 +87,24 @@ def follow(driver, element) -> None:
             if not (callable(element) and settling) or attempt == 4:
                 raise
             loaded(driver)
-    WebDriverWait(driver, PATIENCE).until(gone.staleness_of(page))
+    WebDriverWait(driver, PATIENCE).until(lambda _: _gone(page))
     loaded(driver)
+
+
+def _gone(page) -> bool:
+    """The old page's root is stale; newer Chromium says so as "does not belong to the
+    document" rather than as a stale element."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
 
 
 def loaded(driver) -> None:
