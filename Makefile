@@ -37,7 +37,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports  # the layers: [tool.importlinter] in pyproject.toml
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench

@@ -31,7 +31,12 @@ DRIVER = shutil.which("chromedriver")
 MISSING = "no chromium and chromedriver here: apt-get install chromium chromium-driver"
 if not (CHROMIUM and DRIVER) and os.environ.get("FIRECIRCLE_TEST_REQUIRE_BROWSER"):
     raise RuntimeError(MISSING + " (FIRECIRCLE_TEST_REQUIRE_BROWSER is set: CI never skips)")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason=MISSING)
+pytestmark = [
+    pytest.mark.skipif(not (CHROMIUM and DRIVER), reason=MISSING),
+    # Under `pytest -n 2 --dist loadgroup` one worker takes every browser test: two Chromiums
+    # at once on two cores lost a click in CI.
+    pytest.mark.xdist_group("browser"),
+]
 RESIDENT = 1501
 
 
