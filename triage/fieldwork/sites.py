@@ -5,9 +5,6 @@ the import, naming the row, and nothing is stored."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 
 from storage import fieldwork as field_rows
@@ -15,6 +12,7 @@ from storage import grid as grid_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Site
 from storage.types import utcnow
+from triage.districts import files
 from triage.districts.cells import DistrictMap, valid_coordinates
 
 # The types, and the Chinese names a file may use instead
@@ -133,43 +131,25 @@ async def list_sites(sessions: SessionFactory) -> list[SiteEntry]:
 
 
 def _csv_rows(text: str):
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [f.strip() for f in reader.fieldnames or []]
+    header, rows = files.csv_table(text)
     missing = [f for f in ("name", "address", "type") if f not in header]
     if missing or not ({"lat", "lon"} <= set(header) or "grid" in header):
         raise SiteProblem(
             f"the CSV header needs name, address, type and lat,lon or grid (columns: "
             f"{', '.join(FIELDS)})"
         )
-    for number, row in enumerate(reader, start=2):  # the header is line 1
-        yield f"line {number}", {k.strip(): v for k, v in row.items() if k}
+    return rows
 
 
 def _features(text: str):
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SiteProblem(f"not GeoJSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise SiteProblem("not a GeoJSON FeatureCollection")
-    for number, feature in enumerate(data["features"], start=1):
-        if not isinstance(feature, dict):
-            raise SiteProblem(f"feature {number}: not a GeoJSON Feature")
-        geometry = feature.get("geometry") or {}
-        properties = feature.get("properties") or {}
-        row = dict(properties) if isinstance(properties, dict) else {}
-        if geometry:
-            if (
-                not isinstance(geometry, dict)
-                or geometry.get("type") != "Point"
-                or not isinstance(geometry.get("coordinates"), list)
-                or len(geometry["coordinates"]) != 2
-            ):
-                raise SiteProblem(
-                    f"feature {number}: a site is a Point (or no geometry and a grid)"
-                )
-            row["lon"], row["lat"] = geometry["coordinates"]
-        yield f"feature {number}", row
+    for feature in files.features(text, SiteProblem):
+        row = dict(feature.properties)
+        if feature.geometry:
+            at = files.point(feature.geometry)
+            if at is None:
+                raise SiteProblem(f"{feature.where}: a site is a Point (or no geometry and a grid)")
+            row["lon"], row["lat"] = at
+        yield feature.where, row
 
 
 def _spec(where: str, row: dict) -> SiteSpec:
