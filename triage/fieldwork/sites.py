@@ -84,13 +84,30 @@ def parse_sites(text: str, *, geojson: bool) -> list[SiteSpec]:
     return specs
 
 
-async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> tuple[int, int]:
-    """Add new sites and update those of the same name; (added, updated). All or none."""
+@dataclass(frozen=True)
+class Imported:
+    added: int
+    updated: int
+    notes: tuple[
+        str, ...
+    ]  # "zh / en", a line each: what the import did that a reader would not expect
+
+
+async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> Imported:
+    """Add new sites and update those of the same name. All or none. A row without a location
+    keeps the one its site had; a row whose grid column names another cell than its location
+    is placed in the named cell (the grid column wins, as it always has); both are noted."""
     async with transaction(sessions) as session:
         cells = await grid_rows.all_grid_cells(session=session)
         district, by_code = DistrictMap(cells), {c.code: c for c in cells}
-        placed = []
+        known = await field_rows.sites_by_name(session=session)
+        placed, notes = [], []
         for spec in specs:
+            site = known.get(spec.name)
+            at = (spec.latitude, spec.longitude)
+            if spec.latitude is None and site is not None and site.latitude is not None:
+                at = (site.latitude, site.longitude)
+                notes.append(_kept(spec, at))
             if spec.grid is not None:
                 cell = by_code.get(spec.grid)
                 if cell is None:
@@ -98,27 +115,45 @@ async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> tuple
                         f"{spec.where} ({spec.name}): no grid cell {spec.grid!r} "
                         "(`firecircle grids list` shows them)"
                     )
+                info = district.cell_at(*at) if at[0] is not None else None
+                if info is not None and info.code != cell.code:
+                    notes.append(_elsewhere(spec, info.code))
             else:
-                info = district.cell_at(spec.latitude, spec.longitude)
+                info = district.cell_at(*at)
                 if info is None:
                     raise SiteProblem(
                         f"{spec.where} ({spec.name}): the location is in no grid cell "
                         "(give its grid code)"
                     )
                 cell = by_code[info.code]
-            placed.append((spec, cell))
-        known = await field_rows.sites_by_name(session=session)
+            placed.append((spec, cell, at))
         now = utcnow()
-        for spec, cell in placed:
+        for spec, cell, (latitude, longitude) in placed:
             site = known.get(spec.name) or Site(name=spec.name, address="", type="", grid_id=0)
             site.address, site.type, site.grid_id = spec.address, spec.type, cell.id
-            site.latitude, site.longitude = spec.latitude, spec.longitude
+            site.latitude, site.longitude = latitude, longitude
             site.community, site.updated_at = cell.community, now
             session.add(site)
             if site.id is not None:  # moved to another cell: its unfinished visits go with it
                 await field_rows.move_open_visits(session=session, site_id=site.id, grid_id=cell.id)
         added = sum(spec.name not in known for spec in specs)
-    return added, len(specs) - added
+    return Imported(added, len(specs) - added, tuple(notes))
+
+
+def _kept(spec: SiteSpec, at: tuple[float, float]) -> str:
+    where = f"{at[0]:.6g},{at[1]:.6g}"
+    return (
+        f"{spec.where}（{spec.name}）：文件里没有坐标，保留原来的 {where}"
+        f" / {spec.where} ({spec.name}): no lat,lon in the file, kept its old {where}"
+    )
+
+
+def _elsewhere(spec: SiteSpec, located: str) -> str:
+    return (
+        f"{spec.where}（{spec.name}）：坐标在网格 {located}，grid 列写的是 {spec.grid}，按 grid 列归入"
+        f" {spec.grid} / {spec.where} ({spec.name}): its location is in cell {located} but its"
+        f" grid column says {spec.grid}: placed in {spec.grid} (the grid column wins)"
+    )
 
 
 async def list_sites(sessions: SessionFactory) -> list[SiteEntry]:
