@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from firecircle.sample import DATA
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
+from tests.harness import run
 
 SITES_CSV = """name,address,type,lat,lon,grid
 幸福小区3号楼,幸福路12号3栋,住宅,30.5415,114.3320,
@@ -29,13 +28,6 @@ items:
     type: photo
     required: false
 """
-
-
-@pytest.fixture
-def district(workdir, capsys):  # noqa: F811
-    run(capsys, "db", "upgrade")
-    run(capsys, "grids", "import", str(DATA / "sample_district.geojson"))
-    return workdir
 
 
 def sites_json(capsys) -> list[dict]:
