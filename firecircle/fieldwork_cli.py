@@ -63,10 +63,12 @@ async def sites(args: argparse.Namespace, settings: Settings) -> int:
     try:
         specs = site_book.parse_sites(text, geojson=geojson)
         async with database(settings) as sessions:
-            added, updated = await site_book.import_sites(sessions, specs)
+            done = await site_book.import_sites(sessions, specs)
     except site_book.SiteProblem as exc:
         raise CommandError(f"{args.file}: {exc}; nothing was imported") from None
-    print(f"imported {len(specs)} sites ({added} new, {updated} updated)")
+    print(f"imported {len(specs)} sites ({done.added} new, {done.updated} updated)")
+    for note in done.notes:
+        print(note)
     return 0
 
 

@@ -57,8 +57,8 @@ async def load_sample_sites(sessions: SessionFactory) -> int:
     """The sample district's eight sites (data/sample_sites.csv); importing again updates
     them. Kept apart from the district: a campaign takes every site of its cells."""
     specs = sites.parse_sites((DATA / "sample_sites.csv").read_text("utf-8"), geojson=False)
-    added, updated = await sites.import_sites(sessions, specs)
-    return added + updated
+    done = await sites.import_sites(sessions, specs)
+    return done.added + done.updated
 
 
 def sample_checklist() -> list[dict]:

@@ -32,6 +32,7 @@ from triage.broadcasts import BroadcastDesk
 from triage.circle.calls import TeamDesk
 from triage.circle.nearby import NearbyDesk
 from triage.console.desk import Console
+from triage.desks import DeskContext
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.fieldwork.desk import FieldDesk
@@ -110,12 +111,12 @@ class Service:
         self.sessions = make_session_factory(self.engine)
         self.district = DistrictCache()
         self.policy = policy_from(settings)
+        desks = DeskContext(
+            self.sessions, self.district, self.policy, settings.district_margin_meters
+        )
         self.intake = Intake(
-            self.sessions,
-            self.district,
-            policy=self.policy,
+            desks,
             default_language=settings.language,
-            district_margin_meters=settings.district_margin_meters,
             limits=Limits(
                 reports_per_hour=settings.reports_per_hour,
                 messages_per_minute=settings.messages_per_minute,
@@ -147,12 +148,7 @@ class Service:
             teams=TeamDesk(self.sessions),
             nearby=NearbyDesk(self.sessions, self.policy),
             console=self.console,
-            field=FieldDesk(
-                self.sessions,
-                self.district,
-                self.policy,
-                margin_meters=settings.district_margin_meters,
-            ),
+            field=FieldDesk(desks),
             surveys=self.surveys,
         )
         self.api_url = api_url or settings.telegram_api_url
@@ -178,12 +174,7 @@ class Service:
         self.scheduler = DeadlineScheduler(self.sessions, self.policy)
         self.open311 = Open311Api(
             ApiKeys(self.sessions, per_minute=settings.open311_requests_per_minute),
-            Filing(
-                self.sessions,
-                self.district,
-                self.policy,
-                margin_meters=settings.district_margin_meters,
-            ),
+            Filing(desks),
             Reading(self.sessions),
             self.policy.timezone,
         )

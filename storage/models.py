@@ -261,6 +261,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
         Index("ix_outbox_broadcast", "broadcast_id", "status"),  # a broadcast's progress
+        Index("ix_outbox_subject", "subject"),  # a message withdrawn by what it is about
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -273,6 +274,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
+    # What it is about, where it may have to be found again: "survey_recipient:123"
+    subject: str | None = None
     created_at: datetime = _created()
     next_attempt_at: datetime = _created()
     sent_at: datetime | None = _time()

@@ -24,7 +24,6 @@ from storage.models import (
     SurveyEvent,
     SurveyRecipient,
 )
-from storage.signals import OUTBOX, touch
 
 OPEN, CLOSED = "open", "closed"
 
@@ -101,9 +100,7 @@ async def set_consent(
     return consent
 
 
-async def withdraw_unsent(
-    *, session: AsyncSession, resident_id: int, chat_id: int, priority: int
-) -> list[int]:
+async def withdraw_unsent(*, session: AsyncSession, resident_id: int) -> list[int]:
     """After an opt-out: the first questions still waiting in the outbox for this resident
     are withdrawn (never sent), and so is their being a recipient (not counted as sent; a
     later /subscribe may be sent the survey again). One guarded update per message: a
@@ -118,14 +115,11 @@ async def withdraw_unsent(
     )
     withdrawn = []
     for recipient in waiting.all():
-        # The survey's question went out in the same statement as its recipients: same time
         result = await session.exec(
             update(OutboxMessage)
             .where(
-                OutboxMessage.chat_id == chat_id,
+                col(OutboxMessage.subject) == subject(recipient.id),
                 OutboxMessage.status == outbox.PENDING,
-                OutboxMessage.priority == priority,
-                OutboxMessage.created_at == recipient.sent_at,
             )
             .values(status=outbox.WITHDRAWN, last_error="the resident opted out before it went")
             .execution_options(synchronize_session=False)
@@ -192,30 +186,27 @@ async def add_recipients(
     return rows
 
 
-async def enqueue_messages(
+def subject(recipient_id: int) -> str:
+    """What a survey's first question in the outbox is about: whom it was sent to."""
+    return f"survey_recipient:{recipient_id}"
+
+
+async def enqueue_questions(
     *,
     session: AsyncSession,
-    calls: Sequence[tuple[int, str, dict[str, Any]]],
+    calls: Sequence[tuple[int, int, str, dict[str, Any]]],
     now: datetime,
     priority: int,
 ) -> None:
-    """One outbox row per (chat id, method, payload), in one statement."""
-    rows = [
-        {
-            "chat_id": chat_id,
-            "method": method,
-            "payload": payload,
-            "priority": priority,
-            "status": outbox.PENDING,
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now,
-        }
-        for chat_id, method, payload in calls
-    ]
-    if rows:
-        await session.exec(insert(OutboxMessage), params=rows)
-        await touch(session, OUTBOX)
+    """One outbox row per (recipient id, chat id, method, payload), in one statement; each
+    names its recipient (so /unsubscribe can withdraw it while it waits)."""
+    await outbox.enqueue_values(
+        session=session,
+        rows=[
+            outbox.pending(*call, priority=priority, now=now, subject=subject(recipient_id))
+            for recipient_id, *call in calls
+        ],
+    )
 
 
 # --- answering -------------------------------------------------------------------------

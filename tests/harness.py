@@ -8,10 +8,15 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+import storage.types
 from bot.emulator import BotApiEmulator
+from firecircle.cli import main
 from firecircle.sample import load_sample_district, sample_staff
 from firecircle.service import Service
 from firecircle.settings import Settings
@@ -32,6 +37,46 @@ OCEAN = (0.0, -160.0)
 # The sample district's people (firecircle/data/sample_staff.json).
 WORKER_1, WORKER_2 = 2001, 2002  # 王建国 (DH-01-01), 李秀英 (DH-01-02), both in 幸福社区
 COORDINATOR_XINGFU, STREET_COORDINATOR, OFFICER = 3001, 3100, 4001
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """The `firecircle` command run in this process: (exit code, stdout, stderr)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own errors and --help
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+class FakeClock:
+    """What storage.types.utcnow, and so every clock of the service, says the time is. Its
+    `day` is a month ahead of the real clock: the scheduler, armed in real time, never fires
+    on its own (a test runs the deadlines it means to itself)."""
+
+    def __init__(self, start: timedelta):
+        self.day: date = datetime.now(SHANGHAI).date() + timedelta(days=30)
+        self.at = datetime.combine(self.day, clock_time(), SHANGHAI) + start
+
+    def local(self, day: date, hh: int, mm: int, ss: int = 0) -> None:
+        at = datetime.combine(day, clock_time(hh, mm, ss), SHANGHAI)
+        assert at >= self.at, "the clock only goes forward"
+        self.at = at
+
+
+def frozen_clock(monkeypatch, start: timedelta = timedelta()) -> FakeClock:
+    """A FakeClock at `start` after its day's local midnight, read by every clock of the
+    service from now until the test ends (for a fixture)."""
+    fake = FakeClock(start)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return fake.at.astimezone(tz)
+
+    monkeypatch.setattr(storage.types, "datetime", Frozen)
+    return fake
 
 
 @dataclass

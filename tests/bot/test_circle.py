@@ -3,14 +3,12 @@ nobody sets off, the times recorded; /nearby inside, at the edge of and outside 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
 from sqlmodel import select
 
-import storage.types
 from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage import staff as staff_rows
@@ -22,7 +20,10 @@ from tests.harness import (
     OCEAN,
     OFFICER,
     PATIENCE,
+    SHANGHAI,
     STREET_COORDINATOR,
+    FakeClock,
+    frozen_clock,
     next_text,
     running_service,
 )
@@ -39,7 +40,6 @@ CHUNHUI = (30.5502, 114.3380)  # in 春晖社区, by its team's base
 EDGE = (30.5445, 114.3440)  # inside the district, more than 800 m' walk from every point
 # 795 m' and 805 m' walk (straight line × 1.3) from 幸福社区警务室消防咨询点, farther from the rest
 JUST_WITHIN, JUST_BEYOND = (30.54322, 114.34337), (30.54324, 114.34345)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -165,26 +165,8 @@ async def test_a_fire_reported_with_its_place_calls_the_nearest_team(bot):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Every clock of the service reads `clock.at` (a month ahead: the scheduler, armed in
-    real time, never fires on its own)."""
-
-    class Clock:
-        day = datetime.now(SHANGHAI).date() + timedelta(days=30)
-        at = datetime.combine(day, time(9, 0), SHANGHAI)
-
-        def local(self, hh: int, mm: int) -> None:
-            self.at = datetime.combine(self.day, time(hh, mm), SHANGHAI)
-
-    fake = Clock()
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return fake.at.astimezone(tz)
-
-    monkeypatch.setattr(storage.types, "datetime", Frozen)
-    return fake
+def clock(monkeypatch) -> FakeClock:
+    return frozen_clock(monkeypatch, start=timedelta(hours=9))
 
 
 @pytest.fixture
@@ -195,7 +177,7 @@ async def timed_bot(database_url, clock):
 
 async def test_nearby_at_the_edge_of_ten_minutes_walk_open_now_or_not(timed_bot, clock):
     resident = timed_bot.emulator.user(1306, "小吴")
-    clock.local(10, 0)  # 幸福社区警务室消防咨询点 is open 08:30-17:30
+    clock.local(clock.day, 10, 0)  # 幸福社区警务室消防咨询点 is open 08:30-17:30
     await resident.command("/nearby")
     await next_text(resident)
     await resident.send_location(*JUST_WITHIN)
@@ -204,7 +186,7 @@ async def test_nearby_at_the_edge_of_ten_minutes_walk_open_now_or_not(timed_bot,
     assert "1. 幸福社区警务室消防咨询点（咨询点）约795米 · 营业中 08:30-17:30" in within
     assert "2." not in within  # the next point is 924 m' walk: beyond reach, not listed
 
-    clock.local(20, 30)  # closed now; the micro fire station is open all day
+    clock.local(clock.day, 20, 30)  # closed now; the micro fire station is open all day
     await resident.command("/nearby")
     await next_text(resident)
     await resident.send_location(*JUST_BEYOND)

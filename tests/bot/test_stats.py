@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 
-import storage.types
 from firecircle.cli import main
 from tests.harness import (
     COORDINATOR_XINGFU,
@@ -20,7 +18,9 @@ from tests.harness import (
     STREET_COORDINATOR,
     WORKER_1,
     WORKER_2,
+    FakeClock,
     file_report,
+    frozen_clock,
     labels,
     next_text,
     running_service,
@@ -30,39 +30,17 @@ from triage.escalation.ladder import escalate_due
 from triage.figures.indicators import figures
 from triage.figures.period import Period
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Points in 幸福社区第一网格 (A, 王建国) and 第二网格 (B, 李秀英), each over 50 m from the others
 # (nearer ones of a category would be merged as duplicates).
 A1, A2, A3 = (30.5415, 114.3320), (30.5430, 114.3335), (30.5405, 114.3308)
 B1, B2, B3 = (30.5415, 114.3370), (30.5430, 114.3385), (30.5405, 114.3392)
 
 
-class FakeClock:
-    """What storage.types.utcnow, and so every clock of the service, says the time is."""
-
-    def __init__(self, day: date):
-        self.day = day  # the day the figures are checked for
-        self.at = datetime.combine(day - timedelta(days=2), time(), SHANGHAI)
-
-    def local(self, day: date, hh: int, mm: int, ss: int = 0) -> None:
-        at = datetime.combine(day, time(hh, mm, ss), SHANGHAI)
-        assert at >= self.at, "the clock only goes forward"
-        self.at = at
-
-
 @pytest.fixture
 def clock(monkeypatch) -> FakeClock:
-    # A month ahead of the real clock: the scheduler, armed in real time, never fires on
-    # its own; the test runs every deadline itself (escalate_due at the fake now).
-    fake = FakeClock(datetime.now(SHANGHAI).date() + timedelta(days=30))
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return fake.at.astimezone(tz)
-
-    monkeypatch.setattr(storage.types, "datetime", Frozen)
-    return fake
+    # The test runs every deadline itself (escalate_due at the fake now); it starts two days
+    # before the day whose figures it checks.
+    return frozen_clock(monkeypatch, start=-timedelta(days=2))
 
 
 @pytest.fixture

@@ -8,25 +8,8 @@ import sys
 
 import pytest
 
-from firecircle.cli import main
 from firecircle.sample import DATA
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("FIRECIRCLE_DATABASE_URL", "FIRECIRCLE_BOT_TOKEN", "FIRECIRCLE_HTTP_PORT"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own errors and --help
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.harness import run
 
 
 def test_every_command_has_help():

@@ -8,14 +8,7 @@ import pytest
 
 from firecircle import commands
 from firecircle.sample import DATA
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
-
-
-@pytest.fixture
-def district(workdir, capsys):  # noqa: F811
-    run(capsys, "db", "upgrade")
-    run(capsys, "grids", "import", str(DATA / "sample_district.geojson"))
-    return workdir
+from tests.harness import run
 
 
 def staff_json(capsys) -> list[dict]:
@@ -123,7 +116,7 @@ def test_grids_list_in_lines_and_json(district, capsys):
     }
 
 
-def test_empty_lists(workdir, capsys):  # noqa: F811
+def test_empty_lists(workdir, capsys):
     run(capsys, "db", "upgrade")
     assert run(capsys, "grids", "list")[1].strip() == "no grid cells yet"
     assert json.loads(run(capsys, "grids", "list", "--json")[1]) == []
@@ -143,7 +136,7 @@ def _square(code: str, lon: float, lat: float, size: float = 0.004) -> dict:
     }
 
 
-def test_overlapping_cells_in_a_file_are_named_and_nothing_imported(workdir, capsys):  # noqa: F811
+def test_overlapping_cells_in_a_file_are_named_and_nothing_imported(workdir, capsys):
     run(capsys, "db", "upgrade")
     collection = _collection()
     collection["features"].append(_square("DH-09-09", 114.332, 30.541))  # inside DH-01-01

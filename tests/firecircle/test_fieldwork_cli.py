@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from firecircle.sample import DATA
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
+from tests.harness import run
 
 SITES_CSV = """name,address,type,lat,lon,grid
 幸福小区3号楼,幸福路12号3栋,住宅,30.5415,114.3320,
@@ -29,13 +28,6 @@ items:
     type: photo
     required: false
 """
-
-
-@pytest.fixture
-def district(workdir, capsys):  # noqa: F811
-    run(capsys, "db", "upgrade")
-    run(capsys, "grids", "import", str(DATA / "sample_district.geojson"))
-    return workdir
 
 
 def sites_json(capsys) -> list[dict]:
@@ -190,6 +182,43 @@ def test_a_site_moved_to_another_cell_takes_its_unvisited_visit_along(district, 
     assert code == 0, err
     sites = {row["grid"]: row["sites"] for row in json.loads(out)["by_grid"]}
     assert sites == {"DH-01-01": 2, "DH-02-01": 2}  # 幸福小区5号楼 now counts in DH-02-01
+
+
+def test_a_row_without_a_location_keeps_the_one_its_site_had_and_says_so(district, capsys):
+    header, located = SITES_CSV.splitlines()[:2]  # 幸福小区3号楼 at 30.5415,114.3320
+    (district / "sites.csv").write_text(f"{header}\n{located}\n", encoding="utf-8")
+    assert run(capsys, "sites", "import", "sites.csv")[0] == 0
+    (district / "sites.csv").write_text(
+        f"{header}\n幸福小区3号楼,幸福路12号3栋,住宅,,,DH-01-01\n", encoding="utf-8"
+    )
+    code, out, err = run(capsys, "sites", "import", "sites.csv")
+    assert code == 0, err
+    assert "(0 new, 1 updated)" in out
+    assert "line 2（幸福小区3号楼）：文件里没有坐标，保留原来的 30.5415,114.332" in out
+    assert "line 2 (幸福小区3号楼): no lat,lon in the file, kept its old 30.5415,114.332" in out
+    (site,) = sites_json(capsys)
+    assert (site["latitude"], site["longitude"], site["grid"]) == (30.5415, 114.332, "DH-01-01")
+
+
+def test_a_grid_column_naming_another_cell_than_the_location_wins_with_a_warning(district, capsys):
+    header = SITES_CSV.splitlines()[0]
+    (district / "sites.csv").write_text(
+        f"{header}\n幸福小区3号楼,幸福路12号3栋,住宅,30.5415,114.3320,DH-02-01\n"
+        "老王五金店,幸福路20号,三合一,30.5418,114.3325,DH-01-01\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "sites", "import", "sites.csv")
+    assert code == 0, err
+    assert (
+        "line 2 (幸福小区3号楼): its location is in cell DH-01-01 but its grid column says"
+        " DH-02-01: placed in DH-02-01 (the grid column wins)" in out
+    )
+    assert "line 2（幸福小区3号楼）：坐标在网格 DH-01-01，grid 列写的是 DH-02-01" in out
+    assert "老王五金店" not in out  # its column and its location agree
+    assert {s["name"]: s["grid"] for s in sites_json(capsys)} == {
+        "幸福小区3号楼": "DH-02-01",
+        "老王五金店": "DH-01-01",
+    }
 
 
 @pytest.mark.parametrize(

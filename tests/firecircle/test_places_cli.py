@@ -8,17 +8,10 @@ import json
 import pytest
 
 from firecircle.sample import DATA
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 (a fixture)
+from tests.harness import run
 
 HEADER = "name,type,address,phone,hours,lat,lon,community\n"
 GOOD = "幸福社区微型消防站,micro_station,幸福社区3栋旁,027-8765 4321,24h,30.5422,114.3338,\n"
-
-
-@pytest.fixture
-def district(workdir, capsys):  # noqa: F811
-    run(capsys, "db", "upgrade")
-    run(capsys, "grids", "import", str(DATA / "sample_district.geojson"))
-    return workdir
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,7 @@ from firecircle.settings import load_settings
 from storage.engine import make_engine, make_session_factory, transaction
 from storage.grid import grid_cell_by_code
 from storage.models import Report, ReportEvent
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
-from tests.firecircle.test_cli_lists import district  # noqa: F401 -- a fixture
+from tests.harness import run
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SECTIONS = ("总体情况", "分类统计", "网格排名", "时效", "整改与回访", "典型案例", "存在问题")
@@ -120,7 +119,7 @@ async def _seed(histories: dict[str, History]) -> dict[str, str]:
 
 
 @pytest.fixture
-def seeded(district):  # noqa: F811
+def seeded(district):
     return asyncio.run(_seed(november()))
 
 
@@ -189,7 +188,7 @@ def test_a_quarter_of_one_community_as_html(seeded, capsys, tmp_path):
         assert f"、{section}</h2>" in page
 
 
-def test_a_month_without_reports(district, capsys, tmp_path):  # noqa: F811
+def test_a_month_without_reports(district, capsys, tmp_path):
     out = tmp_path / "empty.docx"
     code, _, _ = run(capsys, "report", "--month", "2025-02", "--out", str(out))
     text, _, images = docx_text(out)
@@ -214,12 +213,12 @@ def test_a_month_without_reports(district, capsys, tmp_path):  # noqa: F811
         (["--month", "2026-11", "--out", "."], "write a .docx or a .html file"),
     ],
 )
-def test_report_refuses_with_a_reason(district, capsys, more, message):  # noqa: F811
+def test_report_refuses_with_a_reason(district, capsys, more, message):
     code, out, err = run(capsys, "report", *more)
     assert code == 1 and out == "" and message in err and err.count("\n") == 1
 
 
-def test_report_refuses_an_unwritable_file(district, capsys, tmp_path):  # noqa: F811
+def test_report_refuses_an_unwritable_file(district, capsys, tmp_path):
     folder = tmp_path / "locked.docx"
     folder.mkdir()
     code, _, err = run(capsys, "report", "--month", "2026-11", "--out", str(folder))
@@ -235,6 +234,6 @@ def test_report_refuses_an_unwritable_file(district, capsys, tmp_path):  # noqa:
         (["--month", "2026-11"], "the following arguments are required: --out"),
     ],
 )
-def test_report_arguments_that_do_not_go_together(district, capsys, more, message):  # noqa: F811
+def test_report_arguments_that_do_not_go_together(district, capsys, more, message):
     code, _, err = run(capsys, "report", *more)
     assert code == 2 and message in err

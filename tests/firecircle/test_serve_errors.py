@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from bot.emulator import BotApiEmulator
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
+from tests.harness import run
 
 TOKEN = "123456:AAH-do-not-print-me"
 
@@ -22,7 +22,7 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def serve_env(workdir, capsys, monkeypatch):  # noqa: F811
+def serve_env(workdir, capsys, monkeypatch):
     run(capsys, "db", "upgrade")
     monkeypatch.setenv("FIRECIRCLE_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("FIRECIRCLE_HTTP_PORT", "0")

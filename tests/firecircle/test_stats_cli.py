@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
-from tests.firecircle.test_cli_lists import district  # noqa: F401 -- a fixture
+from tests.harness import run
 
 
 @pytest.mark.parametrize(
@@ -31,12 +30,12 @@ from tests.firecircle.test_cli_lists import district  # noqa: F401 -- a fixture
         ),
     ],
 )
-def test_stats_refuses_with_a_reason(district, capsys, more, message):  # noqa: F811
+def test_stats_refuses_with_a_reason(district, capsys, more, message):
     code, out, err = run(capsys, "stats", *more)
     assert code == 1 and out == "" and message in err and err.count("\n") == 1
 
 
-def test_stats_of_an_empty_district(district, capsys):  # noqa: F811
+def test_stats_of_an_empty_district(district, capsys):
     code, out, _ = run(
         capsys,
         "stats",

@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import OutboxMessage, Report, Resident, SurveyConsent, SurveyRecipient
-from tests.firecircle.test_cli import run, workdir  # noqa: F401 -- a fixture
-from tests.firecircle.test_cli_lists import district  # noqa: F401 -- a fixture
+from tests.harness import run
 from triage.actors import resident_actor
 from triage.protection.privacy import forget_resident
 from triage.surveys.desk import SurveyDesk
@@ -30,7 +29,7 @@ questions:
 """
 
 
-def write(workdir, text: str, name: str = "survey.yaml"):  # noqa: F811
+def write(workdir, text: str, name: str = "survey.yaml"):
     path = workdir / name
     path.write_text(text, encoding="utf-8")
     return str(path)
@@ -64,13 +63,13 @@ def seed(residents: list[tuple[int, str | None, bool | None]]) -> None:
     on_database(step)
 
 
-def created(capsys, workdir) -> int:  # noqa: F811
+def created(capsys, workdir) -> int:
     code, out, err = run(capsys, "survey", "create", write(workdir, FORM))
     assert code == 0, err
     return int(out.strip().splitlines()[-1])
 
 
-def test_create_send_and_results(district, capsys):  # noqa: F811
+def test_create_send_and_results(district, capsys):
     seed(
         [
             (9001, "幸福社区", True),
@@ -140,7 +139,7 @@ def test_create_send_and_results(district, capsys):  # noqa: F811
     assert code == 1 and "已结束" in err and "is closed" in err
 
 
-def test_send_by_grid_and_by_reporters_since(district, capsys):  # noqa: F811
+def test_send_by_grid_and_by_reporters_since(district, capsys):
     seed([(9101, "幸福社区", True)])
     survey_id = created(capsys, district)
     code, out, _ = run(capsys, "survey", "send", str(survey_id), "--grid", "DH-01-01")
@@ -183,7 +182,7 @@ def test_send_by_grid_and_by_reporters_since(district, capsys):  # noqa: F811
         ),
     ],
 )
-def test_a_bad_file_is_refused_and_nothing_stored(district, capsys, text, zh, en):  # noqa: F811
+def test_a_bad_file_is_refused_and_nothing_stored(district, capsys, text, zh, en):
     code, out, err = run(capsys, "survey", "create", write(district, text))
     assert code == 1 and out == "" and zh in err and en in err and err.count("\n") == 1
     code, _, err = run(capsys, "survey", "results", "1")
@@ -198,20 +197,20 @@ def test_a_bad_file_is_refused_and_nothing_stored(district, capsys, text, zh, en
         (["--reporters-since", "2999-01-01"], "还没到", "in the future"),
     ],
 )
-def test_sending_to_an_unknown_place_is_refused(district, capsys, scope, zh, en):  # noqa: F811
+def test_sending_to_an_unknown_place_is_refused(district, capsys, scope, zh, en):
     survey_id = created(capsys, district)
     code, out, err = run(capsys, "survey", "send", str(survey_id), *scope)
     assert code == 1 and out == "" and zh in err and en in err
 
 
-def test_reporters_since_a_day_out_of_range_is_refused(district, capsys):  # noqa: F811
+def test_reporters_since_a_day_out_of_range_is_refused(district, capsys):
     survey_id = created(capsys, district)
     code, _, err = run(capsys, "survey", "send", str(survey_id), "--reporters-since", "0001-01-01")
     assert code == 2 and "请给1900到2999年之间的日期" in err and "from 1900 to 2999" in err
     assert "Error:" not in err
 
 
-def test_send_needs_exactly_one_scope_and_a_known_survey(district, capsys):  # noqa: F811
+def test_send_needs_exactly_one_scope_and_a_known_survey(district, capsys):
     code, _, err = run(capsys, "survey", "send", "1")
     assert code == 2 and "--community" in err
     code, _, err = run(capsys, "survey", "send", "42", "--community", "幸福社区")

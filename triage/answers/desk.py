@@ -93,12 +93,12 @@ class AnswerDesk:
                 resident=resident,
                 new=NewReport(text=text.strip()),
                 kind=Kind.QUESTION,
-                policy=self.intake.policy,
+                policy=self.intake.context.policy,
                 now=self.clock(),
                 to_staff=False,
-                district=await self.intake.district.current(session),
+                district=await self.intake.context.district.current(session),
             )
-            await Lifecycle(self.intake.policy, self.clock).transition(
+            await Lifecycle(self.intake.context.policy, self.clock).transition(
                 session,
                 created.report,
                 Action.ANSWER_FROM_FAQ,
@@ -138,12 +138,14 @@ class AnswerDesk:
             refused = await limits.refusal(session, resident, self.intake.limits, self.clock())
             if refused is not None:  # the answer stays; they may ask staff in a while
                 return Reply(refused, resident)
-            reasked = await Lifecycle(self.intake.policy, self.clock).transition(
+            reasked = await Lifecycle(self.intake.context.policy, self.clock).transition(
                 session, report, Action.REASK, resident_actor(resident)
             )
             if not reasked.won:
                 return Reply("faq_gone", resident)
-            notices = await dispatch(session, report, policy=self.intake.policy, now=self.clock())
+            notices = await dispatch(
+                session, report, policy=self.intake.context.policy, now=self.clock()
+            )
             await post(session, notices)
             return Reply(
                 "question_queued", resident, report=report, values={"report_id": report.id}

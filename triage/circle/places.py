@@ -4,9 +4,6 @@ services. A file is checked whole; one bad row stops the import, naming the row.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 
 from storage import grid as grid_rows
@@ -14,6 +11,7 @@ from storage import places as place_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Place
 from storage.types import utcnow
+from triage.districts import files
 from triage.districts.cells import DistrictMap, valid_coordinates
 from triage.districts.staffing import StaffError, duty_hours_of
 
@@ -92,41 +90,22 @@ async def list_places(sessions: SessionFactory) -> list[Place]:
 
 
 def _csv_rows(text: str):
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [
-        f for f in ("name", "type", "address", "lat", "lon") if f not in (reader.fieldnames or [])
-    ]
+    header, rows = files.csv_table(text)
+    missing = [f for f in ("name", "type", "address", "lat", "lon") if f not in header]
     if missing:
         raise PlaceProblem(
             f"the CSV header lacks {', '.join(missing)} (columns: {', '.join(FIELDS)})"
         )
-    for number, row in enumerate(reader, start=2):  # the header is line 1
-        yield f"line {number}", row
+    return rows
 
 
 def _features(text: str):
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlaceProblem(f"not GeoJSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise PlaceProblem("not a GeoJSON FeatureCollection")
-    for number, feature in enumerate(data["features"], start=1):
-        if not isinstance(feature, dict):
-            raise PlaceProblem(f"feature {number}: not a GeoJSON Feature")
-        geometry = feature.get("geometry") or {}
-        properties = feature.get("properties") or {}
-        if not isinstance(properties, dict):
-            raise PlaceProblem(f"feature {number}: properties are not an object")
-        if (
-            not isinstance(geometry, dict)
-            or geometry.get("type") != "Point"
-            or not isinstance(geometry.get("coordinates"), list)
-            or len(geometry["coordinates"]) != 2
-        ):
-            raise PlaceProblem(f"feature {number}: a place is a Point")
-        lon, lat = geometry["coordinates"]
-        yield f"feature {number}", {**properties, "lat": lat, "lon": lon}
+    for feature in files.features(text, PlaceProblem):
+        at = files.point(feature.geometry)
+        if at is None:
+            raise PlaceProblem(f"{feature.where}: a place is a Point")
+        lon, lat = at
+        yield feature.where, {**feature.properties, "lat": lat, "lon": lon}
 
 
 def _spec(where: str, row: dict) -> PlaceSpec:

@@ -16,6 +16,7 @@ from storage import grid as grid_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import GridCell
 from storage.types import utcnow
+from triage.districts import files
 
 REQUIRED = ("code", "name", "community", "street")
 # Cells may share an edge; overlapping by more than this (square degrees, about a square metre)
@@ -44,16 +45,10 @@ class ImportResult:
 
 def parse_grid_file(text: str) -> list[CellSpec]:
     """Validate the whole file before anything is stored, so a bad file changes nothing."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GridFileError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise GridFileError("expected a GeoJSON FeatureCollection")
-    features = data.get("features")
-    if not isinstance(features, list) or not features:
+    read = files.features(text, GridFileError)
+    if not read:
         raise GridFileError("the FeatureCollection has no features")
-    specs = [_cell(i, feature) for i, feature in enumerate(features, start=1)]
+    specs = [_cell(feature) for feature in read]
     codes = [s.code for s in specs]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
@@ -77,16 +72,13 @@ def check_overlaps(
                 raise GridFileError(f"cells {code} and {codes[j]}{stored} overlap")
 
 
-def _cell(number: int, feature: Any) -> CellSpec:
-    where = f"feature {number}"
-    if not isinstance(feature, dict):
-        raise GridFileError(f"{where}: not a GeoJSON Feature")
-    props = feature.get("properties") or {}
+def _cell(feature: files.Feature) -> CellSpec:
+    where, props = feature.where, feature.properties
     missing = [k for k in REQUIRED if not str(props.get(k) or "").strip()]
     if missing:
         raise GridFileError(f"{where}: missing properties {', '.join(missing)}")
-    geometry = feature.get("geometry") or {}
-    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+    geometry = feature.geometry
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise GridFileError(f"{where} ({props['code']}): geometry must be a Polygon")
     try:
         polygon = shape(geometry)

@@ -8,7 +8,7 @@ guarded update: one instance sends it, once)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,9 +22,8 @@ from storage import staff as staff_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Campaign, CampaignVisit, PendingInput, Site
 from storage.signals import DEADLINES, touch
-from storage.types import utcnow
 from triage.actors import Actor, Role
-from triage.districts.cache import DistrictCache
+from triage.desks import DeskContext
 from triage.escalation.policy import Policy
 from triage.fieldwork import checklists
 from triage.fieldwork.patrol import file_found
@@ -294,18 +293,8 @@ async def _behind_notices(
 
 
 class Campaigns:
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        district: DistrictCache,
-        policy: Policy,
-        *,
-        clock: Callable[[], datetime] = utcnow,
-    ):
-        self.sessions = sessions
-        self.district = district
-        self.policy = policy
-        self.clock = clock
+    def __init__(self, context: DeskContext):
+        self.context = context
 
     async def sites_for(self, actor: Actor | None) -> FieldReply:
         """/campaign: the sites still to check in the worker's cells, of the campaign ending
@@ -313,11 +302,11 @@ class Campaigns:
         if actor is None or actor.role != Role.WORKER or not actor.active:
             lang = actor.language if actor else "zh"
             return FieldReply("campaign_not_for_you", lang, refused=True)
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             return await self._sites(session, actor)
 
     async def _sites(self, session: AsyncSession, actor: Actor) -> FieldReply:
-        lang, now = actor.language, self.clock()
+        lang, now = actor.language, self.context.clock()
         mine = await self._codes(session, actor)
         last = None
         for campaign in await field_rows.active_campaigns(session=session, now=now):
@@ -329,7 +318,7 @@ class Campaigns:
                 grid_ids=[g for g, code in mine.items() if code in campaign.grids],
             )
             left = [(v.id, s.name) for v, s in visits if v.status != "done"]
-            values = _about(campaign, self.policy, len(visits) - len(left), len(visits))
+            values = _about(campaign, self.context.policy, len(visits) - len(left), len(visits))
             if left:
                 return FieldReply("campaign_sites", lang, values, show=SITES, choices=left)
             last = values
@@ -346,7 +335,7 @@ class Campaigns:
         if actor is None or actor.role != Role.WORKER or not actor.active:
             lang = actor.language if actor else "zh"
             return FieldReply("campaign_not_for_you", lang, refused=True)
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             visit = await session.get(CampaignVisit, visit_id)
             campaign = await session.get(Campaign, visit.campaign_id) if visit else None
             refusal = await self._refusal(session, actor, visit, campaign, takeover=True)
@@ -356,7 +345,7 @@ class Campaigns:
                 if not await self._take_over(session, actor, visit):
                     return await self._refusal(session, actor, visit, campaign) or _busy(actor)
             elif not await field_rows.claim_visit(
-                session=session, visit=visit, staff_id=actor.id, now=self.clock()
+                session=session, visit=visit, staff_id=actor.id, now=self.context.clock()
             ):
                 return await self._refusal(session, actor, visit, campaign) or _busy(actor)
             pending = await self._pending(session, actor)
@@ -379,7 +368,7 @@ class Campaigns:
         """Why the worker may not check this site now; None if they may. `takeover`: a site
         another began longer ago than the policy's `visit_takeover` is no refusal."""
         lang = actor.language
-        if visit is None or campaign is None or campaign.ends_at <= self.clock():
+        if visit is None or campaign is None or campaign.ends_at <= self.context.clock():
             return FieldReply("campaign_ended", lang, refused=True)
         site = await session.get(Site, visit.site_id)
         if visit.status == "done":
@@ -396,7 +385,7 @@ class Campaigns:
         return None
 
     def _hours(self) -> int | float:
-        hours = round(self.policy.visit_takeover.total_seconds() / 3600, 1)
+        hours = round(self.context.policy.visit_takeover.total_seconds() / 3600, 1)
         return int(hours) if hours.is_integer() else hours
 
     def _stale(self, visit: CampaignVisit) -> bool:
@@ -404,18 +393,18 @@ class Campaigns:
         return (
             visit.status == "visiting"
             and started is not None
-            and started < self.clock() - self.policy.visit_takeover
+            and started < self.context.clock() - self.context.policy.visit_takeover
         )
 
     async def _take_over(self, session: AsyncSession, actor: Actor, visit: CampaignVisit) -> bool:
         """The site becomes this worker's; the previous one's half-answered checklist is
         dropped, and both are told."""
-        now = self.clock()
+        now = self.context.clock()
         previous = await field_rows.take_over_visit(
             session=session,
             visit=visit,
             staff_id=actor.id,
-            started_before=now - self.policy.visit_takeover,
+            started_before=now - self.context.policy.visit_takeover,
             now=now,
         )
         if previous is None:
@@ -455,7 +444,7 @@ class Campaigns:
             return FieldReply(
                 "campaign_not_for_you", actor.language if actor else "zh", refused=True
             )
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             pending = await self._pending(session, actor)
             if pending is None or pending.detail.get("visit") != visit_id:
                 visit = await session.get(CampaignVisit, visit_id)
@@ -480,7 +469,7 @@ class Campaigns:
         self, actor: Actor, *, text: str | None = None, photo: str | None = None
     ) -> FieldReply | None:
         """A typed number, a line of text, or a photo for the question on screen."""
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             pending = await self._pending(session, actor)
             if pending is None:
                 return None
@@ -555,7 +544,7 @@ class Campaigns:
             purpose=PURPOSE,
             report_id=None,
             detail={"visit": visit.id, "index": index, "answers": answers},
-            now=self.clock(),
+            now=self.context.clock(),
         )
         item = items[index]
         key = (
@@ -582,7 +571,7 @@ class Campaigns:
         pending = await session.get(PendingInput, actor.telegram_id)
         if pending is not None:
             await session.delete(pending)
-        now = self.clock()
+        now = self.context.clock()
         failing = [
             (i, item)
             for i, item in enumerate(campaign.checklist)
@@ -604,7 +593,7 @@ class Campaigns:
             for i, item in enumerate(campaign.checklist)
             if item["type"] == "photo" and answers.get(str(i))
         ]
-        district = await self.district.current(session)
+        district = await self.context.district.current(session)
         references = []
         for index, item in failing:
             rule = item["hazard"]
@@ -628,7 +617,7 @@ class Campaigns:
                 Category(rule["category"]),
                 severity=Severity(rule["severity"]),
                 district=district,
-                policy=self.policy,
+                policy=self.context.policy,
                 now=now,
                 acknowledge=True,
             )

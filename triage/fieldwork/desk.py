@@ -3,31 +3,17 @@ being answered (one at a time: starting one drops the other)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from storage.engine import SessionFactory
-from storage.types import utcnow
 from triage.actors import Actor
-from triage.districts.cache import DistrictCache
-from triage.escalation.policy import Policy
+from triage.desks import DeskContext
 from triage.fieldwork.campaigns import Campaigns
 from triage.fieldwork.patrol import Patrol
 from triage.fieldwork.replies import FieldReply
 
 
 class FieldDesk:
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        district: DistrictCache,
-        policy: Policy,
-        *,
-        margin_meters: float,
-        clock: Callable[[], datetime] = utcnow,
-    ):
-        self.patrol = Patrol(sessions, district, policy, margin_meters=margin_meters, clock=clock)
-        self.campaigns = Campaigns(sessions, district, policy, clock=clock)
+    def __init__(self, context: DeskContext):
+        self.patrol = Patrol(context)
+        self.campaigns = Campaigns(context)
 
     async def received(
         self,

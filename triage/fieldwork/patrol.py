@@ -7,18 +7,16 @@ goes to the cell's worker on duty like a resident's."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import residents as resident_rows
-from storage.engine import SessionFactory, transaction
+from storage.engine import transaction
 from storage.models import PendingInput, Report
-from storage.types import utcnow
 from triage.actors import SYSTEM, Actor, Role
-from triage.districts.cache import DistrictCache
+from triage.desks import DeskContext
 from triage.districts.cells import valid_coordinates
 from triage.escalation.policy import Policy
 from triage.fieldwork.replies import CATEGORIES, CONFIRM, CONFIRM_SEND_ONLY, LOCATION, FieldReply
@@ -38,30 +36,18 @@ CATEGORY, PLACE, PHOTO, TEXT, READY, AFTER = "category", "place", "photo", "text
 
 
 class Patrol:
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        district: DistrictCache,
-        policy: Policy,
-        *,
-        margin_meters: float,
-        clock: Callable[[], datetime] = utcnow,
-    ):
-        self.sessions = sessions
-        self.district = district
-        self.policy = policy
-        self.margin = margin_meters
-        self.clock = clock
+    def __init__(self, context: DeskContext):
+        self.context = context
 
     async def start(self, actor: Actor | None) -> FieldReply:
         if actor is None or actor.role not in PATROLLERS or not actor.active:
             return FieldReply("patrol_not_for_you", actor.language if actor else "zh", refused=True)
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             await self._keep(session, actor, {"step": CATEGORY})
         return FieldReply("patrol_category", actor.language, show=CATEGORIES, choices=_categories())
 
     async def category(self, actor: Actor | None, code: str) -> FieldReply:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             draft = await self._draft(session, actor)
             if draft is None or draft.get("step") != CATEGORY or code not in set(Category):
                 return _stale(actor)
@@ -77,7 +63,7 @@ class Patrol:
         location: tuple[float, float] | None = None,
     ) -> FieldReply | None:
         """A message while writing a patrol report; None if they are writing none."""
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             draft = await self._draft(session, actor)
             if draft is None:
                 return None
@@ -87,8 +73,10 @@ class Patrol:
             if step == PLACE:
                 if location is None:
                     return FieldReply("patrol_location_needed", lang, show=LOCATION)
-                district = await self.district.current(session)
-                if not valid_coordinates(*location) or not district.serves(*location, self.margin):
+                district = await self.context.district.current(session)
+                if not valid_coordinates(*location) or not district.serves(
+                    *location, self.context.margin_meters
+                ):
                     return FieldReply("patrol_outside", lang, show=LOCATION)
                 await self._keep(session, actor, {**draft, "at": list(location), "step": PHOTO})
                 return FieldReply("patrol_photo", lang)
@@ -112,7 +100,7 @@ class Patrol:
 
     async def send(self, actor: Actor | None) -> FieldReply:
         """提交: filed, and the worker's own task (a volunteer's goes to the cell's worker)."""
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             draft = await self._draft(session, actor)
             if draft is None or draft.get("step") != READY:
                 return _stale(actor)
@@ -120,7 +108,7 @@ class Patrol:
 
     async def fix(self, actor: Actor | None) -> FieldReply:
         """当场整改: a photo of the fixed state is all that is left to ask."""
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             draft = await self._draft(session, actor)
             if draft is None or draft.get("step") != READY:
                 return _stale(actor)
@@ -146,7 +134,7 @@ class Patrol:
             purpose=PURPOSE,
             report_id=None,
             detail=draft,
-            now=self.clock(),
+            now=self.context.clock(),
         )
 
     async def _ready(
@@ -168,7 +156,7 @@ class Patrol:
         pending = await session.get(PendingInput, actor.telegram_id)
         if pending is not None:
             await session.delete(pending)
-        now = self.clock()
+        now = self.context.clock()
         latitude, longitude = draft["at"]
         new = NewReport(
             text=draft["text"],
@@ -183,8 +171,8 @@ class Patrol:
             actor,
             new,
             Category(draft["category"]),
-            district=await self.district.current(session),
-            policy=self.policy,
+            district=await self.context.district.current(session),
+            policy=self.context.policy,
             now=now,
             card=fixed is None,  # fixed on the spot: nothing left on a card
         )
@@ -194,7 +182,7 @@ class Patrol:
                 session,
                 report,
                 actor,
-                self.policy,
+                self.context.policy,
                 now,
                 before=draft["photo"],
                 after=fixed,

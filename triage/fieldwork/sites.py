@@ -5,9 +5,6 @@ the import, naming the row, and nothing is stored."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 
 from storage import fieldwork as field_rows
@@ -15,6 +12,7 @@ from storage import grid as grid_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import Site
 from storage.types import utcnow
+from triage.districts import files
 from triage.districts.cells import DistrictMap, valid_coordinates
 
 # The types, and the Chinese names a file may use instead
@@ -86,13 +84,30 @@ def parse_sites(text: str, *, geojson: bool) -> list[SiteSpec]:
     return specs
 
 
-async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> tuple[int, int]:
-    """Add new sites and update those of the same name; (added, updated). All or none."""
+@dataclass(frozen=True)
+class Imported:
+    added: int
+    updated: int
+    notes: tuple[
+        str, ...
+    ]  # "zh / en", a line each: what the import did that a reader would not expect
+
+
+async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> Imported:
+    """Add new sites and update those of the same name. All or none. A row without a location
+    keeps the one its site had; a row whose grid column names another cell than its location
+    is placed in the named cell (the grid column wins, as it always has); both are noted."""
     async with transaction(sessions) as session:
         cells = await grid_rows.all_grid_cells(session=session)
         district, by_code = DistrictMap(cells), {c.code: c for c in cells}
-        placed = []
+        known = await field_rows.sites_by_name(session=session)
+        placed, notes = [], []
         for spec in specs:
+            site = known.get(spec.name)
+            at = (spec.latitude, spec.longitude)
+            if spec.latitude is None and site is not None and site.latitude is not None:
+                at = (site.latitude, site.longitude)
+                notes.append(_kept(spec, at))
             if spec.grid is not None:
                 cell = by_code.get(spec.grid)
                 if cell is None:
@@ -100,27 +115,45 @@ async def import_sites(sessions: SessionFactory, specs: list[SiteSpec]) -> tuple
                         f"{spec.where} ({spec.name}): no grid cell {spec.grid!r} "
                         "(`firecircle grids list` shows them)"
                     )
+                info = district.cell_at(*at) if at[0] is not None else None
+                if info is not None and info.code != cell.code:
+                    notes.append(_elsewhere(spec, info.code))
             else:
-                info = district.cell_at(spec.latitude, spec.longitude)
+                info = district.cell_at(*at)
                 if info is None:
                     raise SiteProblem(
                         f"{spec.where} ({spec.name}): the location is in no grid cell "
                         "(give its grid code)"
                     )
                 cell = by_code[info.code]
-            placed.append((spec, cell))
-        known = await field_rows.sites_by_name(session=session)
+            placed.append((spec, cell, at))
         now = utcnow()
-        for spec, cell in placed:
+        for spec, cell, (latitude, longitude) in placed:
             site = known.get(spec.name) or Site(name=spec.name, address="", type="", grid_id=0)
             site.address, site.type, site.grid_id = spec.address, spec.type, cell.id
-            site.latitude, site.longitude = spec.latitude, spec.longitude
+            site.latitude, site.longitude = latitude, longitude
             site.community, site.updated_at = cell.community, now
             session.add(site)
             if site.id is not None:  # moved to another cell: its unfinished visits go with it
                 await field_rows.move_open_visits(session=session, site_id=site.id, grid_id=cell.id)
         added = sum(spec.name not in known for spec in specs)
-    return added, len(specs) - added
+    return Imported(added, len(specs) - added, tuple(notes))
+
+
+def _kept(spec: SiteSpec, at: tuple[float, float]) -> str:
+    where = f"{at[0]:.6g},{at[1]:.6g}"
+    return (
+        f"{spec.where}（{spec.name}）：文件里没有坐标，保留原来的 {where}"
+        f" / {spec.where} ({spec.name}): no lat,lon in the file, kept its old {where}"
+    )
+
+
+def _elsewhere(spec: SiteSpec, located: str) -> str:
+    return (
+        f"{spec.where}（{spec.name}）：坐标在网格 {located}，grid 列写的是 {spec.grid}，按 grid 列归入"
+        f" {spec.grid} / {spec.where} ({spec.name}): its location is in cell {located} but its"
+        f" grid column says {spec.grid}: placed in {spec.grid} (the grid column wins)"
+    )
 
 
 async def list_sites(sessions: SessionFactory) -> list[SiteEntry]:
@@ -133,43 +166,25 @@ async def list_sites(sessions: SessionFactory) -> list[SiteEntry]:
 
 
 def _csv_rows(text: str):
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [f.strip() for f in reader.fieldnames or []]
+    header, rows = files.csv_table(text)
     missing = [f for f in ("name", "address", "type") if f not in header]
     if missing or not ({"lat", "lon"} <= set(header) or "grid" in header):
         raise SiteProblem(
             f"the CSV header needs name, address, type and lat,lon or grid (columns: "
             f"{', '.join(FIELDS)})"
         )
-    for number, row in enumerate(reader, start=2):  # the header is line 1
-        yield f"line {number}", {k.strip(): v for k, v in row.items() if k}
+    return rows
 
 
 def _features(text: str):
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SiteProblem(f"not GeoJSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise SiteProblem("not a GeoJSON FeatureCollection")
-    for number, feature in enumerate(data["features"], start=1):
-        if not isinstance(feature, dict):
-            raise SiteProblem(f"feature {number}: not a GeoJSON Feature")
-        geometry = feature.get("geometry") or {}
-        properties = feature.get("properties") or {}
-        row = dict(properties) if isinstance(properties, dict) else {}
-        if geometry:
-            if (
-                not isinstance(geometry, dict)
-                or geometry.get("type") != "Point"
-                or not isinstance(geometry.get("coordinates"), list)
-                or len(geometry["coordinates"]) != 2
-            ):
-                raise SiteProblem(
-                    f"feature {number}: a site is a Point (or no geometry and a grid)"
-                )
-            row["lon"], row["lat"] = geometry["coordinates"]
-        yield f"feature {number}", row
+    for feature in files.features(text, SiteProblem):
+        row = dict(feature.properties)
+        if feature.geometry:
+            at = files.point(feature.geometry)
+            if at is None:
+                raise SiteProblem(f"{feature.where}: a site is a Point (or no geometry and a grid)")
+            row["lon"], row["lat"] = at
+        yield feature.where, row
 
 
 def _spec(where: str, row: dict) -> SiteSpec:

@@ -59,7 +59,7 @@ class Awaited:
         """
         if location is not None and not valid_coordinates(*location):
             return None  # not a place: the location step says so
-        desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
+        desk = NearbyDesk(self.sessions, self.intake.context.policy, self.clock)
         async with transaction(self.sessions) as session:
             if location is not None:  # the last place they shared: "where can I…" needs it
                 desk.remember(await residents.row(session, who), *location)
@@ -76,7 +76,7 @@ class Awaited:
                 await session.delete(pending)
                 if location is None:
                     return None
-                district = await self.intake.district.current(session)
+                district = await self.intake.context.district.current(session)
                 kinds = pending.detail.get("kinds") or ()
                 return await desk.around(session, resident, *location, district, kinds)
             report = await session.get(Report, pending.report_id)
@@ -143,7 +143,7 @@ class Awaited:
         """Tell everyone alerted where it is, and alert whoever that place adds."""
         if location:
             report.latitude, report.longitude = location
-            cell = (await self.intake.district.current(session)).cell_at(*location)
+            cell = (await self.intake.context.district.current(session)).cell_at(*location)
             report.grid_id, report.community = (cell.id, cell.community) if cell else (None, None)
             await session.delete(pending)
         else:

@@ -72,7 +72,7 @@ class Conversation:
         self.broadcasts = broadcasts
         self.surveys = surveys
         self.clock = clock
-        self.edits = Edits(sessions, intake.policy, clock)
+        self.edits = Edits(sessions, intake.context.policy, clock)
         self.account = Account(sessions)
 
     async def enter(

@@ -7,18 +7,14 @@ transaction and returns a Reply telling the chat side what to say next.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from storage import residents as resident_rows
-from storage.engine import SessionFactory, transaction
+from storage.engine import transaction
 from storage.models import ReportDraft, Resident
-from storage.types import utcnow
 from triage.actors import Actor
-from triage.districts.cache import DistrictCache
+from triage.desks import DeskContext
 from triage.districts.cells import valid_coordinates
-from triage.escalation.policy import Policy
 from triage.escalation.routing import community_in
 from triage.intake import limits, residents
 from triage.intake.limits import Limits
@@ -35,23 +31,11 @@ MAX_PHOTOS = 5
 
 class Intake:
     def __init__(
-        self,
-        sessions: SessionFactory,
-        district: DistrictCache,
-        *,
-        policy: Policy | None = None,
-        default_language: str = "zh",
-        district_margin_meters: float = 2000,
-        clock: Callable[[], datetime] = utcnow,
-        limits: Limits | None = None,
+        self, context: DeskContext, *, default_language: str = "zh", limits: Limits | None = None
     ):
-        self.sessions = sessions
-        self.district = district
-        self.policy = policy or Policy()
+        self.context = context
         self.limits = limits or Limits()
         self.default_language = default_language
-        self.margin = district_margin_meters
-        self.clock = clock
 
     # --- writing a report -------------------------------------------------------------
 
@@ -64,7 +48,7 @@ class Intake:
     ) -> Reply:
         """/report, or a message read as a hazard. `source`: the chat's reference to the
         message the text came from (an edit of it changes the report's words)."""
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None:
@@ -86,7 +70,7 @@ class Intake:
         source: str | None = None,
     ) -> Reply:
         """Text typed while a report is being written; without a draft, it starts one."""
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None:
@@ -96,18 +80,18 @@ class Intake:
             if draft.step == Step.DESCRIPTION:
                 return self._describe(draft, resident, text, source)
             if draft.step == Step.LOCATION:
-                communities = (await self.district.current(session)).communities()
+                communities = (await self.context.district.current(session)).communities()
                 return self._address(draft, resident, text, communities)
             return self._add_detail(draft, resident, text, source)
 
     async def receive_location(self, who: Actor, latitude: float, longitude: float) -> Reply:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             if not valid_coordinates(latitude, longitude):
                 draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
                 return Reply("location_invalid", resident, step=step_of(draft))
-            district = await self.district.current(session)
-            if not district.serves(latitude, longitude, self.margin):
+            district = await self.context.district.current(session)
+            if not district.serves(latitude, longitude, self.context.margin_meters):
                 draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
                 return Reply("location_outside", resident, step=step_of(draft) or Step.LOCATION)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
@@ -127,19 +111,19 @@ class Intake:
             return Reply("location_updated", resident, step=draft.step)
 
     async def communities(self, who: Actor) -> tuple[Reply, list[str]]:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
-            names = (await self.district.current(session)).communities()
+            names = (await self.context.district.current(session)).communities()
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             return Reply("choose_community", resident, step=step_of(draft)), names
 
     async def choose_community(self, who: Actor, community: str) -> Reply:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.LOCATION:
                 return Reply("community_stale", resident, step=step_of(draft))
-            if community not in (await self.district.current(session)).communities():
+            if community not in (await self.context.district.current(session)).communities():
                 return Reply("community_unknown", resident, step=Step.LOCATION)
             draft.community = community
             draft.step = Step.PHOTOS
@@ -149,7 +133,7 @@ class Intake:
     async def receive_photo(
         self, who: Actor, file_id: str, caption: str | None = None, source: str | None = None
     ) -> Reply:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None or draft.step != Step.PHOTOS:
@@ -167,7 +151,7 @@ class Intake:
             return Reply("photo_added", resident, step=Step.PHOTOS, values=_counts(draft))
 
     async def skip(self, who: Actor) -> Reply:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             draft = await resident_rows.draft_of(session=session, resident_id=resident.id)
             if draft is None:
@@ -181,7 +165,7 @@ class Intake:
         return await self.skip(who)
 
     async def cancel(self, who: Actor) -> Reply:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.context.sessions) as session:
             resident = await residents.row(session, who)
             gone = await resident_rows.delete_draft(session=session, resident_id=resident.id)
             return Reply("cancelled" if gone else "nothing_to_cancel", resident)
@@ -195,7 +179,9 @@ class Intake:
         refused = await self.may_start(session, resident, text, label)
         if refused is not None:
             return refused
-        draft = ReportDraft(resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.clock())
+        draft = ReportDraft(
+            resident_id=resident.id, step=Step.DESCRIPTION, started_at=self.context.clock()
+        )
         session.add(draft)
         return draft
 
@@ -263,7 +249,7 @@ class Intake:
         if text:
             original = await limits.same_open_report(session, resident, text)
             if original is not None:
-                await limits.merge_repeat(session, resident, original, text, self.clock())
+                await limits.merge_repeat(session, resident, original, text, self.context.clock())
                 values = {"original": original.reference, "report_id": original.id}
                 if original.kind == Kind.EMERGENCY:  # the 119 advice again, and its place asked
                     await resident_rows.expect_input(
@@ -272,14 +258,14 @@ class Intake:
                         purpose="emergency_location",
                         report_id=original.id,
                         detail={},
-                        now=self.clock(),
+                        now=self.context.clock(),
                     )
                     return Reply("emergency", resident, report=original, values=values)
                 return Reply(limits.REPEATED, resident, values=values)
             label = label or classify(text)
             if label.kind == Kind.EMERGENCY:  # no limit withholds an emergency
                 return None
-        why = await limits.refusal(session, resident, self.limits, self.clock())
+        why = await limits.refusal(session, resident, self.limits, self.context.clock())
         return Reply(why, resident) if why is not None else None
 
     async def _finish(self, session, draft: ReportDraft, resident: Resident) -> Reply:
@@ -298,14 +284,14 @@ class Intake:
             photos=list(draft.photos),
             sources=dict(draft.sources),
         )
-        district = await self.district.current(session)
+        district = await self.context.district.current(session)
         created = await create_report(
             session,
             resident=resident,
             new=new,
             district=district,
-            policy=self.policy,
-            now=self.clock(),
+            policy=self.context.policy,
+            now=self.context.clock(),
             label=label,
         )
         cell = district.cell_at(new.latitude, new.longitude) if new.latitude is not None else None
@@ -323,7 +309,7 @@ class Intake:
         )
 
     def _touch(self, draft: ReportDraft) -> None:
-        draft.updated_at = self.clock()
+        draft.updated_at = self.context.clock()
 
 
 def _came_from(draft: ReportDraft, source: str | None, words: str) -> None:

@@ -166,8 +166,8 @@ class FrontDesk:
         if kinds is None:
             return None
         async with transaction(self.sessions) as session:
-            district = await self.intake.district.current(session)
-        desk = NearbyDesk(self.sessions, self.intake.policy, self.clock)
+            district = await self.intake.context.district.current(session)
+        desk = NearbyDesk(self.sessions, self.intake.context.policy, self.clock)
         return await desk.where(who, kinds, district)
 
     async def _file(
@@ -196,9 +196,9 @@ class FrontDesk:
                 session,
                 resident=resident,
                 new=new,
-                policy=self.intake.policy,
+                policy=self.intake.context.policy,
                 now=self.clock(),
-                district=await self.intake.district.current(session),
+                district=await self.intake.context.district.current(session),
                 kind=kind,
                 label=label,
             )
@@ -326,7 +326,7 @@ class FrontDesk:
         self, session: AsyncSession, report: Report, resident: Resident, kind: str
     ) -> bool:
         """Close the misread item, unless staff took it up in the meantime."""
-        moved = await Lifecycle(self.intake.policy, self.clock).transition(
+        moved = await Lifecycle(self.intake.context.policy, self.clock).transition(
             session,
             report,
             Action.RECLASSIFY,

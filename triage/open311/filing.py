@@ -5,15 +5,13 @@ stored."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from storage.engine import SessionFactory, transaction
-from storage.types import utcnow
+from storage.engine import transaction
 from triage.actors import Actor
-from triage.districts.cache import DistrictCache
+from triage.desks import DeskContext
 from triage.districts.cells import CellInfo, DistrictMap, valid_coordinates
 from triage.escalation.policy import Policy
 from triage.open311.refusals import Refused
@@ -49,20 +47,8 @@ class Filed:
 
 
 class Filing:
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        district: DistrictCache,
-        policy: Policy,
-        *,
-        margin_meters: float,
-        clock: Callable[[], datetime] = utcnow,
-    ):
-        self.sessions = sessions
-        self.district = district
-        self.policy = policy
-        self.margin_meters = margin_meters
-        self.clock = clock
+    def __init__(self, context: DeskContext):
+        self.context = context
 
     async def file(self, client: Actor, form: RequestForm) -> Filed:
         service = _service(form.service_code)
@@ -72,8 +58,8 @@ class Filing:
             raise Refused("too_long", field="description", limit=MAX_DESCRIPTION)
         contact = _contact(form.contact)
         media_url = _media_url(form.media_url)
-        async with transaction(self.sessions) as session:
-            district = await self.district.current(session)
+        async with transaction(self.context.sessions) as session:
+            district = await self.context.district.current(session)
             new = self._placed(form, district)
             new.text = description or service.name
             new.source, new.client_id = "open311", client.id
@@ -84,12 +70,12 @@ class Filing:
                 resident=None,
                 new=new,
                 district=district,
-                policy=self.policy,
-                now=self.clock(),
+                policy=self.context.policy,
+                now=self.context.clock(),
                 kind=Kind.EMERGENCY if label.kind == Kind.EMERGENCY else Kind.HAZARD,
                 label=dataclasses.replace(label, category=Category(service.code)),
             )
-        return _filed(created.report, created.original, self.policy)
+        return _filed(created.report, created.original, self.context.policy)
 
     def _placed(self, form: RequestForm, district: DistrictMap) -> NewReport:
         address = form.address_string.strip()
@@ -98,7 +84,7 @@ class Filing:
         if form.lat.strip() or form.long.strip():
             latitude, longitude = _coordinates(form.lat, form.long)
             if district.cell_at(latitude, longitude) is None and not district.serves(
-                latitude, longitude, self.margin_meters
+                latitude, longitude, self.context.margin_meters
             ):
                 raise Refused("outside_district")
             return NewReport(

@@ -28,7 +28,7 @@ class FollowUp:
         self.sessions = sessions
         self.intake = intake
         self.clock = clock
-        self.lifecycle = Lifecycle(intake.policy, clock)
+        self.lifecycle = Lifecycle(intake.context.policy, clock)
 
     async def fixed(self, who: Actor, report_id: int, fixed: bool) -> Reply:
         async with transaction(self.sessions) as session:

@@ -187,10 +187,14 @@ class SurveyDesk:
                 session=session, survey_id=survey.id, resident_ids=[r[0] for r in found], now=now
             )
             calls = [
-                (chat, *self.wording.question(chat, lang, view_of(survey, recipient.id, 0, lang)))
+                (
+                    recipient.id,
+                    chat,
+                    *self.wording.question(chat, lang, view_of(survey, recipient.id, 0, lang)),
+                )
                 for (_, chat, lang), recipient in zip(found, recipients, strict=True)
             ]
-            await rows.enqueue_messages(session=session, calls=calls, now=now, priority=BULK)
+            await rows.enqueue_questions(session=session, calls=calls, now=now, priority=BULK)
             scope = {"community": community, "grid": grid, "since": since and since.isoformat()}
             await rows.record_many(
                 session=session,
@@ -251,10 +255,7 @@ class SurveyDesk:
             )
             if not agreed:  # what is still queued for them is not sent after all
                 for survey_id in await rows.withdraw_unsent(
-                    session=session,
-                    resident_id=resident.id,
-                    chat_id=resident.chat_id,
-                    priority=BULK,
+                    session=session, resident_id=resident.id
                 ):
                     await rows.record(
                         session=session,

@@ -12,6 +12,7 @@ from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import Report, ReportDraft, Resident
 from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
+from triage.desks import DeskContext
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake.conversation import STAFF_HELP, Conversation
@@ -36,7 +37,9 @@ async def door(database_url):
     sessions = make_session_factory(engine)
     await load_sample_district(sessions)
     policy = Policy()
-    intake = Intake(sessions, DistrictCache(), policy=policy, limits=Limits(messages_per_minute=3))
+    intake = Intake(
+        DeskContext(sessions, DistrictCache(), policy), limits=Limits(messages_per_minute=3)
+    )
     frontdesk = FrontDesk(sessions, intake, answers=AnswerDesk(sessions, intake))
     broadcasts = BroadcastDesk(sessions, wording=None)
     yield Conversation(sessions, intake, frontdesk, StaffDesk(sessions, policy), broadcasts)

@@ -12,6 +12,7 @@ from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import OutboxMessage, Report, ReportDraft
 from triage.actors import resident_actor
 from triage.answers.desk import AnswerDesk
+from triage.desks import DeskContext
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.intake import residents
@@ -32,7 +33,7 @@ async def desk(database_url):
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     await load_sample_district(sessions)
-    intake = Intake(sessions, DistrictCache(), policy=Policy())
+    intake = Intake(DeskContext(sessions, DistrictCache(), Policy()))
     yield FrontDesk(sessions, intake, answers=AnswerDesk(sessions, intake))
     await engine.dispose()
 

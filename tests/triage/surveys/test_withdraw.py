@@ -3,13 +3,17 @@ outbox is withdrawn (never sent, not counted as sent); one the sender already cl
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import select
 
 from firecircle.sample import load_sample_district
+from storage import outbox
 from storage.engine import transaction
 from storage.models import OutboxMessage, Report, Resident, SurveyConsent, SurveyEvent
 from storage.types import utcnow
 from triage.actors import resident_actor
+from triage.reports.notices import BULK
 from triage.surveys.desk import SurveyDesk
 from triage.surveys.forms import parse_form
 from triage.surveys.results import results
@@ -87,3 +91,29 @@ async def test_unsubscribing_withdraws_what_has_not_gone_yet(sessions):
     assert [a for r, a in events if r == first.id] == ["sent", "withdrawn", "sent"]
     assert [a for r, a in events if r == second.id] == ["sent"]
     assert third.id is not None
+
+
+async def test_unsubscribing_leaves_another_message_queued_alike_in_the_chat(sessions):
+    """A tip queued in the same chat, at the same priority and the same moment as the survey's
+    question, is not the question: it stays (the outbox row names what it is about)."""
+    await load_sample_district(sessions)
+    (only,) = await residents(sessions, 1)
+    at = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
+    desk = SurveyDesk(sessions, Wording(), clock=lambda: at)
+    survey = await desk.create(parse_form(FORM))
+    async with transaction(sessions) as session:
+        tip = outbox.pending(
+            only.chat_id, "sendMessage", {"text": "冬季用电安全"}, priority=BULK, now=at
+        )
+        await outbox.enqueue_values(session=session, rows=[tip])
+    assert (await desk.send(survey.id, community="幸福社区")).count == 1
+
+    await desk.consent(resident_actor(only), False)
+    async with transaction(sessions) as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [(r.payload.get("text"), r.status, r.subject) for r in rows] == [
+        ("冬季用电安全", "pending", None),
+        (rows[1].payload["text"], "withdrawn", rows[1].subject),
+    ]
+    assert rows[1].subject.startswith("survey_recipient:")
+    assert rows[0].created_at == rows[1].created_at and rows[0].priority == rows[1].priority
