@@ -144,7 +144,7 @@ async def test_an_old_confirmation_after_the_report_changed_says_so(bot):
     await next_text(worker)
     await worker.send(first)
     confirm = await next_text(worker)
-    await worker.press(card, "接单")  # the task taken meanwhile, from its card
+    await worker.callback_answer(await worker.press(card, "接单"))  # taken meanwhile
     answer = await worker.callback_answer(await worker.press(confirm, "✔ 确认标记重复"))
     assert answer["show_alert"]
     assert f"{second} 在此期间有了变化（现在：处理中）" in answer["text"]
@@ -211,7 +211,7 @@ async def test_closing_after_the_task_moved_on_says_what_happened(bot):
     card = await card_of(coordinator, reference)
     await coordinator.press(card, "结案")
     await next_text(coordinator)
-    await worker.press(worker_card, "接单")
+    await worker.callback_answer(await worker.press(worker_card, "接单"))  # taken, then:
     await coordinator.send("不属于隐患")
     said = (await next_text(coordinator))["text"]
     assert said.startswith(f"{reference} 在此期间有了变化（现在：处理中）")
