@@ -95,7 +95,7 @@ async def test_a_worker_marks_a_duplicate_by_its_number_and_confirms(bot):
 
     old = worker._callback(card, data_of(card, "标记重复"))  # the card as it was, pressed again
     again = await worker.callback_answer(old)
-    assert "已合并" in again["text"] and again["show_alert"]
+    assert again["text"] == f"{second} 已合并到 {first}，本次操作未生效。" and again["show_alert"]
 
 
 async def test_a_number_the_lifecycle_refuses_can_be_typed_again_or_cancelled(bot):
