@@ -9,6 +9,7 @@ from storage import reports as report_rows
 from storage.engine import transaction
 from tests.harness import (
     COORDINATOR_XINGFU,
+    INSIDE,
     WORKER_1,
     file_report,
     labels,
@@ -112,7 +113,7 @@ async def test_a_number_the_lifecycle_refuses_can_be_typed_again_or_cancelled(bo
     for odd in (worker.send_sticker, worker.send_document, worker.send_voice):
         await odd()
         hint = (await next_text(worker))["text"]
-        assert hint.startswith("这一步收不了贴纸、文件、语音或位置。")
+        assert hint.startswith("这类消息这一步用不上，请按提示回复：\n")
         assert "和哪条报告是同一个问题" in hint and "您好" not in hint
     await worker.command("/cancel")
     assert (await next_text(worker))["text"] == "已取消。"
@@ -163,8 +164,14 @@ async def test_a_coordinator_closes_with_a_reason_the_resident_reads(bot):
     await coordinator.press(card, "结案")
     prompt = await next_text(coordinator)
     assert f"结案 {reference}" in prompt["text"] and labels(prompt) == ["✖ 取消"]
-    await coordinator.send_sticker()
-    assert "这一步收不了贴纸" in (await next_text(coordinator))["text"]
+    for odd in (
+        coordinator.send_sticker,
+        lambda: coordinator.send_photo(caption="不属于隐患"),  # a reason is words, not a photo
+        lambda: coordinator.send_location(*INSIDE),
+    ):
+        await odd()
+        hint = (await next_text(coordinator))["text"]
+        assert hint.startswith("这类消息这一步用不上") and f"结案 {reference}" in hint
     await coordinator.send("现场" * 300)  # 600 characters
     assert (await next_text(coordinator))["text"].startswith("说明太长：600字，最多500字")
     assert (await status_of(bot, reference))[0] == "assigned"
