@@ -59,7 +59,7 @@ def _values(outcome: Outcome) -> dict:
 
 def said(outcome: Outcome) -> str:
     """What the staff member reads: the outcome's text, after a line saying that what they
-    sent cannot be used here when it was a sticker, a file or a voice note."""
+    sent (a sticker, a file, a voice note, a photo where words are wanted) is no use here."""
     text = t(outcome.language, f"staff.{outcome.say}", **_values(outcome))
     if outcome.values.get("odd"):
         return t(outcome.language, "staff.odd_input") + "\n" + text
