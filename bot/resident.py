@@ -268,7 +268,7 @@ async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply = await services(context).conversation.location(
         visit, _number(point.latitude), _number(point.longitude)
     )
-    await say(update, reply, context)
+    await answer(update, context, reply)
 
 
 def _number(value: object) -> float:
@@ -356,12 +356,16 @@ def source_of(message: Message) -> str:
 
 async def sticker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply = await services(context).conversation.sticker(await visit_of(update, context))
-    await say(update, reply, context)
+    await answer(update, context, reply)
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = (await visit_of(update, context)).language
-    await outgoing.send(update, context, t(language, "unsupported_input"))
+    visit = await visit_of(update, context)
+    hint = await services(context).conversation.unsupported(visit)
+    if hint is not None:  # a staff member's step waits for words or a photo
+        await answer(update, context, hint)
+        return
+    await outgoing.send(update, context, t(visit.language, "unsupported_input"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

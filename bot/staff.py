@@ -17,33 +17,60 @@ from triage.tasks.outcome import Outcome
 MAX_LISTED = 10
 WEB_LINK_MINUTES = 15
 HANDOVER_TO = (NOT_MY_GRID, TO_COORDINATOR)  # else a worker's id
-PRESSES = ("ack", "ask", "res", "ho", "card", "ord", "rok", "rre", "hot", "kb", "note")
+PRESSES = (
+    "ack", "ask", "res", "ho", "card", "ord", "rok", "rre", "hot", "kb", "note",
+    "dup", "dupok", "close", "cx",
+)  # fmt: skip
+WITH_TARGET = ("hot", "dupok")  # t:<action>:<report id>:<target>
 
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
     """Reply to a staff member, pass on the notices, and redraw the task if it changed."""
-    text = t(outcome.language, f"staff.{outcome.say}", **_values(outcome))
+    outcome = _with_prompt(outcome)
+    text = said(outcome)
     query = update.callback_query
     if query is not None:
         await query.answer(text, show_alert=outcome.refused)
         if outcome.card is not None and query.message is not None:
             await _redraw(context, query, outcome)
     if query is None or not outcome.refused and outcome.card is None:
-        promote = outcome.values.get("promote")
-        markup = taskcard.promote(outcome.language, promote) if promote else None
-        await outgoing.send(update, context, text, reply_markup=markup)
+        await outgoing.send(update, context, text, reply_markup=_markup(outcome))
+
+
+def _markup(outcome: Outcome) -> InlineKeyboardMarkup | None:
+    """The buttons a reply carries: 收入知识库, 确认标记重复 / 取消, or a prompt's 取消."""
+    values, lang = outcome.values, outcome.language
+    if values.get("promote"):
+        return taskcard.promote(lang, values["promote"])
+    if values.get("confirm"):
+        return taskcard.confirm_duplicate(lang, values["confirm"], values["cancel"])
+    if values.get("cancel"):
+        return taskcard.cancel(lang, values["cancel"])
+    return None
 
 
 def _values(outcome: Outcome) -> dict:
-    hidden = ("choices", "report_id", "promote")
-    return {k: v for k, v in outcome.values.items() if k not in hidden}
+    hidden = ("choices", "report_id", "promote", "confirm", "cancel", "odd")
+    values = {k: v for k, v in outcome.values.items() if k not in hidden}
+    if "now_status" in values:
+        values["now_status"] = t(outcome.language, f"status.{values['now_status']}")
+    return values
+
+
+def said(outcome: Outcome) -> str:
+    """What the staff member reads: the outcome's text, after a line saying that what they
+    sent (a sticker, a file, a voice note, a photo where words are wanted) is no use here."""
+    text = t(outcome.language, f"staff.{outcome.say}", **_values(outcome))
+    if outcome.values.get("odd"):
+        return t(outcome.language, "staff.odd_input") + "\n" + text
+    return text
 
 
 async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -> None:
     tz = services(context).timezone
     card, lang = outcome.card, outcome.language
     if query.data.startswith(f"{taskcard.PREFIX}hot:"):
-        await keyboards.redraw(query, t(lang, f"staff.{outcome.say}", **_values(outcome)))
+        await keyboards.redraw(query, said(outcome))
         return
     markup = taskcard.buttons(lang, card, _role(context), card.get("actions"))
     await keyboards.redraw(query, taskcard.text(lang, card, tz), markup)
@@ -93,6 +120,19 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         outcome = await desk.start_order(actor, report_id)
     elif action == "note":
         outcome = await desk.start_note(actor, report_id)
+    elif action == "dup":
+        outcome = await desk.start_duplicate(actor, report_id)
+    elif action == "close":
+        outcome = await desk.start_closing(actor, report_id)
+    elif action in ("dupok", "cx"):
+        if action == "dupok":
+            outcome = await desk.confirm_duplicate(actor, report_id, int(target))
+        else:
+            outcome = await desk.cancel_input(actor, report_id) or Outcome(
+                "nothing_to_cancel", actor.language, refused=True
+            )
+        await _answered_in_place(query, outcome)
+        return
     elif action == "rok":
         outcome = await desk.start_reinspecting(actor, report_id)
     elif action == "rre":
@@ -124,14 +164,25 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
     )
 
 
+async def _answered_in_place(query, outcome: Outcome) -> None:
+    """确认 or 取消 under a question: the question gives way to what came of it (a refusal
+    also as an alert), so its buttons cannot be pressed twice."""
+    text = said(outcome)
+    await query.answer(text if outcome.refused else None, show_alert=outcome.refused)
+    if query.message is not None:
+        await keyboards.redraw(query, text)
+
+
 def _read(data: str) -> tuple[str, int, str | None] | None:
-    """t:<action>:<report id>, or t:hot:<report id>:<worker id|g<grid id>|c|n>; None if it is
-    neither."""
+    """t:<action>:<report id>, t:hot:<report id>:<worker id|g<grid id>|c|n> or
+    t:dupok:<report id>:<the original's id>; None if it is none of them."""
     parts = data.removeprefix(taskcard.PREFIX).split(":")
-    if parts[0] not in PRESSES or len(parts) != (3 if parts[0] == "hot" else 2):
+    if parts[0] not in PRESSES or len(parts) != (3 if parts[0] in WITH_TARGET else 2):
         return None
     report_id, target = callbacks.ident(parts[1]), parts[2] if len(parts) == 3 else None
-    if target is not None and target not in HANDOVER_TO and _ident(target) is None:
+    if parts[0] == "dupok" and callbacks.ident(target) is None:
+        return None
+    if parts[0] == "hot" and target not in HANDOVER_TO and _ident(target) is None:
         return None
     return None if report_id is None else (parts[0], report_id, target)
 

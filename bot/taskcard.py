@@ -148,6 +148,8 @@ _BUTTONS = {
     Action.REINSPECT: ("rok", "staff.btn_still_fixed"),
     Action.REOPEN_ON_REINSPECTION: ("rre", "staff.btn_reopen"),
     Action.NOTE: ("note", "staff.btn_note"),
+    Action.MARK_DUPLICATE: ("dup", "staff.btn_duplicate"),
+    Action.STAFF_CLOSE: ("close", "staff.btn_close"),
 }
 
 
@@ -295,6 +297,29 @@ def handover_choices(
         rows.append(to(t(language, "staff.btn_to_coordinator"), "c"))
         rows.append(to(t(language, "staff.btn_not_my_grid"), "n"))
     return InlineKeyboardMarkup(rows)
+
+
+def cancel(language: str, report_id: int) -> InlineKeyboardMarkup:
+    """✖ 取消 under a step's prompt (标记重复, 结案): as /cancel, for that report's step."""
+    return InlineKeyboardMarkup([[_cancel_button(language, report_id)]])
+
+
+def confirm_duplicate(language: str, confirm: str, report_id: int) -> InlineKeyboardMarkup:
+    """确认标记重复 / 取消 under the question naming the original (`confirm`: "<id>:<into>")."""
+    label = t(language, "staff.btn_duplicate_confirm")
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=f"{PREFIX}dupok:{confirm}"),
+                _cancel_button(language, report_id),
+            ]
+        ]
+    )
+
+
+def _cancel_button(language: str, report_id: int) -> InlineKeyboardButton:
+    label = t(language, "staff.btn_cancel")
+    return InlineKeyboardButton(label, callback_data=f"{PREFIX}cx:{report_id}")
 
 
 def promote(language: str, report_id: int) -> InlineKeyboardMarkup:

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     staff_list.add_argument("--json", action="store_true", help="a JSON array instead of lines")
     remove = staff.add_parser("remove", help="take a staff member off duty")
     remove.add_argument("--telegram-id", type=_telegram_id, required=True)
+    remove.add_argument(
+        "--force",
+        action="store_true",
+        help="even if it leaves a patrol team (巡逻队) with no members",
+    )
 
     classify = commands.add_parser(
         "classify",
@@ -284,6 +289,7 @@ def _report(commands) -> None:
     report.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="FILE.docx (Word) or FILE.html"
     )
+    report.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
 
 def _surveys(commands) -> None:

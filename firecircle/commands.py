@@ -153,8 +153,14 @@ async def staff(args: argparse.Namespace, settings: Settings) -> int:
                 else:
                     print("\n".join(_line(e) for e in entries) or "no staff yet")
             else:
-                gone = await staffing.remove_staff(sessions, telegram_id=args.telegram_id)
+                gone, emptied = await staffing.remove_staff(
+                    sessions, telegram_id=args.telegram_id, force=args.force
+                )
                 print(f"removed {gone.name} ({gone.telegram_id}); their history is kept")
+                for name in emptied:
+                    print(
+                        f"patrol team '{name}' has no members now (teams update --name … --members)"
+                    )
         except staffing.StaffError as exc:
             raise CommandError(f"{exc}; nothing was changed") from None
     return 0
@@ -192,10 +198,10 @@ async def report(args: argparse.Namespace, settings: Settings) -> int:
     place = indicators.Place(args.community, args.street)
     try:
         when = monthly.span(args.month, args.quarter)
-        document.check_target(args.out)
+        document.check_target(args.out, overwrite=args.force)
         async with database(settings) as sessions:
             contents = await monthly.contents(sessions, policy_from(settings), when, place)
-        document.write(contents, args.out)
+        document.write(contents, args.out, overwrite=args.force)
     except FiguresError as exc:
         raise CommandError(str(exc)) from None
     print(f"wrote {args.out}: {contents.title}")

@@ -335,8 +335,12 @@ async def refusal(
         return Refusal("not_staff")
     if report is None:
         return Refusal("task_gone")
-    if report.status == Status.MERGED:
-        return Refusal("task_merged")
+    if report.status == Status.MERGED:  # into which one, for whoever pressed an old button
+        into = report.merged_into_id and await session.get(Report, report.merged_into_id)
+        return Refusal(
+            "task_merged",
+            {"reference": report.reference, "original": into.reference if into else "—"},
+        )
     if not await _on_it(session, report, actor):
         if actor.is_staff and actor.id in await told_about(session, report.id):
             return Refusal("task_moved_on", await assignee_values(session, report))

@@ -11,7 +11,7 @@ from sqlmodel import select
 from storage import reports as report_rows
 from storage import staff as staff_rows
 from storage.engine import transaction
-from storage.models import Campaign, CampaignVisit
+from storage.models import Campaign, CampaignVisit, Report
 from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
@@ -336,3 +336,56 @@ async def test_a_sticker_a_document_or_a_voice_mid_checklist_gets_the_questions_
         assert "您好" not in hint and "只能处理" not in hint
     await worker.press(question, "否")
     assert "第2/3题" in (await next_text(worker))["text"]
+
+
+async def test_a_site_begun_before_the_campaign_ended_takes_no_answer_after(bot):
+    campaign_id = await a_campaign(bot)
+    worker = bot.staff(WORKER_1)
+    await worker.command("/campaign")
+    listed = await next_text(worker)
+    await worker.press(listed, "🏠 幸福小区1号楼")
+    question = await until(worker, lambda m: "第1/" in m["text"])
+    await worker.press(question, "是")  # a failing answer, taken while it ran
+    second = await until(worker, lambda m: "第2/" in m["text"])
+
+    async with transaction(bot.sessions) as session:  # the campaign ends meanwhile
+        campaign = await session.get(Campaign, campaign_id)
+        campaign.ends_at = utcnow() - timedelta(minutes=1)
+    await worker.send("2")
+    said = (await next_text(worker))["text"]
+    assert said == "这个排查活动已经结束，这次检查的答案没有保存。"
+    late = await worker.callback_answer(await worker.press(question, "否"))
+    assert "已经结束" in late["text"]
+    await worker.send("3")  # nothing waits for an answer now: the staff help
+    assert "已经结束" not in (await next_text(worker))["text"]
+    async with transaction(bot.sessions) as session:
+        visits = (
+            await session.exec(
+                select(CampaignVisit).where(CampaignVisit.campaign_id == campaign_id)
+            )
+        ).all()
+        reports = (
+            await session.exec(select(Report).where(Report.campaign_id == campaign_id))
+        ).all()
+    assert all(v.status != "done" and not v.answers for v in visits)
+    assert reports == [] and "第2/" in second["text"]
+
+
+async def test_a_tap_after_the_campaign_ended_is_not_taken(bot):
+    campaign_id = await a_campaign(bot)
+    worker = bot.staff(WORKER_1)
+    await worker.command("/campaign")
+    await worker.press(await next_text(worker), "🏠 幸福小区1号楼")
+    question = await until(worker, lambda m: "第1/" in m["text"])
+    async with transaction(bot.sessions) as session:
+        campaign = await session.get(Campaign, campaign_id)
+        campaign.ends_at = utcnow() - timedelta(seconds=1)
+    answer = await worker.callback_answer(await worker.press(question, "是"))
+    assert answer["text"] == "这个排查活动已经结束，这次检查的答案没有保存。"
+    async with transaction(bot.sessions) as session:
+        visits = (
+            await session.exec(
+                select(CampaignVisit).where(CampaignVisit.campaign_id == campaign_id)
+            )
+        ).all()
+    assert all(not v.answers for v in visits)

@@ -53,7 +53,15 @@ async def test_an_unacknowledged_task_climbs_the_chain_on_time(sqlite_url):
         coordinator = bot.staff(COORDINATOR_XINGFU)
         level2 = await next_text(coordinator)
         labels = [b["text"] for row in level2["reply_markup"]["inline_keyboard"] for b in row]
-        assert labels == ["接手", "联系居民", "指派给…", "📝 备注", "🚫 标记骚扰"]
+        assert labels == [
+            "接手",
+            "联系居民",
+            "指派给…",
+            "📝 备注",
+            "标记重复",
+            "结案",
+            "🚫 标记骚扰",
+        ]
         await coordinator.press(level2, "接手")
         assert "协调员孙红梅" in (await next_text(bot.emulator.player(1401)))["text"]
         assert await count(bot.sessions, ReportEvent, ReportEvent.action == "escalated") == 2

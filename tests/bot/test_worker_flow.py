@@ -81,7 +81,14 @@ async def test_report_reaches_the_cells_on_duty_worker_and_no_one_else(bot):
     assert reference in task["text"] and "电动车违规停放充电" in task["text"]
     assert "幸福社区第一网格" in task["text"] and "前接单" in task["text"]
     labels = [b["text"] for row in task["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["接单", "联系居民", "转交", "📝 备注", "🚫 标记骚扰"]  # 办结 only once taken
+    assert labels == [
+        "接单",
+        "联系居民",
+        "转交",
+        "📝 备注",
+        "标记重复",
+        "🚫 标记骚扰",
+    ]  # 办结 only once taken
     location, photo = await worker.next_message(), await worker.next_message()  # in this order
     assert location["location"]["latitude"] == pytest.approx(INSIDE[0], abs=1e-5)
     assert "photo" in photo

@@ -141,3 +141,27 @@ def test_teams_add_update_list_remove(district, capsys):
     ]
     assert "removed 幸福社区巡逻队" in run(capsys, "teams", "remove", "--name", "幸福社区巡逻队")[1]
     assert "(removed)" in run(capsys, "teams", "list")[1]
+
+
+def test_removing_a_teams_last_member_is_refused_unless_forced(district, capsys):
+    for telegram_id, name in ((42, "张伟"), (43, "陈静")):
+        run(capsys, "staff", "add", "--telegram-id", str(telegram_id), "--name", name,
+            "--role", "worker", "--grid", "DH-01-01")  # fmt: skip
+    run(capsys, "teams", "add", "--name", "幸福社区巡逻队", "--street", "东湖街道",
+        "--members", "42,43")  # fmt: skip
+    run(capsys, "teams", "add", "--name", "东湖巡逻队", "--street", "东湖街道", "--members", "43")
+    code, out, _ = run(capsys, "staff", "remove", "--telegram-id", "42")
+    assert code == 0 and "removed 张伟" in out and "no members" not in out  # 陈静 is still on it
+    code, _, err = run(capsys, "staff", "remove", "--telegram-id", "43")
+    assert code == 1 and "陈静 is the last member of patrol team" in err
+    assert "'幸福社区巡逻队', '东湖巡逻队'" in err or "'东湖巡逻队', '幸福社区巡逻队'" in err
+    assert "--force" in err and "nothing was changed" in err
+    assert "(removed)" not in run(capsys, "staff", "list")[1].split("陈静")[1]
+    listed = json.loads(run(capsys, "teams", "list", "--json")[1])
+    assert all(t["members"] == [{"telegram_id": 43, "name": "陈静"}] for t in listed)
+    code, out, _ = run(capsys, "staff", "remove", "--telegram-id", "43", "--force")
+    assert code == 0 and "removed 陈静" in out
+    assert "patrol team '东湖巡逻队' has no members now" in out
+    assert "patrol team '幸福社区巡逻队' has no members now" in out
+    removed = run(capsys, "teams", "remove", "--name", "东湖巡逻队")  # an empty team still goes
+    assert removed[0] == 0

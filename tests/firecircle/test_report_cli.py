@@ -197,6 +197,18 @@ def test_a_month_without_reports(district, capsys, tmp_path):
     assert "均无可评价的隐患，不作排名" in text and "各项指标均未变差" in text
 
 
+def test_an_existing_file_is_kept_unless_forced(district, capsys, tmp_path):  # noqa: F811
+    out = tmp_path / "十一月.html"
+    out.write_text("上个月写好的版本", "utf-8")
+    code, said, err = run(capsys, "report", "--month", "2026-11", "--out", str(out))
+    assert code == 1 and said == "" and err.count("\n") == 1
+    assert "the file exists; add --force to overwrite it" in err and str(out) in err
+    assert out.read_text("utf-8") == "上个月写好的版本"
+    code, said, err = run(capsys, "report", "--month", "2026-11", "--out", str(out), "--force")
+    assert (code, err) == (0, "") and str(out) in said
+    assert "消防" in out.read_text("utf-8")
+
+
 @pytest.mark.parametrize(
     ("more", "message"),
     [

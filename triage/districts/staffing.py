@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import grid as grid_rows
 from storage import staff as staff_rows
+from storage import teams as team_rows
 from storage.engine import SessionFactory, transaction
 from storage.models import GridCell, GridDuty, Staff
 
@@ -258,14 +259,37 @@ async def grid_roster(sessions: SessionFactory) -> list[CellRoster]:
         return [CellRoster(cell, workers.get(cell.id, [])) for cell in cells]
 
 
-async def remove_staff(sessions: SessionFactory, *, telegram_id: int) -> Staff:
-    """Takes a person off duty; their history stays, so the row is kept but inactive."""
+async def remove_staff(
+    sessions: SessionFactory, *, telegram_id: int, force: bool = False
+) -> tuple[Staff, list[str]]:
+    """Takes a person off duty; their history stays, so the row is kept but inactive. The
+    patrol teams (巡逻队) they were the last member of are refused unless `force`; with it,
+    the names of those teams come back (they have nobody to call now)."""
     check_telegram_id(telegram_id)
     async with transaction(sessions) as session:
         staff = await staff_rows.staff_by_telegram_id(session=session, telegram_id=telegram_id)
         if staff is None or not staff.active:
             raise StaffError(f"no active staff member with telegram id {telegram_id}")
+        emptied = await _teams_left_empty(session, staff)
+        if emptied and not force:
+            names = ", ".join(f"'{name}'" for name in emptied)
+            raise StaffError(
+                f"{staff.name} is the last member of patrol team {names}; add someone "
+                "first (teams update --name NAME --members ID,…) or run again with --force"
+            )
         staff.active = False
         for duty in await staff_rows.duties_of_staff(session=session, staff_id=staff.id):
             await session.delete(duty)
-        return staff
+        return staff, emptied
+
+
+async def _teams_left_empty(session: AsyncSession, staff: Staff) -> list[str]:
+    """The active teams whose only active member is this person."""
+    team_ids = await team_rows.teams_of_member(session=session, staff_id=staff.id)
+    if not team_ids:
+        return []
+    members = await team_rows.members_of(session=session, team_ids=team_ids)
+    teams = await team_rows.active_teams(session=session)
+    return [
+        t.name for t in teams if t.id in members and [m.id for m in members[t.id]] == [staff.id]
+    ]

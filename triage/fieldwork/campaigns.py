@@ -384,6 +384,10 @@ class Campaigns:
             return FieldReply("campaign_site_busy", lang, values, refused=True)
         return None
 
+    def _over(self, campaign: Campaign | None) -> bool:
+        """The campaign has ended: no site is begun, no answer taken (as `_refusal` says)."""
+        return campaign is None or campaign.ends_at <= self.clock()
+
     def _hours(self) -> int | float:
         hours = round(self.context.policy.visit_takeover.total_seconds() / 3600, 1)
         return int(hours) if hours.is_integer() else hours
@@ -454,6 +458,9 @@ class Campaigns:
             if pending.detail.get("index") != index:
                 return FieldReply("campaign_answer_stale", actor.language, refused=True)
             visit, campaign = await self._visit_of(session, pending)
+            if self._over(campaign):
+                await session.delete(pending)
+                return FieldReply("campaign_ended_unsaved", actor.language, refused=True)
             item = campaign.checklist[index]
             if choice == "s":
                 if item["required"]:
@@ -477,6 +484,9 @@ class Campaigns:
             if visit is None or campaign is None:
                 await session.delete(pending)
                 return FieldReply("campaign_ended", actor.language)
+            if self._over(campaign):  # begun before the end, answered after: not taken
+                await session.delete(pending)
+                return FieldReply("campaign_ended_unsaved", actor.language)
             item = campaign.checklist[pending.detail["index"]]
             lang, kind, words = actor.language, item["type"], (text or "").strip()
             if kind == "yesno":

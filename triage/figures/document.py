@@ -16,8 +16,9 @@ FORMATS = (".docx", ".html")
 BODY_FONT = "宋体"  # the body font of Chinese official documents; Word substitutes if absent
 
 
-def check_target(path: Path) -> str:
-    """The format `path` asks for; refuses another extension or a place it cannot write."""
+def check_target(path: Path, *, overwrite: bool = False) -> str:
+    """The format `path` asks for; refuses another extension, a place it cannot write, or a
+    file already there unless `overwrite`."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise FiguresError(f"--out {path}: write a .docx or a .html file")
@@ -26,17 +27,22 @@ def check_target(path: Path) -> str:
         raise FiguresError(f"--out {path}: there is no folder {folder}")
     if path.is_dir():
         raise FiguresError(f"--out {path}: is a folder")
+    if path.exists() and not overwrite:
+        raise FiguresError(f"--out {path}: the file exists; add --force to overwrite it")
     return suffix
 
 
-def write(contents: Contents, path: Path) -> None:
-    suffix = check_target(path)
+def write(contents: Contents, path: Path, *, overwrite: bool = False) -> None:
+    suffix = check_target(path, overwrite=overwrite)
     charts = {
         id(section): category_bars(section.chart) for section in contents.sections if section.chart
     }
     data = _docx(contents, charts) if suffix == ".docx" else _html(contents, charts).encode()
     try:
-        path.write_bytes(data)
+        with path.open("wb" if overwrite else "xb") as file:  # x: one made meanwhile stays
+            file.write(data)
+    except FileExistsError:
+        raise FiguresError(f"--out {path}: the file exists; add --force to overwrite it") from None
     except OSError as exc:
         raise FiguresError(f"cannot write {path}: {exc.strerror}") from None
 

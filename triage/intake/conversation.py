@@ -185,8 +185,11 @@ class Conversation:
         """A photo for a staff prompt (a resolution's), or a resident's: for what the bot
         waits on, else for the report being written. An image sent as a file is never a
         staff member's proof (the prompt wants a photo taken)."""
-        if visit.staff is not None and not document:
-            outcome = await self.desk.staff_input(visit.staff, caption, file_id)
+        if visit.staff is not None:
+            if document:  # a file is no photo taken: the step's prompt again
+                outcome = await self.desk.hint(visit.staff)
+            else:
+                outcome = await self.desk.staff_input(visit.staff, caption, file_id)
             if outcome is not None:
                 return outcome
         who = await self.as_resident(visit)
@@ -195,7 +198,11 @@ class Conversation:
             reply = await self.intake.receive_photo(who, file_id, caption, source)
         return reply
 
-    async def location(self, visit: Visit, latitude: float, longitude: float) -> Reply:
+    async def location(self, visit: Visit, latitude: float, longitude: float) -> Reply | Outcome:
+        if visit.staff is not None:  # a task's step waits for words or a photo, not a place
+            outcome = await self.desk.hint(visit.staff)
+            if outcome is not None:
+                return outcome
         who = await self.as_resident(visit)
         reply = await self.frontdesk.waiting.awaited(who, location=(latitude, longitude))
         if reply is None:
@@ -209,9 +216,20 @@ class Conversation:
             return None
         return await self.edits.edited(visit.resident, source, _without_command(text))
 
-    async def sticker(self, visit: Visit) -> Reply:
-        """A sticker or a lone emoji says hello: the greeting, with what the bot can do."""
+    async def sticker(self, visit: Visit) -> Reply | Outcome:
+        """A sticker or a lone emoji says hello: the greeting, with what the bot can do; to
+        a staff member a task's step waits on, that step's prompt again."""
+        hint = await self.unsupported(visit)
+        if hint is not None:
+            return hint
         return await self.account.chat(await self.as_resident(visit), HELLO)
+
+    async def unsupported(self, visit: Visit) -> Outcome | None:
+        """A file, a voice note, a video, a sticker: what a staff member's waiting step wants
+        instead; None when nothing waits (the caller answers as to anyone)."""
+        if visit.staff is None:
+            return None
+        return await self.desk.hint(visit.staff)
 
 
 def _without_command(text: str) -> str:

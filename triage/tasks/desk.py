@@ -5,6 +5,7 @@ lifecycle transition by an Actor; a step that needs words or a photo first asks 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,7 +41,11 @@ _ASKING = {
     "order": (Action.ORDER, "order_prompt"),
     "reinspect": (Action.REINSPECT, "reinspect_prompt"),
     "note": (Action.NOTE, "note_prompt"),
+    "duplicate": (Action.MARK_DUPLICATE, "duplicate_prompt"),
+    "close": (Action.STAFF_CLOSE, "close_prompt"),
 }
+# Steps from a card that a button (✖ 取消) may cancel as well as /cancel
+CANCELLABLE = frozenset({"duplicate", "close"})
 
 
 class StaffDesk:
@@ -106,9 +111,11 @@ class StaffDesk:
             if why is not None:
                 return refused(actor, why)
             # What the task looked like when they pressed: the later step checks it is unchanged
-            detail = {"seen_assignee": report.assignee_id}
+            detail = {"seen_assignee": report.assignee_id, "seen_status": report.status}
             await prompts.expect(session, actor, purpose, report.id, detail, self.clock())
             values = {"reference": report.reference, "photo": report.kind == "hazard"}
+            if purpose in CANCELLABLE:
+                values["cancel"] = report.id
             return Outcome(prompt, actor.language, values=values)
 
     async def start_asking(self, actor: Actor, report_id: int) -> Outcome:
@@ -122,6 +129,19 @@ class StaffDesk:
 
     async def start_note(self, actor: Actor, report_id: int) -> Outcome:
         return await self.start(actor, report_id, "note")
+
+    async def start_duplicate(self, actor: Actor, report_id: int) -> Outcome:
+        """标记重复 from a card: asks for the other report's number, then to confirm."""
+        return await self.start(actor, report_id, "duplicate")
+
+    async def start_closing(self, actor: Actor, report_id: int) -> Outcome:
+        """结案 from a card: asks for the reason the resident will read."""
+        return await self.start(actor, report_id, "close")
+
+    async def confirm_duplicate(self, actor: Actor, report_id: int, into_id: int) -> Outcome:
+        """确认 under 标记重复's question: the report is merged into the one it named, if
+        the question is still the one waiting and the report is as it was when asked."""
+        return await steps.confirm_duplicate(self, actor, report_id, into_id)
 
     async def start_reinspecting(self, actor: Actor, report_id: int) -> Outcome:
         return await self.start(actor, report_id, "reinspect")
@@ -149,9 +169,12 @@ class StaffDesk:
             )
             return await done(session, actor, moved, "noted_ok", reference=_ref(report))
 
-    async def mark_duplicate(self, actor: Actor, report_id: int, original: str) -> Outcome:
+    async def mark_duplicate(
+        self, actor: Actor, report_id: int, original: str, seen_assignee: Any = ...
+    ) -> Outcome:
         """标记重复: the report is the same as `original` (FC-… or its number); it follows
-        that one from now on, its resident is told, whoever holds the original sees it."""
+        that one from now on, its resident is told, whoever holds the original sees it.
+        `seen_assignee`: who held it when the actor chose (changed since, nothing is done)."""
         async with transaction(self.sessions) as session:
             report = await session.get(Report, report_id)
             reference = duplicate_reference(original)
@@ -167,6 +190,7 @@ class StaffDesk:
                 Action.MARK_DUPLICATE,
                 actor,
                 detail={"into": into.reference if into else None},
+                seen_assignee=seen_assignee,
                 say={"original": into.reference if into else "", "staff": actor.name},
                 into=into.id if into else None,
             )
@@ -196,7 +220,9 @@ class StaffDesk:
             values = {"reference": report.reference, "original": into.reference}
             return Outcome("duplicate_marked", actor.language, values, tuple(moved.notices))
 
-    async def close(self, actor: Actor, report_id: int, reason: str) -> Outcome:
+    async def close(
+        self, actor: Actor, report_id: int, reason: str, seen_assignee: Any = ...
+    ) -> Outcome:
         """结案 from above: a resolved report without waiting for the resident, or one with
         nothing to do (not a fire hazard); the reason goes to the resident."""
         async with transaction(self.sessions) as session:
@@ -208,6 +234,7 @@ class StaffDesk:
                 Action.STAFF_CLOSE,
                 actor,
                 note=note,
+                seen_assignee=seen_assignee,
                 say={"note": note, "staff": actor.name, "role": actor.role},
             )
             return await done(session, actor, moved, "closed_ok", reference=_ref(report))
@@ -256,16 +283,31 @@ class StaffDesk:
             return None
         return await steps.finish(self, actor, pending, text, photo)
 
-    async def cancel_input(self, actor: Actor) -> Outcome | None:
-        """/cancel from a staff member: the prompt they were answering is dropped."""
+    async def cancel_input(self, actor: Actor, report_id: int | None = None) -> Outcome | None:
+        """/cancel from a staff member: the prompt they were answering is dropped. A prompt's
+        ✖ 取消 (`report_id`) drops only a step of that report still waiting."""
         async with transaction(self.sessions) as session:
             pending = await resident_rows.pending_input(
                 session=session, telegram_id=actor.telegram_id
             )
             if pending is None:
                 return None
+            if report_id is not None and (
+                pending.report_id != report_id or pending.purpose not in CANCELLABLE
+            ):
+                return None
             await session.delete(pending)
             return Outcome("input_cancelled", actor.language)
+
+    async def hint(self, actor: Actor) -> Outcome | None:
+        """A sticker, a file, a voice note or a location while a task's step waits for words
+        (or a photo): that step's prompt again, said to be what it wants. None: nothing waits."""
+        async with transaction(self.sessions) as session:
+            pending = await prompts.waiting(session, actor)
+            if pending is None:
+                return None
+            report = await session.get(Report, pending.report_id)
+            return steps.prompt_of(actor, pending, report, odd=True)
 
     # --- looking ----------------------------------------------------------------------------
 
@@ -324,13 +366,19 @@ class StaffDesk:
         return {**card, "actions": [str(a) for a in actions]}
 
 
-_REFERENCE = re.compile(r"^(?:FC)?[-\s#]*(\d{1,12})$", re.I)
+_REFERENCE = re.compile(r"^(?:FC)?[-_\s#:—–]*(\d{1,12})$", re.I)
+_WITHIN_WORDS = re.compile(r"(?<![A-Z])FC[-_\s#:—–]*(\d{1,12})(?!\d)", re.I)
 
 
 def duplicate_reference(text: str) -> str:
-    """ "FC-000012", "fc 12", "#12" or "12" → "FC-000012"; anything else → "" (none)."""
-    match = _REFERENCE.match(text.strip())
-    return report_rows.reference_for(int(match.group(1))) if match else ""
+    """ "FC-000012", "fc 12", "#12", "12", full-width "ＦＣ－０００１２" or "和 FC-000012 重复"
+    (one number among words) → "FC-000012"; anything else → "" (none)."""
+    typed = unicodedata.normalize("NFKC", text).strip()
+    match = _REFERENCE.match(typed)
+    if match:
+        return report_rows.reference_for(int(match.group(1)))
+    found = {int(m.group(1)) for m in _WITHIN_WORDS.finditer(typed)}
+    return report_rows.reference_for(found.pop()) if len(found) == 1 else ""
 
 
 def _ref(report: Report | None) -> str:

@@ -10,7 +10,7 @@ from storage import residents as resident_rows
 from storage.models import PendingInput
 from triage.actors import Actor
 
-PURPOSES = ("ask", "resolve", "handover", "reinspect", "order", "note")
+PURPOSES = ("ask", "resolve", "handover", "reinspect", "order", "note", "duplicate", "close")
 
 
 async def expect(

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import reports as report_rows
 from storage import residents as resident_rows
 from storage.engine import transaction
 from storage.models import PendingInput, Report, Resident
 from triage.actors import Actor
 from triage.answers import promotion
-from triage.lifecycle import Action, Refusal
+from triage.lifecycle import Action, Refusal, duplicate_refusal
 from triage.reports.lengths import quoted
 from triage.reports.notices import TASK, Notice, post, to_staff
 from triage.tasks import handing, prompts
@@ -56,6 +57,14 @@ async def finish(
         async with transaction(desk.sessions) as session:
             await prompts.drop(session, await prompts.waiting(session, actor))
         return await desk.note(actor, report_id, text)
+    if purpose in ("duplicate", "close"):
+        if photo is not None or not (text or "").strip():  # a photo, however captioned
+            async with transaction(desk.sessions) as session:
+                report = await session.get(Report, report_id)
+                return prompt_of(actor, pending, report, odd=photo is not None)
+        if purpose == "duplicate":
+            return await _duplicate_chosen(desk, actor, pending, text)
+        return await _close(desk, actor, pending, text)
     if purpose in ("ask", "order") and not text:
         return await _again(desk, actor, f"{purpose}_prompt", report_id)
     async with transaction(desk.sessions) as session:
@@ -243,6 +252,123 @@ async def _receivers(desk, session, report, target: str, actor: Actor):
         return staff, level, None
     worker, cell = await handing.chosen(session, report, target, actor, desk.policy, desk.clock())
     return ([worker] if worker else []), 0, cell
+
+
+# A reason to close is read by the resident on a phone: this long at most, else shortened
+CLOSE_REASON_MAX = 500
+SUMMARY_SHOWN = 60  # of the original's words, under 标记重复's question
+
+
+def prompt_of(
+    actor: Actor, pending: PendingInput, report: Report | None, *, odd: bool = False
+) -> Outcome:
+    """The prompt a waiting step asked with, again; `odd`: after something it cannot take
+    (a sticker, a file, a voice note), which the reply says first."""
+    purpose = pending.purpose
+    key = "handover_reason_prompt" if purpose == "handover" else f"{purpose}_prompt"
+    if purpose == "ask" and report is not None and report.kind == "question":
+        key = "answer_prompt"
+    values = {"reference": _ref(report), "photo": report is not None and report.kind == "hazard"}
+    if purpose in ("duplicate", "close"):
+        values["cancel"] = pending.report_id
+    if odd:
+        values["odd"] = True
+    return Outcome(key, actor.language, values=values)
+
+
+async def _changed_since(
+    desk: StaffDesk, session: AsyncSession, actor: Actor, report, pending: PendingInput, action
+) -> Refusal | None:
+    """Why the step asked about earlier may not go on: the lifecycle's refusal now, or the
+    report in another state or hands than when the button was pressed."""
+    why = await desk.lifecycle.refusal(session, report, action, actor)
+    if why is not None:
+        return why
+    seen = pending.detail
+    if "seen_status" in seen and (
+        seen["seen_status"] != report.status or seen.get("seen_assignee") != report.assignee_id
+    ):
+        return Refusal(
+            "task_changed_since", {"reference": report.reference, "now_status": report.status}
+        )
+    return None
+
+
+async def _duplicate_chosen(
+    desk: StaffDesk, actor: Actor, pending: PendingInput, text: str
+) -> Outcome:
+    """The other report's number, typed after 标记重复: what it is, and 确认 / 取消; a number
+    that names no report it may go into is refused, and another one may be typed."""
+    from triage.tasks.desk import duplicate_reference
+
+    reference = duplicate_reference(text)
+    async with transaction(desk.sessions) as session:
+        pending = await prompts.waiting(session, actor) or pending
+        report = await session.get(Report, pending.report_id)
+        why = await _changed_since(desk, session, actor, report, pending, Action.MARK_DUPLICATE)
+        if why is not None:
+            await prompts.drop(session, pending)
+            return refused(actor, why)
+        into = None
+        if reference:
+            into = await report_rows.report_by_reference(session=session, reference=reference)
+        if into is None:
+            shown = reference or quoted(" ".join(text.split()), 20)
+            values = {"reference": report.reference, "original": shown}
+            return refused(actor, Refusal("duplicate_unknown", values))
+        why = await duplicate_refusal(session, report, actor, into.id)
+        if why is not None:
+            return refused(actor, why)
+        pending.detail = {**pending.detail, "into": into.id}
+        values = {
+            "reference": report.reference,
+            "original": into.reference,
+            "summary": quoted(" ".join(into.text.split()), SUMMARY_SHOWN),
+            "confirm": f"{report.id}:{into.id}",
+            "cancel": report.id,
+        }
+        return Outcome("duplicate_confirm", actor.language, values)
+
+
+async def confirm_duplicate(desk: StaffDesk, actor: Actor, report_id: int, into_id: int) -> Outcome:
+    async with transaction(desk.sessions) as session:
+        pending = await prompts.waiting(session, actor)
+        report = await session.get(Report, report_id)
+        if (
+            pending is None
+            or pending.purpose != "duplicate"
+            or pending.report_id != report_id
+            or pending.detail.get("into") != into_id
+        ):
+            why = await desk.lifecycle.refusal(session, report, Action.MARK_DUPLICATE, actor)
+            return refused(actor, why or Refusal("duplicate_confirm_stale", {}))
+        why = await _changed_since(desk, session, actor, report, pending, Action.MARK_DUPLICATE)
+        await prompts.drop(session, pending)
+        if why is not None:
+            return refused(actor, why)
+        into = await session.get(Report, into_id)
+        original = into.reference if into is not None else ""
+    return await desk.mark_duplicate(actor, report_id, original, seen_assignee=_seen(pending))
+
+
+async def _close(desk: StaffDesk, actor: Actor, pending: PendingInput, text: str) -> Outcome:
+    """The reason typed after 结案: the report closes with it and the resident reads it."""
+    reason = text.strip()
+    if len(reason) > CLOSE_REASON_MAX:  # the prompt stays: a shorter one, or /cancel
+        values = {"length": len(reason), "limit": CLOSE_REASON_MAX}
+        return Outcome("close_reason_too_long", actor.language, values, refused=True)
+    async with transaction(desk.sessions) as session:
+        pending = await prompts.waiting(session, actor) or pending
+        report = await session.get(Report, pending.report_id)
+        why = await _changed_since(desk, session, actor, report, pending, Action.STAFF_CLOSE)
+        await prompts.drop(session, pending)
+        if why is not None:
+            return refused(actor, why)
+    return await desk.close(actor, pending.report_id, reason, seen_assignee=_seen(pending))
+
+
+def _ref(report: Report | None) -> str:
+    return report.reference if report is not None else ""
 
 
 def _seen(pending: PendingInput):
