@@ -166,6 +166,11 @@ async def test_a_coordinator_closes_with_a_reason_and_the_resident_is_told(
         client, resolved.reference, action="staff_close", words="", csrf=csrf, seen=seen
     )
     assert "✗" in empty
+    long = await _post(  # the resident reads it on a phone: as long as the chat allows
+        client, resolved.reference, action="staff_close", words="核" * 501, csrf=csrf, seen=seen
+    )
+    assert "✗ 理由太长：501字，最多500字" in long
+    assert (await _stored(sessions, resolved.id))[0].status == "resolved"
     body = await _post(
         client,
         resolved.reference,
