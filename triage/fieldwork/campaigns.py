@@ -386,7 +386,7 @@ class Campaigns:
 
     def _over(self, campaign: Campaign | None) -> bool:
         """The campaign has ended: no site is begun, no answer taken (as `_refusal` says)."""
-        return campaign is None or campaign.ends_at <= self.clock()
+        return campaign is None or campaign.ends_at <= self.context.clock()
 
     def _hours(self) -> int | float:
         hours = round(self.context.policy.visit_takeover.total_seconds() / 3600, 1)
