@@ -223,6 +223,21 @@ WHENEVER = [r"一[^，,。!！?？]{1,8}就", en(r"whenever|every time|each time
 NEGATED_FIRE = [
     r"(?:没有?|不是|并没有?|无|未)(?:着火|起火|冒烟|烟味|明火|火情|燃气味|煤气味)",
     en(r"(?:no|not|isn'?t|wasn'?t|no sign of) (?:a |any )?(?:fire|smoke|flames?|gas smell)"),
+    # Round 6 (issue 13): cooking fumes are not smoke ("楼下饭馆炒菜的油烟味飘上来", "邻居炒辣椒，
+    # 呛得直咳嗽", "烧烤摊的烟味"); a fire word in between keeps the alarm ("炒菜时油锅着火了，呛得…").
+    r"油烟味?",
+    r"(?:炒|煎|炸|熏|爆)(?:菜|辣椒|肉|鱼|腊肉|东西|花椒)?[^。!！?？火燃烧焦糊]{0,8}(?:呛得|呛人|呛鼻|好呛|烟味)",
+    r"(?:烤鱼|烧烤|烤肉|烤串|撸串)(?:店|摊|档)?(?:的|那边的?)?烟味",
+    # Someone burning rubbish, leaves or straw on purpose is a flame at work (open_flame, a
+    # hazard), not a fire out of control: "someone is burning rubbish next to the parked cars".
+    en(
+        r"(?:(?:some|any)(?:one|body)|people|they|he|she|a (?:man|woman|farmer|neighbou?r|worker|cleaner|gardener)|"
+        r"the (?:farmers?|cleaners?|gardeners?|workers?|neighbou?rs?|restaurant|shop)|neighbou?rs?|workers?|residents?|"
+        r"villagers?|farmers?)(?: \w+)? (?:is |are |was |were |keeps? |'s |'re )?(?:still )?burning "
+        r"(?:(?:a |some |the |their |his |her |piles? of |heaps? of )?(?:trash|rubbish|garbage|leaves|paper|waste|straw|"
+        r"weeds|stuff|plastic|offerings|joss paper|tyres|tires|wood|branches|cardboard|boxes|grass))"
+    ),
+    en(r"cooking (?:smells?|fumes)|smells? of (?:cooking|frying|barbecue|bbq)|frying smell"),
 ]
 # Kinds of context that say the fire is not happening now.
 PAST = [
@@ -261,6 +276,10 @@ PRESENT_FIRE = [
     en("still (?:burning|smoking|on fire|smouldering|smoldering)|again"),
 ]
 HABITUAL = [
+    # Round 6: a smell that comes whenever a device is used is a fault, not a fire now
+    # ("一用电饭煲就有焦味", "一开空调就有股烧焦的味道"); "一进门就闻到焦味" is now.
+    r"一(?:用|插上?|通电|煮饭|开机|充电|开(?:空调|电暖|暖气|取暖器|灯|热水器|微波炉|烤箱|电饭|洗衣机|吹风|风扇))"
+    r"[^，,。!！?？]{0,8}就",
     r"天天",
     r"每(?:天|晚|周|次|到|年|逢)",
     r"经常",
