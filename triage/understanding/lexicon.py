@@ -384,6 +384,8 @@ C = Category
 CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
     C.FIRE_LANE: [
         (r"消防车(?:通)?道", 3),
+        # "消防道上那车停了…": the short northern name of the same lane.
+        (r"消防道(?![^。！？!?\n]{0,8}(?:楼道|楼梯|走廊))", 3),
         (r"生命通道", 3),
         (r"消防登高(?:场地|面)|登高场地", 3),
         (r"消防通道(?![^。！？!?\n]{0,8}(?:楼道|楼梯|走廊))", 2),
@@ -545,7 +547,8 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
             r"(?:里面|店里|厂里|仓库里?|车间里?|阁楼上?)(?:打地铺)?(?:睡觉|睡|住|过夜)",
             3,
         ),
-        (r"(?:搭|摆|放)了?.{0,4}(?:床|铺)|上下铺|通铺", 3),
+        # "放了几张床", not "蚊香放在床边" (a thing put by a bed).
+        (r"(?:搭|摆|放)了?(?!在|到).{0,4}(?:床|铺)(?![边上头旁底下])|上下铺|通铺", 3),
         (r"(?:阁楼|店里|仓库|车间|库房|储藏室)(?:上|里)?(?:住着|睡着|住了)", 3),
         (r"睡在.{0,6}(?:货堆|包裹|货物|入面)|有人睡在(?:里面|店里)", 3),
         (en(r"(?:sleep|sleeps|sleeping) in the (?:storeroom|stockroom|store room|back room)"), 4),
@@ -697,6 +700,23 @@ CATEGORY_TERMS[C.OCCUPANCY] += [
         3,
     ),
 ]
+# Sixth round (issue 13): rooms let out or slept in where people should not live.
+CATEGORY_TERMS[C.OCCUPANCY] += [
+    (r"(?:出租屋|出租房|租房|群租房?|宿舍|合租房?).{0,8}(?:隔断|隔板|隔成|隔出|隔间)", 4),
+    (r"吃住都在|床位|行军床|铺位|住宿舍|(?:楼上|后面|里面|阁楼)住人", 3),
+    (
+        r"(?:工人|员工|店员|伙计|学徒|搬运工|厨师|保安|打工的)[^，,。!！?？]{0,6}(?:睡|住)(?:在|着)",
+        3,
+    ),
+    (
+        en(
+            r"rent(?:s|ed|ing)? (?:\w+ )?out (?:to|as) [^.!?\n]{0,20}(?:people|workers|tenants|families|bedrooms?|rooms?|dorms?)|"
+            r"sublet|subdivided|split (?:up )?into [^.!?\n]{0,12}rooms|bunk ?beds?|mattress(?:es)?|dorm(?:itory|itories|s)?|"
+            r"group rentals?|(?:people|workers|families|tenants|staff) (?:live|living|sleep|sleeping|stay|staying) (?:in|on|above|inside)"
+        ),
+        3,
+    ),
+]
 CATEGORY_TERMS[C.EXIT_BLOCKED] += [
     (
         r"防火门.{0,4}(?:拆|没了|不见)|(?:后门|侧门|单元门|出口|楼梯门).{0,4}(?:焊死|锁死|封死|钉死)",
@@ -711,7 +731,7 @@ CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
     (
         C.FIRE_LANE,
         near(
-            r"消防车(?:通)?道|生命通道|消防通道|" + en(r"fire (?:lane|access|road|route)s?"),
+            r"消防车(?:通)?道|生命通道|消防通道|消防道|" + en(r"fire (?:lane|access|road|route)s?"),
             BLOCKED + r"|车|路障|石墩|地锁|围挡|栏杆|桩|" + en(r"cars?|trucks?|vans?"),
             14,
         ),
@@ -774,7 +794,11 @@ CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
         ),
         2,
     ),
-    (C.OPEN_FLAME, near(r"香|蜡烛|明火|火", r"旁边|挨着|布|窗帘|纸|木|上面", 10), 2),
+    (
+        C.OPEN_FLAME,
+        near(r"香|蜡烛|明火|火", r"旁边|挨着|布|窗帘|纸|木|上面|床边|床头|被子|蚊帐|沙发", 10),
+        2,
+    ),
     (
         C.OPEN_FLAME,
         both(FLAME_AT_WORK, FUELS + r"|加油站|加油机|油罐|" + en(r"gas tanks?|gas station|fuel")),
