@@ -616,7 +616,7 @@ BLOCKED = (
     )
 )
 BROKEN = (
-    r"过期|坏|没有|没了|不亮|不响|不能用|用不了|空的|空箱|被偷|拆|掉了|失效|红区|压力|滴滴|没电|没水|漏|"
+    r"过期|坏|没有|没了|空瓶|空罐|不亮|不响|不能用|用不了|空的|空箱|被偷|拆|掉了|失效|红区|压力|滴滴|没电|没水|漏|"
     r"锁|挡住|挡着|堵|堆|封在|封住|打不开|套住|盖住|遮住|包住|拔了|关掉|关了|停用|碎|不见|丢|放不下|降不下|"
     r"焊死|焊住|封死|圈起|围起|圈住|围住|包起|罩起|罩住|盖起|掉下|掉地|闪|红灯|乱响|误报|生锈|锈|瘪|空了|"
     r"塑料袋|袋子|胶带|胶布|"
@@ -1088,6 +1088,9 @@ SELF_DIRECTED = [
     ),
 ]
 # Signs of a real, specific, ongoing situation somewhere.
+# A thing's state asked back about ("灭火器箱里只剩空瓶子吗"): perhaps someone looked at it,
+# perhaps a quiz; not "过期了还能用吗" (a how-to about their own). The resident is asked.
+ASKED_STATE = [r"(?:空瓶子?|空罐子?|是空的|没水了|不亮了|被(?:人)?拆了|被偷了)吗"]
 REPORT_ANCHOR = [
     r"天天|每天|每晚|一直|经常|老是|总是|好几天|好久|半个?月|[两几三四五六\d]+个月|半年|一年了|常年|好几年",
     # "群租房怎么举报" asks how to report; "我要举报" reports.

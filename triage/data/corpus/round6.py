@@ -61,6 +61,17 @@ HAZARD_ZH: dict[str, list[tuple[str, str]]] = {
         (N, "河滩上有人烧了一小堆纸箱子，旁边什么也没有"),
         (U, "有人在加油站对面的空地上烧轮胎"),
     ],
+    # A fault told as a question about the thing itself (a hazard, not a how-to).
+    "fire_equipment": [
+        (N, "我们楼道的灭火器上写的检验日期怎么是五年前的"),
+        (N, "三楼的应急灯是不是坏了好久了，一直不亮"),
+        (H, "消火栓箱里的水带和水枪怎么都没了"),
+        (N, "楼梯口的安全出口指示牌怎么掉下来了"),
+        (H, "地库的喷淋头是不是都被拆掉了"),
+        (N, "我们这层的灭火器都过期了吗，标签上还是前年的日期"),
+        (H, "小区门口的消防栓没水了吗，拧开一滴水都不出"),
+        (N, "电梯厅的应急灯坏了吗，停电那天一直黑着"),
+    ],
     "electrical": [
         (U, "一开空调插座那里就有一股烧焦的味道"),
         (U, "热水器一通电墙上的插头就发烫，还有糊味"),
@@ -109,6 +120,10 @@ EMERGENCY_EN: list[tuple[str | None, str]] = [
     (None, "the frying pan caught fire and the flames reached the cooker hood"),
 ]
 QUESTION_ZH = [
+    "屋顶上能不能装太阳能热水器",
+    "楼道墙上能不能钉几个挂钩",
+    "单元门口能不能搭个雨棚",
+    "地下室能不能放烘干机",
     "一间宿舍按规定最多可以放几张上下铺",
     "门面房楼上住人合法吗",
     "什么样的房子算三合一场所",
