@@ -1164,7 +1164,7 @@ FEEDBACK_SENTIMENT = [
 ]
 FEEDBACK_SERVICE = [
     r"你们|平台|机器人|小助手|助手|网格员|工作人员|小程序|系统|上报|举报|报的|报了|回访|回复|回执|处理得|处理了|消防宣传|宣传|培训|"
-    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程|服务",
+    r"活动|讲座|小册子|来得|上门|安排(?:人|专人|人手)|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程|服务",
     prefix(
         r"you guys|your (?:team|staff|service|worker|grid|bot|app)|the bot|this bot|bot\b|grid worker|service|"
         r"repl|respon|report|upload|the guy|inspect|team\b|app\b|menu|button|feature|drill"
