@@ -35,6 +35,8 @@ CUE_CHARS = 24
 MODEL = "model"
 MODEL_EMERGENCY = "model:emergency-raised"
 POSSIBLE_HAZARD = "model:possible-hazard"
+# A thing's state asked back about ("灭火器箱里只剩空瓶子吗"): the resident is asked what it is.
+ASKED_STATE = "asked-state"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def _lexicon() -> _Lexicon:
             "earlier_report": lx.EARLIER_REPORT,
             "safety_topic": lx.SAFETY_TOPIC,
             "report_anchor": lx.REPORT_ANCHOR,
+            "asked_state": lx.ASKED_STATE,
             # "now" next to the fire words: "昨天着火了，现在还在冒烟" is burning again.
             "present_fire": lx.PRESENT_FIRE,
             "advice": lx.ADVICE,
@@ -346,6 +349,8 @@ def _hazard(
     if _out_of_scope_score(reading) > score:
         return None
     if reading.hit("question") and not _reports_despite_question(reading):
+        if state := reading.hit("asked_state"):
+            reading.note(f"{ASKED_STATE}:{_short(state)}")
         return None
     for hit in reading.hits[category][:3]:
         reading.note(f"{category}:{hit}")
@@ -534,8 +539,9 @@ def combine(label: Classification, plain: str, model: TriageModel | None) -> Cla
     danger = p.get(Kind.HAZARD, 0.0) + emergency
     # Nothing the rules kept for us goes to 12345 on the model's word alone.
     moved_away = kind == Kind.OUT_OF_SCOPE and label.kind != Kind.OUT_OF_SCOPE
+    asked_state = any(cue.startswith(ASKED_STATE) for cue in label.cues)
     if kind in (Kind.OUT_OF_SCOPE, Kind.QUESTION) and (
-        danger >= t["ask"] or label.kind in DANGER or moved_away
+        danger >= t["ask"] or label.kind in DANGER or moved_away or asked_state
     ):
         cues.append(f"{POSSIBLE_HAZARD}:{danger:.2f}")
     category, severity = _category_and_severity(label, kind, plain, tokens, model)

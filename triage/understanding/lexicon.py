@@ -223,6 +223,21 @@ WHENEVER = [r"一[^，,。!！?？]{1,8}就", en(r"whenever|every time|each time
 NEGATED_FIRE = [
     r"(?:没有?|不是|并没有?|无|未)(?:着火|起火|冒烟|烟味|明火|火情|燃气味|煤气味)",
     en(r"(?:no|not|isn'?t|wasn'?t|no sign of) (?:a |any )?(?:fire|smoke|flames?|gas smell)"),
+    # Round 6 (issue 13): cooking fumes are not smoke ("楼下饭馆炒菜的油烟味飘上来", "邻居炒辣椒，
+    # 呛得直咳嗽", "烧烤摊的烟味"); a fire word in between keeps the alarm ("炒菜时油锅着火了，呛得…").
+    r"油烟味?",
+    r"(?:炒|煎|炸|熏|爆)(?:菜|辣椒|肉|鱼|腊肉|东西|花椒)?[^。!！?？火燃烧焦糊]{0,8}(?:呛得|呛人|呛鼻|好呛|烟味)",
+    r"(?:烤鱼|烧烤|烤肉|烤串|撸串)(?:店|摊|档)?(?:的|那边的?)?烟味",
+    # Someone burning rubbish, leaves or straw on purpose is a flame at work (open_flame, a
+    # hazard), not a fire out of control: "someone is burning rubbish next to the parked cars".
+    en(
+        r"(?:(?:some|any)(?:one|body)|people|they|he|she|a (?:man|woman|farmer|neighbou?r|worker|cleaner|gardener)|"
+        r"the (?:farmers?|cleaners?|gardeners?|workers?|neighbou?rs?|restaurant|shop)|neighbou?rs?|workers?|residents?|"
+        r"villagers?|farmers?)(?: \w+)? (?:is |are |was |were |keeps? |'s |'re )?(?:still )?burning "
+        r"(?:(?:a |some |the |their |his |her |piles? of |heaps? of )?(?:trash|rubbish|garbage|leaves|paper|waste|straw|"
+        r"weeds|stuff|plastic|offerings|joss paper|tyres|tires|wood|branches|cardboard|boxes|grass))"
+    ),
+    en(r"cooking (?:smells?|fumes)|smells? of (?:cooking|frying|barbecue|bbq)|frying smell"),
 ]
 # Kinds of context that say the fire is not happening now.
 PAST = [
@@ -261,6 +276,10 @@ PRESENT_FIRE = [
     en("still (?:burning|smoking|on fire|smouldering|smoldering)|again"),
 ]
 HABITUAL = [
+    # Round 6: a smell that comes whenever a device is used is a fault, not a fire now
+    # ("一用电饭煲就有焦味", "一开空调就有股烧焦的味道"); "一进门就闻到焦味" is now.
+    r"一(?:用|插上?|通电|煮饭|开机|充电|开(?:空调|电暖|暖气|取暖器|灯|热水器|微波炉|烤箱|电饭|洗衣机|吹风|风扇))"
+    r"[^，,。!！?？]{0,8}就",
     r"天天",
     r"每(?:天|晚|周|次|到|年|逢)",
     r"经常",
@@ -365,6 +384,8 @@ C = Category
 CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
     C.FIRE_LANE: [
         (r"消防车(?:通)?道", 3),
+        # "消防道上那车停了…": the short northern name of the same lane.
+        (r"消防道(?![^。！？!?\n]{0,8}(?:楼道|楼梯|走廊))", 3),
         (r"生命通道", 3),
         (r"消防登高(?:场地|面)|登高场地", 3),
         (r"消防通道(?![^。！？!?\n]{0,8}(?:楼道|楼梯|走廊))", 2),
@@ -526,7 +547,8 @@ CATEGORY_TERMS: dict[Category, list[tuple[str, int]]] = {
             r"(?:里面|店里|厂里|仓库里?|车间里?|阁楼上?)(?:打地铺)?(?:睡觉|睡|住|过夜)",
             3,
         ),
-        (r"(?:搭|摆|放)了?.{0,4}(?:床|铺)|上下铺|通铺", 3),
+        # "放了几张床", not "蚊香放在床边" (a thing put by a bed).
+        (r"(?:搭|摆|放)了?(?!在|到).{0,4}(?:床|铺)(?![边上头旁底下])|上下铺|通铺", 3),
         (r"(?:阁楼|店里|仓库|车间|库房|储藏室)(?:上|里)?(?:住着|睡着|住了)", 3),
         (r"睡在.{0,6}(?:货堆|包裹|货物|入面)|有人睡在(?:里面|店里)", 3),
         (en(r"(?:sleep|sleeps|sleeping) in the (?:storeroom|stockroom|store room|back room)"), 4),
@@ -594,7 +616,7 @@ BLOCKED = (
     )
 )
 BROKEN = (
-    r"过期|坏|没有|没了|不亮|不响|不能用|用不了|空的|空箱|被偷|拆|掉了|失效|红区|压力|滴滴|没电|没水|漏|"
+    r"过期|坏|没有|没了|空瓶|空罐|不亮|不响|不能用|用不了|空的|空箱|被偷|拆|掉了|失效|红区|压力|滴滴|没电|没水|漏|"
     r"锁|挡住|挡着|堵|堆|封在|封住|打不开|套住|盖住|遮住|包住|拔了|关掉|关了|停用|碎|不见|丢|放不下|降不下|"
     r"焊死|焊住|封死|圈起|围起|圈住|围住|包起|罩起|罩住|盖起|掉下|掉地|闪|红灯|乱响|误报|生锈|锈|瘪|空了|"
     r"塑料袋|袋子|胶带|胶布|"
@@ -678,6 +700,23 @@ CATEGORY_TERMS[C.OCCUPANCY] += [
         3,
     ),
 ]
+# Sixth round (issue 13): rooms let out or slept in where people should not live.
+CATEGORY_TERMS[C.OCCUPANCY] += [
+    (r"(?:出租屋|出租房|租房|群租房?|宿舍|合租房?).{0,8}(?:隔断|隔板|隔成|隔出|隔间)", 4),
+    (r"吃住都在|床位|行军床|铺位|住宿舍|(?:楼上|后面|里面|阁楼)住人", 3),
+    (
+        r"(?:工人|员工|店员|伙计|学徒|搬运工|厨师|保安|打工的)[^，,。!！?？]{0,6}(?:睡|住)(?:在|着)",
+        3,
+    ),
+    (
+        en(
+            r"rent(?:s|ed|ing)? (?:\w+ )?out (?:to|as) [^.!?\n]{0,20}(?:people|workers|tenants|families|bedrooms?|rooms?|dorms?)|"
+            r"sublet|subdivided|split (?:up )?into [^.!?\n]{0,12}rooms|bunk ?beds?|mattress(?:es)?|dorm(?:itory|itories|s)?|"
+            r"group rentals?|(?:people|workers|families|tenants|staff) (?:live|living|sleep|sleeping|stay|staying) (?:in|on|above|inside)"
+        ),
+        3,
+    ),
+]
 CATEGORY_TERMS[C.EXIT_BLOCKED] += [
     (
         r"防火门.{0,4}(?:拆|没了|不见)|(?:后门|侧门|单元门|出口|楼梯门).{0,4}(?:焊死|锁死|封死|钉死)",
@@ -692,7 +731,7 @@ CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
     (
         C.FIRE_LANE,
         near(
-            r"消防车(?:通)?道|生命通道|消防通道|" + en(r"fire (?:lane|access|road|route)s?"),
+            r"消防车(?:通)?道|生命通道|消防通道|消防道|" + en(r"fire (?:lane|access|road|route)s?"),
             BLOCKED + r"|车|路障|石墩|地锁|围挡|栏杆|桩|" + en(r"cars?|trucks?|vans?"),
             14,
         ),
@@ -755,7 +794,11 @@ CATEGORY_COMBOS: list[tuple[Category, str, int]] = [
         ),
         2,
     ),
-    (C.OPEN_FLAME, near(r"香|蜡烛|明火|火", r"旁边|挨着|布|窗帘|纸|木|上面", 10), 2),
+    (
+        C.OPEN_FLAME,
+        near(r"香|蜡烛|明火|火", r"旁边|挨着|布|窗帘|纸|木|上面|床边|床头|被子|蚊帐|沙发", 10),
+        2,
+    ),
     (
         C.OPEN_FLAME,
         both(FLAME_AT_WORK, FUELS + r"|加油站|加油机|油罐|" + en(r"gas tanks?|gas station|fuel")),
@@ -1045,6 +1088,9 @@ SELF_DIRECTED = [
     ),
 ]
 # Signs of a real, specific, ongoing situation somewhere.
+# A thing's state asked back about ("灭火器箱里只剩空瓶子吗"): perhaps someone looked at it,
+# perhaps a quiz; not "过期了还能用吗" (a how-to about their own). The resident is asked.
+ASKED_STATE = [r"(?:空瓶子?|空罐子?|是空的|没水了|不亮了|被(?:人)?拆了|被偷了)吗"]
 REPORT_ANCHOR = [
     r"天天|每天|每晚|一直|经常|老是|总是|好几天|好久|半个?月|[两几三四五六\d]+个月|半年|一年了|常年|好几年",
     # "群租房怎么举报" asks how to report; "我要举报" reports.
@@ -1118,7 +1164,7 @@ FEEDBACK_SENTIMENT = [
 ]
 FEEDBACK_SERVICE = [
     r"你们|平台|机器人|小助手|助手|网格员|工作人员|小程序|系统|上报|举报|报的|报了|回访|回复|回执|处理得|处理了|消防宣传|宣传|培训|"
-    r"活动|讲座|小册子|来得|上门|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程|服务",
+    r"活动|讲座|小册子|来得|上门|安排(?:人|专人|人手)|菜单|按钮|功能|进度|界面|演练|演习|报隐患|填地址|重新填|流程|服务",
     prefix(
         r"you guys|your (?:team|staff|service|worker|grid|bot|app)|the bot|this bot|bot\b|grid worker|service|"
         r"repl|respon|report|upload|the guy|inspect|team\b|app\b|menu|button|feature|drill"

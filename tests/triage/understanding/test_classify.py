@@ -462,3 +462,51 @@ def test_asking_whether_the_thing_described_is_a_hazard_reports_it(text):
 )
 def test_a_cry_for_help_asking_which_way_is_still_an_emergency(text):
     assert classify(text).kind == Kind.EMERGENCY, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下饭馆炒菜的油烟味飘到我家里来了",
+        "邻居炒辣椒，呛得我一直咳嗽",
+        "隔壁烤鱼店的烟味太大了",
+        "电饭煲一煮饭就有烧焦的味道",
+        "someone is burning leaves in the field behind the estate",
+        "the restaurant downstairs pumps cooking fumes into our courtyard",
+    ],
+)
+def test_cooking_smells_faults_and_burning_on_purpose_raise_no_alarm(text):
+    """Round 6 (issue 13): the two shapes of fresh false alarms, in other words."""
+    assert classify(text).kind != Kind.EMERGENCY, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "炒菜的锅烧起来了，火窜到抽油烟机上了",
+        "一进门就闻到焦味",
+        "someone is burning rubbish and the fire is spreading to the cars",
+        "楼道里有一股焦味，不知道哪来的",
+    ],
+)
+def test_a_fire_in_a_kitchen_or_a_burn_that_spreads_is_still_an_emergency(text):
+    assert classify(text).kind == Kind.EMERGENCY, classify(text).cues
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("people live in the old warehouse by the river", Category.OCCUPANCY),
+        ("仓库里放了十几张床", Category.OCCUPANCY),
+        ("老人在家里点蚊香，蚊香放在床边", Category.OPEN_FLAME),
+        ("消防道上停满了车", Category.FIRE_LANE),
+    ],
+)
+def test_round_six_categories_by_the_rules(text, category):
+    assert classify_rules(text).category == category, classify_rules(text).cues
+
+
+def test_a_things_state_asked_back_about_is_asked_not_answered():
+    label = classify("灭火器箱里只剩一个空瓶子吗")
+    assert label.kind == Kind.QUESTION
+    assert any(cue.startswith("model:possible-hazard") for cue in label.cues), label.cues

@@ -206,6 +206,17 @@ def choose_ask(rows, rules, probs, emergency, keep) -> tuple[float, list[str]]:
     return -best[1], lines
 
 
+def per_class(gold: list[str], got: list[str]) -> str:
+    """Precision / recall of each class, one line: "hazard 97.9/98.6, …"."""
+    parts = []
+    for name in sorted(set(gold)):
+        said = sum(g == name for g in got)
+        hit = sum(g == name == t for g, t in zip(got, gold, strict=True))
+        total = sum(t == name for t in gold)
+        parts.append(f"{name} {hit / said if said else 0:.1%}/{hit / total:.1%}")
+    return "  per class (precision/recall): " + ", ".join(parts)
+
+
 def main() -> int:
     rows = [json.loads(line) for line in TRAIN.read_text(encoding="utf-8").splitlines() if line]
     texts = [normalise(row["text"]) for row in rows]
@@ -231,6 +242,7 @@ def main() -> int:
     print("\n".join(lines + ask_lines))
     print(f"chosen: emergency ≥ {emergency}, keep ≥ {keep}, ask ≥ {ask}")
     print(f"out-of-fold kind accuracy (combined): {right / len(rows):.1%}")
+    print(per_class([r["kind"] for r in rows], got))
     for name, head_rows, toks in (
         ("category", with_category, tokens),
         ("severity", hazards, severity_tokens_),
@@ -238,6 +250,7 @@ def main() -> int:
         found = out_of_fold(head_rows, texts, toks, lambda r, n=name: r[n], C[name], KEEP[name])
         hit = sum(max(p, key=p.get) == r[name] for p, (_, r) in zip(found, head_rows, strict=True))
         print(f"out-of-fold {name} accuracy: {hit / len(head_rows):.1%} of {len(head_rows)}")
+        print(per_class([r[name] for _, r in head_rows], [max(p, key=p.get) for p in found]))
 
     heads = {
         "kind": Head(C["kind"]).fit(texts, tokens, [r["kind"] for r in rows]),
