@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, event
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,8 +26,26 @@ async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) ->
     return result.first()
 
 
+# Residents this session found without a draft: session.get does not remember a miss, and a
+# first message asks twice (the front desk, then the step that begins the report).
+_NO_DRAFT = "residents_without_draft"
+
+
 async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
-    return await session.get(ReportDraft, resident_id)
+    misses = session.info.get(_NO_DRAFT)
+    if misses is not None and resident_id in misses:
+        return None
+    draft = await session.get(ReportDraft, resident_id)
+    if draft is None:
+        session.info.setdefault(_NO_DRAFT, set()).add(resident_id)
+    return draft
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _draft_added(session: Session, instance: object) -> None:
+    """A draft added to the session is no longer missing (drafts are only added this way)."""
+    if isinstance(instance, ReportDraft):
+        session.info.get(_NO_DRAFT, set()).discard(instance.resident_id)
 
 
 async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
