@@ -19,7 +19,7 @@ a fourth run is sampled (--gil, every thread): by library again, and by stage of
 (the innermost stage on the stack wins; code running inside a greenlet does not show its
 caller, so much of SQLAlchemy's time has no stage).
 
-    python -m bench.profile_intake [--reports 200] [--top 25] [--dump FILE]
+    python -m bench.profile_intake [--reports 200] [--top 25] [--dump FILE] [--statements 40]
 
 with FIRECIRCLE_BENCH_POSTGRES_URL set, the same again on PostgreSQL.
 """
@@ -172,6 +172,7 @@ class Phase:
     main_cpu: float = 0.0  # the event loop's thread
     statements: Counter[str] = field(default_factory=Counter)
     by_task: Counter[str] = field(default_factory=Counter)
+    texts: Counter[str] = field(default_factory=Counter)
 
     def per_report_ms(self, seconds: float) -> float:
         return seconds * 1000 / self.reports
@@ -192,6 +193,7 @@ class Statements:
     def __init__(self, engine) -> None:
         self.counts: Counter[str] = Counter()
         self.by_task: Counter[str] = Counter()
+        self.texts: Counter[str] = Counter()  # by the statement's text, parameters apart
         event.listen(engine.sync_engine, "before_cursor_execute", self.seen)
 
     def seen(self, _conn, _cursor, statement: str, *_args) -> None:
@@ -203,13 +205,15 @@ class Statements:
             kind = f"UPDATE {words[1]}"
         self.counts[kind] += 1
         self.by_task[_task_name()] += 1
+        text = " ".join(statement.split())
+        self.texts[text if len(text) <= 150 else f"{text[:60]} … {text[-85:]}"] += 1
 
 
 async def run_phase(
     emu: Emulator, service, counter: Statements, first_id: int, count: int, profiler=None
 ) -> Phase:
     phase = Phase(count)
-    before, tasks = counter.counts.copy(), counter.by_task.copy()
+    before, tasks, texts = counter.counts.copy(), counter.by_task.copy(), counter.texts.copy()
     cpu, main_cpu, wall = time.process_time(), time.thread_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -235,6 +239,7 @@ async def run_phase(
     phase.cpu, phase.main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
     phase.statements = counter.counts - before
     phase.by_task = counter.by_task - tasks
+    phase.texts = counter.texts - texts
     return phase
 
 
@@ -266,7 +271,7 @@ async def database(postgres: bool):
         yield {"database_url": url}
 
 
-async def profile(reports: int, top: int, postgres: bool, dump: str | None) -> None:
+async def profile(reports: int, top: int, postgres: bool, dump: str | None, texts: int = 0) -> None:
     name = "PostgreSQL" if postgres else "SQLite"
     header(f"intake profile: {reports} reports, four updates each, under cProfile ({name})")
     async with emulator_process() as emu, database(postgres) as url:
@@ -281,13 +286,13 @@ async def profile(reports: int, top: int, postgres: bool, dump: str | None) -> N
         stats = pstats.Stats(profiler)
         if dump:
             stats.dump_stats(dump)
-    show(plain, traced, stats, top)
+    show(plain, traced, stats, top, texts)
     if sampled:
         show_samples(*sampled, top)
     print_tally(tally)
 
 
-def show(plain: Phase, traced: Phase, stats: pstats.Stats, top: int) -> None:
+def show(plain: Phase, traced: Phase, stats: pstats.Stats, top: int, texts: int = 0) -> None:
     updates = plain.reports * UPDATES_PER_REPORT
     print(
         f"  without the profiler: {plain.per_report_ms(plain.cpu):.1f} ms CPU per report "
@@ -309,6 +314,10 @@ def show(plain: Phase, traced: Phase, stats: pstats.Stats, top: int) -> None:
     print("  by the task that ran them:")
     for task, count in plain.by_task.most_common(8):
         print(f"    {count / plain.reports:>6.2f} per report  {task}")
+    if texts:
+        print(f"  the {texts} most frequent statements:")
+        for text, count in plain.texts.most_common(texts):
+            print(f"    {count / plain.reports:>6.2f} per report  {text}")
     rows = functions(stats)
     own = sum(r.own for r in rows)
     loop_ms = plain.per_report_ms(plain.main_cpu)
@@ -533,15 +542,17 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--dump", help="write the cProfile stats here (for snakeviz, pstats)")
+    parser.add_argument("--statements", type=int, default=0, help="print the N most frequent")
+    parser.add_argument("--sqlite-only", action="store_true", help="not PostgreSQL")
     parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive:
         url, first, count = args.drive
         asyncio.run(drive(url, int(first), int(count)))
         return
-    asyncio.run(profile(args.reports, args.top, False, args.dump))
-    if postgres_server():  # FIRECIRCLE_BENCH_POSTGRES_URL
-        asyncio.run(profile(args.reports, args.top, True, None))
+    asyncio.run(profile(args.reports, args.top, False, args.dump, args.statements))
+    if postgres_server() and not args.sqlite_only:  # FIRECIRCLE_BENCH_POSTGRES_URL
+        asyncio.run(profile(args.reports, args.top, True, None, args.statements))
 
 
 if __name__ == "__main__":

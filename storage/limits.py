@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -98,19 +99,58 @@ async def mark_reports_warned(*, session: AsyncSession, resident_id: int, at: da
     await session.exec(statement)
 
 
-async def reports_since(*, session: AsyncSession, resident_id: int, since: datetime) -> int:
-    """Reports that reached staff or were filed as one: not what the bot answered itself (a
-    knowledge-base answer, a pointer to 12345)."""
-    return await session.scalar(
-        select(func.count())
-        .select_from(Report)
-        .where(
-            col(Report.resident_id) == resident_id,
-            col(Report.created_at) >= since,
-            col(Report.kind) != "out_of_scope",
-            or_(col(Report.kind) != "question", col(Report.assigned_at).is_not(None)),
-        )
+def _counted(report) -> tuple:
+    """The reports the hour's limit counts: those that reached staff or were filed as one,
+    not what the bot answered itself (a knowledge-base answer, a pointer to 12345)."""
+    return (
+        report.resident_id == bindparam("b_resident_id"),
+        report.created_at >= bindparam("b_since", type_=UTCDateTime()),
+        report.kind != "out_of_scope",
+        or_(report.kind != "question", report.assigned_at.is_not(None)),
     )
+
+
+_REPORTS_SINCE = select(func.count()).select_from(Report).where(*_counted(Report))
+
+
+def _open_and_counted(limit: int):
+    """The resident's open reports (newest first) beside the hour's count, in one statement:
+    the count's one row, outer-joined to the open reports (none: one row, no report)."""
+    counting = aliased(Report)
+    counted = (
+        select(func.count().label("filed")).select_from(counting).where(*_counted(counting))
+    ).subquery("counted")
+    return (
+        select(counted.c.filed, Report)
+        .select_from(counted)
+        .outerjoin(
+            Report,
+            and_(
+                col(Report.resident_id) == bindparam("b_resident_id"), col(Report.status).in_(OPEN)
+            ),
+        )
+        .order_by(col(Report.id).desc())
+        .limit(limit)
+    )
+
+
+# Built once: read when a report begins and again when it is sent.
+_OPEN_AND_COUNTED = _open_and_counted(20)
+
+
+async def reports_since(*, session: AsyncSession, resident_id: int, since: datetime) -> int:
+    """Reports that reached staff or were filed as one since then (see _counted)."""
+    params = {"b_resident_id": resident_id, "b_since": since}
+    return (await session.exec(_REPORTS_SINCE, params=params)).scalar_one()
+
+
+async def open_reports_and_count(
+    *, session: AsyncSession, resident_id: int, since: datetime
+) -> tuple[list[Report], int]:
+    """open_reports_of and reports_since at once (two statements cost twice one)."""
+    params = {"b_resident_id": resident_id, "b_since": since}
+    rows = (await session.exec(_OPEN_AND_COUNTED, params=params)).all()
+    return [report for _, report in rows if report is not None], rows[0][0]
 
 
 async def open_reports_of(

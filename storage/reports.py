@@ -6,7 +6,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import Text, and_, bindparam, cast, func, insert, literal, or_, update
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,22 +22,62 @@ from storage.signals import DEADLINES, touch
 from storage.types import utcnow
 
 
-async def add_report(*, session: AsyncSession, report: Report, actor: str) -> Report:
-    """Insert a report with its reference and its first history event, in one transaction."""
-    session.add(report)
-    await session.flush()
-    report.reference = reference_for(report.id)
-    session.add(
-        ReportEvent(
-            report_id=report.id,
-            actor=actor,
-            action="created",
-            to_status=report.status,
-            at=report.created_at,
-            detail={"kind": report.kind, "category": report.category, "severity": report.severity},
-        )
+def _filing(dialect: str):
+    """INSERT of a new report that sets its reference from its id in the same statement (the
+    ORM's INSERT, then an UPDATE of the reference, cost two statements and a flush each).
+    SQLite: the id SQLite would choose itself, the highest plus one (no AUTOINCREMENT; the
+    transaction holds the write lock). PostgreSQL: the id column's sequence."""
+    table = Report.__table__
+    columns = [c for c in table.columns if c.name not in ("id", "reference")]
+    if dialect == "postgresql":
+        n = core_select(
+            func.nextval(func.pg_get_serial_sequence("report", "id")).label("id")
+        ).subquery("n")
+        digits = cast(n.c.id, Text)
+        reference = literal("FC-") + func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    else:
+        n = core_select((func.coalesce(func.max(table.c.id), 0) + 1).label("id")).subquery("n")
+        reference = func.printf("FC-%06d", n.c.id)
+    values = [bindparam(f"v_{c.name}", type_=c.type) for c in columns]
+    rows = core_select(n.c.id, reference, *values)
+    return (
+        insert(table)
+        .from_select(["id", "reference", *(c.name for c in columns)], rows)
+        .returning(table.c.id, table.c.reference)
     )
-    await session.flush()
+
+
+# Built once: a report is filed at every /skip.
+_FILING = {"postgresql": _filing("postgresql"), "sqlite": _filing("sqlite")}
+_FILED_COLUMNS = [c.name for c in Report.__table__.columns if c.name not in ("id", "reference")]
+
+
+async def add_report(*, session: AsyncSession, report: Report, actor: str) -> Report:
+    """Insert a report with its reference and its first history event, in one transaction.
+    The report joins the session as stored (later steps change it like a row they read)."""
+    dialect = "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
+    params = {f"v_{name}": getattr(report, name) for name in _FILED_COLUMNS}
+    report.id, report.reference = (await session.exec(_FILING[dialect], params=params)).one()
+    make_transient_to_detached(report)  # what it holds is what was stored
+    session.add(report)
+    await add_events(
+        session=session,
+        events=[
+            {
+                "report_id": report.id,
+                "actor": actor,
+                "action": "created",
+                "from_status": None,
+                "to_status": report.status,
+                "at": report.created_at,
+                "detail": {
+                    "kind": report.kind,
+                    "category": report.category,
+                    "severity": report.severity,
+                },
+            }
+        ],
+    )
     return report
 
 

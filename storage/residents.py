@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +20,17 @@ from storage.models import (
 
 # Built once: read at every update, it is not built and keyed again each time.
 _BY_TELEGRAM_ID = select(Resident).where(col(Resident.telegram_id) == bindparam("telegram_id"))
+_DRAFT = select(ReportDraft).where(col(ReportDraft.resident_id) == bindparam("key"))
+_PENDING = select(PendingInput).where(col(PendingInput.telegram_id) == bindparam("key"))
+
+
+async def _by_key(session: AsyncSession, model: type, statement, key: int):
+    """session.get with its statement built once: a row already in the session is taken from
+    there (by session.get, without SQL), otherwise read (session.get builds and keys its
+    SELECT at every call)."""
+    if session.sync_session.identity_map.get(identity_key(model, key)) is not None:
+        return await session.get(model, key)
+    return (await session.exec(statement, params={"key": key})).first()
 
 
 async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
@@ -25,8 +38,26 @@ async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) ->
     return result.first()
 
 
+# Residents this session found without a draft: session.get does not remember a miss, and a
+# first message asks twice (the front desk, then the step that begins the report).
+_NO_DRAFT = "residents_without_draft"
+
+
 async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
-    return await session.get(ReportDraft, resident_id)
+    misses = session.info.get(_NO_DRAFT)
+    if misses is not None and resident_id in misses:
+        return None
+    draft = await _by_key(session, ReportDraft, _DRAFT, resident_id)
+    if draft is None:
+        session.info.setdefault(_NO_DRAFT, set()).add(resident_id)
+    return draft
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _draft_added(session: Session, instance: object) -> None:
+    """A draft added to the session is no longer missing (drafts are only added this way)."""
+    if isinstance(instance, ReportDraft):
+        session.info.get(_NO_DRAFT, set()).discard(instance.resident_id)
 
 
 async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
@@ -46,7 +77,7 @@ async def followers_of(*, session: AsyncSession, report_id: int) -> list[Residen
 
 
 async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
-    return await session.get(PendingInput, telegram_id)
+    return await _by_key(session, PendingInput, _PENDING, telegram_id)
 
 
 async def expect_input(

@@ -246,8 +246,11 @@ class Intake:
         """None if a new report may begin. A text that repeats an open report of theirs joins
         it instead; past the hour's reports (or blocked) nothing begins. `label`: what the
         text was read as, if it was already."""
+        filed = None  # their reports of the hour, read with their open reports
         if text:
-            original = await limits.same_open_report(session, resident, text)
+            now = self.context.clock()
+            reports, filed = await limits.open_reports(session, resident, self.limits, now)
+            original = await limits.same_open_report(session, resident, text, reports)
             if original is not None:
                 await limits.merge_repeat(session, resident, original, text, self.context.clock())
                 values = {"original": original.reference, "report_id": original.id}
@@ -265,7 +268,9 @@ class Intake:
             label = label or classify(text)
             if label.kind == Kind.EMERGENCY:  # no limit withholds an emergency
                 return None
-        why = await limits.refusal(session, resident, self.limits, self.context.clock())
+        why = await limits.refusal(
+            session, resident, self.limits, self.context.clock(), filed=filed
+        )
         return Reply(why, resident) if why is not None else None
 
     async def _finish(self, session, draft: ReportDraft, resident: Resident) -> Reply:

@@ -82,15 +82,22 @@ async def _urgent(
 
 
 async def refusal(
-    session: AsyncSession, resident: Resident, limits: Limits, now: datetime
+    session: AsyncSession,
+    resident: Resident,
+    limits: Limits,
+    now: datetime,
+    *,
+    filed: int | None = None,
 ) -> str | None:
     """Why this resident may not file another report now (None: they may): blocked, or their
-    reports of the last hour are used up; "稍后再试" once a window, then silence."""
+    reports of the last hour are used up; "稍后再试" once a window, then silence. `filed`:
+    their reports of the last hour, when already read (open_reports)."""
     if resident.blocked_at is not None:
         return SILENT  # the gate told them; a button pressed since creates nothing either
-    filed = await counts.reports_since(
-        session=session, resident_id=resident.id, since=now - limits.report_window
-    )
+    if filed is None:
+        filed = await counts.reports_since(
+            session=session, resident_id=resident.id, since=now - limits.report_window
+        )
     if filed < limits.reports_per_hour:
         return None
     warned = await counts.reports_warned_at(session=session, resident_id=resident.id)
@@ -106,13 +113,27 @@ def normalised(text: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
 
 
-async def same_open_report(session: AsyncSession, resident: Resident, text: str) -> Report | None:
+async def open_reports(
+    session: AsyncSession, resident: Resident, limits: Limits, now: datetime
+) -> tuple[list[Report], int]:
+    """The resident's open reports (newest first, at most 20) and their reports of the last
+    hour that the limit counts, in one read."""
+    return await counts.open_reports_and_count(
+        session=session, resident_id=resident.id, since=now - limits.report_window
+    )
+
+
+async def same_open_report(
+    session: AsyncSession, resident: Resident, text: str, reports: list[Report] | None = None
+) -> Report | None:
     """The resident's open report that this text repeats (its description, or its first line
-    when details were added), if any."""
+    when details were added), if any. `reports`: their open reports, when already read."""
     wanted = normalised(text)
     if not wanted:
         return None
-    for report in await counts.open_reports_of(session=session, resident_id=resident.id):
+    if reports is None:
+        reports = list(await counts.open_reports_of(session=session, resident_id=resident.id))
+    for report in reports:
         first = report.text.split("\n", 1)[0]
         if wanted in (normalised(report.text), normalised(first)):
             return report
