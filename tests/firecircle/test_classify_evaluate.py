@@ -88,7 +88,8 @@ def test_the_corpus_is_large_labelled_and_split_by_core():
     later = re.compile(r"^(m|r\d+)-")
     first_rounds = [r for r in sides["train"] if not later.match(r["group"])]
     assert 0.15 < len(sides["holdout"]) / (len(first_rounds) + len(sides["holdout"])) < 0.25
-    assert 0.1 < len(sides["holdout"]) / len(everything) < 0.25
+    # The held-out split stays as it was while train grows round by round: big enough alone.
+    assert len(sides["holdout"]) >= 500
     kinds = {str(k) for k in Kind} | {"greeting"}
     for row in everything:
         assert row["kind"] in kinds and row["text"].strip()
