@@ -186,3 +186,37 @@ async def test_a_chat_that_floods_does_not_fill_the_claim(sessions):
     assert [r.chat_id for r in second.rows] == [2] and second.exhausted
     # A chat at its cap still gets a row more urgent than any it holds
     assert [(r.chat_id, r.priority) for r in third.rows] == [(1, 0)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_survey_questions_waiting_at_the_upgrade_get_their_subject(kind, tmp_path):
+    """0024 names a survey's first question already in the outbox, so that an opt-out after
+    the upgrade still withdraws it; a tip queued in the same chat at the same time is not."""
+    from sqlalchemy import text
+
+    async with database(kind, tmp_path, migrated=False) as url:
+        engine = make_engine(url)
+        await upgrade(engine, "0023")
+        at = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
+        rows = {"at": at, "payload": "{}"}
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO resident (id, telegram_id, chat_id, name, language, language_chosen,"
+                " subscribed_tips, created_at) VALUES (1, 77, 77, '小李', 'zh', false, true, :at)",
+                "INSERT INTO survey (id, title, intro, questions, status, created_at)"
+                " VALUES (4, :payload, :payload, '[]', 'open', :at)",
+                "INSERT INTO surveyrecipient (id, survey_id, resident_id, position, sent_at)"
+                " VALUES (9, 4, 1, 0, :at)",
+                "INSERT INTO outboxmessage (chat_id, method, payload, priority, status, attempts,"
+                " created_at, next_attempt_at) VALUES (77, 'sendMessage', :payload, 90,"
+                " 'pending', 0, :at, :at)",
+                "INSERT INTO outboxmessage (chat_id, method, payload, priority, status, attempts,"
+                " created_at, next_attempt_at) VALUES (77, 'sendMessage', :payload, 30,"
+                " 'pending', 0, :at, :at)",
+            ):
+                await conn.execute(text(statement), rows)
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            named = await conn.execute(text("SELECT priority, subject FROM outboxmessage"))
+            assert sorted(named.all()) == [(30, None), (90, "survey_recipient:9")]
+        await engine.dispose()
