@@ -9,6 +9,7 @@ from aiohttp import web
 from triage.console.acting import ON_THE_WEB
 from triage.console.views import KINDS, STATUSES, Filters
 from triage.figures import for_staff
+from triage.reports.lengths import TEXT_MAX_CHARS
 from triage.understanding.taxonomy import Category
 from web.base import ACTOR, CONSOLE, FORM, OPTIONS, language_of, render
 from web.texts import local, outcome, t
@@ -117,8 +118,12 @@ def image_type(content: bytes) -> str:
 
 
 async def report(
-    request: web.Request, said: str | None = None, reference: str | None = None
+    request: web.Request,
+    said: str | None = None,
+    reference: str | None = None,
+    kept: dict[str, str] | None = None,
 ) -> web.Response:
+    """The report's page; `kept`: a refused form's action and words, written back into it."""
     console = request.app[CONSOLE]
     actor, reference = request[ACTOR], reference or request.match_info["reference"]
     shown = await console.views.report(actor, reference)
@@ -135,6 +140,7 @@ async def report(
         on_the_web=[str(a) for a in ON_THE_WEB],
         photos=request.app[OPTIONS]["photos"] is not None,
         said=said,
+        kept=kept or {},
     )
 
 
@@ -145,7 +151,7 @@ async def act(request: web.Request) -> web.Response:
         request[ACTOR],
         request.match_info["reference"],
         str(form.get("action", "")),
-        words=str(form.get("words", ""))[:2000],
+        words=str(form.get("words", ""))[:TEXT_MAX_CHARS],
         target=str(form.get("target", ""))[:50],
         seen=str(form.get("seen", ""))[:40] or None,
     )
@@ -159,7 +165,8 @@ async def act(request: web.Request) -> web.Response:
     said = mark + outcome(lang, done, values)
     if done.key in ("duplicate_marked", "merged_meanwhile"):  # it follows the original now
         return await report(request, said=said, reference=done.values["original"])
-    return await report(request, said=said)
+    kept = {"action": str(form.get("action", "")), "words": str(form.get("words", ""))}
+    return await report(request, said=said, kept=kept if done.refused else None)
 
 
 def _what_happened(request: web.Request, lang: str, values: dict) -> dict:

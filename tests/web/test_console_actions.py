@@ -170,12 +170,13 @@ async def test_a_coordinator_closes_with_a_reason_and_the_resident_is_told(
         client, resolved.reference, action="staff_close", words="核" * 501, csrf=csrf, seen=seen
     )
     assert "✗ 理由太长：501字，最多500字" in long
+    assert ">" + "核" * 501 + "</textarea>" in long  # written back, not lost
     assert (await _stored(sessions, resolved.id))[0].status == "resolved"
     body = await _post(
         client,
         resolved.reference,
         action="staff_close",
-        words="现场已核实整改",
+        words="现场已核实整改\r\n" + "核" * 492,  # 500 as the textarea counts a line break
         csrf=csrf,
         seen=seen,
     )
@@ -183,7 +184,7 @@ async def test_a_coordinator_closes_with_a_reason_and_the_resident_is_told(
     stored, history = await _stored(sessions, resolved.id)
     assert stored.status == "closed" and history[-1] == "closed_by_staff"
     [told] = await _notices(sessions, "closed_by_staff")
-    assert told["chat_id"] == RESIDENT and told["extra"]["note"] == "现场已核实整改"
+    assert told["chat_id"] == RESIDENT and told["extra"]["note"] == "现场已核实整改\n" + "核" * 492
 
 
 async def test_a_stale_form_says_what_happened_and_does_nothing(sessions, console, client):

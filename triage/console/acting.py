@@ -16,7 +16,6 @@ from triage.lifecycle import Action
 from triage.tasks import handing
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
-from triage.tasks.steps import CLOSE_REASON_MAX
 
 # Actions that need words: the desk's step that asks for them (the chat's prompt)
 WORDED = {
@@ -95,9 +94,6 @@ class Acting:
                 return Done("duplicate_unknown", True, {"reference": reference, "original": "—"})
             return _done(await self.desk.mark_duplicate(actor, report_id, target))
         if action == Action.STAFF_CLOSE:
-            if len(words) > CLOSE_REASON_MAX:  # the resident reads it on a phone, as in the chat
-                values = {"length": len(words), "limit": CLOSE_REASON_MAX}
-                return Done("close_reason_too_long", True, values)
             return await self._at_once(self.desk.close, actor, report_id, words)
         if action == Action.ACKNOWLEDGE:
             return _done(await self.desk.acknowledge(actor, report_id))

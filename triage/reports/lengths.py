@@ -10,6 +10,8 @@ from __future__ import annotations
 
 TEXT_MAX_CHARS = 4096
 QUOTE_CHARS = 3800
+# A reason to close (结案) is read by the resident on a phone: this long at most
+CLOSE_REASON_MAX = 500
 
 
 def quoted(text: str, limit: int = QUOTE_CHARS) -> str:

@@ -24,7 +24,7 @@ from triage.console.scope import scope_of
 from triage.escalation.policy import Policy
 from triage.lifecycle import Action, Lifecycle, Refusal, Status
 from triage.permissions import may_see
-from triage.reports.lengths import quoted
+from triage.reports.lengths import CLOSE_REASON_MAX, quoted
 from triage.reports.notices import RESIDENT, TASK, card_of, post, to_staff
 from triage.tasks import handing, prompts, steps
 from triage.tasks.handing import NOT_MY_GRID, TO_COORDINATOR
@@ -225,9 +225,13 @@ class StaffDesk:
     ) -> Outcome:
         """结案 from above: a resolved report without waiting for the resident, or one with
         nothing to do (not a fire hazard); the reason goes to the resident."""
+        reason = reason.replace("\r\n", "\n").strip()  # a web form's line breaks count once
+        if len(reason) > CLOSE_REASON_MAX:  # the resident reads it on a phone
+            values = {"length": len(reason), "limit": CLOSE_REASON_MAX}
+            return Outcome("close_reason_too_long", actor.language, values, refused=True)
         async with transaction(self.sessions) as session:
             report = await session.get(Report, report_id)
-            note = quoted(reason.strip())
+            note = quoted(reason)
             moved = await self.lifecycle.transition(
                 session,
                 report,

@@ -17,7 +17,7 @@ from storage.models import PendingInput, Report, Resident
 from triage.actors import Actor
 from triage.answers import promotion
 from triage.lifecycle import Action, Refusal, duplicate_refusal
-from triage.reports.lengths import quoted
+from triage.reports.lengths import CLOSE_REASON_MAX, quoted
 from triage.reports.notices import TASK, Notice, post, to_staff
 from triage.tasks import handing, prompts
 from triage.tasks.handing import TO_COORDINATOR
@@ -254,8 +254,6 @@ async def _receivers(desk, session, report, target: str, actor: Actor):
     return ([worker] if worker else []), 0, cell
 
 
-# A reason to close is read by the resident on a phone: this long at most, else shortened
-CLOSE_REASON_MAX = 500
 SUMMARY_SHOWN = 60  # of the original's words, under 标记重复's question
 
 
@@ -355,8 +353,7 @@ async def _close(desk: StaffDesk, actor: Actor, pending: PendingInput, text: str
     """The reason typed after 结案: the report closes with it and the resident reads it."""
     reason = text.strip()
     if len(reason) > CLOSE_REASON_MAX:  # the prompt stays: a shorter one, or /cancel
-        values = {"length": len(reason), "limit": CLOSE_REASON_MAX}
-        return Outcome("close_reason_too_long", actor.language, values, refused=True)
+        return await desk.close(actor, pending.report_id, reason)  # refused, nothing read
     async with transaction(desk.sessions) as session:
         pending = await prompts.waiting(session, actor) or pending
         report = await session.get(Report, pending.report_id)
