@@ -51,6 +51,14 @@ async def teams_of_member(*, session: AsyncSession, staff_id: int) -> list[int]:
     return list(result.all())
 
 
+async def lock_teams(*, session: AsyncSession, team_ids: Sequence[int]) -> None:
+    """Holds these teams' rows to the end of the transaction (PostgreSQL; SQLite's writers
+    already go one at a time), so that two removals of a team's last two members cannot
+    both see the other one still there."""
+    statement = select(Team.id).where(col(Team.id).in_(team_ids)).order_by(col(Team.id))
+    await session.exec(statement.with_for_update())
+
+
 async def calls_of(*, session: AsyncSession, report_id: int) -> Sequence[TeamCall]:
     result = await session.exec(
         select(TeamCall).where(TeamCall.report_id == report_id).order_by(col(TeamCall.round))

@@ -288,6 +288,7 @@ async def _teams_left_empty(session: AsyncSession, staff: Staff) -> list[str]:
     team_ids = await team_rows.teams_of_member(session=session, staff_id=staff.id)
     if not team_ids:
         return []
+    await team_rows.lock_teams(session=session, team_ids=team_ids)
     members = await team_rows.members_of(session=session, team_ids=team_ids)
     teams = await team_rows.active_teams(session=session)
     return [

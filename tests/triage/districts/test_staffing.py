@@ -38,3 +38,23 @@ async def test_a_refused_update_changes_nothing(sessions):
     with pytest.raises(staffing.StaffError, match="no grid cell with code NOPE"):
         await staffing.update_staff(sessions, telegram_id=2001, name="新名字", grids=["NOPE"])
     assert [e.as_dict() for e in await staffing.list_staff(sessions)] == before
+
+
+async def test_two_removals_at_once_never_leave_a_team_empty(sessions):
+    """Each admin removes one of a team's two members at the same moment: one goes, the other
+    is refused as the last member (PostgreSQL holds the team's row; SQLite writes in turn)."""
+    import asyncio
+
+    from triage.circle.teams import TeamChange, add_team, list_teams
+
+    await load_sample_district(sessions)
+    await add_team(sessions, TeamChange(name="双人队", street="东湖街道", members=[2001, 2002]))
+    results = await asyncio.gather(
+        staffing.remove_staff(sessions, telegram_id=2001),
+        staffing.remove_staff(sessions, telegram_id=2002),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, staffing.StaffError)]
+    assert len(refused) == 1 and "last member of patrol team '双人队'" in str(refused[0])
+    [team] = [e for e in await list_teams(sessions) if e.team.name == "双人队"]
+    assert len(team.members) == 1
