@@ -368,7 +368,7 @@ class Campaigns:
         """Why the worker may not check this site now; None if they may. `takeover`: a site
         another began longer ago than the policy's `visit_takeover` is no refusal."""
         lang = actor.language
-        if visit is None or campaign is None or campaign.ends_at <= self.context.clock():
+        if visit is None or self._over(campaign):
             return FieldReply("campaign_ended", lang, refused=True)
         site = await session.get(Site, visit.site_id)
         if visit.status == "done":
