@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from firecircle.cli import main
@@ -82,11 +83,13 @@ def test_the_corpus_is_large_labelled_and_split_by_core():
     }
     everything = sides["train"] + sides["holdout"]
     assert len(everything) >= 2000
-    # One core in five of the first two rounds; the later ones (more_train.py, round4.py) are
-    # train only.
-    first_rounds = [r for r in sides["train"] if not r["group"].startswith(("m-", "r4-"))]
+    # One core in five of the first two rounds; the later ones (more_train.py's "m-", round4.py
+    # to round7.py's "r4-" … "r7-") are train only.
+    first_rounds = [r for r in sides["train"] if not re.match(r"(m|r\d+)-", r["group"])]
     assert 0.15 < len(sides["holdout"]) / (len(first_rounds) + len(sides["holdout"])) < 0.25
-    assert 0.1 < len(sides["holdout"]) / len(everything) < 0.25
+    # Train-only rounds shrink the held-out share of everything (555 of 6,236 after round 7);
+    # what must hold is a held-out side large enough to measure on.
+    assert len(sides["holdout"]) >= 500 and len(sides["holdout"]) / len(everything) < 0.25
     kinds = {str(k) for k in Kind} | {"greeting"}
     for row in everything:
         assert row["kind"] in kinds and row["text"].strip()
