@@ -83,13 +83,13 @@ def test_the_corpus_is_large_labelled_and_split_by_core():
     }
     everything = sides["train"] + sides["holdout"]
     assert len(everything) >= 2000
-    # One core in five of the first two rounds; the later ones (more_train.py, round4.py and
-    # on, grouped "m-…" and "rN-…") are train only.
-    later = re.compile(r"^(m|r\d+)-")
-    first_rounds = [r for r in sides["train"] if not later.match(r["group"])]
+    # One core in five of the first two rounds; the later ones (more_train.py's "m-", round4.py
+    # to round7.py's "r4-" … "r7-") are train only.
+    first_rounds = [r for r in sides["train"] if not re.match(r"(m|r\d+)-", r["group"])]
     assert 0.15 < len(sides["holdout"]) / (len(first_rounds) + len(sides["holdout"])) < 0.25
-    # The held-out split stays as it was while train grows round by round: big enough alone.
-    assert len(sides["holdout"]) >= 500
+    # Train-only rounds shrink the held-out share of everything (555 of 6,236 after round 7);
+    # what must hold is a held-out side large enough to measure on.
+    assert len(sides["holdout"]) >= 500 and len(sides["holdout"]) / len(everything) < 0.25
     kinds = {str(k) for k in Kind} | {"greeting"}
     for row in everything:
         assert row["kind"] in kinds and row["text"].strip()

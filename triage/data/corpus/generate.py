@@ -30,6 +30,7 @@ import phrases as P  # noqa: E402
 import round4 as R4  # noqa: E402
 import round5 as R5  # noqa: E402
 import round6 as R6  # noqa: E402
+import round7 as R7  # noqa: E402
 
 SEED = 13
 HOLDOUT_SHARE = 5  # one group in five
@@ -491,9 +492,11 @@ def main(argv: list[str]) -> int:
     rows += more_train({row[-1] for row in rows}, R4, SEED + 2, "r4")
     rows += more_train({row[-1] for row in rows}, R5, SEED + 3, "r5")
     rows += more_train({row[-1] for row in rows}, R6, SEED + 4, "r6")
+    rows += more_train({row[-1] for row in rows}, R7, SEED + 5, "r7")
     check_apart(rows, held)
     check_apart(rows, held, R5, "round5.py")
     check_apart(rows, held, R6, "round6.py")
+    check_apart(rows, held, R7, "round7.py")
     sides: dict[str, list[dict]] = {"train": [], "holdout": []}
     for group, lang, kind, category, severity, text in rows:
         side = "holdout" if group in held else "train"

@@ -217,6 +217,11 @@ def per_class(gold: list[str], got: list[str]) -> str:
     return "  per class (precision/recall): " + ", ".join(parts)
 
 
+# The latest round's group prefix: out-of-fold figures are printed on the rows before it too,
+# so a round can be compared with the model before it on the same rows.
+LATEST = "r7-"
+
+
 def main() -> int:
     rows = [json.loads(line) for line in TRAIN.read_text(encoding="utf-8").splitlines() if line]
     texts = [normalise(row["text"]) for row in rows]
@@ -243,6 +248,10 @@ def main() -> int:
     print(f"chosen: emergency ≥ {emergency}, keep ≥ {keep}, ask ≥ {ask}")
     print(f"out-of-fold kind accuracy (combined): {right / len(rows):.1%}")
     print(per_class([r["kind"] for r in rows], got))
+    earlier = [i for i, r in every if not r["group"].startswith(LATEST)]
+    if len(earlier) < len(rows):  # like for like with the model before the latest round
+        hit = sum(got[i] == rows[i]["kind"] for i in earlier)
+        print(f"  on the {len(earlier):,} rows before {LATEST}*: {hit / len(earlier):.1%}")
     for name, head_rows, toks in (
         ("category", with_category, tokens),
         ("severity", hazards, severity_tokens_),
@@ -251,6 +260,13 @@ def main() -> int:
         hit = sum(max(p, key=p.get) == r[name] for p, (_, r) in zip(found, head_rows, strict=True))
         print(f"out-of-fold {name} accuracy: {hit / len(head_rows):.1%} of {len(head_rows)}")
         print(per_class([r[name] for _, r in head_rows], [max(p, key=p.get) for p in found]))
+        old = [
+            max(p, key=p.get) == r[name]
+            for p, (_, r) in zip(found, head_rows, strict=True)
+            if not r["group"].startswith(LATEST)
+        ]
+        if len(old) < len(head_rows):
+            print(f"  on the {len(old):,} rows before {LATEST}*: {sum(old) / len(old):.1%}")
 
     heads = {
         "kind": Head(C["kind"]).fit(texts, tokens, [r["kind"] for r in rows]),
