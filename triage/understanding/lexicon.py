@@ -186,6 +186,11 @@ EMERGENCY_MEDIUM = [
     r"烧东西的味",
     # "一股烧塑料的味道"; not food ("烧烤味", "红烧").
     r"(?<!红)烧(?!烤|饼|鸡|麦|菜|饭|水|卖|香|纸)[^，,。!！?？\s]{0,4}的?(?:味|气味)",
+    # The smell told first, then what it is like (issue 13 item 6, a burning smell in any
+    # wording): "有股怪味，像烧塑料的", "一股味道好像电线烧了".
+    r"(?:味|味道|气味)[^。!！?？]{0,3}(?:像|好像|似乎|有点像|跟)[^，,。!！?？\s红]{0,6}"
+    r"(?:烧(?!烤|饼|鸡|麦|菜|饭|水|卖|香|纸|垃圾|树叶|落叶|秸秆|杂草|草)|焦|糊)",
+    r"越来越呛|呛得越来越|越呛越",
     r"火警",
     r"快来人",
     en(r"fire (?:in|on|at) (?:the|my|our|block|building|floor|unit)"),
