@@ -53,7 +53,7 @@ def _values(outcome: Outcome) -> dict:
     hidden = ("choices", "report_id", "promote", "confirm", "cancel", "odd")
     values = {k: v for k, v in outcome.values.items() if k not in hidden}
     if "now_status" in values:
-        values["now_status"] = t(outcome.language, f"status.{values['now_status']}")
+        values["now_status"] = t(outcome.language, f"staff_status.{values['now_status']}")
     return values
 
 
