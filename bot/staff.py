@@ -53,7 +53,7 @@ def _values(outcome: Outcome) -> dict:
     hidden = ("choices", "report_id", "promote", "confirm", "cancel", "odd")
     values = {k: v for k, v in outcome.values.items() if k not in hidden}
     if "now_status" in values:
-        values["now_status"] = t(outcome.language, f"status.{values['now_status']}")
+        values["now_status"] = t(outcome.language, f"staff_status.{values['now_status']}")
     return values
 
 
@@ -76,6 +76,19 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     await keyboards.redraw(query, taskcard.text(lang, card, tz), markup)
 
 
+# The presses that only start or take a step: the desk's method, then the answer
+SIMPLE = {
+    "ask": "start_asking",
+    "res": "start_resolving",
+    "ord": "start_order",
+    "note": "start_note",
+    "dup": "start_duplicate",
+    "close": "start_closing",
+    "rok": "start_reinspecting",
+    "rre": "reopen_on_reinspection",
+}
+
+
 async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     press = _read(query.data)
@@ -88,55 +101,28 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if actor is None:
         await answer(update, context, Outcome("not_staff", "zh", refused=True))
         return
-    if action == "ack":
+    if action in SIMPLE:
+        outcome = await getattr(desk, SIMPLE[action])(actor, report_id)
+    elif action == "ack":
         # The card as pressed was drawn when last edited (a redraw shows the task as it was)
         message = query.message
         shown = (message.edit_date or message.date) if message is not None else None
         outcome = await desk.acknowledge(actor, report_id, shown_at=shown)
-    elif action == "ask":
-        outcome = await desk.start_asking(actor, report_id)
-    elif action == "res":
-        outcome = await desk.start_resolving(actor, report_id)
     elif action == "ho":
-        outcome = await desk.handover_choices(actor, report_id)
-        if not outcome.refused:
-            await query.answer()
-            await outgoing.send(
-                update,
-                context,
-                t(outcome.language, f"staff.{outcome.say}"),
-                reply_markup=taskcard.handover_choices(
-                    outcome.language,
-                    report_id,
-                    outcome.values["choices"],
-                    worker=outcome.values["worker"],
-                ),
-            )
-            return
+        await _handover_choices(update, context, actor, report_id)
+        return
     elif action == "card":
         await _show(update, context, await desk.show_task(actor, report_id))
         return
-    elif action == "ord":
-        outcome = await desk.start_order(actor, report_id)
-    elif action == "note":
-        outcome = await desk.start_note(actor, report_id)
-    elif action == "dup":
-        outcome = await desk.start_duplicate(actor, report_id)
-    elif action == "close":
-        outcome = await desk.start_closing(actor, report_id)
-    elif action in ("dupok", "cx"):
-        if action == "dupok":
-            outcome = await desk.confirm_duplicate(actor, report_id, int(target))
-        else:
-            outcome = await desk.cancel_input(actor, report_id) or Outcome(
-                "nothing_to_cancel", actor.language, refused=True
-            )
-        await _answered_in_place(query, outcome)
+    elif action == "dupok":
+        await _answered_in_place(query, await desk.confirm_duplicate(actor, report_id, int(target)))
         return
-    elif action == "rok":
-        outcome = await desk.start_reinspecting(actor, report_id)
-    elif action == "rre":
-        outcome = await desk.reopen_on_reinspection(actor, report_id)
+    elif action == "cx":
+        outcome = await desk.cancel_input(actor, report_id)
+        await _answered_in_place(
+            query, outcome or Outcome("nothing_to_cancel", actor.language, refused=True)
+        )
+        return
     elif action == "hot":
         outcome = await desk.hand_over(actor, report_id, target)
     elif action == "kb":
@@ -145,6 +131,25 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await callbacks.expired(update)
         return
     await answer(update, context, _with_prompt(outcome))
+
+
+async def _handover_choices(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, report_id: int
+) -> None:
+    """转交: whom to hand the task to, as buttons under a message of its own."""
+    outcome = await services(context).desk.handover_choices(actor, report_id)
+    if outcome.refused:
+        await answer(update, context, _with_prompt(outcome))
+        return
+    await update.callback_query.answer()
+    await outgoing.send(
+        update,
+        context,
+        t(outcome.language, f"staff.{outcome.say}"),
+        reply_markup=taskcard.handover_choices(
+            outcome.language, report_id, outcome.values["choices"], worker=outcome.values["worker"]
+        ),
+    )
 
 
 async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:

@@ -10,6 +10,7 @@ from storage.engine import transaction
 from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
+    STREET_COORDINATOR,
     WORKER_1,
     file_report,
     labels,
@@ -108,8 +109,9 @@ async def test_a_number_the_lifecycle_refuses_can_be_typed_again_or_cancelled(bo
     assert f"不能把 {second} 标记为它自己的重复" in (await next_text(worker))["text"]
     await worker.send("FC-999999")
     assert "找不到报告 FC-999999" in (await next_text(worker))["text"]
-    await worker.send("就是楼上那条")  # no number at all
-    assert "找不到报告 就是楼上那条" in (await next_text(worker))["text"]
+    await worker.send("就是楼上那条")  # no number at all: not quoted back as one
+    said = (await next_text(worker))["text"]
+    assert said.startswith("没看到报告编号。请发那条报告的编号") and "楼上" not in said
     for odd in (worker.send_sticker, worker.send_document, worker.send_voice):
         await odd()
         hint = (await next_text(worker))["text"]
@@ -223,6 +225,43 @@ async def test_closing_after_the_task_moved_on_says_what_happened(bot):
     said = (await next_text(coordinator))["text"]
     assert said.startswith(f"{reference} 在此期间有了变化（现在：处理中）")
     assert (await status_of(bot, reference))[0] == "acknowledged"
+
+
+async def test_closing_after_the_worker_resolved_says_so_in_staff_words(bot):
+    """Resolved reads to a coordinator as the resident's confirmation awaited, not their own."""
+    reference = await file_report(bot.emulator, 1301, EBIKE)
+    coordinator, worker = bot.staff(COORDINATOR_XINGFU), bot.staff(WORKER_1)
+    worker_card = await card_of(worker, reference)
+    await coordinator.command("/tasks")
+    await coordinator.press(await card_of(coordinator, reference), "结案")
+    await next_text(coordinator)
+    await worker.callback_answer(await worker.press(worker_card, "接单"))
+    resolve = f"t:res:{int(reference[3:])}"
+    await worker.wait_for(lambda: resolve in str(now(worker, worker_card).get("reply_markup")))
+    await worker.press_data(worker_card["message_id"], resolve)
+    await next_text(worker)
+    await worker.send_photo(caption="电动车已清走")
+    assert "已办结" in (await next_text(worker))["text"]
+    await coordinator.send("不属于隐患")
+    said = (await next_text(coordinator))["text"]
+    assert said.startswith(f"{reference} 在此期间有了变化（现在：已办结，待居民确认）")
+    assert "待您确认" not in said
+    assert (await status_of(bot, reference))[0] == "resolved"
+
+
+async def test_a_captionless_photo_while_answering_a_question_gets_the_answer_prompt(bot):
+    resident = bot.emulator.user(1311, "老李")
+    await resident.send("我们小区下个月哪天搞消防检查？")
+    await resident.next_message()
+    coordinator = bot.staff(STREET_COORDINATOR)
+    await coordinator.press(await task_card(coordinator), "回复居民")
+    assert "请输入给居民的答复" in (await next_text(coordinator))["text"]
+    await coordinator.send_photo()
+    said = (await next_text(coordinator))["text"]
+    assert said.startswith("这类消息这一步用不上，请按提示回复：\n")
+    assert "请输入给居民的答复" in said and "要问居民的话" not in said
+    await coordinator.send("下月15号上午")
+    assert "已办结" in (await next_text(coordinator))["text"]
 
 
 async def test_in_english(bot):

@@ -49,24 +49,22 @@ async def finish(
     purpose, report_id = pending.purpose, pending.report_id
     if purpose == "handover":
         if not text:
-            return await _again(desk, actor, "handover_reason_prompt", report_id)
+            return await _again(desk, actor, pending, photo)
         return await hand_over(desk, actor, report_id, pending.detail["target"], reason=text)
     if purpose == "note":  # 备注 from a card: the typed line is the note
         if not text:
-            return await _again(desk, actor, "note_prompt", report_id)
+            return await _again(desk, actor, pending, photo)
         async with transaction(desk.sessions) as session:
             await prompts.drop(session, await prompts.waiting(session, actor))
         return await desk.note(actor, report_id, text)
     if purpose in ("duplicate", "close"):
         if photo is not None or not (text or "").strip():  # a photo, however captioned
-            async with transaction(desk.sessions) as session:
-                report = await session.get(Report, report_id)
-                return prompt_of(actor, pending, report, odd=photo is not None)
+            return await _again(desk, actor, pending, photo)
         if purpose == "duplicate":
             return await _duplicate_chosen(desk, actor, pending, text)
         return await _close(desk, actor, pending, text)
     if purpose in ("ask", "order") and not text:
-        return await _again(desk, actor, f"{purpose}_prompt", report_id)
+        return await _again(desk, actor, pending, photo)
     async with transaction(desk.sessions) as session:
         pending = await prompts.waiting(session, actor) or pending
         report = await session.get(Report, report_id)
@@ -310,9 +308,10 @@ async def _duplicate_chosen(
         into = None
         if reference:
             into = await report_rows.report_by_reference(session=session, reference=reference)
+        if not reference:  # words, no number: not to be quoted back as if one
+            return refused(actor, Refusal("duplicate_no_number", {"reference": report.reference}))
         if into is None:
-            shown = reference or quoted(" ".join(text.split()), 20)
-            values = {"reference": report.reference, "original": shown}
+            values = {"reference": report.reference, "original": reference}
             return refused(actor, Refusal("duplicate_unknown", values))
         why = await duplicate_refusal(session, report, actor, into.id)
         if why is not None:
@@ -372,9 +371,11 @@ def _seen(pending: PendingInput):
     return pending.detail.get("seen_assignee", ...)
 
 
-async def _again(desk: StaffDesk, actor: Actor, key: str, report_id: int) -> Outcome:
-    """Repeat a prompt (the person sent something other than what it asked for)."""
+async def _again(
+    desk: StaffDesk, actor: Actor, pending: PendingInput, photo: str | None
+) -> Outcome:
+    """The waiting step's prompt again: the person sent no words where words are wanted (a
+    photo where words are wanted is said to be of no use here)."""
     async with transaction(desk.sessions) as session:
-        report = await session.get(Report, report_id)
-        values = {"reference": report.reference if report else "", "photo": True}
-        return Outcome(key, actor.language, values=values)
+        report = await session.get(Report, pending.report_id)
+        return prompt_of(actor, pending, report, odd=photo is not None)
