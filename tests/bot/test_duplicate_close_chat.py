@@ -212,15 +212,20 @@ async def test_the_cancel_button_drops_the_step_and_an_old_one_says_so(bot):
     assert (await status_of(bot, reference))[0] == "closed"
 
 
-async def test_closing_after_the_task_moved_on_says_what_happened(bot):
+async def _close_asked_then_taken(bot):
+    """The coordinator presses 结案 and is asked why; meanwhile the worker takes the task."""
     reference = await file_report(bot.emulator, 1301, EBIKE)
     coordinator, worker = bot.staff(COORDINATOR_XINGFU), bot.staff(WORKER_1)
     worker_card = await card_of(worker, reference)
     await coordinator.command("/tasks")
-    card = await card_of(coordinator, reference)
-    await coordinator.press(card, "结案")
+    await coordinator.press(await card_of(coordinator, reference), "结案")
     await next_text(coordinator)
-    await worker.callback_answer(await worker.press(worker_card, "接单"))  # taken, then:
+    await worker.callback_answer(await worker.press(worker_card, "接单"))
+    return reference, coordinator, worker, worker_card
+
+
+async def test_closing_after_the_task_moved_on_says_what_happened(bot):
+    reference, coordinator, _, _ = await _close_asked_then_taken(bot)  # taken, then:
     await coordinator.send("不属于隐患")
     said = (await next_text(coordinator))["text"]
     assert said.startswith(f"{reference} 在此期间有了变化（现在：处理中）")
@@ -229,13 +234,7 @@ async def test_closing_after_the_task_moved_on_says_what_happened(bot):
 
 async def test_closing_after_the_worker_resolved_says_so_in_staff_words(bot):
     """Resolved reads to a coordinator as the resident's confirmation awaited, not their own."""
-    reference = await file_report(bot.emulator, 1301, EBIKE)
-    coordinator, worker = bot.staff(COORDINATOR_XINGFU), bot.staff(WORKER_1)
-    worker_card = await card_of(worker, reference)
-    await coordinator.command("/tasks")
-    await coordinator.press(await card_of(coordinator, reference), "结案")
-    await next_text(coordinator)
-    await worker.callback_answer(await worker.press(worker_card, "接单"))
+    reference, coordinator, worker, worker_card = await _close_asked_then_taken(bot)
     resolve = f"t:res:{int(reference[3:])}"
     await worker.wait_for(lambda: resolve in str(now(worker, worker_card).get("reply_markup")))
     await worker.press_data(worker_card["message_id"], resolve)
