@@ -23,6 +23,7 @@ from storage.models import DirectoryVersion, GridCell, GridDuty, Staff
 
 TABLES = frozenset({"staff", "gridduty", "gridcell"})
 _LOOKED = "directory_looked"  # session.info: (the transaction, the Directory it saw)
+_SEEN = "directory_seen"  # session.info: (the transaction, the version read with other rows)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,11 @@ async def current(session: AsyncSession) -> Directory:
     looked = session.info.get(_LOOKED)
     if looked is not None and looked[0] is transaction:
         return looked[1]
-    version = await session.scalar(_VERSION)
+    seen = session.info.pop(_SEEN, None)
+    if seen is not None and seen[0] is transaction:
+        version = seen[1]
+    else:
+        version = await session.scalar(_VERSION)
     engine = session.bind.sync_engine if hasattr(session.bind, "sync_engine") else session.bind
     held = _held.get(engine)
     if held is None or held.version != version:
@@ -59,6 +64,12 @@ async def current(session: AsyncSession) -> Directory:
             _held[engine] = held
     session.info[_LOOKED] = (transaction, held)
     return held
+
+
+def seen(session: AsyncSession, version: int | None) -> None:
+    """The directory's version as this transaction read it along with other rows: the
+    transaction's first look takes it instead of reading it."""
+    session.info[_SEEN] = (session.sync_session.get_transaction(), version)
 
 
 async def staff_member(
@@ -128,6 +139,7 @@ def _after_flush(session: Session, _context: object) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(row, Staff | GridDuty | GridCell) for row in changed):
         session.info.pop(_LOOKED, None)
+        session.info.pop(_SEEN, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -136,3 +148,4 @@ def _on_execute(state) -> None:
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in TABLES:
             state.session.info.pop(_LOOKED, None)
+            state.session.info.pop(_SEEN, None)

@@ -11,7 +11,10 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import directory
+from storage.engine import keep
 from storage.models import (
+    DirectoryVersion,
     PendingInput,
     Report,
     ReportDraft,
@@ -33,6 +36,43 @@ async def _by_key(session: AsyncSession, model: type, statement, key: int):
     return (await session.exec(statement, params={"key": key})).first()
 
 
+# Who wrote, what the bot waits for from them, the report they are writing and the
+# directory's version, in one statement at the start of an update (issue 14: each was a read
+# of its own, some of them twice; the directory's version is the check a cache in process
+# would need anyway). Built once.
+_VERSION = DirectoryVersion.__table__.c.version
+_VISITOR = (
+    select(_VERSION, Resident, PendingInput, ReportDraft)
+    .select_from(DirectoryVersion.__table__)
+    .outerjoin(Resident, col(Resident.telegram_id) == bindparam("telegram_id"))
+    .outerjoin(PendingInput, col(PendingInput.telegram_id) == bindparam("telegram_id"))
+    .outerjoin(ReportDraft, col(ReportDraft.resident_id) == col(Resident.id))
+    .where(DirectoryVersion.__table__.c.id == 1)
+)
+
+
+async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None:
+    """The resident with this Telegram id, read together with what later steps of the update
+    ask for: their draft and pending input (held by the session, or remembered as missing)
+    and the directory's version (storage.directory takes it instead of reading it)."""
+    found = (await session.exec(_VISITOR, params={"telegram_id": telegram_id})).first()
+    if found is None:  # no directoryversion row: a database the migrations never reached
+        return await resident_by_telegram_id(session=session, telegram_id=telegram_id)
+    version, resident, pending, draft = found
+    directory.seen(session, version)
+    if pending is not None:
+        keep(session, pending)
+    else:
+        session.info.setdefault(_NO_PENDING, set()).add(telegram_id)
+    if resident is not None:
+        keep(session, resident)
+        if draft is not None:
+            keep(session, draft)
+        else:
+            session.info.setdefault(_NO_DRAFT, set()).add(resident.id)
+    return resident
+
+
 async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
     result = await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id})
     return result.first()
@@ -41,6 +81,7 @@ async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) ->
 # Residents this session found without a draft: session.get does not remember a miss, and a
 # first message asks twice (the front desk, then the step that begins the report).
 _NO_DRAFT = "residents_without_draft"
+_NO_PENDING = "telegram_ids_without_pending_input"  # the same for pending input
 
 
 async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
@@ -53,11 +94,19 @@ async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | 
     return draft
 
 
+def made(session: AsyncSession, resident: Resident) -> None:
+    """A resident just added and flushed: they have no draft to read."""
+    session.info.setdefault(_NO_DRAFT, set()).add(resident.id)
+
+
 @event.listens_for(Session, "transient_to_pending")
 def _draft_added(session: Session, instance: object) -> None:
-    """A draft added to the session is no longer missing (drafts are only added this way)."""
+    """A draft or pending input added to the session is no longer missing (they are only
+    added this way)."""
     if isinstance(instance, ReportDraft):
         session.info.get(_NO_DRAFT, set()).discard(instance.resident_id)
+    elif isinstance(instance, PendingInput):
+        session.info.get(_NO_PENDING, set()).discard(instance.telegram_id)
 
 
 async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
@@ -77,6 +126,9 @@ async def followers_of(*, session: AsyncSession, report_id: int) -> list[Residen
 
 
 async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
+    misses = session.info.get(_NO_PENDING)
+    if misses is not None and telegram_id in misses:
+        return None
     return await _by_key(session, PendingInput, _PENDING, telegram_id)
 
 

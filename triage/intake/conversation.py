@@ -86,14 +86,12 @@ class Conversation:
         """Who this is, in one transaction. A resident's message (`counted`) is counted and
         may be held back by a limit, never when it reads as an emergency."""
         async with transaction(self.sessions) as session:
+            known = await residents.visitor(session, person)  # with the directory's version
             staff, grids = await directory.staff_member(session, person.telegram_id)
             if staff is not None and staff.active:
-                known = await resident_rows.resident_by_telegram_id(
-                    session=session, telegram_id=person.telegram_id
-                )
                 resident = resident_actor(known) if known is not None else None
                 return Visit(person, staff_actor(staff, grids), resident)
-            row = await self._enrol(session, person)
+            row = await self._enrol(session, person, known)
             words = _without_command(text) if text else None
             label = classify(words) if words else None  # "/report 着火了" reads as its words
             held = None
@@ -140,12 +138,13 @@ class Conversation:
             return row.language
         return language_from_code(person.language_code, self.intake.default_language)
 
-    async def _enrol(self, session, person: Person):
+    async def _enrol(self, session, person: Person, known: object = residents.UNREAD):
         return await residents.enrol(
             session,
             person,
             default_language=self.intake.default_language,
             now=self.clock(),
+            known=known,
         )
 
     # --- messages ---------------------------------------------------------------------

@@ -17,15 +17,29 @@ from triage.intake.people import Person, language_from_code
 NAME_MAX_CHARS = 100
 
 
+UNREAD = object()  # enrol's `known` when the row was not read yet
+
+
+async def visitor(session: AsyncSession, person: Person) -> Resident | None:
+    """The resident this person is, if they wrote before, read with what the update's later
+    steps ask for (storage.residents.visitor)."""
+    return await resident_rows.visitor(session=session, telegram_id=person.telegram_id)
+
+
 async def enrol(
-    session: AsyncSession, person: Person, *, default_language: str, now: datetime
+    session: AsyncSession,
+    person: Person,
+    *,
+    default_language: str,
+    now: datetime,
+    known: Resident | None | object = UNREAD,
 ) -> Resident:
-    """The resident this person is, created on first contact; their name, username and chat
-    kept as the chat now reports them, and their language until they choose one."""
-    resident = await resident_rows.resident_by_telegram_id(
-        session=session, telegram_id=person.telegram_id
-    )
-    if resident is None:
+    """The resident this person is (`known`: as `visitor` found them), created on first
+    contact; their name, username and chat kept as the chat now reports them, and their
+    language until they choose one."""
+    resident = await visitor(session, person) if known is UNREAD else known
+    made = resident is None
+    if made:
         resident = Resident(
             telegram_id=person.telegram_id,
             chat_id=person.chat_id,
@@ -40,6 +54,8 @@ async def enrol(
     resident.chat_id = person.chat_id
     await session.flush()
     keep(session, resident)  # the update's later steps take it by id (row below)
+    if made:
+        resident_rows.made(session, resident)
     return resident
 
 

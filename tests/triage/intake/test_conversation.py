@@ -4,6 +4,8 @@ message goes to the desk that owns it — against a real database, without Teleg
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from firecircle.sample import load_sample_district
@@ -107,3 +109,21 @@ async def test_a_staff_member_who_writes_a_report_becomes_a_resident_then(door):
     async with transaction(door.sessions) as session:
         resident = await resident_rows.resident_by_telegram_id(session=session, telegram_id=WORKER)
     assert resident.id == who.id
+
+
+async def test_a_returning_residents_visit_is_read_in_one_statement(door):
+    """Who they are, their draft, what the bot awaits and the directory's version: one SELECT
+    (issue 14), and nothing read again when a step of the same update asks for them."""
+    await door.enter(Person(905, 905, name="小周"))
+    said: list[str] = []
+
+    def heard(_conn, _cursor, statement, *_args) -> None:
+        said.append(statement.split(None, 1)[0].upper())
+
+    event.listen(Engine, "before_cursor_execute", heard)
+    try:
+        visit = await door.enter(Person(905, 905, name="小周"))
+    finally:
+        event.remove(Engine, "before_cursor_execute", heard)
+    assert visit.resident is not None and visit.staff is None
+    assert said.count("SELECT") == 1, said
