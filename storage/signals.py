@@ -8,6 +8,7 @@ delivered at commit, and never for a rolled-back transaction).
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ OUTBOX, DEADLINES, INBOX = "outbox", "deadlines", "inbox"
 CHANNELS = (OUTBOX, DEADLINES, INBOX)
 _events: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
 UNSAID = object()  # a touch that said nothing of what changed (another instance's, say)
+_backends: weakref.WeakKeyDictionary[object, set[int]] = weakref.WeakKeyDictionary()
 
 
 class Hints(asyncio.Event):
@@ -86,16 +88,46 @@ def _after_savepoint_rollback(session: Session, _previous: object) -> None:
     session.info.pop("notified", None)  # a NOTIFY inside the savepoint went with it
 
 
+def own_backends(engine) -> set[int]:
+    """The server process ids of the engine's pooled connections, kept as they connect and
+    close: a NOTIFY from one of them is this process's own, already told in process."""
+    sync = engine.sync_engine
+    pids = _backends.get(sync)
+    if pids is not None:
+        return pids
+    pids = _backends[sync] = set()
+    event.listen(sync, "connect", lambda dbapi, _record: pids.add(_server_pid(dbapi)))
+    for gone in ("close", "detach"):
+        event.listen(sync, gone, lambda dbapi, _record: pids.discard(_server_pid(dbapi)))
+    event.listen(sync, "invalidate", lambda dbapi, _r, _e: pids.discard(_server_pid(dbapi)))
+    return pids
+
+
+def _server_pid(dbapi) -> int | None:
+    return dbapi.driver_connection.get_server_pid() if dbapi is not None else None
+
+
 async def listen(engine) -> object | None:
-    """On PostgreSQL, hear the other instances' NOTIFYs on a connection kept for that.
+    """On PostgreSQL, hear the other instances' NOTIFYs on a connection kept for that. The
+    ones this engine's own connections sent are not heard: the commit already woke this
+    process, with what changed, and an UNSAID would have the scheduler read again.
 
     Returns what to close when done (None on SQLite, where one process is all there is).
     """
     if engine.dialect.name != "postgresql":
         return None
+    own = own_backends(engine)
     conn = await engine.connect()
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     for channel in CHANNELS:
-        await driver.add_listener(f"firecircle_{channel}", lambda *_args, c=channel: wake_local(c))
+        await driver.add_listener(f"firecircle_{channel}", _hearing(channel, own))
     return conn
+
+
+def _hearing(channel: str, own: set[int]):
+    def heard(_connection, pid: int, _channel: str, _payload: str) -> None:
+        if pid not in own:
+            wake_local(channel)
+
+    return heard
