@@ -1,8 +1,12 @@
-"""Wake-ups when work appears: the outbox got rows, a deadline moved.
+"""Wake-ups when work appears: the inbox or the outbox got rows, a deadline moved.
 
 Within a process an asyncio.Event per channel is set after the transaction commits. On
-PostgreSQL the same transaction also sends NOTIFY, so the other instances wake too (NOTIFY is
-delivered at commit, and never for a rolled-back transaction).
+PostgreSQL the other instances wake too, by a notification the same transaction sends (it is
+delivered at commit, and never for a rolled-back transaction or savepoint): the inbox's and
+the outbox's by the tables' own triggers on INSERT (migration 0025), whoever inserts; the
+deadlines' by one NOTIFY statement from `touch`. A process does not hear its own
+notifications again (its engine's connections are known by their server pids): the commit
+woke it already, and said what changed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 OUTBOX, DEADLINES, INBOX = "outbox", "deadlines", "inbox"
 CHANNELS = (OUTBOX, DEADLINES, INBOX)
+BY_TRIGGER = (OUTBOX, INBOX)  # on PostgreSQL, their INSERTs notify (touched only on INSERT)
 _events: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
 UNSAID = object()  # a touch that said nothing of what changed (another instance's, say)
 _backends: weakref.WeakKeyDictionary[object, set[int]] = weakref.WeakKeyDictionary()
@@ -58,11 +63,15 @@ def wake_local(channel: str, said: list[object] | None = None) -> None:
 
 async def touch(session: AsyncSession, channel: str, hint: object = UNSAID) -> None:
     """Say, as part of this transaction, that the channel has new work; `hint`, what changed
-    (given to Hints waiters in this process after the commit)."""
-    session.sync_session.info.setdefault("touched", set()).add(channel)
-    session.sync_session.info.setdefault("hints", {}).setdefault(channel, []).append(hint)
-    notified = session.sync_session.info.setdefault("notified", set())
-    if channel in notified or session.bind.dialect.name != "postgresql":
+    (given to Hints waiters in this process after the commit). The inbox and the outbox are
+    touched where their rows are inserted: their triggers tell the other instances."""
+    info = session.sync_session.info
+    info.setdefault("touched", set()).add(channel)
+    info.setdefault("hints", {}).setdefault(channel, []).append(hint)
+    if channel in BY_TRIGGER or session.bind.dialect.name != "postgresql":
+        return
+    notified = info.setdefault("notified", set())
+    if channel in notified:
         return
     notified.add(channel)
     await session.exec(text(f"NOTIFY firecircle_{channel}"))

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from storage import signals
+from storage import outbox, signals
 from storage.engine import make_engine, make_session_factory, transaction
+from storage.types import utcnow
 from tests.databases import database
 
 WAIT = 30  # seconds: only a failure waits this long
@@ -77,7 +79,51 @@ async def test_two_engines_in_one_process_hear_each_other(engine, stranger, data
         async with transaction(make_session_factory(other)) as session:
             await signals.touch(session, signals.DEADLINES, moved)
         await heard_all(stranger)
-        assert changed.take() == [moved, signals.UNSAID]  # the commit's, then the NOTIFY's
+        said = changed.take()  # the commit's and the NOTIFY's, in either order
+        assert sorted(said, key=lambda x: x is signals.UNSAID) == [moved, signals.UNSAID]
     finally:
         signals.forget(changed)
         await other.dispose()
+
+
+async def arrived(channel: str, doing) -> None:
+    """Waits until the channel wakes this process after `doing` (a coroutine function)."""
+    wake = signals.waiter(channel)
+    try:
+        await doing()
+        await asyncio.wait_for(wake.wait(), WAIT)
+    finally:
+        signals.forget(wake)
+
+
+async def test_rows_inserted_by_another_process_wake_the_inbox_and_the_outbox(engine, stranger):
+    """The tables' triggers notify: a bare connection's INSERT (another instance, the CLI, a
+    bulk import) wakes this process, no NOTIFY of its own needed."""
+    now = datetime.now(UTC)
+    insert_outbox = (
+        "INSERT INTO outboxmessage (chat_id, method, payload, priority, status, attempts, "
+        "created_at, next_attempt_at) VALUES (7, 'sendMessage', '{}', 50, 'pending', 0, $1, $1)"
+    )
+    await arrived(signals.OUTBOX, lambda: stranger.execute(insert_outbox, now))
+    insert_inbox = "INSERT INTO inboxupdate (update_id, payload, received_at) VALUES (1, '{}', $1)"
+    await arrived(signals.INBOX, lambda: stranger.execute(insert_inbox, now))
+
+
+async def test_the_outbox_is_told_by_its_trigger_not_by_a_statement(stranger, database_url):
+    """Queuing rows sends no NOTIFY statement (one round trip less a transaction), and
+    another process still hears of them, from the connection that queued them."""
+    engine = make_engine(database_url)
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    heard: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    await stranger.add_listener(
+        "firecircle_outbox", lambda _c, pid, _ch, _p: heard.done() or heard.set_result(pid)
+    )
+    try:
+        async with transaction(make_session_factory(engine)) as session:
+            row = outbox.pending(7, "sendMessage", {"text": "x"}, priority=50, now=utcnow())
+            await outbox.enqueue_values(session=session, rows=[row])
+        assert await asyncio.wait_for(heard, WAIT) in signals.own_backends(engine)
+        assert not [s for s in statements if "NOTIFY" in s.upper()], statements
+    finally:
+        await engine.dispose()
