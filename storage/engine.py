@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import inline_sqlite
+from storage import inline_sqlite, signals
 
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
@@ -29,7 +29,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return _sqlite_engine(url, echo=echo)
     # Up to 16 chats at once, a button press holding its chat's transaction while its steps
     # take connections of their own: 32 at worst, and the sender and the scheduler besides.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=30, pool_pre_ping=True)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=30, pool_pre_ping=True)
+    signals.own_backends(engine)  # from its first connection, whose NOTIFYs are its own
+    return engine
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:

@@ -6,11 +6,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from storage import inbox
 from storage import reports as report_rows
 from storage.engine import make_engine, transaction
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from storage.models import Report, Resident
 from tests.databases import database
 
@@ -219,4 +221,33 @@ async def test_survey_questions_waiting_at_the_upgrade_get_their_subject(kind, t
         async with engine.connect() as conn:
             named = await conn.execute(text("SELECT priority, subject FROM outboxmessage"))
             assert sorted(named.all()) == [(30, None), (90, "survey_recipient:9")]
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_the_notify_triggers_go_with_a_downgrade_and_come_back(kind, tmp_path):
+    """0025: the inbox's and the outbox's triggers on PostgreSQL; nothing on SQLite."""
+
+    async def triggers(engine) -> list[str]:
+        if kind != "postgresql":
+            return []
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%\\_notify' ORDER BY 1")
+            )
+            return list(found.scalars())
+
+    async def downgrade(engine, revision: str) -> None:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+    async with database(kind, tmp_path, migrated=False) as url:
+        engine = make_engine(url)
+        await upgrade(engine)
+        notifying = ["inboxupdate_notify", "outboxmessage_notify"] if kind == "postgresql" else []
+        assert await triggers(engine) == notifying
+        await downgrade(engine, "0024")
+        assert await current_revision(engine) == "0024" and await triggers(engine) == []
+        await upgrade(engine)
+        assert await triggers(engine) == notifying
         await engine.dispose()
