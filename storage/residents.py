@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event
+from sqlalchemy import bindparam, delete, event, exists
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import directory
+from storage import directory, surveys
 from storage.engine import keep
 from storage.models import (
     DirectoryVersion,
@@ -19,6 +19,7 @@ from storage.models import (
     Report,
     ReportDraft,
     Resident,
+    SurveyRecipient,
 )
 
 # Built once: read at every update, it is not built and keyed again each time.
@@ -36,13 +37,17 @@ async def _by_key(session: AsyncSession, model: type, statement, key: int):
     return (await session.exec(statement, params={"key": key})).first()
 
 
-# Who wrote, what the bot waits for from them, the report they are writing and the
-# directory's version, in one statement at the start of an update (issue 14: each was a read
+# Who wrote, what the bot waits for from them, the report they are writing, whether a
+# questionnaire waits for their answer and the directory's version, in one statement at the start of an update (issue 14: each was a read
 # of its own, some of them twice; the directory's version is the check a cache in process
 # would need anyway). Built once.
 _VERSION = DirectoryVersion.__table__.c.version
+_ASKED = exists().where(
+    col(SurveyRecipient.resident_id) == col(Resident.id),
+    col(SurveyRecipient.finished_at).is_(None),
+)
 _VISITOR = (
-    select(_VERSION, Resident, PendingInput, ReportDraft)
+    select(_VERSION, Resident, PendingInput, ReportDraft, _ASKED)
     .select_from(DirectoryVersion.__table__)
     .outerjoin(Resident, col(Resident.telegram_id) == bindparam("telegram_id"))
     .outerjoin(PendingInput, col(PendingInput.telegram_id) == bindparam("telegram_id"))
@@ -53,12 +58,12 @@ _VISITOR = (
 
 async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None:
     """The resident with this Telegram id, read together with what later steps of the update
-    ask for: their draft and pending input (held by the session, or remembered as missing)
-    and the directory's version (storage.directory takes it instead of reading it)."""
+    ask for: their draft and pending input (held by the session, or remembered as missing),
+    whether a questionnaire is theirs to finish (storage.surveys) and the directory's version (storage.directory takes it instead of reading it)."""
     found = (await session.exec(_VISITOR, params={"telegram_id": telegram_id})).first()
     if found is None:  # no directoryversion row: a database the migrations never reached
         return await resident_by_telegram_id(session=session, telegram_id=telegram_id)
-    version, resident, pending, draft = found
+    version, resident, pending, draft, asked = found
     directory.seen(session, version)
     if pending is not None:
         keep(session, pending)
@@ -70,6 +75,8 @@ async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None
             keep(session, draft)
         else:
             session.info.setdefault(_NO_DRAFT, set()).add(resident.id)
+        if not asked:
+            surveys.none_awaiting(session, resident.id)
     return resident
 
 

@@ -26,6 +26,13 @@ from storage.models import (
 )
 
 OPEN, CLOSED = "open", "closed"
+# Residents this session knows have no questionnaire to finish (read with who they are, at
+# the start of an update): their text is not looked up as an answer (issue 14).
+_NONE_AWAITING = "residents_without_survey"
+
+
+def none_awaiting(session: AsyncSession, resident_id: int) -> None:
+    session.info.setdefault(_NONE_AWAITING, set()).add(resident_id)
 
 
 async def add(*, session: AsyncSession, survey: Survey) -> Survey:
@@ -181,6 +188,7 @@ async def add_recipients(
     *, session: AsyncSession, survey_id: int, resident_ids: Sequence[int], now: datetime
 ) -> list[SurveyRecipient]:
     rows = [SurveyRecipient(survey_id=survey_id, resident_id=i, sent_at=now) for i in resident_ids]
+    session.info.get(_NONE_AWAITING, set()).difference_update(resident_ids)
     session.add_all(rows)
     await session.flush()
     return rows
@@ -225,6 +233,8 @@ async def awaiting_text(
     *, session: AsyncSession, resident_id: int, sent_after: datetime
 ) -> Sequence[tuple[SurveyRecipient, Survey]]:
     """The resident's unfinished surveys sent after a moment, newest first."""
+    if resident_id in session.info.get(_NONE_AWAITING, ()):
+        return ()
     result = await session.exec(
         select(SurveyRecipient, Survey)
         .join(Survey, col(Survey.id) == SurveyRecipient.survey_id)

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from firecircle.sample import load_sample_district
 from storage import residents as resident_rows
-from storage.engine import make_engine, make_session_factory, transaction
-from storage.models import Report, ReportDraft, Resident
+from storage.engine import make_engine, make_session_factory, transaction, unit_of_work
+from storage.models import Report, ReportDraft, Resident, Survey, SurveyAnswer, SurveyRecipient
 from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
 from triage.desks import DeskContext
@@ -23,6 +23,7 @@ from triage.intake.frontdesk import FrontDesk
 from triage.intake.limits import SILENT, TRY_LATER, Limits
 from triage.intake.people import Person
 from triage.intake.reply import Step
+from triage.surveys.desk import Asked, SurveyDesk
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
 from triage.understanding.classify import classify
@@ -44,7 +45,8 @@ async def door(database_url):
     )
     frontdesk = FrontDesk(sessions, intake, answers=AnswerDesk(sessions, intake))
     broadcasts = BroadcastDesk(sessions, wording=None)
-    yield Conversation(sessions, intake, frontdesk, StaffDesk(sessions, policy), broadcasts)
+    staff = StaffDesk(sessions, policy)
+    yield Conversation(sessions, intake, frontdesk, staff, broadcasts, surveys=SurveyDesk(sessions))
     await engine.dispose()
 
 
@@ -111,19 +113,56 @@ async def test_a_staff_member_who_writes_a_report_becomes_a_resident_then(door):
     assert resident.id == who.id
 
 
+class Statements:
+    """The first word of each statement the process runs; for a SELECT, the table its first
+    column is from."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(Engine, "before_cursor_execute", self._heard)
+        return self.said
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(Engine, "before_cursor_execute", self._heard)
+
+    def _heard(self, _conn, _cursor, statement, *_args) -> None:
+        words = statement.split()
+        first = words[0].upper()
+        self.said.append(f"SELECT {words[1].split('.')[0]}" if first == "SELECT" else first)
+
+
 async def test_a_returning_residents_visit_is_read_in_one_statement(door):
     """Who they are, their draft, what the bot awaits and the directory's version: one SELECT
     (issue 14), and nothing read again when a step of the same update asks for them."""
     await door.enter(Person(905, 905, name="小周"))
-    said: list[str] = []
-
-    def heard(_conn, _cursor, statement, *_args) -> None:
-        said.append(statement.split(None, 1)[0].upper())
-
-    event.listen(Engine, "before_cursor_execute", heard)
-    try:
+    with Statements() as said:
         visit = await door.enter(Person(905, 905, name="小周"))
-    finally:
-        event.remove(Engine, "before_cursor_execute", heard)
     assert visit.resident is not None and visit.staff is None
-    assert said.count("SELECT") == 1, said
+    assert [s for s in said if s.startswith("SELECT")] == ["SELECT directoryversion"], said
+
+
+async def test_a_text_is_looked_up_as_an_answer_only_when_a_questionnaire_awaits_one(door):
+    """The visit's read says whether a questionnaire is unfinished: without one a message
+    reads no survey rows; with one its text question takes the message as the answer."""
+    await door.enter(Person(906, 906, name="小吴"))
+    with Statements() as said:
+        async with unit_of_work(door.sessions):
+            visit = await door.enter(Person(906, 906))
+            reply = await door.text(visit, "你好")
+    assert not isinstance(reply, Asked)
+    assert "SELECT surveyrecipient" not in said, said
+    async with transaction(door.sessions) as session:
+        question = {"type": "text", "text": {"zh": "还有什么建议？", "en": "Any advice?"}}
+        survey = Survey(title={"zh": "调查", "en": "Survey"}, questions=[question])
+        session.add(survey)
+        await session.flush()
+        session.add(SurveyRecipient(survey_id=survey.id, resident_id=visit.resident.id))
+    with Statements() as said:
+        async with unit_of_work(door.sessions):
+            visit = await door.enter(Person(906, 906))
+            reply = await door.text(visit, "楼道灯坏了")
+    assert isinstance(reply, Asked) and "SELECT surveyrecipient" in said
+    [answer] = await rows(door, SurveyAnswer)
+    assert answer.text == "楼道灯坏了"
