@@ -102,8 +102,9 @@ async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | 
 
 
 def made(session: AsyncSession, resident: Resident) -> None:
-    """A resident just added and flushed: they have no draft to read."""
+    """A resident just added and flushed: they have no draft and no questionnaire to read."""
     session.info.setdefault(_NO_DRAFT, set()).add(resident.id)
+    surveys.none_awaiting(session, resident.id)
 
 
 @event.listens_for(Session, "transient_to_pending")
