@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, or_, true, update
+from sqlalchemy import Integer, bindparam, func, insert, or_, true, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -199,6 +199,26 @@ async def release(*, session: AsyncSession, older_than: datetime | None = None) 
     await session.exec(statement.values(status=PENDING, claimed_at=None, claimed_by=None))
 
 
+# Built once: a claimed notice reworded as its one call, or marked expanded (executemany).
+_REWORD = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"))
+    .values(
+        chat_id=bindparam("b_chat_id"),
+        method=bindparam("b_method"),
+        payload=bindparam("b_payload"),
+        status=bindparam("b_status"),
+    )
+)
+# The new rows' ids in the order of the rows. SQLAlchemy guarantees the order on SQLite only
+# by a statement per row; SQLite gives the rows of one INSERT ascending rowids in the order
+# of its VALUES, so there the ids are sorted instead. Keyed by "the database is PostgreSQL".
+_ADD_RETURNING = {
+    True: insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True),
+    False: insert(_OUTBOX).returning(_OUTBOX.c.id),
+}
+
+
 async def expand(
     *,
     session: AsyncSession,
@@ -206,30 +226,61 @@ async def expand(
     now: datetime,
     by: str | None = None,
 ) -> list[OutboxMessage]:
-    """Replace each notice by its calls, claimed by the same sender, in the order given;
-    one flush for all of them. A call's own chat is its row's (the edits of a report's cards
-    go to every chat holding one)."""
-    parts = [
-        OutboxMessage(
-            chat_id=payload.get("chat_id", notice.chat_id),  # a report's cards are in many
-            method=method,
-            payload=payload,
-            priority=notice.priority,
-            report_id=notice.report_id,
-            status=SENDING,
-            claimed_at=now,
-            claimed_by=by,
-            created_at=notice.created_at,
-            next_attempt_at=now,
-        )
-        for notice, calls in notices
-        for method, payload in calls
-    ]
-    session.add_all(parts)
-    for notice, _ in notices:
-        notice.status = EXPANDED
-    await session.flush()
+    """Replace each notice by its calls, claimed by the same sender, in the order given. A
+    call's own chat is its row's (the edits of a report's cards go to every chat holding
+    one). A notice of one call becomes that call in its own row, already claimed; one of
+    several is marked expanded and its calls get rows of their own. Core statements, one
+    for the notices and one for the new rows (issue 14: the ORM wrote a row a statement)."""
+    parts: list[OutboxMessage] = []
+    reworded: list[dict[str, Any]] = []
+    for notice, calls in notices:
+        if len(calls) == 1:
+            method, payload = calls[0]
+            values = {"chat_id": payload.get("chat_id", notice.chat_id), "method": method}
+            values |= {"payload": payload, "status": notice.status}
+            parts.append(notice)
+        else:
+            values = {"chat_id": notice.chat_id, "method": notice.method}
+            values |= {"payload": notice.payload, "status": EXPANDED}
+            parts += [_part(notice, method, payload, now, by) for method, payload in calls]
+        reworded.append({"b_id": notice.id, **{f"b_{k}": v for k, v in values.items()}})
+        for name, value in values.items():
+            set_committed_value(notice, name, value)
+    if reworded:
+        await session.exec(_REWORD, params=reworded)
+    new = [part for part in parts if part.id is None]
+    if new:
+        rows = [_values(part) for part in new]
+        postgresql = session.bind.dialect.name == "postgresql"
+        ids = (await session.exec(_ADD_RETURNING[postgresql], params=rows)).scalars().all()
+        ids = ids if postgresql else sorted(ids)
+        for part, id_ in zip(new, ids, strict=True):
+            part.id = id_
     return parts
+
+
+def _part(
+    notice: OutboxMessage, method: str, payload: dict[str, Any], now: datetime, by: str | None
+) -> OutboxMessage:
+    return OutboxMessage(
+        chat_id=payload.get("chat_id", notice.chat_id),  # a report's cards are in many
+        method=method,
+        payload=payload,
+        priority=notice.priority,
+        report_id=notice.report_id,
+        status=SENDING,
+        attempts=0,
+        claimed_at=now,
+        claimed_by=by,
+        created_at=notice.created_at,
+        next_attempt_at=now,
+    )
+
+
+def _values(row: OutboxMessage) -> dict[str, Any]:
+    return {
+        column.name: getattr(row, column.name) for column in _OUTBOX.columns if column.name != "id"
+    }
 
 
 async def settle(

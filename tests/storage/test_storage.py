@@ -251,3 +251,48 @@ async def test_the_notify_triggers_go_with_a_downgrade_and_come_back(kind, tmp_p
         await upgrade(engine)
         assert await triggers(engine) == notifying
         await engine.dispose()
+
+
+async def test_a_notice_of_one_call_becomes_that_call_in_its_own_row(sessions):
+    """Most notices word into one Bot API call: the row becomes it (no row added, claim
+    kept); a notice of several calls is marked expanded and each call gets a claimed row."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from storage import outbox
+    from storage.models import OutboxMessage
+
+    now = datetime.now(UTC)
+    one = OutboxMessage(chat_id=outbox.NO_CHAT, method=outbox.NOTICE, payload={}, subject="s:5")
+    two = OutboxMessage(chat_id=8, method=outbox.NOTICE, payload={}, next_attempt_at=now)
+    one.next_attempt_at = now
+    async with transaction(sessions) as session:
+        await outbox.enqueue(session=session, rows=[one, two])
+        claim = await outbox.claim(
+            session=session, now=now, limit=10, stale_after=timedelta(minutes=1), by="s1"
+        )
+        first, second = sorted(claim.rows, key=lambda r: r.chat_id)
+        edit = ("editMessageText", {"chat_id": 77, "message_id": 3, "text": "卡片"})
+        calls = [("sendMessage", {"chat_id": 8, "text": "甲"}), ("sendMessage", {"text": "乙"})]
+        parts = await outbox.expand(
+            session=session, notices=[(first, [edit]), (second, calls)], now=now, by="s1"
+        )
+    assert parts[0] is first and (first.chat_id, first.method) == (77, "editMessageText")
+    async with transaction(sessions) as session:
+        stored = {row.id: row for row in (await session.exec(select(OutboxMessage))).all()}
+    assert len(stored) == 4
+    card = stored[first.id]
+    assert (card.chat_id, card.method, card.payload["text"], card.subject) == (
+        77,
+        "editMessageText",
+        "卡片",
+        "s:5",
+    )
+    assert (card.status, card.claimed_by) == (outbox.SENDING, "s1")
+    assert stored[second.id].status == outbox.EXPANDED
+    added = [stored[p.id] for p in parts[1:]]
+    assert [(r.chat_id, r.payload["text"], r.status) for r in added] == [
+        (8, "甲", outbox.SENDING),
+        (8, "乙", outbox.SENDING),
+    ]
