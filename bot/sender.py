@@ -221,6 +221,8 @@ class OutboxSender:
                 per_chat=self.per_chat_held,
             )
             notices = await self._word(session, claim.rows, now)
+            # Before wording: a notice of one call becomes that call in its own row, and
+            # would otherwise be taken here as well as from word().
             parts = [row for row in claim.rows if row.method != outbox.NOTICE]
             parts += await outbox.word(session, notices=notices, now=now, by=self.token)
             # A claim held to the more urgent (the queue in memory is full) leaves the rest

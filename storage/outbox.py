@@ -268,6 +268,8 @@ def _part(
         payload=payload,
         priority=notice.priority,
         report_id=notice.report_id,
+        broadcast_id=notice.broadcast_id,  # each call stays what its notice was about
+        subject=notice.subject,
         status=SENDING,
         attempts=0,
         claimed_at=now,

@@ -65,19 +65,21 @@ async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None
         return await resident_by_telegram_id(session=session, telegram_id=telegram_id)
     version, resident, pending, draft, asked = found
     directory.seen(session, version)
-    if pending is not None:
-        keep(session, pending)
-    else:
-        session.info.setdefault(_NO_PENDING, set()).add(telegram_id)
+    _remember(session, _NO_PENDING, telegram_id, pending)
     if resident is not None:
         keep(session, resident)
-        if draft is not None:
-            keep(session, draft)
-        else:
-            session.info.setdefault(_NO_DRAFT, set()).add(resident.id)
-        if not asked:
-            surveys.none_awaiting(session, resident.id)
+        _remember(session, _NO_DRAFT, resident.id, draft)
+        surveys.none_awaiting(session, resident.id, not asked)
     return resident
+
+
+def _remember(session: AsyncSession, misses: str, key: int, row: object | None) -> None:
+    """A row found is held by the session; a miss is remembered (and forgotten once found)."""
+    if row is not None:
+        keep(session, row)
+        session.info.get(misses, set()).discard(key)
+    else:
+        session.info.setdefault(misses, set()).add(key)
 
 
 async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:

@@ -31,8 +31,12 @@ OPEN, CLOSED = "open", "closed"
 _NONE_AWAITING = "residents_without_survey"
 
 
-def none_awaiting(session: AsyncSession, resident_id: int) -> None:
-    session.info.setdefault(_NONE_AWAITING, set()).add(resident_id)
+def none_awaiting(session: AsyncSession, resident_id: int, none: bool = True) -> None:
+    """Whether the resident has no questionnaire to finish, as just read."""
+    if none:
+        session.info.setdefault(_NONE_AWAITING, set()).add(resident_id)
+    else:
+        session.info.get(_NONE_AWAITING, set()).discard(resident_id)
 
 
 async def add(*, session: AsyncSession, survey: Survey) -> Survey:

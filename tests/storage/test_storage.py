@@ -265,8 +265,8 @@ async def test_a_notice_of_one_call_becomes_that_call_in_its_own_row(sessions):
 
     now = datetime.now(UTC)
     one = OutboxMessage(chat_id=outbox.NO_CHAT, method=outbox.NOTICE, payload={}, subject="s:5")
-    two = OutboxMessage(chat_id=8, method=outbox.NOTICE, payload={}, next_attempt_at=now)
-    one.next_attempt_at = now
+    two = OutboxMessage(chat_id=8, method=outbox.NOTICE, payload={}, subject="s:8")
+    one.next_attempt_at = two.next_attempt_at = now
     async with transaction(sessions) as session:
         await outbox.enqueue(session=session, rows=[one, two])
         claim = await outbox.claim(
@@ -292,7 +292,7 @@ async def test_a_notice_of_one_call_becomes_that_call_in_its_own_row(sessions):
     assert (card.status, card.claimed_by) == (outbox.SENDING, "s1")
     assert stored[second.id].status == outbox.EXPANDED
     added = [stored[p.id] for p in parts[1:]]
-    assert [(r.chat_id, r.payload["text"], r.status) for r in added] == [
-        (8, "甲", outbox.SENDING),
-        (8, "乙", outbox.SENDING),
+    assert [(r.chat_id, r.payload["text"], r.status, r.subject) for r in added] == [
+        (8, "甲", outbox.SENDING, "s:8"),
+        (8, "乙", outbox.SENDING, "s:8"),
     ]
