@@ -21,6 +21,28 @@ async def insert_all(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
     await session.exec(insert_into(model), params=[_values(row) for row in rows])
 
 
+async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
+    """insert_all, and each object given the id the database chose for it."""
+    if not rows:
+        return
+    postgresql = session.bind.dialect.name == "postgresql"
+    statement = _returning_ids(type(rows[0]), postgresql)
+    ids = (await session.exec(statement, params=[_values(row) for row in rows])).scalars().all()
+    for row, id_ in zip(rows, ids if postgresql else sorted(ids), strict=True):
+        row.id = id_
+
+
+@cache
+def _returning_ids(model: type[SQLModel], postgresql: bool) -> Insert:
+    """The ids in the order of the rows. SQLAlchemy guarantees that order on SQLite only by a
+    statement per row; SQLite gives the rows of one INSERT ascending rowids in the order of
+    its VALUES, so there the ids are sorted instead."""
+    id_ = model.__table__.c.id
+    if postgresql:
+        return insert(model.__table__).returning(id_, sort_by_parameter_order=True)
+    return insert(model.__table__).returning(id_)
+
+
 @cache
 def insert_into(model: type[SQLModel]) -> Insert:
     """A Core INSERT of the model's table, built once: the ORM's bulk INSERT and building

@@ -142,6 +142,22 @@ def keep(session: AsyncSession, row: object) -> None:
     session.info.setdefault("kept", []).append(row)
 
 
+def remember_missing(session, kind: str, *keys: object) -> None:
+    """Remembered for the session: no row of this kind with these keys (session.get does not
+    remember a miss, and steps of one update ask again). `session`: sync or async."""
+    session.info.setdefault(kind, set()).update(keys)
+
+
+def forget_missing(session, kind: str, *keys: object) -> None:
+    """These rows exist after all (just read or added): forget their misses."""
+    session.info.get(kind, set()).difference_update(keys)
+
+
+def known_missing(session, kind: str, key: object) -> bool:
+    """Whether this session remembers that no such row exists."""
+    return key in session.info.get(kind, ())
+
+
 def spoiled_unit() -> bool:
     """Whether this task's unit of work had a step fail and will be rolled back and redone."""
     unit = _unit.get()

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, insert, or_, true, update
+from sqlalchemy import Integer, bindparam, func, or_, true, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks, insert_all, insert_into
+from storage.bulk import chunks, insert_all, insert_into, insert_with_ids
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
 from storage.types import UTCDateTime, utcnow
@@ -210,13 +210,6 @@ _REWORD = (
         status=bindparam("b_status"),
     )
 )
-# The new rows' ids in the order of the rows. SQLAlchemy guarantees the order on SQLite only
-# by a statement per row; SQLite gives the rows of one INSERT ascending rowids in the order
-# of its VALUES, so there the ids are sorted instead. Keyed by "the database is PostgreSQL".
-_ADD_RETURNING = {
-    True: insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True),
-    False: insert(_OUTBOX).returning(_OUTBOX.c.id),
-}
 
 
 async def expand(
@@ -232,30 +225,26 @@ async def expand(
     several is marked expanded and its calls get rows of their own. Core statements, one
     for the notices and one for the new rows (issue 14: the ORM wrote a row a statement)."""
     parts: list[OutboxMessage] = []
+    added: list[OutboxMessage] = []
     reworded: list[dict[str, Any]] = []
     for notice, calls in notices:
         if len(calls) == 1:
-            method, payload = calls[0]
-            values = {"chat_id": payload.get("chat_id", notice.chat_id), "method": method}
-            values |= {"payload": payload, "status": notice.status}
+            [(method, payload)] = calls
+            chat_id, status = payload.get("chat_id", notice.chat_id), notice.status
             parts.append(notice)
-        else:
-            values = {"chat_id": notice.chat_id, "method": notice.method}
-            values |= {"payload": notice.payload, "status": EXPANDED}
-            parts += [_part(notice, method, payload, now, by) for method, payload in calls]
-        reworded.append({"b_id": notice.id, **{f"b_{k}": v for k, v in values.items()}})
+        else:  # its own values again: the one statement sets the same columns for all
+            chat_id, method, payload = notice.chat_id, notice.method, notice.payload
+            status = EXPANDED
+            more = [_part(notice, call, said, now, by) for call, said in calls]
+            parts += more
+            added += more
+        values = {"chat_id": chat_id, "method": method, "payload": payload, "status": status}
+        reworded.append({"b_id": notice.id} | {f"b_{k}": v for k, v in values.items()})
         for name, value in values.items():
             set_committed_value(notice, name, value)
     if reworded:
         await session.exec(_REWORD, params=reworded)
-    new = [part for part in parts if part.id is None]
-    if new:
-        rows = [_values(part) for part in new]
-        postgresql = session.bind.dialect.name == "postgresql"
-        ids = (await session.exec(_ADD_RETURNING[postgresql], params=rows)).scalars().all()
-        ids = ids if postgresql else sorted(ids)
-        for part, id_ in zip(new, ids, strict=True):
-            part.id = id_
+    await insert_with_ids(session, added)
     return parts
 
 
@@ -277,12 +266,6 @@ def _part(
         created_at=notice.created_at,
         next_attempt_at=now,
     )
-
-
-def _values(row: OutboxMessage) -> dict[str, Any]:
-    return {
-        column.name: getattr(row, column.name) for column in _OUTBOX.columns if column.name != "id"
-    }
 
 
 async def settle(

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import directory, surveys
-from storage.engine import keep
+from storage.engine import forget_missing, keep, known_missing, remember_missing
 from storage.models import (
     DirectoryVersion,
     PendingInput,
@@ -38,9 +38,9 @@ async def _by_key(session: AsyncSession, model: type, statement, key: int):
 
 
 # Who wrote, what the bot waits for from them, the report they are writing, whether a
-# questionnaire waits for their answer and the directory's version, in one statement at the start of an update (issue 14: each was a read
-# of its own, some of them twice; the directory's version is the check a cache in process
-# would need anyway). Built once.
+# questionnaire waits for their answer and the directory's version, in one statement at the
+# start of an update (issue 14: each was a read of its own, some of them twice; the
+# directory's version is the check a cache in process would need anyway). Built once.
 _VERSION = DirectoryVersion.__table__.c.version
 _ASKED = exists().where(
     col(SurveyRecipient.resident_id) == col(Resident.id),
@@ -59,7 +59,8 @@ _VISITOR = (
 async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None:
     """The resident with this Telegram id, read together with what later steps of the update
     ask for: their draft and pending input (held by the session, or remembered as missing),
-    whether a questionnaire is theirs to finish (storage.surveys) and the directory's version (storage.directory takes it instead of reading it)."""
+    whether a questionnaire is theirs to finish (storage.surveys) and the directory's version
+    (storage.directory takes it instead of reading it)."""
     found = (await session.exec(_VISITOR, params={"telegram_id": telegram_id})).first()
     if found is None:  # no directoryversion row: a database the migrations never reached
         return await resident_by_telegram_id(session=session, telegram_id=telegram_id)
@@ -69,17 +70,17 @@ async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None
     if resident is not None:
         keep(session, resident)
         _remember(session, _NO_DRAFT, resident.id, draft)
-        surveys.none_awaiting(session, resident.id, not asked)
+        (forget_missing if asked else remember_missing)(session, surveys.NOT_ASKED, resident.id)
     return resident
 
 
-def _remember(session: AsyncSession, misses: str, key: int, row: object | None) -> None:
-    """A row found is held by the session; a miss is remembered (and forgotten once found)."""
-    if row is not None:
-        keep(session, row)
-        session.info.get(misses, set()).discard(key)
+def _remember(session: AsyncSession, kind: str, key: int, row: object | None) -> None:
+    """A row found is held by the session and no longer missing; a miss is remembered."""
+    if row is None:
+        remember_missing(session, kind, key)
     else:
-        session.info.setdefault(misses, set()).add(key)
+        keep(session, row)
+        forget_missing(session, kind, key)
 
 
 async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Resident | None:
@@ -87,26 +88,25 @@ async def resident_by_telegram_id(*, session: AsyncSession, telegram_id: int) ->
     return result.first()
 
 
-# Residents this session found without a draft: session.get does not remember a miss, and a
-# first message asks twice (the front desk, then the step that begins the report).
+# Misses the session remembers (storage.engine.remember_missing): a first message asks for
+# the draft twice (the front desk, then the step that begins the report).
 _NO_DRAFT = "residents_without_draft"
-_NO_PENDING = "telegram_ids_without_pending_input"  # the same for pending input
+_NO_PENDING = "telegram_ids_without_pending_input"
 
 
 async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
-    misses = session.info.get(_NO_DRAFT)
-    if misses is not None and resident_id in misses:
+    if known_missing(session, _NO_DRAFT, resident_id):
         return None
     draft = await _by_key(session, ReportDraft, _DRAFT, resident_id)
     if draft is None:
-        session.info.setdefault(_NO_DRAFT, set()).add(resident_id)
+        remember_missing(session, _NO_DRAFT, resident_id)
     return draft
 
 
 def made(session: AsyncSession, resident: Resident) -> None:
     """A resident just added and flushed: they have no draft and no questionnaire to read."""
-    session.info.setdefault(_NO_DRAFT, set()).add(resident.id)
-    surveys.none_awaiting(session, resident.id)
+    remember_missing(session, _NO_DRAFT, resident.id)
+    remember_missing(session, surveys.NOT_ASKED, resident.id)
 
 
 @event.listens_for(Session, "transient_to_pending")
@@ -114,9 +114,9 @@ def _draft_added(session: Session, instance: object) -> None:
     """A draft or pending input added to the session is no longer missing (they are only
     added this way)."""
     if isinstance(instance, ReportDraft):
-        session.info.get(_NO_DRAFT, set()).discard(instance.resident_id)
+        forget_missing(session, _NO_DRAFT, instance.resident_id)
     elif isinstance(instance, PendingInput):
-        session.info.get(_NO_PENDING, set()).discard(instance.telegram_id)
+        forget_missing(session, _NO_PENDING, instance.telegram_id)
 
 
 async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
@@ -136,8 +136,7 @@ async def followers_of(*, session: AsyncSession, report_id: int) -> list[Residen
 
 
 async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
-    misses = session.info.get(_NO_PENDING)
-    if misses is not None and telegram_id in misses:
+    if known_missing(session, _NO_PENDING, telegram_id):
         return None
     return await _by_key(session, PendingInput, _PENDING, telegram_id)
 

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox
+from storage.engine import forget_missing, known_missing
 from storage.models import (
     GridCell,
     OutboxMessage,
@@ -26,17 +27,10 @@ from storage.models import (
 )
 
 OPEN, CLOSED = "open", "closed"
-# Residents this session knows have no questionnaire to finish (read with who they are, at
-# the start of an update): their text is not looked up as an answer (issue 14).
-_NONE_AWAITING = "residents_without_survey"
-
-
-def none_awaiting(session: AsyncSession, resident_id: int, none: bool = True) -> None:
-    """Whether the resident has no questionnaire to finish, as just read."""
-    if none:
-        session.info.setdefault(_NONE_AWAITING, set()).add(resident_id)
-    else:
-        session.info.get(_NONE_AWAITING, set()).discard(resident_id)
+# Residents this session knows have no questionnaire to finish (read with who they are at
+# the start of an update; storage.engine.remember_missing): their text is not looked up as
+# an answer.
+NOT_ASKED = "residents_without_survey"
 
 
 async def add(*, session: AsyncSession, survey: Survey) -> Survey:
@@ -192,7 +186,7 @@ async def add_recipients(
     *, session: AsyncSession, survey_id: int, resident_ids: Sequence[int], now: datetime
 ) -> list[SurveyRecipient]:
     rows = [SurveyRecipient(survey_id=survey_id, resident_id=i, sent_at=now) for i in resident_ids]
-    session.info.get(_NONE_AWAITING, set()).difference_update(resident_ids)
+    forget_missing(session, NOT_ASKED, *resident_ids)
     session.add_all(rows)
     await session.flush()
     return rows
@@ -237,7 +231,7 @@ async def awaiting_text(
     *, session: AsyncSession, resident_id: int, sent_after: datetime
 ) -> Sequence[tuple[SurveyRecipient, Survey]]:
     """The resident's unfinished surveys sent after a moment, newest first."""
-    if resident_id in session.info.get(_NONE_AWAITING, ()):
+    if known_missing(session, NOT_ASKED, resident_id):
         return ()
     result = await session.exec(
         select(SurveyRecipient, Survey)
