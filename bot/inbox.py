@@ -4,9 +4,11 @@ Polling asks for the next batch with offset = last stored id + 1 only after the 
 the database, so an update Telegram considers delivered is never only in memory; a webhook
 answers 200 only after storing. Processing reads the stored rows, so a crash between the two
 loses nothing: the rows wait for the next start. On SQLite the one instance processes them; on
-PostgreSQL every instance does, each update's transaction holding its chat (an advisory lock)
-so that a chat's updates still go one at a time and in order. A payload python-telegram-bot
-cannot read is marked with the error and passed over.
+PostgreSQL every instance does, each transaction holding its chats (advisory locks) so that a
+chat's updates still go one at a time and in order. Updates of several chats that wait
+together share a transaction, a few at a time, each handled as if alone; a button press has
+one of its own. A payload python-telegram-bot cannot read is marked with the error and passed
+over.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from telegram.ext import Application
 from bot import updates
 from triage import counters
 from triage.delivery import inbox
-from triage.units import Session, SessionFactory, transaction, unit_of_work
+from triage.units import Session, SessionFactory, start_afresh, transaction, unit_of_work
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 RETRY_AFTER_ERROR = 1.0
 LOOK_AGAIN = 0.5  # seconds before looking again at chats another instance held
+RUN = 8  # updates handled in one transaction at most: the first one's replies wait for it
 
 # Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
@@ -78,19 +81,76 @@ class Inbox:
             chats: dict[int | str, list[inbox.Update]] = {}
             for row in batch:
                 chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
-            results = await asyncio.gather(
-                *(self._handle_all(c, rows) for c, rows in chats.items()), return_exceptions=True
-            )
-            for result in results:  # raised once every chat is done: none works on a retry
-                if isinstance(result, BaseException):
-                    raise result
-            handled = sum(results)
+            handled = await self._handle_chats(chats)
             done += handled
             if not handled:  # every chat is in other instances' hands
                 break
             if inbox.whole(len(batch), max(map(len, chats.values()))):
                 break  # nothing was left behind; what arrived since sets the arrival event
         return done
+
+    async def _handle_chats(self, chats: dict[int | str, list[inbox.Update]]) -> int:
+        """Chats with a button press go update by update; the others a few chats to a
+        transaction (its BEGIN, its commit and the marks shared), each update starting afresh
+        as in a transaction of its own."""
+        alone = {c: rows for c, rows in chats.items() if any(map(_is_press, rows))}
+        together = _groups([rows for c, rows in chats.items() if c not in alone])
+        results = await asyncio.gather(
+            *(self._handle_all(c, rows) for c, rows in alone.items()),
+            *(self._handle_together(rows) for rows in together),
+            return_exceptions=True,
+        )
+        for result in results:  # raised once every chat is done: none works on a retry
+            if isinstance(result, BaseException):
+                raise result
+        return sum(results)
+
+    async def _handle_together(self, rows: list[inbox.Update]) -> int:
+        if len(rows) == 1:
+            return await self._handle_all(_chat_of(rows[0].payload, rows[0].update_id), rows)
+        try:
+            async with self._turns:
+                return await self._attempt_together(rows)
+        except _Redo:  # one update's step failed: all rolled back, now one at a time
+            chats: dict[int | str, list[inbox.Update]] = {}
+            for row in rows:
+                chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
+            return sum([await self._handle_all(c, of_chat) for c, of_chat in chats.items()])
+
+    async def _attempt_together(self, rows: list[inbox.Update]) -> int:
+        errors: dict[int, str | None] = {}
+        async with unit_of_work(self.sessions) as unit:
+            waiting, done = await self._take_all(unit.session, rows)
+            for row in rows:
+                if self._stopping:
+                    break
+                if row.update_id not in waiting:
+                    continue
+                errors[row.update_id] = await self._process(row.payload)
+                if unit.spoiled:
+                    raise _Redo
+                try:
+                    await start_afresh(unit.session)
+                except Exception as exc:  # a change that could not be written: a step's failure
+                    raise _Redo from exc
+            if errors:
+                await _mark_all(unit.session, errors)
+        return done + len(errors)
+
+    async def _take_all(self, session: Session, rows: list[inbox.Update]) -> tuple[set[int], int]:
+        """The updates of these rows to handle now, and how many others are done already
+        (another instance handled them). On PostgreSQL their chats are held for the
+        transaction; a chat another instance holds is left to it."""
+        if not self.shared:
+            return {row.update_id for row in rows}, 0
+        chats: dict[int | str, list[int]] = {}
+        for row in rows:
+            chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row.update_id)
+        held, waiting = await inbox.hold_chats(session, chats)
+        if len(held) < len(chats):
+            self._held = True  # that instance goes on with the chat, in order
+        done_elsewhere = sum(1 for c in held for u in chats[c] if u not in waiting)
+        return waiting, done_elsewhere
 
     async def _handle_all(self, chat: int | str, rows: list[inbox.Update]) -> int:
         for done, row in enumerate(rows):
@@ -105,7 +165,7 @@ class Inbox:
     async def _handle(self, chat: int | str, row: inbox.Update) -> bool:
         """The update's changes, its replies and its mark commit together. False if another
         instance holds the chat."""
-        if "callback_query" in row.payload:
+        if _is_press(row):
             return await self._handle_press(chat, row)
         try:
             return await self._attempt(chat, row, careful=False)
@@ -224,10 +284,31 @@ class _Redo(Exception):
 
 
 async def _mark(session: Session, row: inbox.Update, error: str | None) -> None:
-    await inbox.done(session, update_id=row.update_id, error=error)
-    counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
-    if error is not None:
-        counters.errors.labels("update").inc()
+    await _mark_all(session, {row.update_id: error})
+
+
+async def _mark_all(session: Session, errors: dict[int, str | None]) -> None:
+    await inbox.all_done(session, errors)
+    for error in errors.values():
+        counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
+        if error is not None:
+            counters.errors.labels("update").inc()
+
+
+def _is_press(row: inbox.Update) -> bool:
+    return "callback_query" in row.payload
+
+
+def _groups(chats: list[list[inbox.Update]]) -> list[list[inbox.Update]]:
+    """Chats gathered into groups of at most RUN updates (a chat with more is a group of
+    its own), each group's updates in the order they came."""
+    groups: list[list[inbox.Update]] = []
+    for rows in chats:
+        if groups and len(groups[-1]) + len(rows) <= RUN:
+            groups[-1].extend(rows)
+        else:
+            groups.append(list(rows))
+    return [sorted(group, key=lambda row: row.update_id) for group in groups]
 
 
 def _chat_of(payload: dict[str, Any], update_id: int) -> int | str:

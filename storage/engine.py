@@ -136,6 +136,17 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
             _unit.reset(token)
 
 
+async def start_afresh(session: AsyncSession) -> None:
+    """Between two updates handled in one transaction: their changes flushed, the session
+    forgets the rows it holds and what it remembered reading, as a new session would, and
+    keeps only what the commit must tell (signals.AT_COMMIT)."""
+    await session.flush()
+    session.expunge_all()
+    info = session.sync_session.info
+    for key in [key for key in info if key not in signals.AT_COMMIT]:
+        del info[key]
+
+
 def keep(session: AsyncSession, row: object) -> None:
     """Held by the session until it closes: its identity map holds rows weakly, so a row no
     step still refers to is read again by the next step's session.get."""

@@ -92,7 +92,16 @@ async def pending_updates(
 async def mark_processed(
     *, session: AsyncSession, update_id: int, at: datetime, error: str | None = None
 ) -> None:
-    await session.exec(_MARK, params={"b_update_id": update_id, "b_at": at, "b_error": error})
+    await mark_all_processed(session=session, errors={update_id: error}, at=at)
+
+
+async def mark_all_processed(
+    *, session: AsyncSession, errors: dict[int, str | None], at: datetime
+) -> None:
+    """Several updates handled in one transaction, marked in one executemany; `errors`: each
+    update_id's error, None if it went well."""
+    params = [{"b_update_id": u, "b_at": at, "b_error": e} for u, e in errors.items()]
+    await session.exec(_MARK, params=params[0] if len(params) == 1 else params)
 
 
 CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 key space)
@@ -103,9 +112,9 @@ async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -
     this transaction unless another instance holds it (None), and say whether the update
     still waits (False: another instance has just handled it). Two chats that share a key
     only wait for each other."""
-    key = zlib.crc32(str(chat).encode()) - 2**31  # stable across processes, unlike hash()
     taken = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:space, :key)"), {"space": CHAT_LOCKS, "key": key}
+        text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
+        {"space": CHAT_LOCKS, "key": _lock_key(chat)},
     )
     if not taken:
         return None
@@ -117,3 +126,40 @@ async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -
         )
     )
     return waiting is not None
+
+
+_TAKE_ALL = text(
+    "SELECT key FROM unnest(CAST(:keys AS integer[])) AS key"
+    " WHERE pg_try_advisory_xact_lock(:space, key)"
+)
+
+
+async def take_chats(
+    *, session: AsyncSession, chats: dict[int | str, list[int]]
+) -> tuple[set[int | str], set[int]]:
+    """take_chat for several chats (each with its update_ids) in two statements: the chats
+    now held for this transaction, and which of their updates still wait."""
+    keys = {chat: _lock_key(chat) for chat in chats}
+    locked = set(
+        (
+            await session.exec(
+                _TAKE_ALL, params={"keys": sorted(set(keys.values())), "space": CHAT_LOCKS}
+            )
+        )
+        .scalars()
+        .all()
+    )
+    held = {chat for chat, key in keys.items() if key in locked}
+    ids = [update_id for chat in held for update_id in chats[chat]]
+    if not ids:
+        return held, set()
+    waiting = await session.exec(
+        select(InboxUpdate.update_id).where(
+            col(InboxUpdate.update_id).in_(ids), col(InboxUpdate.processed_at).is_(None)
+        )
+    )
+    return held, set(waiting.all())
+
+
+def _lock_key(chat: int | str) -> int:
+    return zlib.crc32(str(chat).encode()) - 2**31  # stable across processes, unlike hash()

@@ -23,6 +23,7 @@ CHANNELS = (OUTBOX, DEADLINES, INBOX)
 BY_TRIGGER = (OUTBOX, INBOX)  # on PostgreSQL, their INSERTs notify (touched only on INSERT)
 _events: dict[str, set[asyncio.Event]] = {channel: set() for channel in CHANNELS}
 UNSAID = object()  # a touch that said nothing of what changed (another instance's, say)
+AT_COMMIT = ("touched", "hints", "notified")  # session.info keys kept until the commit
 _backends: weakref.WeakKeyDictionary[object, set[int]] = weakref.WeakKeyDictionary()
 
 

@@ -1,7 +1,8 @@
 """Units of work: what a surface (the chat, the web) opens to act on the domain.
 
 A transaction for one operation, or a unit of work for everything an update does (its
-steps, its replies and its "processed" mark commit together or not at all). The database
+steps, its replies and its "processed" mark commit together or not at all), or a few
+updates do, each starting afresh. The database
 behind them is storage's; the surfaces hold a SessionFactory and never touch storage.
 """
 
@@ -9,7 +10,14 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession as Session
 
-from storage.engine import SessionFactory, Unit, spoiled_unit, transaction, unit_of_work
+from storage.engine import (
+    SessionFactory,
+    Unit,
+    spoiled_unit,
+    start_afresh,
+    transaction,
+    unit_of_work,
+)
 from storage.types import utcnow
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "SessionFactory",
     "Unit",
     "spoiled_unit",
+    "start_afresh",
     "transaction",
     "unit_of_work",
     "utcnow",

@@ -56,8 +56,21 @@ async def hold_chat(session: Session, *, chat: int | str, update_id: int) -> boo
     return await rows.take_chat(session=session, chat=chat, update_id=update_id)
 
 
+async def hold_chats(
+    session: Session, chats: dict[int | str, list[int]]
+) -> tuple[set[int | str], set[int]]:
+    """Hold these chats (each with its pending update_ids) for this transaction: the chats
+    held (not another instance's), and which of their updates still wait."""
+    return await rows.take_chats(session=session, chats=chats)
+
+
 async def done(session: Session, *, update_id: int, error: str | None) -> None:
     await rows.mark_processed(session=session, update_id=update_id, at=utcnow(), error=error)
+
+
+async def all_done(session: Session, errors: dict[int, str | None]) -> None:
+    """Updates handled in this transaction, each with what went wrong (None: nothing)."""
+    await rows.mark_all_processed(session=session, errors=errors, at=utcnow())
 
 
 def arrivals() -> asyncio.Event:

@@ -1,0 +1,108 @@
+"""Updates of several chats that wait together are handled a few to a transaction:
+each as if alone — its own reply, its resident's state read afresh — and when one of them
+fails, the others are neither lost nor answered twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import BotApiEmulator
+from storage import outbox
+from storage.engine import transaction
+from storage.models import InboxUpdate
+from tests.harness import (
+    INSIDE,
+    REFERENCE,
+    TOKEN,
+    WORKER_1,
+    Running,
+    next_text,
+    sample_service,
+    service_settings,
+    settled_outbox,
+    task_card,
+)
+
+DESCRIPTION = "楼道里堆满了纸箱，还有人在充电"
+ERROR = "系统出了点问题"
+
+
+@asynccontextmanager
+async def started_after(url: str, act) -> AsyncIterator[Running]:
+    """The service started only after `act(emulator)` has sent its updates: its first
+    getUpdates takes them all, and they wait together in the inbox."""
+    async with BotApiEmulator(token=TOKEN, bot_username="firecircle_bot") as emulator:
+        service = await sample_service(emulator, service_settings(emulator, url))
+        await act(emulator)
+        await service.start()
+        try:
+            yield Running(emulator, service)
+        finally:
+            await service.stop()
+
+
+async def handled_at(running: Running) -> list:
+    async with transaction(running.sessions) as session:
+        rows = (await session.exec(select(InboxUpdate.processed_at, InboxUpdate.error))).all()
+    assert [error for _, error in rows] == [None] * len(rows)
+    return [at for at, _ in rows]
+
+
+@pytest.fixture
+async def residents():
+    return []
+
+
+async def test_updates_waiting_together_are_each_answered_as_if_alone(database_url, residents):
+    async def act(emulator):
+        residents.extend(emulator.user(2301 + i, f"居民{i}") for i in range(3))
+        await residents[0].send(DESCRIPTION)
+        await residents[0].send_location(*INSIDE)  # the draft the first update made, read again
+        await residents[1].command("/help")
+        await residents[2].send(DESCRIPTION)
+
+    async with started_after(database_url, act) as running:
+        first, second = await next_text(residents[0]), await next_text(residents[0])
+        assert "位置" in first["text"], first["text"]
+        await next_text(residents[1])
+        await next_text(residents[2])
+        at = await handled_at(running)
+        assert len(at) == 4 and len(set(at)) == 1, f"not handled in one transaction: {at}"
+        assert "照片" in second["text"], f"the location was not taken: {second['text']}"
+        await residents[0].command("/skip")
+        receipt = await next_text(residents[0])
+        card = await task_card(running.staff(WORKER_1))
+        assert REFERENCE.search(receipt["text"]).group() in card["text"]
+        for resident in residents:
+            assert [m for m in resident.messages if ERROR in m.get("text", "")] == []
+
+
+async def test_one_failing_update_leaves_the_others_answered_once(
+    database_url, residents, monkeypatch
+):
+    real, failed = outbox.enqueue, []
+
+    async def flaky(*, session, rows):
+        if not failed and rows[0].chat_id == residents[1].id:
+            failed.append(rows[0].chat_id)
+            raise RuntimeError("the disk hiccuped")
+        return await real(session=session, rows=rows)
+
+    async def act(emulator):
+        residents.extend(emulator.user(2401 + i, f"居民{i}") for i in range(3))
+        for resident in residents:
+            await resident.send(DESCRIPTION)
+
+    monkeypatch.setattr(outbox, "enqueue", flaky)
+    async with started_after(database_url, act) as running:
+        for resident in residents:
+            assert "位置" in (await next_text(resident))["text"]
+        assert failed, "the reply never failed: the test tested nothing"
+        await handled_at(running)
+        await settled_outbox(running.sessions)
+        for resident in residents:
+            assert len(resident.messages) == 1, resident.messages
