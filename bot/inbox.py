@@ -27,7 +27,14 @@ from telegram.ext import Application
 from bot import updates
 from triage import counters
 from triage.delivery import inbox
-from triage.units import Session, SessionFactory, start_afresh, transaction, unit_of_work
+from triage.units import (
+    Session,
+    SessionFactory,
+    start_afresh,
+    transaction,
+    unit_of_work,
+    write_waiting,
+)
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
@@ -52,6 +59,9 @@ class Inbox:
         self.sessions = sessions
         self.app = app
         self._turns = asyncio.Semaphore(chats_at_once)
+        # Groups of chats in a transaction each, a turn each: an instance holds about as many
+        # chats at once as before, and leaves the rest to the others (PostgreSQL).
+        self._together = asyncio.Semaphore(max(1, chats_at_once // RUN))
         # Several instances handle updates (PostgreSQL): each takes a chat for the length
         # of an update's transaction, so a chat's updates still go one at a time, in order.
         self.shared = shared
@@ -109,7 +119,7 @@ class Inbox:
         if len(rows) == 1:
             return await self._handle_all(_chat_of(rows[0].payload, rows[0].update_id), rows)
         try:
-            async with self._turns:
+            async with self._together, self._turns:
                 return await self._attempt_together(rows)
         except _Redo:  # one update's step failed: all rolled back, now one at a time
             chats: dict[int | str, list[inbox.Update]] = {}
@@ -131,7 +141,7 @@ class Inbox:
                     raise _Redo
                 try:
                     await start_afresh(unit.session)
-                except Exception as exc:  # a change that could not be written: a step's failure
+                except Exception as exc:  # a row that could not be written: a step's failure
                     raise _Redo from exc
             if errors:
                 await _mark_all(unit.session, errors)
@@ -179,6 +189,10 @@ class Inbox:
                 error = await self._process(row.payload)
                 if unit.spoiled:
                     raise _Redo
+                try:
+                    await write_waiting(unit.session)
+                except Exception as exc:  # a row that could not be written: a step's failure
+                    raise _Redo from exc
                 await _mark(unit.session, row, error)
         return taken is not None
 

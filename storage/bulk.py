@@ -18,7 +18,7 @@ async def insert_all(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
     if not rows:
         return
     model = type(rows[0])
-    await session.exec(insert_into(model), params=[_values(row) for row in rows])
+    await session.exec(insert_into(model), params=[values_of(row) for row in rows])
 
 
 async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
@@ -27,7 +27,7 @@ async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> No
         return
     postgresql = session.bind.dialect.name == "postgresql"
     statement = _returning_ids(type(rows[0]), postgresql)
-    ids = (await session.exec(statement, params=[_values(row) for row in rows])).scalars().all()
+    ids = (await session.exec(statement, params=[values_of(row) for row in rows])).scalars().all()
     for row, id_ in zip(rows, ids if postgresql else sorted(ids), strict=True):
         row.id = id_
 
@@ -50,7 +50,8 @@ def insert_into(model: type[SQLModel]) -> Insert:
     return insert(model.__table__)
 
 
-def _values(row: SQLModel) -> dict[str, Any]:
+def values_of(row: SQLModel) -> dict[str, Any]:
+    """A table object's column values for a Core INSERT (its id left out while it has none)."""
     table = row.__table__
     return {
         column.name: getattr(row, column.name)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import event
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import inline_sqlite, signals
+from storage.bulk import insert_into
 
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
@@ -119,6 +120,8 @@ class Unit:
     factory: SessionFactory
     careful: bool
     spoiled: bool = False
+    # Rows inserted with insert_soon, by table and shape, until write_waiting.
+    waiting: dict[tuple[type, frozenset[str]], list[dict]] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -136,11 +139,40 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
             _unit.reset(token)
 
 
+async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) -> None:
+    """Insert rows that nothing reads back before the update is done (its history, its
+    messages out): inside a unit of work they wait and go with the others of their table in
+    one statement (write_waiting, when the update is done); elsewhere, and step by step in a
+    careful unit, at once."""
+    unit = _unit.get()
+    if (
+        unit is None
+        or unit.careful
+        or unit.session is not session
+        or unit.task is not asyncio.current_task()
+    ):
+        await session.exec(insert_into(model), params=list(rows))
+        return
+    for row in rows:
+        unit.waiting.setdefault((model, frozenset(row)), []).append(row)
+
+
+async def write_waiting(session: AsyncSession) -> None:
+    """The rows this task's unit of work holds back (insert_soon), one statement a table."""
+    unit = _unit.get()
+    if unit is None or unit.session is not session or not unit.waiting:
+        return
+    waiting, unit.waiting = unit.waiting, {}
+    for (model, _shape), rows in waiting.items():
+        await session.exec(insert_into(model), params=rows)
+
+
 async def start_afresh(session: AsyncSession) -> None:
-    """Between two updates handled in one transaction: their changes flushed, the session
+    """Between two updates handled in one transaction: their changes written, the session
     forgets the rows it holds and what it remembered reading, as a new session would, and
     keeps only what the commit must tell (signals.AT_COMMIT)."""
     await session.flush()
+    await write_waiting(session)
     session.expunge_all()
     info = session.sync_session.info
     for key in [key for key in info if key not in signals.AT_COMMIT]:

@@ -17,7 +17,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks, insert_all, insert_into, insert_with_ids
+from storage.bulk import chunks, insert_with_ids, values_of
+from storage.engine import insert_soon
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
 from storage.types import UTCDateTime, utcnow
@@ -38,8 +39,9 @@ NO_CHAT, NO_CHAT_PER_CLAIM = 0, 20
 
 
 async def enqueue(*, session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+    """Messages as table objects (not attached; ids not read back)."""
     if rows:
-        await insert_all(session, rows)
+        await insert_soon(session, OutboxMessage, [values_of(row) for row in rows])
         await touch(session, OUTBOX)
 
 
@@ -65,7 +67,7 @@ async def enqueue_values(*, session: AsyncSession, rows: Sequence[dict[str, Any]
     writes tens of thousands in about a second, where table objects cost a flush each and a
     literal multi-row VALUES six times more. How many."""
     if rows:
-        await session.exec(insert_into(OutboxMessage), params=list(rows))
+        await insert_soon(session, OutboxMessage, rows)
         await touch(session, OUTBOX)
     return len(rows)
 

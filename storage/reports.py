@@ -13,7 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks, insert_into
+from storage.bulk import chunks
+from storage.engine import insert_soon
 from storage.models import (
     Report,
     ReportEvent,
@@ -275,6 +276,7 @@ async def events_of_reports(
 
 
 async def add_events(*, session: AsyncSession, events: Sequence[dict[str, Any]]) -> None:
-    """Many history entries, as column values, in one statement (ids are not read back)."""
+    """Many history entries, as column values, in one statement (ids are not read back;
+    in an update's unit of work, with its other entries when it is done)."""
     if events:
-        await session.exec(insert_into(ReportEvent), params=list(events))
+        await insert_soon(session, ReportEvent, events)

@@ -17,6 +17,7 @@ from storage.engine import (
     start_afresh,
     transaction,
     unit_of_work,
+    write_waiting,
 )
 from storage.types import utcnow
 
@@ -28,5 +29,6 @@ __all__ = [
     "start_afresh",
     "transaction",
     "unit_of_work",
+    "write_waiting",
     "utcnow",
 ]

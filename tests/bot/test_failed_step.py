@@ -22,17 +22,17 @@ async def bot(database_url):
 
 
 def fail_enqueue(monkeypatch, *, times: int | None = None, chat: int | None = None) -> list[int]:
-    """Make storage.outbox.enqueue raise (after nothing: a step fails midway); returns the
+    """Make storage.outbox.enqueue_values raise (a step fails midway); returns the
     calls that failed so far."""
-    real, failed = outbox.enqueue, []
+    real, failed = outbox.enqueue_values, []
 
     async def flaky(*, session, rows):
-        if (times is None or len(failed) < times) and (chat is None or rows[0].chat_id == chat):
-            failed.append(rows[0].chat_id)
+        if (times is None or len(failed) < times) and (chat is None or rows[0]["chat_id"] == chat):
+            failed.append(rows[0]["chat_id"])
             raise RuntimeError("the disk hiccuped")
         return await real(session=session, rows=rows)
 
-    monkeypatch.setattr(outbox, "enqueue", flaky)
+    monkeypatch.setattr(outbox, "enqueue_values", flaky)
     return failed
 
 

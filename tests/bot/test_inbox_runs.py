@@ -84,11 +84,11 @@ async def test_updates_waiting_together_are_each_answered_as_if_alone(database_u
 async def test_one_failing_update_leaves_the_others_answered_once(
     database_url, residents, monkeypatch
 ):
-    real, failed = outbox.enqueue, []
+    real, failed = outbox.enqueue_values, []
 
     async def flaky(*, session, rows):
-        if not failed and rows[0].chat_id == residents[1].id:
-            failed.append(rows[0].chat_id)
+        if not failed and rows[0]["chat_id"] == residents[1].id:
+            failed.append(rows[0]["chat_id"])
             raise RuntimeError("the disk hiccuped")
         return await real(session=session, rows=rows)
 
@@ -97,7 +97,7 @@ async def test_one_failing_update_leaves_the_others_answered_once(
         for resident in residents:
             await resident.send(DESCRIPTION)
 
-    monkeypatch.setattr(outbox, "enqueue", flaky)
+    monkeypatch.setattr(outbox, "enqueue_values", flaky)
     async with started_after(database_url, act) as running:
         for resident in residents:
             assert "位置" in (await next_text(resident))["text"]

@@ -15,6 +15,7 @@ from storage import signals
 from storage.engine import SessionFactory, transaction
 from storage.models import OutboxMessage as Message
 from storage.outbox import FAILED, NOTICE, PENDING, SENT, UNDELIVERABLE, Claim
+from storage.types import utcnow
 from triage.units import Session
 
 __all__ = ["FAILED", "NOTICE", "PENDING", "SENT", "UNDELIVERABLE", "Claim", "Message"]
@@ -34,15 +35,12 @@ async def post(
     """A message to a chat, sent by the sender when its turn comes (in the update's unit of
     work when there is one: it goes out only if the update commits). `report_id`: the report
     a task card shows (the sender remembers the card, to edit it when the report changes)."""
-    message = Message(
-        chat_id=chat_id,
-        method=method,
-        payload=payload,
-        priority=priority,
-        report_id=report_id,
+    # The notices' shape: in an update's unit of work both go out in one INSERT.
+    row = rows.pending(
+        chat_id, method, payload, priority=priority, now=utcnow(), report_id=report_id
     )
     async with transaction(sessions) as session:
-        await rows.enqueue(session=session, rows=[message])
+        await rows.enqueue_values(session=session, rows=[row])
 
 
 def arrivals() -> asyncio.Event:

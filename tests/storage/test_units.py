@@ -1,0 +1,104 @@
+"""Units of work on real databases: rows that nothing reads back before an update is done
+(its history, its messages out) wait and go in one statement a table; a unit rolled back
+writes none of them; a careful unit and a plain transaction write them at once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import func, select
+
+from storage import outbox
+from storage import reports as report_rows
+from storage.engine import start_afresh, transaction, unit_of_work, write_waiting
+from storage.models import OutboxMessage, Report, ReportEvent, Resident
+from storage.types import utcnow
+
+
+class Inserts:
+    """The tables of the INSERT statements run while it is open."""
+
+    def __init__(self) -> None:
+        self.into: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(Engine, "before_cursor_execute", self._heard)
+        return self.into
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(Engine, "before_cursor_execute", self._heard)
+
+    def _heard(self, _conn, _cursor, statement: str, *_args) -> None:
+        words = statement.split()
+        if words[0].upper() == "INSERT":
+            self.into.append(words[2])
+
+
+@pytest.fixture
+async def report_id(sessions) -> int:
+    async with transaction(sessions) as session:
+        resident = Resident(telegram_id=77, chat_id=77, name="小李")
+        session.add(resident)
+        await session.flush()
+        report = Report(resident_id=resident.id, text="楼道堆物", status="new")
+        await report_rows.add_report(session=session, report=report, actor="resident:77")
+    return report.id
+
+
+async def _say_three_things(session, report_id: int) -> None:
+    notice = {"kind": "assigned"}
+    await outbox.enqueue_notices(session=session, notices=[(1, 1, report_id, notice)] * 2)
+    reply = outbox.pending(
+        77, "sendMessage", {"text": "收到"}, priority=0, now=utcnow(), report_id=None
+    )
+    await outbox.enqueue_values(session=session, rows=[reply])
+    await report_rows.add_events(
+        session=session,
+        events=[{"report_id": report_id, "actor": "system", "action": "noted", "at": utcnow()}] * 2,
+    )
+
+
+async def _counts(sessions) -> tuple[int, int]:
+    async with transaction(sessions) as session:
+        messages = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
+        events = (await session.exec(select(func.count()).select_from(ReportEvent))).one()
+    return messages, events
+
+
+async def test_an_updates_rows_wait_and_go_in_one_statement_a_table(sessions, report_id):
+    before = await _counts(sessions)
+    with Inserts() as into:
+        async with unit_of_work(sessions) as unit:
+            async with transaction(sessions) as step:  # a step of the update joins its unit
+                await _say_three_things(step, report_id)
+            assert into == [], "written before the update was done"
+            await start_afresh(unit.session)
+            assert sorted(into) == ["outboxmessage", "reportevent"], into
+    assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
+
+
+async def test_a_unit_rolled_back_writes_none_of_its_waiting_rows(sessions, report_id):
+    before = await _counts(sessions)
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions):
+            async with transaction(sessions) as step:
+                await _say_three_things(step, report_id)
+            raise RuntimeError("a step failed")
+    async with unit_of_work(sessions) as unit:
+        await write_waiting(unit.session)  # a new unit holds nothing of the old one
+    assert await _counts(sessions) == before
+
+
+@pytest.mark.parametrize("careful", [True, False])
+async def test_outside_a_plain_unit_the_rows_are_written_at_once(sessions, report_id, careful):
+    with Inserts() as into:
+        if careful:
+            async with unit_of_work(sessions, careful=True):
+                async with transaction(sessions) as step:
+                    await _say_three_things(step, report_id)
+                    assert into.count("outboxmessage") == 2 and into.count("reportevent") == 1
+        else:
+            async with transaction(sessions) as session:
+                await _say_three_things(session, report_id)
+                assert into.count("outboxmessage") == 2 and into.count("reportevent") == 1
