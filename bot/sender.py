@@ -36,7 +36,7 @@ from triage import counters
 from triage.delivery import outbox
 from triage.reports.notices import CARDS, from_payload
 from triage.tasks.cards import redraws, remember
-from triage.units import SessionFactory, transaction, utcnow
+from triage.units import SessionFactory, contained, transaction, utcnow
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
@@ -263,9 +263,9 @@ class OutboxSender:
         ]
 
     async def _redraws(self, session, report_ids: set[int]) -> dict:
-        """In a savepoint: cards left as they were must never stop the sending."""
+        """Contained: cards left as they were must never stop the sending."""
         try:
-            async with session.begin_nested():
+            async with contained(session):
                 return await redraws(session, report_ids)
         except Exception:
             log.exception("could not draw the cards of %d reports again", len(report_ids))

@@ -46,8 +46,9 @@ def _returning_ids(model: type[SQLModel], postgresql: bool) -> Insert:
 @cache
 def insert_into(model: type[SQLModel]) -> Insert:
     """A Core INSERT of the model's table, built once: the ORM's bulk INSERT and building
-    the statement each time cost more than running it (issue 14). Values by column name."""
-    return insert(model.__table__)
+    the statement each time cost more than running it (issue 14). Values by column name;
+    the ids the database chooses are not read back (inline: no RETURNING for one row)."""
+    return insert(model.__table__).inline()
 
 
 def values_of(row: SQLModel) -> dict[str, Any]:

@@ -151,7 +151,7 @@ async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) 
         or unit.session is not session
         or unit.task is not asyncio.current_task()
     ):
-        await session.exec(insert_into(model), params=list(rows))
+        await _insert(session, model, list(rows))
         return
     for row in rows:
         unit.waiting.setdefault((model, frozenset(row)), []).append(row)
@@ -164,7 +164,12 @@ async def write_waiting(session: AsyncSession) -> None:
         return
     waiting, unit.waiting = unit.waiting, {}
     for (model, _shape), rows in waiting.items():
-        await session.exec(insert_into(model), params=rows)
+        await _insert(session, model, rows)
+
+
+async def _insert(session: AsyncSession, model: type, rows: list[dict]) -> None:
+    # One row is not an executemany: asyncpg's costs a prepared statement and a pipeline.
+    await session.exec(insert_into(model), params=rows[0] if len(rows) == 1 else rows)
 
 
 async def start_afresh(session: AsyncSession) -> None:
@@ -177,6 +182,18 @@ async def start_afresh(session: AsyncSession) -> None:
     info = session.sync_session.info
     for key in [key for key in info if key not in signals.AT_COMMIT]:
         del info[key]
+
+
+@asynccontextmanager
+async def contained(session: AsyncSession) -> AsyncIterator[None]:
+    """Work whose failure the caller survives: in a savepoint on PostgreSQL, where a failed
+    statement spoils the whole transaction; on SQLite a failed statement undoes only itself,
+    and a savepoint would cost two statements for nothing."""
+    if session.bind.dialect.name != "postgresql":
+        yield
+        return
+    async with session.begin_nested():
+        yield
 
 
 def keep(session: AsyncSession, row: object) -> None:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession as Session
 from storage.engine import (
     SessionFactory,
     Unit,
+    contained,
     spoiled_unit,
     start_afresh,
     transaction,
@@ -25,6 +26,7 @@ __all__ = [
     "Session",
     "SessionFactory",
     "Unit",
+    "contained",
     "spoiled_unit",
     "start_afresh",
     "transaction",

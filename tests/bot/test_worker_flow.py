@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from storage import reports as report_rows
@@ -120,6 +121,29 @@ async def test_acknowledge_tells_the_resident_and_a_second_press_changes_nothing
     stale = await worker.callback_answer(press_as(worker, task, data))  # the pre-edit card
     assert "已由王建国接单" in stale["text"]
     assert (await report_of(bot, reference))[1] == events
+
+
+async def test_cards_that_cannot_be_drawn_again_never_stop_the_sending(bot, monkeypatch):
+    """A statement failing while the sender draws a report's cards again (on PostgreSQL it
+    would spoil the claim's whole transaction) leaves the cards as they were; the rest of
+    what it claimed goes out."""
+    from bot import sender
+
+    failed: list = []
+
+    async def broken(session, report_ids):
+        failed.append(report_ids)
+        await session.exec(text("SELECT no_such_column FROM report"))
+
+    monkeypatch.setattr(sender, "redraws", broken)
+    reference = await report_ebike(bot)
+    resident, worker = bot.emulator.player(1101), bot.staff(WORKER_1)
+    await worker.press(await task_message(worker), "接单")
+    told = await resident.next_message()
+    assert reference in told["text"] and "网格员王建国" in told["text"]
+    assert failed, "no card was drawn again: the test tested nothing"
+    await resident.send("还有一处楼道堆了纸箱")  # and the sender goes on after it
+    assert (await resident.next_message())["text"]
 
 
 def press_as(player, message: dict, data: str) -> str:
