@@ -41,7 +41,7 @@ POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 RETRY_AFTER_ERROR = 1.0
 LOOK_AGAIN = 0.5  # seconds before looking again at chats another instance held
-RUN = 8  # updates handled in one transaction at most: the first one's replies wait for it
+RUN = 8  # updates of several chats in one transaction at most (one chat's: up to PER_CHAT)
 
 # Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
@@ -59,11 +59,13 @@ class Inbox:
         self.sessions = sessions
         self.app = app
         self._turns = asyncio.Semaphore(chats_at_once)
-        # Groups of chats in a transaction each, a turn each: an instance holds about as many
-        # chats at once as before, and leaves the rest to the others (PostgreSQL).
+        # Groups of chats in a transaction each, a turn each, and at most chats_at_once // RUN
+        # of them at once: an instance holds a bounded number of chats and leaves the rest to
+        # the others (PostgreSQL).
         self._together = asyncio.Semaphore(max(1, chats_at_once // RUN))
-        # Several instances handle updates (PostgreSQL): each takes a chat for the length
-        # of an update's transaction, so a chat's updates still go one at a time, in order.
+        # Several instances handle updates (PostgreSQL): each holds a chat for the length of
+        # the transaction its update is handled in, so a chat's updates still go one at a
+        # time, in order.
         self.shared = shared
         self._held = False  # a chat was in another instance's hands at the last look
         self._stopping = False
@@ -121,7 +123,10 @@ class Inbox:
         try:
             async with self._together, self._turns:
                 return await self._attempt_together(rows)
-        except _Redo:  # one update's step failed: all rolled back, now one at a time
+        except _Redo:
+            # One update's step failed: all rolled back, now one at a time. What the others
+            # did outside the database is done again with them (a file fetched; the apology
+            # to a handler failing outside any step, which a failed step is too rare to meet).
             chats: dict[int | str, list[inbox.Update]] = {}
             for row in rows:
                 chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)

@@ -12,17 +12,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-async def insert_all(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
-    """Insert new table objects of one type as one multi-row INSERT; ids are left to the
-    database and the objects are not attached to the session."""
-    if not rows:
-        return
-    model = type(rows[0])
-    await session.exec(insert_into(model), params=[values_of(row) for row in rows])
-
-
 async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
-    """insert_all, and each object given the id the database chose for it."""
+    """New table objects of one type in one multi-row INSERT, each given the id the database
+    chose for it (the objects are not attached to the session)."""
     if not rows:
         return
     postgresql = session.bind.dialect.name == "postgresql"

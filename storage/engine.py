@@ -120,8 +120,9 @@ class Unit:
     factory: SessionFactory
     careful: bool
     spoiled: bool = False
-    # Rows inserted with insert_soon, by table and shape, until write_waiting.
-    waiting: dict[tuple[type, frozenset[str]], list[dict]] = field(default_factory=dict)
+    # Rows inserted with insert_soon, until write_waiting: by table, in batches of one shape
+    # each, in the order they came (a table's ids keep that order).
+    waiting: dict[type, list[tuple[frozenset[str], list[dict]]]] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -129,21 +130,25 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
     """One transaction for everything this task does inside: handling an update commits
     with its replies and its "processed" mark, or not at all, and takes the write lock once
     instead of once per step. If a step failed (unit.spoiled) the owner must not commit:
-    it raises to roll back and runs the work again with careful=True."""
+    it raises to roll back and runs the work again with careful=True. Rows held back
+    (insert_soon) are written before the commit, if the owner has not (write_waiting,
+    start_afresh) already."""
     async with transaction(factory) as session:
         unit = Unit(session, asyncio.current_task(), factory, careful)
         token = _unit.set(unit)
         try:
             yield unit
+            if not unit.spoiled:
+                await write_waiting(session)
         finally:
             _unit.reset(token)
 
 
 async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) -> None:
     """Insert rows that nothing reads back before the update is done (its history, its
-    messages out): inside a unit of work they wait and go with the others of their table in
-    one statement (write_waiting, when the update is done); elsewhere, and step by step in a
-    careful unit, at once."""
+    messages out): inside a unit of work they wait and go with the others of their table
+    (and of the same columns, one after another) in one statement (write_waiting, when the
+    update is done); elsewhere, and step by step in a careful unit, at once."""
     unit = _unit.get()
     if (
         unit is None
@@ -153,8 +158,12 @@ async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) 
     ):
         await _insert(session, model, list(rows))
         return
+    batches = unit.waiting.setdefault(model, [])
     for row in rows:
-        unit.waiting.setdefault((model, frozenset(row)), []).append(row)
+        shape = frozenset(row)
+        if not batches or batches[-1][0] != shape:
+            batches.append((shape, []))
+        batches[-1][1].append(row)
 
 
 async def write_waiting(session: AsyncSession) -> None:
@@ -163,8 +172,9 @@ async def write_waiting(session: AsyncSession) -> None:
     if unit is None or unit.session is not session or not unit.waiting:
         return
     waiting, unit.waiting = unit.waiting, {}
-    for (model, _shape), rows in waiting.items():
-        await _insert(session, model, rows)
+    for model, batches in waiting.items():
+        for _shape, rows in batches:
+            await _insert(session, model, rows)
 
 
 async def _insert(session: AsyncSession, model: type, rows: list[dict]) -> None:

@@ -43,7 +43,7 @@ async def test_a_step_failing_once_is_rolled_back_and_the_update_done_once(bot, 
     await resident.send_location(*INSIDE)
     await resident.next_message()
     failed = fail_enqueue(monkeypatch, times=1)
-    await resident.command("/skip")  # files the report, then its receipt fails to queue once
+    await resident.command("/skip")  # files the report, then a message fails to queue once
     receipt = await resident.next_message()
     card = await task_card(bot.staff(WORKER_1))
     assert failed, "the receipt never failed: the test tested nothing"

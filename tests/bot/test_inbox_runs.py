@@ -102,7 +102,8 @@ async def test_one_failing_update_leaves_the_others_answered_once(
         for resident in residents:
             assert "位置" in (await next_text(resident))["text"]
         assert failed, "the reply never failed: the test tested nothing"
-        await handled_at(running)
+        at = await handled_at(running)
+        assert len(set(at)) == len(at), f"not handled again one by one: {at}"
         await settled_outbox(running.sessions)
         for resident in residents:
             assert len(resident.messages) == 1, resident.messages

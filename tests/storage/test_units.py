@@ -80,10 +80,11 @@ async def test_an_updates_rows_wait_and_go_in_one_statement_a_table(sessions, re
 
 async def test_a_unit_rolled_back_writes_none_of_its_waiting_rows(sessions, report_id):
     before = await _counts(sessions)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), Inserts() as into:
         async with unit_of_work(sessions):
             async with transaction(sessions) as step:
                 await _say_three_things(step, report_id)
+            assert into == []
             raise RuntimeError("a step failed")
     async with unit_of_work(sessions) as unit:
         await write_waiting(unit.session)  # a new unit holds nothing of the old one
@@ -102,3 +103,27 @@ async def test_outside_a_plain_unit_the_rows_are_written_at_once(sessions, repor
             async with transaction(sessions) as session:
                 await _say_three_things(session, report_id)
                 assert into.count("outboxmessage") == 2 and into.count("reportevent") == 1
+
+
+async def test_a_unit_writes_what_waits_when_its_owner_did_not(sessions, report_id):
+    before = await _counts(sessions)
+    async with unit_of_work(sessions), transaction(sessions) as step:
+        await _say_three_things(step, report_id)
+    assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
+
+
+async def test_a_tables_rows_keep_the_order_they_came_in_whatever_their_columns(
+    sessions, report_id
+):
+    plain = outbox.pending(77, "sendMessage", {"text": "一"}, priority=0, now=utcnow())
+    marked = outbox.pending(
+        77, "sendMessage", {"text": "二"}, priority=0, now=utcnow(), subject="s"
+    )
+    last = outbox.pending(77, "sendMessage", {"text": "三"}, priority=0, now=utcnow())
+    async with unit_of_work(sessions) as unit:
+        for row in (plain, marked, last):
+            await outbox.enqueue_values(session=unit.session, rows=[row])
+    async with transaction(sessions) as session:
+        rows = await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))
+        said = [row.payload["text"] for row in rows]
+    assert said == ["一", "二", "三"]

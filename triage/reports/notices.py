@@ -115,7 +115,8 @@ async def post(session: AsyncSession, notices: Sequence[Notice]) -> None:
 
 
 def _payload(notice: Notice) -> dict[str, Any]:
-    # Shallow: notices of one change share their card, and it is serialised on insert anyway.
+    # Shallow: notices of one change share their card, serialised when it is written (at the
+    # end of the update at the latest), and nothing changes a card once it is posted.
     return {f.name: getattr(notice, f.name) for f in dataclasses.fields(notice)}
 
 
