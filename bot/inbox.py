@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Update
@@ -30,6 +30,7 @@ from triage.delivery import inbox
 from triage.units import (
     Session,
     SessionFactory,
+    Unit,
     start_afresh,
     transaction,
     unit_of_work,
@@ -90,9 +91,7 @@ class Inbox:
             batch = await inbox.pending(self.sessions)
             if not batch:
                 break
-            chats: dict[int | str, list[inbox.Update]] = {}
-            for row in batch:
-                chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
+            chats = _by_chat(batch)
             handled = await self._handle_chats(chats)
             done += handled
             if not handled:  # every chat is in other instances' hands
@@ -127,10 +126,7 @@ class Inbox:
             # One update's step failed: all rolled back, now one at a time. What the others
             # did outside the database is done again with them (a file fetched; the apology
             # to a handler failing outside any step, which a failed step is too rare to meet).
-            chats: dict[int | str, list[inbox.Update]] = {}
-            for row in rows:
-                chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
-            return sum([await self._handle_all(c, of_chat) for c, of_chat in chats.items()])
+            return sum([await self._handle_all(c, of) for c, of in _by_chat(rows).items()])
 
     async def _attempt_together(self, rows: list[inbox.Update]) -> int:
         errors: dict[int, str | None] = {}
@@ -141,13 +137,7 @@ class Inbox:
                     break
                 if row.update_id not in waiting:
                     continue
-                errors[row.update_id] = await self._process(row.payload)
-                if unit.spoiled:
-                    raise _Redo
-                try:
-                    await start_afresh(unit.session)
-                except Exception as exc:  # a row that could not be written: a step's failure
-                    raise _Redo from exc
+                errors[row.update_id] = await self._process_in(unit, row, then=start_afresh)
             if errors:
                 await _mark_all(unit.session, errors)
         return done + len(errors)
@@ -158,9 +148,7 @@ class Inbox:
         transaction; a chat another instance holds is left to it."""
         if not self.shared:
             return {row.update_id for row in rows}, 0
-        chats: dict[int | str, list[int]] = {}
-        for row in rows:
-            chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row.update_id)
+        chats = {c: [row.update_id for row in of] for c, of in _by_chat(rows).items()}
         held, waiting = await inbox.hold_chats(session, chats)
         if len(held) < len(chats):
             self._held = True  # that instance goes on with the chat, in order
@@ -191,15 +179,23 @@ class Inbox:
         async with unit_of_work(self.sessions, careful=careful) as unit:
             taken = await self._take(unit.session, chat, row)
             if taken:
-                error = await self._process(row.payload)
-                if unit.spoiled:
-                    raise _Redo
-                try:
-                    await write_waiting(unit.session)
-                except Exception as exc:  # a row that could not be written: a step's failure
-                    raise _Redo from exc
+                error = await self._process_in(unit, row, then=write_waiting)
                 await _mark(unit.session, row, error)
         return taken is not None
+
+    async def _process_in(
+        self, unit: Unit, row: inbox.Update, *, then: Callable[[Session], Awaitable[None]]
+    ) -> str | None:
+        """_process inside the unit, and `then` its session (what the update left to write):
+        a step that failed, or a row that could not be written, rolls the unit back."""
+        error = await self._process(row.payload)
+        if unit.spoiled:
+            raise _Redo
+        try:
+            await then(unit.session)
+        except Exception as exc:  # a row that could not be written: a step's failure
+            raise _Redo from exc
+        return error
 
     async def _handle_press(self, chat: int | str, row: inbox.Update) -> bool:
         """A button press answers straight to Telegram, which must not wait on SQLite's write
@@ -312,6 +308,13 @@ async def _mark_all(session: Session, errors: dict[int, str | None]) -> None:
         counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
         if error is not None:
             counters.errors.labels("update").inc()
+
+
+def _by_chat(rows: Sequence[inbox.Update]) -> dict[int | str, list[inbox.Update]]:
+    chats: dict[int | str, list[inbox.Update]] = {}
+    for row in rows:
+        chats.setdefault(_chat_of(row.payload, row.update_id), []).append(row)
+    return chats
 
 
 def _is_press(row: inbox.Update) -> bool:
