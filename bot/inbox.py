@@ -42,7 +42,11 @@ POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 RETRY_AFTER_ERROR = 1.0
 LOOK_AGAIN = 0.5  # seconds before looking again at chats another instance held
-RUN = 8  # updates of several chats in one transaction at most (one chat's: up to PER_CHAT)
+# Updates of several chats in one transaction at most (one chat's: up to PER_CHAT). Under
+# load the groups fill and share more; idle, they hold one or two updates and add nothing to
+# a reply's wait (bench/PROFILE.md: 16 and 32 helped SQLite at 75/s, 16 hurt PostgreSQL).
+RUN = 8
+GROUPS_AT_ONCE = 2  # on PostgreSQL, groups handled side by side (their round trips overlap)
 
 # Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
@@ -60,10 +64,10 @@ class Inbox:
         self.sessions = sessions
         self.app = app
         self._turns = asyncio.Semaphore(chats_at_once)
-        # Groups of chats in a transaction each, a turn each, and at most chats_at_once // RUN
-        # of them at once: an instance holds a bounded number of chats and leaves the rest to
+        # Groups of chats in a transaction each, a turn each, and at most GROUPS_AT_ONCE of
+        # them at once: an instance holds a bounded number of chats and leaves the rest to
         # the others (PostgreSQL).
-        self._together = asyncio.Semaphore(max(1, chats_at_once // RUN))
+        self._together = asyncio.Semaphore(GROUPS_AT_ONCE if shared else 1)
         # Several instances handle updates (PostgreSQL): each holds a chat for the length of
         # the transaction its update is handled in, so a chat's updates still go one at a
         # time, in order.
