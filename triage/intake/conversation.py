@@ -31,7 +31,7 @@ from triage.intake.reply import Reply
 from triage.surveys.desk import Asked, SurveyDesk
 from triage.tasks.desk import StaffDesk
 from triage.tasks.outcome import Outcome
-from triage.understanding.classify import Classification, classify
+from triage.understanding.classify import Classification, classify_message
 from triage.understanding.small_talk import HELLO
 from triage.understanding.taxonomy import Kind
 
@@ -93,7 +93,9 @@ class Conversation:
                 return Visit(person, staff_actor(staff, grids), resident)
             row = await self._enrol(session, person, known)
             words = _without_command(text) if text else None
-            label = classify(words) if words else None  # "/report 着火了" reads as its words
+            label = (
+                classify_message(words) if words else None
+            )  # "/report 着火了" reads as its words
             held = None
             if counted:
                 kind = label.kind if label is not None else None
@@ -165,7 +167,7 @@ class Conversation:
             if visit.resident is None or not await self.account.has_draft(visit.resident):
                 return Outcome(STAFF_HELP, visit.staff.language, {"name": visit.staff.name})
         who = await self.as_resident(visit)
-        label = visit.label or classify(words)
+        label = visit.label or classify_message(words)
         if self.surveys is not None and label.kind != Kind.EMERGENCY:
             answered = await self.surveys.typed(who, words)  # a questionnaire's text question
             if answered is not None:

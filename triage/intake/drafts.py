@@ -21,7 +21,7 @@ from triage.intake.limits import Limits
 from triage.intake.reply import Reply, Step
 from triage.reports.filing import NewReport, create_report
 from triage.reports.lengths import TEXT_MAX_CHARS
-from triage.understanding.classify import Classification, classify
+from triage.understanding.classify import Classification, classify_message
 from triage.understanding.taxonomy import Kind
 
 DESCRIPTION_MIN_CHARS = 2
@@ -265,7 +265,7 @@ class Intake:
                     )
                     return Reply("emergency", resident, report=original, values=values)
                 return Reply(limits.REPEATED, resident, values=values)
-            label = label or classify(text)
+            label = label or classify_message(text)
             if label.kind == Kind.EMERGENCY:  # no limit withholds an emergency
                 return None
         why = await limits.refusal(
@@ -274,7 +274,7 @@ class Intake:
         return Reply(why, resident) if why is not None else None
 
     async def _finish(self, session, draft: ReportDraft, resident: Resident) -> Reply:
-        label = classify(draft.text or "")  # the whole description, as it was written
+        label = classify_message(draft.text or "")  # the whole description, as it was written
         refused = await self.may_start(session, resident, draft.text, label)
         if refused is not None:
             if refused.say == limits.REPEATED:

@@ -28,7 +28,7 @@ from triage.lifecycle import Action, Lifecycle, Status
 from triage.reports.filing import NewReport, create_report
 from triage.reports.lengths import TEXT_MAX_CHARS
 from triage.reports.notices import EMERGENCY, Notice, post
-from triage.understanding.classify import Classification, classify
+from triage.understanding.classify import Classification, classify_message
 from triage.understanding.doubt import CHOICES, STAFF, unsure
 from triage.understanding.small_talk import small_talk
 from triage.understanding.taxonomy import Kind
@@ -62,7 +62,7 @@ class FrontDesk:
     ) -> Reply:
         """`label`: what the text was read as when the conversation took it in; `source`:
         the chat's reference to the message (an edit of it changes what it was filed as)."""
-        label = label or classify(text)
+        label = label or classify_message(text)
         awaited = await self.waiting.awaited(who, text=text, kind=label.kind)
         if awaited is not None:
             return awaited
@@ -90,7 +90,7 @@ class FrontDesk:
         label: Classification | None = None,
         source: str | None = None,
     ) -> Reply:
-        label = label or classify(text)
+        label = label or classify_message(text)
         if label.kind == Kind.QUESTION and self.answers is not None:
             answered = await self.answers.answer(who, text)
             # A possible hazard read as a question is asked about, unless the knowledge base

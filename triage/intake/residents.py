@@ -48,15 +48,21 @@ async def enrol(
         )
         session.add(resident)
     elif not resident.language_chosen:
-        resident.language = language_from_code(person.language_code, resident.language)
-    resident.name = (person.name or "")[:NAME_MAX_CHARS]  # Telegram may send no first name
-    resident.username = person.username
-    resident.chat_id = person.chat_id
-    await session.flush()
+        _keep_up(resident, "language", language_from_code(person.language_code, resident.language))
+    _keep_up(resident, "name", (person.name or "")[:NAME_MAX_CHARS])  # may have no first name
+    _keep_up(resident, "username", person.username)
+    _keep_up(resident, "chat_id", person.chat_id)
     keep(session, resident)  # the update's later steps take it by id (row below)
     if made:
+        await session.flush()  # its id, for the actor; a change to a known row goes later
         resident_rows.made(session, resident)
     return resident
+
+
+def _keep_up(resident: Resident, name: str, value: object) -> None:
+    # Only a change: an attribute set again to what it holds still costs the flush a look.
+    if getattr(resident, name) != value:
+        setattr(resident, name, value)
 
 
 async def row(session: AsyncSession, who: Actor) -> Resident:

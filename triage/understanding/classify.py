@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from triage.understanding import lexicon as lx
 from triage.understanding import severity as definition
@@ -396,6 +396,13 @@ def classify(text: str) -> Classification:
     """Label one message. Same text, same answer; never raises on odd input."""
     label, reading = _read(text)
     return label if reading is None else combine(label, reading.text, shipped())
+
+
+@lru_cache(maxsize=2048)
+def classify_message(text: str) -> Classification:
+    """classify, remembering the last texts: a resident's description is read when it comes
+    and again, the same words, when its report is filed (issue 14: classify once)."""
+    return classify(text)
 
 
 def classify_rules(text: str) -> Classification:

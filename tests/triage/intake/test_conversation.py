@@ -3,6 +3,8 @@ message goes to the desk that owns it — against a real database, without Teleg
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -101,6 +103,25 @@ async def test_a_hazard_is_written_as_a_draft_and_filed_by_the_photos_step(door)
     reply = await door.intake.finish(visit.resident)
     assert reply.say == "receipt" and reply.report.grid_id is not None
     assert reply.report.sources == {"904:1": "楼道里有电动车在充电"}
+
+
+async def test_a_description_is_read_once_from_its_arrival_to_its_report(door, monkeypatch):
+    """Classify once (issue 14): the words are read when they come; the report filed from
+    them takes that reading, and a returning resident's visit writes nothing it need not."""
+    from triage.understanding import classify as understanding
+
+    real, read = understanding.classify, []
+    monkeypatch.setattr(understanding, "classify", lambda text: read.append(text) or real(text))
+    words = f"{uuid.uuid4().hex[:6]}号楼楼道里有电动车在充电"  # read by no test before
+    visit = await door.enter(Person(907, 907), text=words, counted=True)
+    await door.text(visit, words, "907:1")
+    await door.location(await door.enter(Person(907, 907)), *INSIDE)
+    with Statements() as said:
+        visit = await door.enter(Person(907, 907))
+    assert "UPDATE" not in said, said
+    reply = await door.intake.finish(visit.resident)
+    assert reply.say == "receipt" and reply.report.category is not None
+    assert read == [words], read
 
 
 async def test_a_staff_member_who_writes_a_report_becomes_a_resident_then(door):
