@@ -33,17 +33,19 @@ async def store_updates(
     ]
     if not rows:
         return 0
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(InboxUpdate)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
-    result = await session.exec(statement)
-    return max(result.rowcount, 0)
+    # One statement built once, its rows given as parameters: SQLAlchemy writes them in one
+    # multi-row INSERT (insertmanyvalues) and returns the ids that were new.
+    statement = _STORE[session.bind.dialect.name == "postgresql"]
+    return len((await session.exec(statement, params=rows)).all())
 
 
 _INBOX = InboxUpdate.__table__
+_STORE = {
+    postgres: dialect.insert(_INBOX)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_INBOX.c.update_id)
+    for postgres, dialect in ((True, postgresql), (False, sqlite))
+}
 
 
 def _pending_statement(limit: int, per_chat: int):
