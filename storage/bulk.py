@@ -43,6 +43,12 @@ def insert_into(model: type[SQLModel]) -> Insert:
     return insert(model.__table__).inline()
 
 
+def one_or_many(params: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """A statement's parameters: one row is not an executemany (asyncpg's costs a prepared
+    statement and a pipeline)."""
+    return params[0] if len(params) == 1 else params
+
+
 def values_of(row: SQLModel) -> dict[str, Any]:
     """A table object's column values for a Core INSERT (its id left out while it has none)."""
     table = row.__table__

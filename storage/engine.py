@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import inline_sqlite, signals
-from storage.bulk import insert_into
+from storage.bulk import insert_into, one_or_many
 
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
@@ -167,7 +167,7 @@ async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) 
 
 
 async def write_waiting(session: AsyncSession) -> None:
-    """The rows this task's unit of work holds back (insert_soon), one statement a table."""
+    """The rows this task's unit of work holds back (insert_soon), one statement a batch."""
     unit = _unit.get()
     if unit is None or unit.session is not session or not unit.waiting:
         return
@@ -178,8 +178,7 @@ async def write_waiting(session: AsyncSession) -> None:
 
 
 async def _insert(session: AsyncSession, model: type, rows: list[dict]) -> None:
-    # One row is not an executemany: asyncpg's costs a prepared statement and a pipeline.
-    await session.exec(insert_into(model), params=rows[0] if len(rows) == 1 else rows)
+    await session.exec(insert_into(model), params=one_or_many(rows))
 
 
 async def start_afresh(session: AsyncSession) -> None:

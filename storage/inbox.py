@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.bulk import one_or_many
 from storage.models import InboxUpdate
 
 PENDING_LIMIT, PER_CHAT = 100, 10  # a pass over the pending updates: at most, and of a chat
@@ -91,19 +92,13 @@ async def pending_updates(
     return (await session.exec(statement)).all()
 
 
-async def mark_processed(
-    *, session: AsyncSession, update_id: int, at: datetime, error: str | None = None
-) -> None:
-    await mark_all_processed(session=session, errors={update_id: error}, at=at)
-
-
 async def mark_all_processed(
     *, session: AsyncSession, errors: dict[int, str | None], at: datetime
 ) -> None:
     """Several updates handled in one transaction, marked in one executemany; `errors`: each
     update_id's error, None if it went well."""
     params = [{"b_update_id": u, "b_at": at, "b_error": e} for u, e in errors.items()]
-    await session.exec(_MARK, params=params[0] if len(params) == 1 else params)
+    await session.exec(_MARK, params=one_or_many(params))
 
 
 CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 key space)
@@ -114,20 +109,8 @@ async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -
     this transaction unless another instance holds it (None), and say whether the update
     still waits (False: another instance has just handled it). Two chats that share a key
     only wait for each other."""
-    taken = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
-        {"space": CHAT_LOCKS, "key": _lock_key(chat)},
-    )
-    if not taken:
-        return None
-    # A statement of its own: its snapshot must be taken after the lock, so it sees what the
-    # instance that held the chat committed.
-    waiting = await session.scalar(
-        select(InboxUpdate.update_id).where(
-            col(InboxUpdate.update_id) == update_id, col(InboxUpdate.processed_at).is_(None)
-        )
-    )
-    return waiting is not None
+    held, waiting = await take_chats(session=session, chats={chat: [update_id]})
+    return update_id in waiting if held else None
 
 
 _TAKE_ALL = text(
@@ -155,6 +138,8 @@ async def take_chats(
     ids = [update_id for chat in held for update_id in chats[chat]]
     if not ids:
         return held, set()
+    # A statement of its own: its snapshot must be taken after the locks, so it sees what
+    # the instances that held the chats committed.
     waiting = await session.exec(
         select(InboxUpdate.update_id).where(
             col(InboxUpdate.update_id).in_(ids), col(InboxUpdate.processed_at).is_(None)

@@ -5,8 +5,6 @@ writes none of them; a careful unit and a plain transaction write them at once."
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
 from storage import outbox
@@ -14,25 +12,12 @@ from storage import reports as report_rows
 from storage.engine import start_afresh, transaction, unit_of_work, write_waiting
 from storage.models import OutboxMessage, Report, ReportEvent, Resident
 from storage.types import utcnow
+from tests.statements import Statements
 
 
-class Inserts:
+def inserts() -> Statements:
     """The tables of the INSERT statements run while it is open."""
-
-    def __init__(self) -> None:
-        self.into: list[str] = []
-
-    def __enter__(self) -> list[str]:
-        event.listen(Engine, "before_cursor_execute", self._heard)
-        return self.into
-
-    def __exit__(self, *_exc) -> None:
-        event.remove(Engine, "before_cursor_execute", self._heard)
-
-    def _heard(self, _conn, _cursor, statement: str, *_args) -> None:
-        words = statement.split()
-        if words[0].upper() == "INSERT":
-            self.into.append(words[2])
+    return Statements(lambda words: words[2] if words[0].upper() == "INSERT" else None)
 
 
 @pytest.fixture
@@ -68,7 +53,7 @@ async def _counts(sessions) -> tuple[int, int]:
 
 async def test_an_updates_rows_wait_and_go_in_one_statement_a_table(sessions, report_id):
     before = await _counts(sessions)
-    with Inserts() as into:
+    with inserts() as into:
         async with unit_of_work(sessions) as unit:
             async with transaction(sessions) as step:  # a step of the update joins its unit
                 await _say_three_things(step, report_id)
@@ -80,7 +65,7 @@ async def test_an_updates_rows_wait_and_go_in_one_statement_a_table(sessions, re
 
 async def test_a_unit_rolled_back_writes_none_of_its_waiting_rows(sessions, report_id):
     before = await _counts(sessions)
-    with pytest.raises(RuntimeError), Inserts() as into:
+    with pytest.raises(RuntimeError), inserts() as into:
         async with unit_of_work(sessions):
             async with transaction(sessions) as step:
                 await _say_three_things(step, report_id)
@@ -93,7 +78,7 @@ async def test_a_unit_rolled_back_writes_none_of_its_waiting_rows(sessions, repo
 
 @pytest.mark.parametrize("careful", [True, False])
 async def test_outside_a_plain_unit_the_rows_are_written_at_once(sessions, report_id, careful):
-    with Inserts() as into:
+    with inserts() as into:
         if careful:
             async with unit_of_work(sessions, careful=True):
                 async with transaction(sessions) as step:

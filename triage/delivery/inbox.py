@@ -64,10 +64,6 @@ async def hold_chats(
     return await rows.take_chats(session=session, chats=chats)
 
 
-async def done(session: Session, *, update_id: int, error: str | None) -> None:
-    await rows.mark_processed(session=session, update_id=update_id, at=utcnow(), error=error)
-
-
 async def all_done(session: Session, errors: dict[int, str | None]) -> None:
     """Updates handled in this transaction, each with what went wrong (None: nothing)."""
     await rows.mark_all_processed(session=session, errors=errors, at=utcnow())

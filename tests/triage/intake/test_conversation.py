@@ -6,14 +6,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from firecircle.sample import load_sample_district
 from storage import residents as resident_rows
 from storage.engine import make_engine, make_session_factory, transaction, unit_of_work
 from storage.models import Report, ReportDraft, Resident, Survey, SurveyAnswer, SurveyRecipient
+from tests.statements import Statements
 from triage.answers.desk import AnswerDesk
 from triage.broadcasts import BroadcastDesk
 from triage.desks import DeskContext
@@ -116,7 +115,7 @@ async def test_a_description_is_read_once_from_its_arrival_to_its_report(door, m
     visit = await door.enter(Person(907, 907), text=words, counted=True)
     await door.text(visit, words, "907:1")
     await door.location(await door.enter(Person(907, 907)), *INSIDE)
-    with Statements() as said:
+    with first_words() as said:
         visit = await door.enter(Person(907, 907))
     assert "UPDATE" not in said, said
     reply = await door.intake.finish(visit.resident)
@@ -134,31 +133,22 @@ async def test_a_staff_member_who_writes_a_report_becomes_a_resident_then(door):
     assert resident.id == who.id
 
 
-class Statements:
+def first_words() -> Statements:
     """The first word of each statement the process runs; for a SELECT, the table its first
     column is from."""
+    return Statements(_first_word)
 
-    def __init__(self) -> None:
-        self.said: list[str] = []
 
-    def __enter__(self) -> list[str]:
-        event.listen(Engine, "before_cursor_execute", self._heard)
-        return self.said
-
-    def __exit__(self, *_exc) -> None:
-        event.remove(Engine, "before_cursor_execute", self._heard)
-
-    def _heard(self, _conn, _cursor, statement, *_args) -> None:
-        words = statement.split()
-        first = words[0].upper()
-        self.said.append(f"SELECT {words[1].split('.')[0]}" if first == "SELECT" else first)
+def _first_word(words: list[str]) -> str:
+    first = words[0].upper()
+    return f"SELECT {words[1].split('.')[0]}" if first == "SELECT" else first
 
 
 async def test_a_returning_residents_visit_is_read_in_one_statement(door):
     """Who they are, their draft, what the bot awaits and the directory's version: one SELECT
     (issue 14), and nothing read again when a step of the same update asks for them."""
     await door.enter(Person(905, 905, name="小周"))
-    with Statements() as said:
+    with first_words() as said:
         visit = await door.enter(Person(905, 905, name="小周"))
     assert visit.resident is not None and visit.staff is None
     assert [s for s in said if s.startswith("SELECT")] == ["SELECT directoryversion"], said
@@ -168,7 +158,7 @@ async def test_a_text_is_looked_up_as_an_answer_only_when_a_questionnaire_awaits
     """The visit's read says whether a questionnaire is unfinished: without one a message
     reads no survey rows; with one its text question takes the message as the answer."""
     for _ in range(2):  # a newcomer, then a resident who wrote before
-        with Statements() as said:
+        with first_words() as said:
             async with unit_of_work(door.sessions):
                 visit = await door.enter(Person(906, 906))
                 reply = await door.text(visit, "你好")
@@ -180,7 +170,7 @@ async def test_a_text_is_looked_up_as_an_answer_only_when_a_questionnaire_awaits
         session.add(survey)
         await session.flush()
         session.add(SurveyRecipient(survey_id=survey.id, resident_id=visit.resident.id))
-    with Statements() as said:
+    with first_words() as said:
         async with unit_of_work(door.sessions):
             visit = await door.enter(Person(906, 906))
             reply = await door.text(visit, "楼道灯坏了")
