@@ -7,7 +7,8 @@ loses nothing: the rows wait for the next start. On SQLite the one instance proc
 PostgreSQL every instance does, each transaction holding its chats (advisory locks) so that a
 chat's updates still go one at a time and in order. Updates of several chats that wait
 together share a transaction, a few at a time, each handled as if alone; a button press has
-one of its own. A payload python-telegram-bot cannot read is marked with the error and passed
+one of its own, committed before Telegram is first called (the worker's answer confirms what
+is stored, and SQLite's write lock is not held across a call). A payload python-telegram-bot cannot read is marked with the error and passed
 over.
 """
 
@@ -18,6 +19,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -172,8 +174,6 @@ class Inbox:
     async def _handle(self, chat: int | str, row: inbox.Update) -> bool:
         """The update's changes, its replies and its mark commit together. False if another
         instance holds the chat."""
-        if _is_press(row):
-            return await self._handle_press(chat, row)
         try:
             return await self._attempt(chat, row, careful=False)
         except _Redo:  # a step failed: rolled back, now again with each step in a savepoint
@@ -183,9 +183,21 @@ class Inbox:
         async with unit_of_work(self.sessions, careful=careful) as unit:
             taken = await self._take(unit.session, chat, row)
             if taken:
+                if _is_press(row):  # answered straight to Telegram: all stored before
+                    unit.settle_with = partial(inbox.all_done, errors={row.update_id: None})
                 error = await self._process_in(unit, row, then=write_waiting)
-                await _mark(unit.session, row, error)
+                await self._mark_in(unit, row, error)
         return taken is not None
+
+    async def _mark_in(self, unit: Unit, row: inbox.Update, error: str | None) -> None:
+        """The update's mark, in its unit; or, if the unit settled before the end (a press
+        marked handled when Telegram was first called), what went wrong after, apart."""
+        if not unit.settled:
+            await inbox.all_done(unit.session, {row.update_id: error})
+        elif error is not None:
+            async with transaction(self.sessions) as session:
+                await inbox.all_done(session, {row.update_id: error})
+        _count({row.update_id: error})
 
     async def _process_in(
         self, unit: Unit, row: inbox.Update, *, then: Callable[[Session], Awaitable[None]]
@@ -200,21 +212,6 @@ class Inbox:
         except Exception as exc:  # a row that could not be written: a step's failure
             raise _Redo from exc
         return error
-
-    async def _handle_press(self, chat: int | str, row: inbox.Update) -> bool:
-        """A button press answers straight to Telegram, which must not wait on SQLite's write
-        lock: there it is handled first and marked after. On PostgreSQL the transaction that
-        holds the chat stays open while it is handled (the handler's own steps commit apart)."""
-        if not self.shared:
-            error = await self._process(row.payload)
-            async with transaction(self.sessions) as session:
-                await _mark(session, row, error)
-            return True
-        async with transaction(self.sessions) as session:
-            taken = await self._take(session, chat, row)
-            if taken:
-                await _mark(session, row, await self._process(row.payload))
-        return taken is not None
 
     async def _take(self, session: Session, chat: int | str, row: inbox.Update) -> bool | None:
         if not self.shared:
@@ -302,12 +299,12 @@ class _Redo(Exception):
     """Rolls back a unit of work in which a step failed."""
 
 
-async def _mark(session: Session, row: inbox.Update, error: str | None) -> None:
-    await _mark_all(session, {row.update_id: error})
-
-
 async def _mark_all(session: Session, errors: dict[int, str | None]) -> None:
     await inbox.all_done(session, errors)
+    _count(errors)
+
+
+def _count(errors: dict[int, str | None]) -> None:
     for error in errors.values():
         counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
         if error is not None:

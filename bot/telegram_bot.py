@@ -1,5 +1,6 @@
-"""The Bot the application calls Telegram with: python-telegram-bot's, with a press answered
-too late (or twice) taken as what it is — the spinner already gone — instead of an error."""
+"""The Bot the application calls Telegram with: python-telegram-bot's, with what a press did
+stored before Telegram hears of it, and a press answered too late (or twice) taken as what it
+is — the spinner already gone — instead of an error."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ import logging
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from triage.units import settle_before_telling
+
 log = logging.getLogger(__name__)
 TOO_LATE = "query is too old"
 
 
 class FirecircleBot(ExtBot):
+    async def _do_post(self, *args, **kwargs):
+        # A press's unit of work commits (with its mark) before the worker is answered: the
+        # answer confirms what is stored, and SQLite's write turn is not held across a call.
+        await settle_before_telling()
+        return await super()._do_post(*args, **kwargs)
+
     async def answer_callback_query(self, *args, **kwargs) -> bool:
         # Telegram forgets a press after some seconds; by then the client has stopped its
         # spinner and nothing is lost, while what the press did is already stored and told.

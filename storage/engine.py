@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -94,8 +94,8 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     unit of work of the same task it is that unit's session: a step that fails spoils the
     unit, whose owner then rolls it all back and does it again carefully, each step in a
     savepoint (a savepoint per step costs two round trips, and steps almost never fail)."""
-    unit = _unit.get()
-    if unit is not None and unit.task is asyncio.current_task() and unit.factory is factory:
+    unit = _in_hand()
+    if unit is not None and unit.factory is factory:
         if unit.careful:
             async with unit.session.begin_nested():
                 yield unit.session
@@ -111,6 +111,14 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def _in_hand() -> Unit | None:
+    """This task's unit of work, unless it has settled (its steps now commit apart)."""
+    unit = _unit.get()
+    if unit is None or unit.settled or unit.task is not asyncio.current_task():
+        return None
+    return unit
+
+
 @dataclass
 class Unit:
     """One transaction for everything a task does inside it (see unit_of_work)."""
@@ -123,6 +131,11 @@ class Unit:
     # Rows inserted with insert_soon, until write_waiting: by table, in batches of one shape
     # each, in the order they came (a table's ids keep that order).
     waiting: dict[type, list[tuple[frozenset[str], list[dict]]]] = field(default_factory=dict)
+    # Set by the owner: the unit commits before the task first tells anyone outside
+    # (settle_before_telling), with what this writes last (the update's mark).
+    settle_with: Callable[[AsyncSession], Awaitable[None]] | None = None
+    settled: bool = False
+    _release: Callable[[], None] = lambda: None  # the SQLite write turn, given back
 
 
 @asynccontextmanager
@@ -132,16 +145,32 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
     instead of once per step. If a step failed (unit.spoiled) the owner must not commit:
     it raises to roll back and runs the work again with careful=True. Rows held back
     (insert_soon) are written before the commit, if the owner has not (write_waiting,
-    start_afresh) already."""
-    async with transaction(factory) as session:
-        unit = Unit(session, asyncio.current_task(), factory, careful)
+    start_afresh) already. A unit that settled early (settle_before_telling) has committed."""
+    async with _turn(factory.kw.get("bind")) as release, factory() as session, session.begin():
+        unit = Unit(session, asyncio.current_task(), factory, careful, _release=release)
         token = _unit.set(unit)
         try:
             yield unit
-            if not unit.spoiled:
+            if not unit.spoiled and not unit.settled:
                 await write_waiting(session)
         finally:
             _unit.reset(token)
+
+
+async def settle_before_telling() -> None:
+    """Store before you confirm: the task is about to tell someone outside (a Telegram
+    call). If its unit of work asked for it (settle_with), the unit commits now, with what
+    it holds back and what settle_with writes, and gives back SQLite's write turn, which a
+    reply from Telegram must not hold; the task's later steps commit apart. A unit in which
+    a step failed stays open: its owner rolls it back and does it again."""
+    unit = _in_hand()
+    if unit is None or unit.settle_with is None or unit.spoiled:
+        return
+    await write_waiting(unit.session)
+    await unit.settle_with(unit.session)
+    await unit.session.commit()
+    unit.settled = True
+    unit._release()
 
 
 async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) -> None:
@@ -149,13 +178,8 @@ async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) 
     messages out): inside a unit of work they wait and go with the others of their table
     (and of the same columns, one after another) in one statement (write_waiting, when the
     update is done); elsewhere, and step by step in a careful unit, at once."""
-    unit = _unit.get()
-    if (
-        unit is None
-        or unit.careful
-        or unit.session is not session
-        or unit.task is not asyncio.current_task()
-    ):
+    unit = _in_hand()
+    if unit is None or unit.careful or unit.session is not session:
         await _insert(session, model, list(rows))
         return
     batches = unit.waiting.setdefault(model, [])
@@ -240,20 +264,28 @@ _WRITE_TURNS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyD
 
 
 @asynccontextmanager
-async def _turn(engine: AsyncEngine | None) -> AsyncIterator[None]:
+async def _turn(engine: AsyncEngine | None) -> AsyncIterator[Callable[[], None]]:
     """On SQLite, this process's transactions queue for the write lock here, in order.
     SQLite's own busy handler polls with growing sleeps, so under steady load a waiting
     writer keeps missing the moments the lock is free: one took seconds behind a stream of
     short escalation batches. (One process per SQLite file, so the queue sees every writer.)"""
     if engine is None or engine.dialect.name != "sqlite":
-        yield
+        yield lambda: None
         return
     lock = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
     try:
         await asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT)
     except TimeoutError:
         raise OperationalError("BEGIN", None, Exception("database is locked")) from None
+    held = True
+
+    def release() -> None:  # once: early (a settled unit of work) or at the end
+        nonlocal held
+        if held:
+            held = False
+            lock.release()
+
     try:
-        yield
+        yield release
     finally:
-        lock.release()
+        release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import deque
@@ -73,6 +74,7 @@ class Faults:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._delays: list[Delay] = []
+        self._holds: list[Hold] = []
         self.injected = 0
 
     def add(
@@ -101,9 +103,25 @@ class Faults:
         self._delays.append(delay)
         return delay
 
+    def hold(self, method: str) -> Hold:
+        """The next call of `method` waits until the Hold is released."""
+        hold = Hold(method.lower(), asyncio.Event(), asyncio.Event())
+        self._holds.append(hold)
+        return hold
+
     def clear(self) -> None:
         self._faults.clear()
         self._delays.clear()
+        for hold in self._holds:
+            hold.release()
+        self._holds.clear()
+
+    async def wait_if_held(self, method: str) -> None:
+        hold = next((h for h in self._holds if h.method == method.lower()), None)
+        if hold is not None:
+            self._holds.remove(hold)
+            hold.reached.set()
+            await hold.released.wait()
 
     def take(self, method: str) -> Fault | None:
         fault = next((f for f in self._faults if f.matches(method)), None)
@@ -120,6 +138,19 @@ class Faults:
                     delay.remaining -= 1
                 return delay.seconds
         return 0.0
+
+
+@dataclass
+class Hold:
+    """The next call of a method waits, unanswered, until released: what the bot has done
+    by the moment Telegram hears it can be looked at (``reached`` is set then)."""
+
+    method: str
+    reached: asyncio.Event
+    released: asyncio.Event
+
+    def release(self) -> None:
+        self.released.set()
 
 
 class _Window:

@@ -96,6 +96,7 @@ class BotApiEmulator:
     async def stop(self) -> None:
         # Long polls end with an empty result instead of hanging the shutdown.
         self.api.closing = True
+        self.faults.clear()  # held calls answer
         self.world.updates.changed.notify()
         for chat in self.world.chats.values():
             chat.changed.notify()
@@ -230,6 +231,7 @@ class BotApiEmulator:
     async def _answer(self, name, handler, params: dict, uploads: dict) -> tuple:
         if pause := self.faults.take_delay(name):
             await asyncio.sleep(pause)
+        await self.faults.wait_if_held(name)
         fault = self.faults.take(name)
         try:
             if fault is not None and not fault.take_effect:

@@ -12,12 +12,13 @@ from sqlmodel import select
 
 from storage import reports as report_rows
 from storage.engine import transaction
-from storage.models import Report
+from storage.models import InboxUpdate, Report
 from storage.types import utcnow
 from tests.harness import (
     COORDINATOR_XINGFU,
     INSIDE,
     OFFICER,
+    PATIENCE,
     REFERENCE,
     STREET_COORDINATOR,
     WORKER_1,
@@ -121,6 +122,26 @@ async def test_acknowledge_tells_the_resident_and_a_second_press_changes_nothing
     stale = await worker.callback_answer(press_as(worker, task, data))  # the pre-edit card
     assert "已由王建国接单" in stale["text"]
     assert (await report_of(bot, reference))[1] == events
+
+
+async def test_a_press_is_stored_with_its_mark_before_the_worker_hears_of_it(bot):
+    """Store before you confirm: when Telegram gets the answer to 接单, the task is taken
+    and the press marked handled (a restart now would not handle it again)."""
+    reference = await report_ebike(bot)
+    worker = bot.staff(WORKER_1)
+    task = await task_message(worker)
+    hold = bot.emulator.faults.hold("answerCallbackQuery")
+    query = await worker.press(task, "接单")
+    await asyncio.wait_for(hold.reached.wait(), PATIENCE)
+    report, events = await report_of(bot, reference)
+    async with transaction(bot.sessions) as session:
+        waiting = (
+            await session.exec(select(InboxUpdate).where(InboxUpdate.processed_at.is_(None)))
+        ).all()
+    hold.release()
+    assert report.status == "acknowledged" and events[-1] == "acknowledged"
+    assert waiting == []
+    assert "已接单" in (await worker.callback_answer(query))["text"]
 
 
 async def test_cards_that_cannot_be_drawn_again_never_stop_the_sending(bot, monkeypatch):

@@ -1,6 +1,7 @@
 """Units of work on real databases: rows that nothing reads back before an update is done
 (its history, its messages out) wait and go in one statement a table; a unit rolled back
-writes none of them; a careful unit and a plain transaction write them at once."""
+writes none of them; a careful unit and a plain transaction write them at once. A unit asked
+to settle before its task tells anyone commits then."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from sqlmodel import func, select
 
 from storage import outbox
 from storage import reports as report_rows
-from storage.engine import start_afresh, transaction, unit_of_work, write_waiting
+from storage.engine import (
+    settle_before_telling,
+    start_afresh,
+    transaction,
+    unit_of_work,
+    write_waiting,
+)
 from storage.models import OutboxMessage, Report, ReportEvent, Resident
 from storage.types import utcnow
 from tests.statements import Statements
@@ -112,3 +119,55 @@ async def test_a_tables_rows_keep_the_order_they_came_in_whatever_their_columns(
         rows = await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))
         said = [row.payload["text"] for row in rows]
     assert said == ["一", "二", "三"]
+
+
+async def test_a_unit_that_settles_before_telling_has_committed_and_lets_others_write(
+    sessions, report_id
+):
+    """What it did, its waiting rows and what settle_with writes are stored and seen by
+    others; another transaction (on SQLite, the next in turn for the write lock) goes on
+    while the task still runs; the task's later steps commit apart."""
+    before = await _counts(sessions)
+    settled_with = []
+
+    async def mark(session) -> None:
+        settled_with.append(session)
+
+    async with unit_of_work(sessions) as unit:
+        unit.settle_with = mark
+        async with transaction(sessions) as step:
+            await _say_three_things(step, report_id)
+        await settle_before_telling()
+        assert unit.settled and settled_with == [unit.session]
+        assert await _counts(sessions) == (before[0] + 3, before[1] + 2)  # no wait for a turn
+        async with transaction(sessions) as later:
+            assert later is not unit.session
+            await _say_three_things(later, report_id)
+        await settle_before_telling()  # once only
+        assert settled_with == [unit.session]
+    assert await _counts(sessions) == (before[0] + 6, before[1] + 4)
+
+
+async def test_a_unit_settles_only_if_asked_and_not_when_a_step_failed(sessions, report_id):
+    before = await _counts(sessions)
+    async with unit_of_work(sessions) as unit:  # not asked: commits at its end as always
+        async with transaction(sessions) as step:
+            await _say_three_things(step, report_id)
+        await settle_before_telling()
+        assert not unit.settled
+    assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
+
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions) as unit:
+            unit.settle_with = _nothing
+            async with transaction(sessions) as step:
+                await _say_three_things(step, report_id)
+            unit.spoiled = True  # as a failing step leaves it
+            await settle_before_telling()
+            assert not unit.settled
+            raise RuntimeError("rolled back by its owner")
+    assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
+
+
+async def _nothing(_session) -> None:
+    return None
