@@ -54,7 +54,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        inline_sqlite.wal_on(dbapi_connection, cursor.fetchone()[0])
+        inline_sqlite.wal_on(dbapi_connection, cursor.fetchone()[0], BUSY_TIMEOUT)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
@@ -64,7 +64,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     def _on_begin(connection) -> None:
         # A deferred transaction that reads and then writes can fail with "database is
         # locked" when another writer got in between; taking the write lock up front waits.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(inline_sqlite.BEGIN)
 
     return engine
 

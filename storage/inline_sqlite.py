@@ -2,12 +2,14 @@
 each (issue 14: the hops were a quarter of a report's CPU, four of them a statement: cursor,
 execute, fetch, close, each a future resolved from aiosqlite's thread through the loop).
 
-Only what cannot wait runs at once. A transaction begins with BEGIN IMMEDIATE (storage.engine)
-in aiosqlite's thread, where waiting for another process's write lock blocks nobody; once it
-holds the lock, a statement under WAL never waits for anyone (readers do not block a writer,
-nor a writer its readers), so it is as quick on the loop as the hop to run it elsewhere.
-COMMIT, ROLLBACK and closing stay in the thread: a commit may checkpoint, which syncs the
-file. Without WAL (a file system that refuses it) every call keeps its hop.
+Only what cannot wait runs at once. A transaction begins with BEGIN IMMEDIATE (storage.engine),
+tried at once without waiting: this process's writers take turns before it (storage.engine),
+so only another process (the CLI) can hold the write lock, and then it is waited for in
+aiosqlite's thread, where waiting blocks nobody. Once it holds the lock, a statement under WAL
+never waits for anyone (readers do not block a writer, nor a writer its readers), so it is as
+quick on the loop as the hop to run it elsewhere. COMMIT stays in the thread (a commit may
+checkpoint, which syncs the file), and a ROLLBACK with something to undo. Without WAL (a file
+system that refuses it) every call keeps its hop.
 """
 
 from __future__ import annotations
@@ -18,22 +20,51 @@ from typing import Any
 
 import aiosqlite
 
+BEGIN = "BEGIN IMMEDIATE"  # how storage.engine begins every transaction
+
 
 class InlineConnection(aiosqlite.Connection):
     inline = False  # set on connecting, once WAL is known to be on
+    busy_ms = 0  # the connection's busy timeout, given back after a BEGIN tried at once
 
     async def _execute(self, fn, *args, **kwargs):
         connection = self._connection
-        if self.inline and connection is not None and self._running and _at_once(fn, connection):
-            return fn(*args, **kwargs)
+        if self.inline and connection is not None and self._running:
+            if _at_once(fn, connection):
+                return fn(*args, **kwargs)
+            if _begins(fn, args) and self._began_at_once(fn, connection):
+                return fn.__self__
         return await super()._execute(fn, *args, **kwargs)
+
+    def _began_at_once(self, execute: Any, connection: sqlite3.Connection) -> bool:
+        """BEGIN IMMEDIATE if nobody holds the write lock; False (nothing done) if someone
+        does, to be waited for in the thread."""
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            execute(BEGIN)
+        except sqlite3.OperationalError:  # locked: the thread waits, or says what is wrong
+            return False
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
+        return True
 
 
 def _at_once(fn: Any, connection: sqlite3.Connection) -> bool:
     owner = getattr(fn, "__self__", None)
     if isinstance(owner, sqlite3.Cursor):  # execute, fetch: only under the write lock
         return fn.__name__ == "close" or connection.in_transaction
-    return owner is connection and fn.__name__ == "cursor"
+    if owner is not connection:
+        return False
+    # A rollback with no transaction open (the pool's reset after a commit) touches nothing
+    return fn.__name__ == "cursor" or fn.__name__ == "rollback" and not connection.in_transaction
+
+
+def _begins(fn: Any, args: tuple) -> bool:
+    return (
+        isinstance(getattr(fn, "__self__", None), sqlite3.Cursor)
+        and fn.__name__ == "execute"
+        and args[:1] == (BEGIN,)
+    )
 
 
 def connect(database: str, **kwargs: Any) -> InlineConnection:
@@ -43,8 +74,10 @@ def connect(database: str, **kwargs: Any) -> InlineConnection:
     return connection
 
 
-def wal_on(dbapi_connection: Any, journal_mode: str) -> None:
-    """Called on connecting with what PRAGMA journal_mode=WAL answered."""
+def wal_on(dbapi_connection: Any, journal_mode: str, busy_seconds: float) -> None:
+    """Called on connecting with what PRAGMA journal_mode=WAL answered, and the busy timeout
+    the connection was given."""
     raw = getattr(dbapi_connection, "_connection", None)
     if isinstance(raw, InlineConnection):
         raw.inline = str(journal_mode).lower() == "wal"
+        raw.busy_ms = busy_seconds * 1000
