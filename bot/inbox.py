@@ -8,8 +8,8 @@ PostgreSQL every instance does, each transaction holding its chats (advisory loc
 chat's updates still go one at a time and in order. Updates of several chats that wait
 together share a transaction, a few at a time, each handled as if alone; a button press has
 one of its own, committed before Telegram is first called (the worker's answer confirms what
-is stored, and SQLite's write lock is not held across a call). A payload python-telegram-bot cannot read is marked with the error and passed
-over.
+is stored, and SQLite's write lock is not held across a call). A payload python-telegram-bot
+cannot read is marked with the error and passed over.
 """
 
 from __future__ import annotations

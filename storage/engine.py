@@ -162,13 +162,18 @@ async def settle_before_telling() -> None:
     call). If its unit of work asked for it (settle_with), the unit commits now, with what
     it holds back and what settle_with writes, and gives back SQLite's write turn, which a
     reply from Telegram must not hold; the task's later steps commit apart. A unit in which
-    a step failed stays open: its owner rolls it back and does it again."""
+    a step failed stays open: its owner rolls it back and does it again; so does one that
+    could not commit (nobody was told)."""
     unit = _in_hand()
     if unit is None or unit.settle_with is None or unit.spoiled:
         return
-    await write_waiting(unit.session)
-    await unit.settle_with(unit.session)
-    await unit.session.commit()
+    try:
+        await write_waiting(unit.session)
+        await unit.settle_with(unit.session)
+        await unit.session.commit()
+    except BaseException:
+        unit.spoiled = True
+        raise
     unit.settled = True
     unit._release()
 

@@ -169,5 +169,23 @@ async def test_a_unit_settles_only_if_asked_and_not_when_a_step_failed(sessions,
     assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
 
 
+async def test_a_unit_that_cannot_settle_is_spoiled_and_commits_nothing(sessions, report_id):
+    before = await _counts(sessions)
+
+    async def fails(_session) -> None:
+        raise RuntimeError("the mark could not be written")
+
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions) as unit:
+            unit.settle_with = fails
+            async with transaction(sessions) as step:
+                await _say_three_things(step, report_id)
+            try:
+                await settle_before_telling()  # raised into the Telegram call: not sent
+            finally:
+                assert unit.spoiled and not unit.settled
+    assert await _counts(sessions) == before
+
+
 async def _nothing(_session) -> None:
     return None
