@@ -6,10 +6,12 @@ answers 200 only after storing. Processing reads the stored rows, so a crash bet
 loses nothing: the rows wait for the next start. On SQLite the one instance processes them; on
 PostgreSQL every instance does, each transaction holding its chats (advisory locks) so that a
 chat's updates still go one at a time and in order. Updates of several chats that wait
-together share a transaction, a few at a time, each handled as if alone; a button press has
-one of its own, committed before Telegram is first called (the worker's answer confirms what
-is stored, and SQLite's write lock is not held across a call). A payload python-telegram-bot
-cannot read is marked with the error and passed over.
+together share a transaction, a few at a time, each handled as if alone. A button press has
+one of its own, whose answer goes straight to Telegram: on PostgreSQL the transaction, holding
+the chat, stays open until it is done; on SQLite, whose write lock must not wait on Telegram,
+what it did so far commits before Telegram is first called, the rest step by step, and its
+mark comes last (a crash in between handles it again). A payload python-telegram-bot cannot
+read is marked with the error and passed over.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -183,21 +184,19 @@ class Inbox:
         async with unit_of_work(self.sessions, careful=careful) as unit:
             taken = await self._take(unit.session, chat, row)
             if taken:
-                if _is_press(row):  # answered straight to Telegram: all stored before
-                    unit.settle_with = partial(inbox.all_done, errors={row.update_id: None})
+                unit.settles_early = _is_press(row) and not self.shared
                 error = await self._process_in(unit, row, then=write_waiting)
                 await self._mark_in(unit, row, error)
         return taken is not None
 
     async def _mark_in(self, unit: Unit, row: inbox.Update, error: str | None) -> None:
-        """The update's mark, in its unit; or, if the unit settled before the end (a press
-        marked handled when Telegram was first called), what went wrong after, apart."""
+        """The update's mark, in its unit; apart if the unit settled early (a press on
+        SQLite, committed when Telegram was first called)."""
         if not unit.settled:
-            await inbox.all_done(unit.session, {row.update_id: error})
-        elif error is not None:
-            async with transaction(self.sessions) as session:
-                await inbox.all_done(session, {row.update_id: error})
-        _count({row.update_id: error})
+            await _mark_all(unit.session, {row.update_id: error})
+            return
+        async with transaction(self.sessions) as session:
+            await _mark_all(session, {row.update_id: error})
 
     async def _process_in(
         self, unit: Unit, row: inbox.Update, *, then: Callable[[Session], Awaitable[None]]
@@ -301,10 +300,6 @@ class _Redo(Exception):
 
 async def _mark_all(session: Session, errors: dict[int, str | None]) -> None:
     await inbox.all_done(session, errors)
-    _count(errors)
-
-
-def _count(errors: dict[int, str | None]) -> None:
     for error in errors.values():
         counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
         if error is not None:

@@ -44,14 +44,14 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """确认删除 erases, 取消 keeps; either way the buttons go, so a second press does nothing."""
     query = update.callback_query
     desk, person = services(context).privacy, await resident_of(update, context)
-    await query.answer()
-    await keyboards.drop_buttons(query)
     if query.data == FORGET:
         reply = await desk.forget(person)
         # a half-written report's keyboard would outlive the report
         await _say(update, context, reply, keyboards.for_step(reply.language, None))
     else:
         await _say(update, context, await desk.keep(person))
+    await query.answer()
+    await keyboards.drop_buttons(query)
 
 
 def register(app: Application) -> None:

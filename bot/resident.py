@@ -135,8 +135,8 @@ async def nearby(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def nearby_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """📍 附近服务点 under an answer about where to go: /nearby."""
-    await update.callback_query.answer()
     await nearby(update, context)
+    await update.callback_query.answer()
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,12 +159,12 @@ async def visit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await callbacks.expired(update)
         return
     followup, person = services(context).followup, await resident_of(update, context)
-    await query.answer()
     if answer in ("ok", "no"):
         reply = await followup.fixed(person, report_id, fixed=answer == "ok")
     else:
         reply = await followup.rate(person, report_id, int(answer))
     await say(update, reply, context)
+    await query.answer()
     if reply.say == "visit_rated":  # may we send questionnaires? asked once
         await survey.offer(update, context)
 
@@ -179,13 +179,14 @@ async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await callbacks.expired(update)
         return
     answers, person = services(context).frontdesk.answers, await resident_of(update, context)
-    await query.answer()
     if judged:
-        await keyboards.drop_buttons(query)
         reply = await answers.judged(person, report_id, helpful=action == "yes")
     else:
         reply = await answers.entry(person, target, more=action == "more")
     await say(update, reply, context)
+    await query.answer()
+    if judged:
+        await keyboards.drop_buttons(query)
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,12 +243,12 @@ async def community_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     _, names = await intake.communities(person)
     name = names[index] if index < len(names) else ""
     reply = await intake.choose_community(person, name)
+    await say(update, reply, context)
     await query.answer(
         t(reply.language, "button_expired") if reply.say == "community_stale" else None
     )
     if reply.say != "community_stale":
         await keyboards.drop_buttons(query)
-    await say(update, reply, context)
 
 
 async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -257,9 +258,9 @@ async def language_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await callbacks.expired(update)
         return
     reply = await services(context).account.set_language(await resident_of(update, context), choice)
+    await say(update, reply, context)
     await query.answer()
     await keyboards.drop_buttons(query)
-    await say(update, reply, context)
 
 
 async def location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -308,9 +309,9 @@ async def kind_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if reply is None:
         await callbacks.expired(update)
         return
+    await say(update, reply, context)
     await query.answer()
     await keyboards.drop_buttons(query)
-    await say(update, reply, context)
 
 
 async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -322,7 +323,6 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await callbacks.expired(update)
         return
     frontdesk, person = services(context).frontdesk, await resident_of(update, context)
-    await query.answer()
     if kind == "menu":
         reply = Reply(
             "correction_menu",
@@ -331,8 +331,9 @@ async def fix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     else:
         reply = await frontdesk.correct(person, kind, report_id)
-    await keyboards.drop_buttons(query)
     await say(update, reply, context)
+    await query.answer()
+    await keyboards.drop_buttons(query)
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

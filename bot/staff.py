@@ -141,7 +141,6 @@ async def _handover_choices(
     if outcome.refused:
         await answer(update, context, _with_prompt(outcome))
         return
-    await update.callback_query.answer()
     await outgoing.send(
         update,
         context,
@@ -150,6 +149,7 @@ async def _handover_choices(
             outcome.language, report_id, outcome.values["choices"], worker=outcome.values["worker"]
         ),
     )
+    await update.callback_query.answer()
 
 
 async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
@@ -158,7 +158,6 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
     if outcome.refused:
         await answer(update, context, outcome)
         return
-    await query.answer()
     card, lang = outcome.card, outcome.language
     await outgoing.send(
         update,
@@ -167,6 +166,7 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Out
         reply_markup=taskcard.buttons(lang, card, _role(context), card["actions"]),
         card_of=card["report_id"],
     )
+    await query.answer()
 
 
 async def _answered_in_place(query, outcome: Outcome) -> None:

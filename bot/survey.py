@@ -126,9 +126,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     desk = services(context).surveys
     if parts[0] == "in" and len(parts) == 2 and parts[1] in ("yes", "no"):
         asked = await desk.consent(await resident_of(update, context), parts[1] == "yes")
+        await say(update, context, asked)
         await query.answer()
         await keyboards.drop_buttons(query)
-        await say(update, context, asked)
         return
     recipient = callbacks.ident(parts[1]) if len(parts) == 4 and parts[0] == "a" else None
     index = callbacks.ident(parts[2]) if recipient is not None else None
@@ -143,9 +143,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if asked.say != "stale":
             await keyboards.drop_buttons(query)
         return
+    await say(update, context, asked)
     await query.answer()
     await _show_chosen(query, asked.language, parts[3])
-    await say(update, context, asked)
 
 
 async def _show_chosen(query, language: str, value: str) -> None:

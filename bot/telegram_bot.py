@@ -1,6 +1,6 @@
 """The Bot the application calls Telegram with: python-telegram-bot's, with what a press did
-stored before Telegram hears of it, and a press answered too late (or twice) taken as what it
-is — the spinner already gone — instead of an error."""
+so far committed before Telegram is called (on SQLite, see bot.inbox), and a press answered
+too late (or twice) taken as what it is — the spinner already gone — instead of an error."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ TOO_LATE = "query is too old"
 
 class FirecircleBot(ExtBot):
     async def _do_post(self, *args, **kwargs):
-        # A press's unit of work commits (with its mark) before the worker is answered: the
-        # answer confirms what is stored, and SQLite's write turn is not held across a call.
+        # A press's unit of work on SQLite commits what it did so far before the worker is
+        # answered: the answer confirms what is stored, and the write lock waits on no call.
         await settle_before_telling()
         return await super()._do_post(*args, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -96,17 +96,21 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     savepoint (a savepoint per step costs two round trips, and steps almost never fail)."""
     unit = _in_hand()
     if unit is not None and unit.factory is factory:
-        if unit.careful:
-            async with unit.session.begin_nested():
-                yield unit.session
-            return
+        unit.steps_open += 1  # no settling while a step is open (settle_before_telling)
         try:
-            yield unit.session
-            await unit.session.flush()  # its failure is the step's, as a savepoint's would be
-        except BaseException:
-            unit.spoiled = True
-            raise
-        return
+            if unit.careful:
+                async with unit.session.begin_nested():
+                    yield unit.session
+                return
+            try:
+                yield unit.session
+                await unit.session.flush()  # its failure is the step's, as a savepoint's would be
+            except BaseException:
+                unit.spoiled = True
+                raise
+            return
+        finally:
+            unit.steps_open -= 1
     async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
         yield session
 
@@ -131,10 +135,11 @@ class Unit:
     # Rows inserted with insert_soon, until write_waiting: by table, in batches of one shape
     # each, in the order they came (a table's ids keep that order).
     waiting: dict[type, list[tuple[frozenset[str], list[dict]]]] = field(default_factory=dict)
-    # Set by the owner: the unit commits before the task first tells anyone outside
-    # (settle_before_telling), with what this writes last (the update's mark).
-    settle_with: Callable[[AsyncSession], Awaitable[None]] | None = None
+    # Set by the owner: what the task did so far commits before it first tells anyone
+    # outside (settle_before_telling); its later steps commit apart.
+    settles_early: bool = False
     settled: bool = False
+    steps_open: int = 0  # steps (transaction blocks) inside the unit, now
     _release: Callable[[], None] = lambda: None  # the SQLite write turn, given back
 
 
@@ -158,18 +163,17 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
 
 
 async def settle_before_telling() -> None:
-    """Store before you confirm: the task is about to tell someone outside (a Telegram
-    call). If its unit of work asked for it (settle_with), the unit commits now, with what
-    it holds back and what settle_with writes, and gives back SQLite's write turn, which a
-    reply from Telegram must not hold; the task's later steps commit apart. A unit in which
-    a step failed stays open: its owner rolls it back and does it again; so does one that
-    could not commit (nobody was told)."""
+    """The task is about to call someone outside (Telegram). If its unit of work settles
+    early, what it did so far commits now, with what it holds back, and SQLite's write turn
+    is given back: an answer from Telegram must not hold it. Its later steps commit apart.
+    Not while a step is open (its statements would find the transaction gone), nor in a unit
+    in which a step failed (its owner rolls it back and does it again); a unit that could
+    not commit is spoiled, and nobody was told."""
     unit = _in_hand()
-    if unit is None or unit.settle_with is None or unit.spoiled:
+    if unit is None or not unit.settles_early or unit.spoiled or unit.steps_open:
         return
     try:
         await write_waiting(unit.session)
-        await unit.settle_with(unit.session)
         await unit.session.commit()
     except BaseException:
         unit.spoiled = True

@@ -10,27 +10,31 @@ never waits for anyone (readers do not block a writer, nor a writer its readers)
 quick on the loop as the hop to run it elsewhere. COMMIT appends to the WAL without a sync
 (synchronous=NORMAL), so it runs at once too; what syncs the file is the checkpoint, which
 SQLite would run inside a commit now and then: here it is taken out of the commits and run in
-the thread every CHECKPOINT_EVERY commits of a connection. A ROLLBACK with something to undo
+the thread every CHECKPOINT_EVERY commits to the file. A ROLLBACK with something to undo
 keeps its hop. Without WAL (a file system that refuses it) every call keeps its hop.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections import Counter
 from functools import partial
 from typing import Any
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
 BEGIN = "BEGIN IMMEDIATE"  # how storage.engine begins every transaction
-CHECKPOINT_EVERY = 100  # commits of a connection; SQLite's own: when the WAL reaches 4 MB
+CHECKPOINT_EVERY = 100  # commits to a file; SQLite's own: when the WAL reaches 4 MB
 CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"  # waits for nobody, copies what it can
+_commits: Counter[str] = Counter()  # by file, since its last checkpoint (any connection)
 
 
 class InlineConnection(aiosqlite.Connection):
     inline = False  # set on connecting, once WAL is known to be on
     busy_ms = 0  # the connection's busy timeout, given back after a BEGIN tried at once
-    commits = 0  # since the last checkpoint
+    database = ""
 
     async def _execute(self, fn, *args, **kwargs):
         connection = self._connection
@@ -45,10 +49,14 @@ class InlineConnection(aiosqlite.Connection):
 
     async def _commit(self, commit: Any) -> None:
         commit()
-        self.commits += 1
-        if self.commits >= CHECKPOINT_EVERY:
-            self.commits = 0
+        _commits[self.database] += 1
+        if _commits[self.database] < CHECKPOINT_EVERY:
+            return
+        _commits[self.database] = 0
+        try:
             await super()._execute(_checkpoint, self._connection)
+        except Exception:  # the commit stands; the next checkpoint copies what this did not
+            log.exception("could not checkpoint the SQLite WAL")
 
     def _began_at_once(self, execute: Any, connection: sqlite3.Connection) -> bool:
         """BEGIN IMMEDIATE if nobody holds the write lock; False (nothing done) if someone
@@ -88,6 +96,7 @@ def _begins(fn: Any, args: tuple) -> bool:
 def connect(database: str, **kwargs: Any) -> InlineConnection:
     """As aiosqlite.connect (SQLAlchemy's async_creator_fn), with the connection above."""
     connection = InlineConnection(partial(sqlite3.connect, database, **kwargs), 64)
+    connection.database = database
     connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own
     return connection
 

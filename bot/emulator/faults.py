@@ -104,7 +104,7 @@ class Faults:
         return delay
 
     def hold(self, method: str) -> Hold:
-        """The next call of `method` waits until the Hold is released."""
+        """The next call of `method` waits until the Hold is released (or clear())."""
         hold = Hold(method.lower(), asyncio.Event(), asyncio.Event())
         self._holds.append(hold)
         return hold
@@ -117,9 +117,13 @@ class Faults:
         self._holds.clear()
 
     async def wait_if_held(self, method: str) -> None:
-        hold = next((h for h in self._holds if h.method == method.lower()), None)
+        """A call of a held method waits for its Hold (kept until released, so that clear()
+        can still release it)."""
+        hold = next(
+            (h for h in self._holds if h.method == method.lower() and not h.reached.is_set()),
+            None,
+        )
         if hold is not None:
-            self._holds.remove(hold)
             hold.reached.set()
             await hold.released.wait()
 

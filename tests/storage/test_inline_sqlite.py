@@ -74,7 +74,7 @@ async def test_a_lock_another_process_holds_is_waited_for_in_the_thread(sessions
 
 
 async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(sessions, hops):
-    for n in range(2 * CHECKPOINT_EVERY):
+    for n in range(2 * CHECKPOINT_EVERY):  # whatever the file's count was, two cross it
         await _write(sessions, str(n))
     assert hops == ["_checkpoint", "_checkpoint"]
     async with transaction(sessions) as session:  # SQLite's own, inside a commit: none

@@ -6,6 +6,7 @@ to settle before its task tells anyone commits then."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from storage import outbox
@@ -124,68 +125,66 @@ async def test_a_tables_rows_keep_the_order_they_came_in_whatever_their_columns(
 async def test_a_unit_that_settles_before_telling_has_committed_and_lets_others_write(
     sessions, report_id
 ):
-    """What it did, its waiting rows and what settle_with writes are stored and seen by
-    others; another transaction (on SQLite, the next in turn for the write lock) goes on
-    while the task still runs; the task's later steps commit apart."""
+    """What it did and its waiting rows are stored and seen by others; another transaction
+    (on SQLite, the next in turn for the write lock) goes on while the task still runs; the
+    task's later steps commit apart."""
     before = await _counts(sessions)
-    settled_with = []
-
-    async def mark(session) -> None:
-        settled_with.append(session)
-
     async with unit_of_work(sessions) as unit:
-        unit.settle_with = mark
+        unit.settles_early = True
         async with transaction(sessions) as step:
             await _say_three_things(step, report_id)
         await settle_before_telling()
-        assert unit.settled and settled_with == [unit.session]
+        assert unit.settled
         assert await _counts(sessions) == (before[0] + 3, before[1] + 2)  # no wait for a turn
         async with transaction(sessions) as later:
             assert later is not unit.session
             await _say_three_things(later, report_id)
-        await settle_before_telling()  # once only
-        assert settled_with == [unit.session]
+        await settle_before_telling()  # nothing left to settle
     assert await _counts(sessions) == (before[0] + 6, before[1] + 4)
 
 
-async def test_a_unit_settles_only_if_asked_and_not_when_a_step_failed(sessions, report_id):
+async def test_a_unit_settles_only_if_asked_with_no_step_open_and_no_step_failed(
+    sessions, report_id
+):
     before = await _counts(sessions)
     async with unit_of_work(sessions) as unit:  # not asked: commits at its end as always
         async with transaction(sessions) as step:
             await _say_three_things(step, report_id)
         await settle_before_telling()
         assert not unit.settled
-    assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
+    async with unit_of_work(sessions) as unit:
+        unit.settles_early = True
+        async with transaction(sessions) as step:
+            await settle_before_telling()  # a call made inside a step: it goes on after
+            assert not unit.settled
+            await _say_three_things(step, report_id)
+    assert await _counts(sessions) == (before[0] + 6, before[1] + 4)
 
     with pytest.raises(RuntimeError):
         async with unit_of_work(sessions) as unit:
-            unit.settle_with = _nothing
+            unit.settles_early = True
             async with transaction(sessions) as step:
                 await _say_three_things(step, report_id)
             unit.spoiled = True  # as a failing step leaves it
             await settle_before_telling()
             assert not unit.settled
             raise RuntimeError("rolled back by its owner")
-    assert await _counts(sessions) == (before[0] + 3, before[1] + 2)
+    assert await _counts(sessions) == (before[0] + 6, before[1] + 4)
 
 
 async def test_a_unit_that_cannot_settle_is_spoiled_and_commits_nothing(sessions, report_id):
     before = await _counts(sessions)
-
-    async def fails(_session) -> None:
-        raise RuntimeError("the mark could not be written")
-
-    with pytest.raises(RuntimeError):
+    with pytest.raises(IntegrityError):
         async with unit_of_work(sessions) as unit:
-            unit.settle_with = fails
+            unit.settles_early = True
             async with transaction(sessions) as step:
                 await _say_three_things(step, report_id)
+            await report_rows.add_events(  # waits, and fails when written: no such report
+                session=unit.session,
+                events=[{"report_id": 10**9, "actor": "system", "action": "x", "at": utcnow()}],
+            )
             try:
                 await settle_before_telling()  # raised into the Telegram call: not sent
             finally:
                 assert unit.spoiled and not unit.settled
     assert await _counts(sessions) == before
-
-
-async def _nothing(_session) -> None:
-    return None
