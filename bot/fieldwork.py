@@ -166,9 +166,9 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if reply is None:
         await callbacks.expired(update)
         return
-    await query.answer(words(reply) if reply.refused else None, show_alert=reply.refused)
     if not reply.refused:
         await say(update, context, reply)
+    await query.answer(words(reply) if reply.refused else None, show_alert=reply.refused)
 
 
 def register(app: Application) -> None:

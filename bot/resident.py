@@ -164,9 +164,9 @@ async def visit_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         reply = await followup.rate(person, report_id, int(answer))
     await say(update, reply, context)
-    await query.answer()
     if reply.say == "visit_rated":  # may we send questionnaires? asked once
         await survey.offer(update, context)
+    await query.answer()
 
 
 async def faq_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

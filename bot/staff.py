@@ -29,12 +29,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Ou
     outcome = _with_prompt(outcome)
     text = said(outcome)
     query = update.callback_query
-    if query is not None:
+    if query is None or not outcome.refused and outcome.card is None:
+        await outgoing.send(update, context, text, reply_markup=_markup(outcome))
+    if query is not None:  # after the reply is written: a press's answer confirms it
         await query.answer(text, show_alert=outcome.refused)
         if outcome.card is not None and query.message is not None:
             await _redraw(context, query, outcome)
-    if query is None or not outcome.refused and outcome.card is None:
-        await outgoing.send(update, context, text, reply_markup=_markup(outcome))
 
 
 def _markup(outcome: Outcome) -> InlineKeyboardMarkup | None:

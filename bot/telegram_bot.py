@@ -24,7 +24,7 @@ class FirecircleBot(ExtBot):
 
     async def answer_callback_query(self, *args, **kwargs) -> bool:
         # Telegram forgets a press after some seconds; by then the client has stopped its
-        # spinner and nothing is lost, while what the press did is already stored and told.
+        # spinner and nothing is lost: what the press did is stored and told all the same.
         try:
             return await super().answer_callback_query(*args, **kwargs)
         except BadRequest as exc:

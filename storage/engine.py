@@ -28,8 +28,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
-    # Up to 16 chats at once, a button press holding its chat's transaction while its steps
-    # take connections of their own: 32 at worst, and the sender and the scheduler besides.
+    # Up to 16 chats at once, a connection each (a button press's transaction holds its chat
+    # until its handler is done, Telegram's answers included), two groups of updates, and the
+    # sender, the scheduler and the web console besides.
     engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=30, pool_pre_ping=True)
     signals.own_backends(engine)  # from its first connection, whose NOTIFYs are its own
     return engine

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from storage import inline_sqlite
 from storage.engine import BUSY_TIMEOUT, make_engine, make_session_factory, transaction
 from storage.inline_sqlite import CHECKPOINT_EVERY
 
@@ -80,3 +81,31 @@ async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(sessi
     async with transaction(sessions) as session:  # SQLite's own, inside a commit: none
         assert (await session.exec(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 0
     assert len(await _notes(sessions)) == 2 * CHECKPOINT_EVERY
+
+
+async def test_a_files_commits_are_counted_whichever_connection_made_them(sqlite_url, hops):
+    engines = [make_engine(sqlite_url), make_engine(sqlite_url)]  # two pools, two connections
+    try:
+        factories = [make_session_factory(engine) for engine in engines]
+        async with transaction(factories[0]) as session:
+            await session.exec(text("CREATE TABLE note (body TEXT)"))
+        hops.clear()
+        for n in range(CHECKPOINT_EVERY):
+            await _write(factories[n % 2], str(n))
+        assert hops.count("_checkpoint") == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_checkpoint_that_fails_is_logged_and_its_commit_stands(
+    sessions, hops, monkeypatch, caplog
+):
+    def fails(_connection) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(inline_sqlite, "_checkpoint", fails)
+    for n in range(CHECKPOINT_EVERY):
+        await _write(sessions, str(n))
+    assert "could not checkpoint" in caplog.text
+    assert len(await _notes(sessions)) == CHECKPOINT_EVERY

@@ -158,6 +158,12 @@ async def test_a_unit_settles_only_if_asked_with_no_step_open_and_no_step_failed
             await settle_before_telling()  # a call made inside a step: it goes on after
             assert not unit.settled
             await _say_three_things(step, report_id)
+        with pytest.raises(RuntimeError):  # a step that failed is closed all the same
+            async with transaction(sessions):
+                raise RuntimeError("a step failed")
+        unit.spoiled = False  # (as if the owner had redone it)
+        await settle_before_telling()  # no step open now
+        assert unit.settled
     assert await _counts(sessions) == (before[0] + 6, before[1] + 4)
 
     with pytest.raises(RuntimeError):
