@@ -186,15 +186,12 @@ class Inbox:
             if taken:
                 unit.settles_early = _is_press(row) and not self.shared
                 error = await self._process_in(unit, row, then=write_waiting)
-                await self._mark_in(unit, row, error)
+                await self._mark(row, error)
         return taken is not None
 
-    async def _mark_in(self, unit: Unit, row: inbox.Update, error: str | None) -> None:
-        """The update's mark, in its unit; apart if the unit settled early (a press on
-        SQLite, committed when Telegram was first called)."""
-        if not unit.settled:
-            await _mark_all(unit.session, {row.update_id: error})
-            return
+    async def _mark(self, row: inbox.Update, error: str | None) -> None:
+        """The update's mark: a step of its unit, or of its own if the unit settled early (a
+        press on SQLite, committed when Telegram was first called)."""
         async with transaction(self.sessions) as session:
             await _mark_all(session, {row.update_id: error})
 

@@ -97,23 +97,31 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     savepoint (a savepoint per step costs two round trips, and steps almost never fail)."""
     unit = _in_hand()
     if unit is not None and unit.factory is factory:
-        unit.steps_open += 1  # no settling while a step is open (settle_before_telling)
-        try:
-            if unit.careful:
-                async with unit.session.begin_nested():
-                    yield unit.session
-                return
-            try:
-                yield unit.session
-                await unit.session.flush()  # its failure is the step's, as a savepoint's would be
-            except BaseException:
-                unit.spoiled = True
-                raise
-            return
-        finally:
-            unit.steps_open -= 1
+        async with _step(unit):
+            yield unit.session
+        return
     async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def _step(unit: Unit) -> AsyncIterator[None]:
+    """A step inside a unit of work: in a savepoint if the unit is careful; else flushed at
+    its end, its failure spoiling the unit. No settling while one is open."""
+    unit.steps_open += 1
+    try:
+        if unit.careful:
+            async with unit.session.begin_nested():
+                yield
+            return
+        try:
+            yield
+            await unit.session.flush()  # its failure is the step's, as a savepoint's would be
+        except BaseException:
+            unit.spoiled = True
+            raise
+    finally:
+        unit.steps_open -= 1
 
 
 def _in_hand() -> Unit | None:
@@ -202,7 +210,7 @@ async def insert_soon(session: AsyncSession, model: type, rows: Sequence[dict]) 
 
 async def write_waiting(session: AsyncSession) -> None:
     """The rows this task's unit of work holds back (insert_soon), one statement a batch."""
-    unit = _unit.get()
+    unit = _in_hand()
     if unit is None or unit.session is not session or not unit.waiting:
         return
     waiting, unit.waiting = unit.waiting, {}
@@ -263,8 +271,8 @@ def known_missing(session, kind: str, key: object) -> bool:
 
 def spoiled_unit() -> bool:
     """Whether this task's unit of work had a step fail and will be rolled back and redone."""
-    unit = _unit.get()
-    return unit is not None and unit.spoiled and unit.task is asyncio.current_task()
+    unit = _in_hand()
+    return unit is not None and unit.spoiled
 
 
 _unit: ContextVar[Unit | None] = ContextVar("firecircle_unit_of_work", default=None)

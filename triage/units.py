@@ -2,8 +2,8 @@
 
 A transaction for one operation, or a unit of work for everything an update does (its
 steps, its replies and its "processed" mark commit together or not at all), or a few
-updates do, each starting afresh. The database
-behind them is storage's; the surfaces hold a SessionFactory and never touch storage.
+updates do, each starting afresh. The database behind them is storage's; the surfaces hold
+a SessionFactory and never touch storage.
 """
 
 from __future__ import annotations

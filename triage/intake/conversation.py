@@ -92,10 +92,8 @@ class Conversation:
                 resident = resident_actor(known) if known is not None else None
                 return Visit(person, staff_actor(staff, grids), resident)
             row = await self._enrol(session, person, known)
-            words = _without_command(text) if text else None
-            label = (
-                classify_message(words) if words else None
-            )  # "/report 着火了" reads as its words
+            words = _without_command(text) if text else None  # "/report 着火了": its words
+            label = classify_message(words) if words else None
             held = None
             if counted:
                 kind = label.kind if label is not None else None
