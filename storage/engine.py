@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +23,7 @@ from storage.bulk import insert_into, one_or_many
 
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
+IDLE_PING = 10.0  # seconds a pooled PostgreSQL connection idles before it is pinged on use
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -31,9 +33,33 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # Up to 16 chats at once, a connection each (a button press's transaction holds its chat
     # until its handler is done, Telegram's answers included), two groups of updates, and the
     # sender, the scheduler and the web console besides.
-    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=30, pool_pre_ping=True)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=30)
+    _ping_when_idle(engine)
     signals.own_backends(engine)  # from its first connection, whose NOTIFYs are its own
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """pool_pre_ping, for a connection idle IDLE_PING or longer only: pinging at every
+    checkout cost three round trips a transaction (asyncpg's ping is BEGIN, ";", ROLLBACK),
+    a third of a short transaction's CPU (issue 14). A connection used a moment ago is alive
+    unless the server restarted, and the first statement to find a dead one invalidates the
+    whole pool (SQLAlchemy replaces every connection made before it): a restart costs one
+    transaction, which its loop (inbox, sender, scheduler) tries again, not one a connection."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        since = record.info.pop("idle_since", None)  # a new connection has none: not pinged
+        if since is None or time.monotonic() - since < IDLE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool connects afresh and tries again
+            raise DisconnectionError("a pooled connection did not answer its ping") from exc
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
@@ -292,7 +318,8 @@ async def _turn(engine: AsyncEngine | None) -> AsyncIterator[Callable[[], None]]
         return
     lock = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
     try:
-        await asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT)
+        async with asyncio.timeout(BUSY_TIMEOUT):  # unlike wait_for, no task of its own
+            await lock.acquire()
     except TimeoutError:
         raise OperationalError("BEGIN", None, Exception("database is locked")) from None
     held = True
