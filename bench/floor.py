@@ -33,10 +33,12 @@ from telegram.ext import (
     filters,
 )
 
-from bench.common import TOKEN, emulator_process, header
+from bench import profile_intake
+from bench.common import TOKEN, emulator_process, header, skip_postgres
 from bench.report_latency import cells
 from bot.transport import AiohttpRequest
 
+TARGET_MS, TARGET_RATIO = 15.0, 2.0  # issue 14: a report's CPU, and that over the floor
 WARMUP = 10
 
 
@@ -143,13 +145,30 @@ async def measure(reports: int, *, httpx: bool = False) -> float:
     return cpu * 1000 / reports
 
 
-async def main(reports: int = 100) -> float:  # `python -m bench`: ~30 s
+async def main(reports: int = 100) -> float:  # `python -m bench`: ~1 min (2 with PostgreSQL)
     header(f"the floor: a minimal python-telegram-bot application, {reports} reports (SQLite)")
     floor = await measure(reports)
     print(f"  floor: {floor:.1f} ms CPU per report (four updates, eight Bot API calls; aiohttp)")
     plain = await measure(reports, httpx=True)
     print(f"  with python-telegram-bot's own httpx transport: {plain:.1f} ms CPU per report")
+    await against_the_floor(reports, floor)
     return floor
+
+
+async def against_the_floor(reports: int, floor: float) -> None:
+    """firecircle's CPU per report on the same reports, this run, beside issue 14's targets."""
+    print(f"  firecircle, the same {reports} reports (bench/profile_intake.py, no profiler):")
+    for postgres in (False, True):
+        if postgres and skip_postgres("firecircle's CPU per report on PostgreSQL"):
+            continue
+        service = await profile_intake.cost(reports, postgres)
+        ratio = service / floor
+        print(
+            f"    {'PostgreSQL' if postgres else 'SQLite':<10} {service:5.1f} ms a report,"
+            f" {ratio:4.1f}× the floor; target ≤ {TARGET_MS:.0f} ms:"
+            f" {'met' if service <= TARGET_MS else 'not met'}, ≤ {TARGET_RATIO:.0f}×:"
+            f" {'met' if ratio <= TARGET_RATIO else 'not met'}"
+        )
 
 
 if __name__ == "__main__":

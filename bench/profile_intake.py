@@ -282,6 +282,18 @@ async def database(postgres: bool):
         yield {"database_url": url}
 
 
+async def cost(reports: int, postgres: bool) -> float:
+    """The service's CPU per report (ms), without the profiler: the first figure profile()
+    prints, alone (bench.floor sets it beside the floor)."""
+    classify_message.cache_clear()
+    async with emulator_process() as emu, database(postgres) as url:
+        async with running_service(emu, **SETTINGS, **url) as service:
+            counter = Statements(service.engine)
+            await run_phase(emu, service, counter, 10_000_000, WARMUP)
+            plain = await run_phase(emu, service, counter, 11_000_000, reports)
+    return plain.per_report_ms(plain.cpu)
+
+
 async def profile(reports: int, top: int, postgres: bool, dump: str | None, texts: int = 0) -> None:
     name = "PostgreSQL" if postgres else "SQLite"
     classify_message.cache_clear()  # the texts of a run before (same ids) must be read again
