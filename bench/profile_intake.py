@@ -59,7 +59,7 @@ from bench.common import (
 from bench.report_latency import cells
 from bench.seed import observer
 from storage.models import OutboxMessage
-from triage.understanding.classify import classify_message
+from triage.understanding.classify import forget_texts
 
 DESCRIPTION = "楼道里有人给电动车充电，电线从窗户拉下来"
 UPDATES_PER_REPORT = 4  # description, location, /skip, 接单
@@ -285,7 +285,7 @@ async def database(postgres: bool):
 async def cost(reports: int, postgres: bool) -> float:
     """The service's CPU per report (ms), without the profiler: the first figure profile()
     prints, alone (bench.floor sets it beside the floor)."""
-    classify_message.cache_clear()
+    forget_texts()
     async with emulator_process() as emu, database(postgres) as url:
         async with running_service(emu, **SETTINGS, **url) as service:
             counter = Statements(service.engine)
@@ -296,7 +296,7 @@ async def cost(reports: int, postgres: bool) -> float:
 
 async def profile(reports: int, top: int, postgres: bool, dump: str | None, texts: int = 0) -> None:
     name = "PostgreSQL" if postgres else "SQLite"
-    classify_message.cache_clear()  # the texts of a run before (same ids) must be read again
+    forget_texts()  # the texts of a run before (same ids) must be read again
     header(f"intake profile: {reports} reports, four updates each, under cProfile ({name})")
     async with emulator_process() as emu, database(postgres) as url:
         with service_log_tally() as tally:
@@ -305,7 +305,7 @@ async def profile(reports: int, top: int, postgres: bool, dump: str | None, text
                 await run_phase(emu, service, counter, 10_000_000, WARMUP)
                 plain = await run_phase(emu, service, counter, 11_000_000, reports)
                 profiler = cProfile.Profile(time.thread_time)  # CPU, not waiting
-                with counter.counting():  # the same reports as `plain`: the same statements
+                with counter.counting():  # as many reports as `plain`, alike: its statements too
                     traced = await run_phase(emu, service, counter, 12_000_000, reports, profiler)
                 sampled = await spied(emu, service, counter, 13_000_000, reports)
         stats = pstats.Stats(profiler)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,10 +42,14 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def _ping_when_idle(engine: AsyncEngine) -> None:
     """pool_pre_ping, for a connection idle IDLE_PING or longer only: pinging at every
     checkout cost three round trips a transaction (asyncpg's ping is BEGIN, ";", ROLLBACK),
-    a third of a short transaction's CPU (issue 14). A connection used a moment ago is alive
-    unless the server restarted, and the first statement to find a dead one invalidates the
-    whole pool (SQLAlchemy replaces every connection made before it): a restart costs one
-    transaction, which its loop (inbox, sender, scheduler) tries again, not one a connection."""
+    a third of a short transaction's CPU (issue 14). A connection the server closed while it
+    sat in the pool is known closed without a round trip (asyncpg saw the socket close), and
+    either way the whole pool is replaced, as pool_pre_ping does. What neither catches, a
+    connection used a moment ago whose server went away unnoticed, fails the transaction
+    that finds it, and that too replaces the whole pool (SQLAlchemy recycles every
+    connection made before it): a restart costs at most that one transaction besides those
+    it interrupted."""
+    dialect = engine.dialect
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _idle_from(_dbapi_connection, record) -> None:
@@ -54,12 +58,23 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "checkout")
     def _ping(dbapi_connection, record, _proxy) -> None:
         since = record.info.pop("idle_since", None)  # a new connection has none: not pinged
-        if since is None or time.monotonic() - since < IDLE_PING:
+        if since is None:
+            return
+        if _closed(dbapi_connection):
+            raise InvalidatePoolError("the server closed a pooled connection")
+        if time.monotonic() - since < IDLE_PING:
             return
         try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # the pool connects afresh and tries again
-            raise DisconnectionError("a pooled connection did not answer its ping") from exc
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            raise InvalidatePoolError("a pooled connection did not answer its ping") from exc
+
+
+def _closed(dbapi_connection) -> bool:
+    """Whether the driver saw the server close the connection (no round trip)."""
+    return dbapi_connection.driver_connection.is_closed()
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:

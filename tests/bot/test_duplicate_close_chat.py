@@ -152,9 +152,9 @@ async def test_an_old_confirmation_after_the_report_changed_says_so(bot):
     assert answer["show_alert"]
     assert f"{second} 在此期间有了变化（现在：处理中）" in answer["text"]
     assert (await status_of(bot, second))[0] == "acknowledged"
-    edited = now(worker, confirm)
-    assert "本次操作未生效" in edited["text"]
-    assert not edited.get("reply_markup", {}).get("inline_keyboard")
+    # The answer goes first, the edit after it: wait for the edit
+    await worker.wait_for(lambda: "本次操作未生效" in now(worker, confirm)["text"])
+    assert not now(worker, confirm).get("reply_markup", {}).get("inline_keyboard")
 
 
 async def test_a_coordinator_closes_with_a_reason_the_resident_reads(bot):

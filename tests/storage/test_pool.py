@@ -1,5 +1,6 @@
 """PostgreSQL's pooled connections: pinged only after idling (a ping is three round trips),
-and a server that dropped them all costs one transaction, not one a connection."""
+one the server closed is replaced before use, and a server that dropped them all unnoticed
+costs one transaction, not one a connection."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from storage.engine import make_engine, make_session_factory, transaction
 from tests.databases import database
 
 POOLED = 3  # connections the pool holds when the server drops them
+WAIT = 30  # seconds: only a failure waits this long
 
 
 @pytest.fixture
@@ -37,25 +39,23 @@ async def _pid(sessions) -> int:
         return (await session.exec(text("SELECT pg_backend_pid()"))).scalar_one()
 
 
-async def _fill(sessions) -> set[int]:
-    """POOLED connections in the pool, each used once (held together so none is shared)."""
-    held = asyncio.Event()
+async def _fill(sessions) -> tuple[set[int], list[asyncio.Event]]:
+    """POOLED connections in the pool, each used once (held together so none is shared),
+    and for each an event set when its driver sees the server close it."""
+    all_in = asyncio.Barrier(POOLED)
+    closed = [asyncio.Event() for _ in range(POOLED)]
 
-    async def one() -> int:
+    async def one(seen_closed: asyncio.Event) -> int:
         async with transaction(sessions) as session:
+            raw = await (await session.connection()).get_raw_connection()
+            raw.driver_connection.add_termination_listener(lambda _c: seen_closed.set())
             pid = (await session.exec(text("SELECT pg_backend_pid()"))).scalar_one()
-            await held.wait()
+            await all_in.wait()
             return pid
 
-    tasks = [asyncio.create_task(one()) for _ in range(POOLED)]
-    while sum(t.done() for t in tasks) == 0 and _checked_out(sessions) < POOLED:
-        await asyncio.sleep(0)
-    held.set()
-    return set(await asyncio.gather(*tasks))
-
-
-def _checked_out(sessions) -> int:
-    return sessions.kw["bind"].sync_engine.pool.checkedout()
+    pids = await asyncio.gather(*(one(event) for event in closed))
+    assert len(set(pids)) == POOLED
+    return set(pids), closed
 
 
 async def _drop(database_url: str, pids: set[int]) -> None:
@@ -82,28 +82,49 @@ async def test_a_connection_used_a_moment_ago_is_not_pinged(pool):
     assert pings == []
 
 
-async def test_an_idle_connection_is_pinged_and_replaced_if_dead(pool, database_url, monkeypatch):
+async def test_an_idle_connection_is_pinged_and_kept_if_alive(pool, monkeypatch):
     sessions, pings = pool
-    pids = await _fill(sessions)
-    await _drop(database_url, pids)
+    first = await _pid(sessions)
     monkeypatch.setattr(engine_module, "IDLE_PING", 0.0)  # every pooled one counts as idle
+    assert await _pid(sessions) == first  # the ping answered: the same connection
+    assert len(pings) == 1
+
+
+async def test_a_dead_idle_connection_is_replaced_by_its_ping(pool, database_url, monkeypatch):
+    sessions, pings = pool
+    pids, _ = await _fill(sessions)
+    monkeypatch.setattr(engine_module, "IDLE_PING", 0.0)
+    # Not known closed yet (nothing read the sockets since): the ping finds out
+    monkeypatch.setattr(engine_module, "_closed", lambda _connection: False)
+    await _drop(database_url, pids)
     after = await asyncio.gather(*(_pid(sessions) for _ in range(POOLED)))
     assert pings, "the idle connections were not pinged"
-    assert not set(after) & pids  # each dead one found by its ping and replaced; none failed
+    assert not set(after) & pids  # the dead ones were replaced, and no transaction failed
 
 
-async def test_a_dropped_pool_costs_one_transaction_at_most(pool, database_url):
+async def test_a_connection_the_server_closed_is_replaced_without_a_ping(pool, database_url):
     sessions, pings = pool
-    pids = await _fill(sessions)
+    pids, closed = await _fill(sessions)
     await _drop(database_url, pids)
-    failed = 0
-    try:
+    async with asyncio.timeout(WAIT):
+        for event in closed:
+            await event.wait()
+    after = await asyncio.gather(*(_pid(sessions) for _ in range(POOLED)))
+    assert not set(after) & pids  # none failed: each was known closed at checkout
+    assert pings == []
+
+
+async def test_a_pool_dropped_unnoticed_costs_one_transaction_at_most(
+    pool, database_url, monkeypatch
+):
+    sessions, pings = pool
+    pids, _ = await _fill(sessions)
+    monkeypatch.setattr(engine_module, "_closed", lambda _connection: False)
+    await _drop(database_url, pids)
+    with pytest.raises(DBAPIError) as failed:  # the first to find a dead connection fails...
         await _pid(sessions)
-    except DBAPIError as exc:
-        assert exc.connection_invalidated
-        failed = 1
-    # The first failure replaced the whole pool: the next ones all get live connections.
+    assert failed.value.connection_invalidated
+    # ...and replaces the whole pool: every next transaction gets a live connection
     after = await asyncio.gather(*(_pid(sessions) for _ in range(POOLED)))
     assert not set(after) & pids
-    assert failed <= 1
     assert pings == []
