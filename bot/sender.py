@@ -52,6 +52,7 @@ CLAIM_GAP = 0.05
 # another instance's clock ahead of this one's make them): not one statement per claim.
 DUE_EVERY = 1.0
 SETTLE_AFTER = 0.05  # seconds of outcomes recorded together, in one transaction
+SETTLE_AGAIN = 1.0  # seconds before outcomes that could not be recorded are tried again
 WATCHDOG = timedelta(seconds=30)  # look at the outbox at least this often, whatever happens
 HELD_SECONDS = 2.0  # a chat's rows held in memory: what it may send in this long
 MAX_BACKOFF = 300.0
@@ -424,8 +425,22 @@ class OutboxSender:
                         failed_attempt=failed,
                         by=self.token,
                     )
-        except Exception:  # the claims expire and the rows are sent again: late, not lost
+        except Exception:  # kept to record again: their rows must not go out twice
             log.exception("could not record %d outbox outcomes", sum(map(len, batch.values())))
+            self._settle_again(batch, delivered)
+
+    def _settle_again(self, batch: dict, delivered: list) -> None:
+        """Outcomes a failed transaction did not record (a database restart), put back before
+        the newer ones and recorded again soon: their claims, left to go stale, would send
+        the rows again."""
+        first = not self.settled and not self.cards
+        for key, ids in batch.items():
+            self.settled[key] = ids + self.settled.get(key, [])
+        self.cards = delivered + self.cards
+        if first:  # otherwise the newer outcomes' flush is on its way
+            asyncio.get_running_loop().call_later(
+                SETTLE_AGAIN, lambda: asyncio.ensure_future(self._flush())
+            )
 
     async def _remember(self, session, delivered: list[tuple], now: datetime) -> None:
         """The cards delivered, to edit when their report changes (see triage.tasks.cards)."""

@@ -1,6 +1,7 @@
 """The outbox delivers by itself and fairly: rows put off by a 429 or a 5xx go out when their
 time comes with nothing else happening; the 119 advice goes before anything else; one chat
-that floods holds up no other; a sender's claims left by a crash are taken back at once."""
+that floods holds up no other; a sender's claims left by a crash are taken back at once; the
+outcomes of sends that a failed transaction did not record are recorded again, not resent."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from storage import outbox
 from storage.engine import transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
+from triage.delivery import outbox as delivery
 from tests.harness import (
     TOKEN,
     Running,
@@ -108,3 +110,25 @@ async def test_claims_left_by_a_sender_that_died_are_sent_at_once(sqlite_url):
             assert await settled_outbox(service.sessions) == {outbox.SENT}
         finally:
             await service.stop()
+
+
+async def test_outcomes_a_failed_transaction_lost_are_recorded_again_not_sent_twice(
+    sqlite_url, monkeypatch
+):
+    real, failures = delivery.record, []
+
+    async def failing_once(*args, **kwargs):
+        if not failures:
+            failures.append(kwargs["ids"])
+            raise ConnectionResetError("the database went away")  # as a restart does
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "record", failing_once)
+    async with running_service(sqlite_url) as bot:
+        resident = bot.emulator.user(1770, "居民")
+        await resident.command("/start")
+        assert "十分钟" in (await resident.next_message())["text"]
+        # Recorded on the second try, well before its claim would go stale (a minute)
+        assert await settled_outbox(bot.sessions) == {outbox.SENT}
+        assert failures
+        assert len(resident.messages) == 1  # and not sent again
