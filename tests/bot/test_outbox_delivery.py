@@ -13,7 +13,6 @@ from storage import outbox
 from storage.engine import transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from triage.delivery import outbox as delivery
 from tests.harness import (
     TOKEN,
     Running,
@@ -22,6 +21,7 @@ from tests.harness import (
     service_settings,
     settled_outbox,
 )
+from triage.delivery import outbox as delivery
 
 FIRE = "楼道里着火了，好多烟"
 ADVICE = "请立即拨打 119"
