@@ -87,7 +87,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     def _connect(dialect, _record, cargs, cparams):
         # A file's statements run on the loop inside a transaction (storage.inline_sqlite).
         if database and database != ":memory:":
-            return dialect.dbapi.connect(*cargs, async_creator_fn=inline_sqlite.connect, **cparams)
+            return inline_sqlite.adapted(dialect.dbapi, inline_sqlite.connect(*cargs, **cparams))
         return None
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -141,8 +141,12 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         async with _step(unit):
             yield unit.session
         return
-    async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
-        yield session
+    straight = inline_sqlite.direct.set(True)
+    try:
+        async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
+            yield session
+    finally:
+        inline_sqlite.direct.reset(straight)
 
 
 @asynccontextmanager
@@ -201,15 +205,19 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
     it raises to roll back and runs the work again with careful=True. Rows held back
     (insert_soon) are written before the commit, if the owner has not (write_waiting,
     start_afresh) already. A unit that settled early (settle_before_telling) has committed."""
-    async with _turn(factory.kw.get("bind")) as release, factory() as session, session.begin():
-        unit = Unit(session, asyncio.current_task(), factory, careful, _release=release)
-        token = _unit.set(unit)
-        try:
-            yield unit
-            if not unit.spoiled and not unit.settled:
-                await write_waiting(session)
-        finally:
-            _unit.reset(token)
+    straight = inline_sqlite.direct.set(True)
+    try:
+        async with _turn(factory.kw.get("bind")) as release, factory() as session, session.begin():
+            unit = Unit(session, asyncio.current_task(), factory, careful, _release=release)
+            token = _unit.set(unit)
+            try:
+                yield unit
+                if not unit.spoiled and not unit.settled:
+                    await write_waiting(session)
+            finally:
+                _unit.reset(token)
+    finally:
+        inline_sqlite.direct.reset(straight)
 
 
 async def settle_before_telling() -> None:

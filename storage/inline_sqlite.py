@@ -12,23 +12,38 @@ quick on the loop as the hop to run it elsewhere. COMMIT appends to the WAL with
 SQLite would run inside a commit now and then: here it is taken out of the commits and run in
 the thread every CHECKPOINT_EVERY commits to the file. A ROLLBACK with something to undo
 keeps its hop. Without WAL (a file system that refuses it) every call keeps its hop.
+
+Inside storage.engine's transactions (`direct`), SQLAlchemy's cursor goes further: its calls
+under the write lock are made straight on sqlite3, not as aiosqlite coroutines awaited
+through a greenlet switch each (three a statement: the cursor, the execution with its rows,
+the close). Elsewhere (an AsyncConnection's execute, which insists on awaiting something, the
+migrations, the benchmarks' observers) every call goes through aiosqlite as above.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import sqlite3
 from collections import Counter
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
+from sqlalchemy.util.concurrency import await_
 
 log = logging.getLogger(__name__)
 BEGIN = "BEGIN IMMEDIATE"  # how storage.engine begins every transaction
 CHECKPOINT_EVERY = 100  # commits to a file; SQLite's own: when the WAL reaches 4 MB
 CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"  # waits for nobody, copies what it can
 _commits: Counter[str] = Counter()  # by file, since its last checkpoint (any connection)
+# Set by storage.engine around its transactions: their statements may skip aiosqlite
+direct: ContextVar[bool] = ContextVar("firecircle_sqlite_direct", default=False)
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -47,10 +62,14 @@ class InlineConnection(aiosqlite.Connection):
                 return await self._commit(fn)
         return await super()._execute(fn, *args, **kwargs)
 
-    async def _commit(self, commit: Any) -> None:
+    def _commit_now(self, commit: Any) -> bool:
+        """Commit; whether the file's checkpoint is now due."""
         commit()
         _commits[self.database] += 1
-        if _commits[self.database] < CHECKPOINT_EVERY:
+        return _commits[self.database] >= CHECKPOINT_EVERY
+
+    async def _commit(self, commit: Any) -> None:
+        if not self._commit_now(commit):
             return
         _commits[self.database] = 0
         try:
@@ -112,3 +131,115 @@ def wal_on(dbapi_connection: Any, journal_mode: str, busy_seconds: float) -> Non
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
+
+
+def adapted(dbapi: Any, connecting: Any) -> AsyncAdapt_aiosqlite_connection:
+    """SQLAlchemy's DBAPI connection over a connection of connect() (as dbapi.connect would
+    make it), with the cursor below."""
+    return _Adapted(dbapi, await_(connecting))
+
+
+def _straight(connection: InlineConnection) -> bool:
+    """Whether a cursor's call may go straight to sqlite3: in storage.engine's transaction
+    (direct), which holds the write lock, under WAL."""
+    raw = connection._connection
+    return (
+        direct.get()
+        and connection.inline
+        and connection._running
+        and raw is not None
+        and raw.in_transaction
+    )
+
+
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's cursor, whose calls in a transaction of storage.engine are made at once
+    (see the module's doc). The adapter's lock for the connection is not taken: a connection
+    is one task's until it goes back to the pool, and a call made at once cannot interleave."""
+
+    __slots__ = ()
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        raw = connection._connection
+        if direct.get() and connection.inline and connection._running and raw is not None:
+            return aiosqlite.Cursor(connection, raw.cursor())
+        return super()._make_new_cursor(connection)
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        if isinstance(cursor, aiosqlite.Cursor):  # made at once above
+            return cursor
+        return super()._aenter_cursor(cursor)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if not _straight(self._connection):
+            if operation == BEGIN and self._began_at_once():
+                return self._cursor
+            return super().execute(operation, parameters)
+        try:
+            cursor = self._cursor._cursor
+            cursor.execute(operation, () if parameters is None else parameters)
+            if cursor.description:
+                self._rows = collections.deque(cursor.fetchall())
+            return self._cursor
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        if not _straight(self._connection):
+            return super().executemany(operation, seq_of_parameters)
+        try:
+            self._cursor._cursor.executemany(operation, seq_of_parameters)
+            return self._cursor
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def close(self) -> None:
+        cursor = self._cursor
+        if cursor is None or self._soft_closed_memoized or not _straight(self._connection):
+            return super().close()
+        self._rows.clear()
+        cursor._cursor.close()
+
+    def _began_at_once(self) -> bool:
+        """storage.engine's BEGIN, at once if nobody holds the write lock (else False: it
+        waits in the thread, as aiosqlite runs it)."""
+        connection = self._connection
+        raw = connection._connection
+        if not (direct.get() and connection.inline and connection._running and raw is not None):
+            return False
+        return connection._began_at_once(self._cursor._cursor.execute, raw)
+
+    async def _async_soft_close(self) -> None:
+        """Closed, its rows kept (SQLAlchemy's asyncio results call this)."""
+        cursor = self._cursor
+        if cursor is None or not _straight(self._connection):
+            return await super()._async_soft_close()
+        self._soft_closed_memoized = self._soft_closed_memoized.union(
+            {"description": cursor.description}
+        )
+        cursor._cursor.close()
+
+
+class _Adapted(AsyncAdapt_aiosqlite_connection):
+    """The connection whose cursors are _Cursor, and whose commit, and rollback with nothing
+    to undo (the pool's, after a commit), are made at once in storage.engine's transactions
+    (a commit that checkpoints the file still goes to the thread)."""
+
+    __slots__ = ()
+    _cursor_cls = _Cursor
+
+    def commit(self) -> None:
+        connection = self._connection
+        if not _straight(connection) or _commits[connection.database] + 1 >= CHECKPOINT_EVERY:
+            return super().commit()
+        try:
+            connection._commit_now(connection._connection.commit)
+        except Exception as error:
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        connection = self._connection
+        raw = connection._connection
+        if direct.get() and connection.inline and raw is not None and not raw.in_transaction:
+            return  # nothing to undo
+        super().rollback()

@@ -1,6 +1,8 @@
 """SQLite statements on the event loop (storage.inline_sqlite): a transaction makes no trip to
 aiosqlite's thread, unless another process holds the write lock (then it waits there, and
-the loop goes on meanwhile) or its commit is one that checkpoints the WAL."""
+the loop goes on meanwhile) or its commit is one that checkpoints the WAL; inside
+storage.engine's transactions its calls skip aiosqlite altogether, and its errors are still
+SQLAlchemy's."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from storage import inline_sqlite
 from storage.engine import BUSY_TIMEOUT, make_engine, make_session_factory, transaction
@@ -56,6 +59,49 @@ async def test_a_transaction_stays_on_the_loop(sessions, hops):
     async with transaction(sessions) as session:  # the wait a BEGIN tried at once gave up
         timeout = (await session.exec(text("PRAGMA busy_timeout"))).scalar_one()
     assert timeout == BUSY_TIMEOUT * 1000
+
+
+@pytest.fixture
+def coroutines(monkeypatch) -> list[str]:
+    """The calls made through aiosqlite (each a coroutine awaited across a greenlet switch),
+    whether at once or in its thread."""
+    made: list[str] = []
+    through = inline_sqlite.InlineConnection._execute
+
+    async def spied(self, fn, *args, **kwargs):
+        made.append(getattr(fn, "__name__", repr(fn)))
+        return await through(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(inline_sqlite.InlineConnection, "_execute", spied)
+    return made
+
+
+async def test_a_transactions_calls_go_straight_to_sqlite(sessions, coroutines):
+    async with transaction(sessions) as session:
+        await session.exec(text("INSERT INTO note VALUES (:body)"), params=[{"body": "一"}] * 3)
+        await session.exec(text("INSERT INTO note VALUES ('二')"))
+    assert await _notes(sessions) == ["一", "一", "一", "二"]
+    assert coroutines == []  # BEGIN, the statements, their rows, COMMIT, the pool's rollback
+
+
+async def test_outside_storage_engines_transactions_the_calls_go_through_aiosqlite(
+    sessions, coroutines
+):
+    engine = sessions.kw["bind"]
+    async with engine.begin() as conn:  # an AsyncConnection's execute must await something
+        await conn.execute(text("INSERT INTO note VALUES ('三')"))
+        assert (await conn.execute(text("SELECT body FROM note"))).scalars().all() == ["三"]
+    assert "execute" in coroutines and "commit" in coroutines
+
+
+async def test_an_error_on_the_straight_path_is_sqlalchemys_and_rolls_back(sessions):
+    async with transaction(sessions) as session:
+        await session.exec(text("CREATE UNIQUE INDEX one_body ON note (body)"))
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            await session.exec(text("INSERT INTO note VALUES ('四')"))
+            await session.exec(text("INSERT INTO note VALUES ('四')"))
+    assert await _notes(sessions) == []  # the first row went with the failed transaction
 
 
 async def test_a_lock_another_process_holds_is_waited_for_in_the_thread(sessions, sqlite_url, hops):
