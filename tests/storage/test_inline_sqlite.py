@@ -29,18 +29,23 @@ async def sessions(sqlite_url):
     await engine.dispose()
 
 
+def _calls_to(monkeypatch, connection: type) -> list[str]:
+    """The names of the calls given to this class's _execute, from now on."""
+    made: list[str] = []
+    execute = connection._execute
+
+    async def spied(self, fn, *args, **kwargs):
+        made.append(getattr(fn, "__name__", repr(fn)))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(connection, "_execute", spied)
+    return made
+
+
 @pytest.fixture
 def hops(monkeypatch) -> list[str]:
     """The calls sent to aiosqlite's thread."""
-    sent: list[str] = []
-    hop = aiosqlite.Connection._execute
-
-    async def spied(self, fn, *args, **kwargs):
-        sent.append(getattr(fn, "__name__", repr(fn)))
-        return await hop(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", spied)
-    return sent
+    return _calls_to(monkeypatch, aiosqlite.Connection)
 
 
 async def _write(sessions, body: str) -> None:
@@ -65,15 +70,7 @@ async def test_a_transaction_stays_on_the_loop(sessions, hops):
 def coroutines(monkeypatch) -> list[str]:
     """The calls made through aiosqlite (each a coroutine awaited across a greenlet switch),
     whether at once or in its thread."""
-    made: list[str] = []
-    through = inline_sqlite.InlineConnection._execute
-
-    async def spied(self, fn, *args, **kwargs):
-        made.append(getattr(fn, "__name__", repr(fn)))
-        return await through(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(inline_sqlite.InlineConnection, "_execute", spied)
-    return made
+    return _calls_to(monkeypatch, inline_sqlite.InlineConnection)
 
 
 async def test_a_transactions_calls_go_straight_to_sqlite(sessions, coroutines):
