@@ -141,12 +141,9 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         async with _step(unit):
             yield unit.session
         return
-    straight = inline_sqlite.direct.set(True)
-    try:
+    with inline_sqlite.directly():
         async with _turn(factory.kw.get("bind")), factory() as session, session.begin():
             yield session
-    finally:
-        inline_sqlite.direct.reset(straight)
 
 
 @asynccontextmanager
@@ -205,8 +202,7 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
     it raises to roll back and runs the work again with careful=True. Rows held back
     (insert_soon) are written before the commit, if the owner has not (write_waiting,
     start_afresh) already. A unit that settled early (settle_before_telling) has committed."""
-    straight = inline_sqlite.direct.set(True)
-    try:
+    with inline_sqlite.directly():
         async with _turn(factory.kw.get("bind")) as release, factory() as session, session.begin():
             unit = Unit(session, asyncio.current_task(), factory, careful, _release=release)
             token = _unit.set(unit)
@@ -216,8 +212,6 @@ async def unit_of_work(factory: SessionFactory, *, careful: bool = False) -> Asy
                     await write_waiting(session)
             finally:
                 _unit.reset(token)
-    finally:
-        inline_sqlite.direct.reset(straight)
 
 
 async def settle_before_telling() -> None:

@@ -13,7 +13,7 @@ SQLite would run inside a commit now and then: here it is taken out of the commi
 the thread every CHECKPOINT_EVERY commits to the file. A ROLLBACK with something to undo
 keeps its hop. Without WAL (a file system that refuses it) every call keeps its hop.
 
-Inside storage.engine's transactions (`direct`), SQLAlchemy's cursor goes further: its calls
+Inside storage.engine's transactions (`directly`), SQLAlchemy's cursor goes further: its calls
 under the write lock are made straight on sqlite3, not as aiosqlite coroutines awaited
 through a greenlet switch each (three a statement: the cursor, the execution with its rows,
 the close). Elsewhere (an AsyncConnection's execute, which insists on awaiting something, the
@@ -26,6 +26,8 @@ import collections
 import logging
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
@@ -42,8 +44,7 @@ BEGIN = "BEGIN IMMEDIATE"  # how storage.engine begins every transaction
 CHECKPOINT_EVERY = 100  # commits to a file; SQLite's own: when the WAL reaches 4 MB
 CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"  # waits for nobody, copies what it can
 _commits: Counter[str] = Counter()  # by file, since its last checkpoint (any connection)
-# Set by storage.engine around its transactions: their statements may skip aiosqlite
-direct: ContextVar[bool] = ContextVar("firecircle_sqlite_direct", default=False)
+_direct: ContextVar[bool] = ContextVar("firecircle_sqlite_direct", default=False)
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -61,6 +62,10 @@ class InlineConnection(aiosqlite.Connection):
             if getattr(fn, "__self__", None) is connection and fn.__name__ == "commit":
                 return await self._commit(fn)
         return await super()._execute(fn, *args, **kwargs)
+
+    def _checkpoints_next(self) -> bool:
+        """Whether the next commit to the file is the one that checkpoints it."""
+        return _commits[self.database] + 1 >= CHECKPOINT_EVERY
 
     def _commit_now(self, commit: Any) -> bool:
         """Commit; whether the file's checkpoint is now due."""
@@ -139,17 +144,31 @@ def adapted(dbapi: Any, connecting: Any) -> AsyncAdapt_aiosqlite_connection:
     return _Adapted(dbapi, await_(connecting))
 
 
-def _straight(connection: InlineConnection) -> bool:
-    """Whether a cursor's call may go straight to sqlite3: in storage.engine's transaction
-    (direct), which holds the write lock, under WAL."""
-    raw = connection._connection
+@contextmanager
+def directly() -> Iterator[None]:
+    """Inside (storage.engine's transactions), the cursor's calls may skip aiosqlite."""
+    token = _direct.set(True)
+    try:
+        yield
+    finally:
+        _direct.reset(token)
+
+
+def _usable(connection: InlineConnection) -> bool:
+    """Whether sqlite3 may be called directly on this connection: inside directly(), under
+    WAL, the connection open."""
     return (
-        direct.get()
+        _direct.get()
         and connection.inline
         and connection._running
-        and raw is not None
-        and raw.in_transaction
+        and connection._connection is not None
     )
+
+
+def _straight(connection: InlineConnection) -> bool:
+    """Whether a statement may go straight to sqlite3: usable, and in the transaction that
+    holds the write lock."""
+    return _usable(connection) and connection._connection.in_transaction
 
 
 class _Cursor(AsyncAdapt_aiosqlite_cursor):
@@ -160,9 +179,8 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
     def _make_new_cursor(self, connection: Any) -> Any:
-        raw = connection._connection
-        if direct.get() and connection.inline and connection._running and raw is not None:
-            return aiosqlite.Cursor(connection, raw.cursor())
+        if _usable(connection):
+            return aiosqlite.Cursor(connection, connection._connection.cursor())
         return super()._make_new_cursor(connection)
 
     def _aenter_cursor(self, cursor: Any) -> Any:
@@ -204,10 +222,9 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         """storage.engine's BEGIN, at once if nobody holds the write lock (else False: it
         waits in the thread, as aiosqlite runs it)."""
         connection = self._connection
-        raw = connection._connection
-        if not (direct.get() and connection.inline and connection._running and raw is not None):
+        if not _usable(connection):
             return False
-        return connection._began_at_once(self._cursor._cursor.execute, raw)
+        return connection._began_at_once(self._cursor._cursor.execute, connection._connection)
 
     async def _async_soft_close(self) -> None:
         """Closed, its rows kept (SQLAlchemy's asyncio results call this)."""
@@ -230,7 +247,7 @@ class _Adapted(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         connection = self._connection
-        if not _straight(connection) or _commits[connection.database] + 1 >= CHECKPOINT_EVERY:
+        if not _straight(connection) or connection._checkpoints_next():
             return super().commit()
         try:
             connection._commit_now(connection._connection.commit)
@@ -239,7 +256,6 @@ class _Adapted(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         connection = self._connection
-        raw = connection._connection
-        if direct.get() and connection.inline and raw is not None and not raw.in_transaction:
+        if _usable(connection) and not connection._connection.in_transaction:
             return  # nothing to undo
         super().rollback()
