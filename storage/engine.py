@@ -158,12 +158,20 @@ async def _step(unit: Unit) -> AsyncIterator[None]:
             return
         try:
             yield
-            await unit.session.flush()  # its failure is the step's, as a savepoint's would be
+            await _flush(unit.session)  # its failure is the step's, as a savepoint's would be
         except BaseException:
             unit.spoiled = True
             raise
     finally:
         unit.steps_open -= 1
+
+
+async def _flush(session: AsyncSession) -> None:
+    """The session's changes written, if it has any: a flush with nothing to write still
+    costs a trip through the greenlet bridge (8.8 µs against 1.0 for the look, about 30
+    times a report)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
 
 
 def _in_hand() -> Unit | None:
@@ -270,7 +278,7 @@ async def start_afresh(session: AsyncSession) -> None:
     """Between two updates handled in one transaction: their changes written, the session
     forgets the rows it holds and what it remembered reading, as a new session would, and
     keeps only what the commit must tell (signals.AT_COMMIT)."""
-    await session.flush()
+    await _flush(session)
     await write_waiting(session)
     session.expunge_all()
     info = session.sync_session.info

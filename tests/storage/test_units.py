@@ -1,13 +1,15 @@
 """Units of work on real databases: rows that nothing reads back before an update is done
 (its history, its messages out) wait and go in one statement a table; a unit rolled back
 writes none of them; a careful unit and a plain transaction write them at once. A unit asked
-to settle before its task tells anyone commits then."""
+to settle before its task tells anyone commits then. A step with nothing to write makes no
+flush."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import outbox
 from storage import reports as report_rows
@@ -194,3 +196,23 @@ async def test_a_unit_that_cannot_settle_is_spoiled_and_commits_nothing(sessions
             finally:
                 assert unit.spoiled and not unit.settled
     assert await _counts(sessions) == before
+
+
+async def test_a_step_flushes_only_what_it_changed(sessions, report_id, monkeypatch):
+    flushes = []
+    flush = AsyncSession.flush
+
+    async def counted(self, *args, **kwargs):
+        flushes.append(1)
+        return await flush(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "flush", counted)
+    async with unit_of_work(sessions):
+        async with transaction(sessions) as session:  # a step that reads only
+            await session.get(Report, report_id)
+        assert flushes == []
+        async with transaction(sessions) as session:  # a step that changes a row
+            (await session.get(Report, report_id)).text = "楼道堆物，已清理一半"
+        assert flushes == [1]
+    async with transaction(sessions) as session:
+        assert (await session.get(Report, report_id)).text == "楼道堆物，已清理一半"
