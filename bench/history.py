@@ -42,12 +42,12 @@ async def insert_year(sessions: SessionFactory, count: int, start: datetime, day
                 events += history
                 if row["kind"] == "emergency" and teams:
                     calls += _team_calls(report_id, created, teams, rng)
-            # Core's executemany: the ORM's bulk insert would go row by row here
-            connection = await session.connection()
-            await connection.execute(insert(Report.__table__), reports)
-            await connection.execute(insert(ReportEvent.__table__), events)
+            # Core's executemany: the ORM's bulk insert would go row by row here (through the
+            # session: an AsyncConnection's execute cannot run in storage.engine's transaction)
+            await session.execute(insert(Report.__table__), reports)
+            await session.execute(insert(ReportEvent.__table__), events)
             if calls:
-                await connection.execute(insert(TeamCall.__table__), calls)
+                await session.execute(insert(TeamCall.__table__), calls)
             written += len(events)
         await _advance_sequence(session)
     return written

@@ -343,9 +343,10 @@ async def _turn(engine: AsyncEngine | None) -> AsyncIterator[Callable[[], None]]
         return
     lock = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
     try:
-        # wait_for runs the acquire as a task, so the loop turns once even for a free lock:
-        # asyncio.timeout instead (no turn) made 3 % more statements, as fewer updates and
-        # outcomes gathered per transaction, for no less CPU (bench/PROFILE.md, seventh pass)
+        # On Python 3.11 wait_for runs the acquire as a task, so the loop turns once even for
+        # a free lock: asyncio.timeout instead (no turn) made 3 % more statements, as fewer
+        # updates and outcomes gathered per transaction, for no less CPU (bench/PROFILE.md,
+        # seventh pass)
         await asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT)
     except TimeoutError:
         raise OperationalError("BEGIN", None, Exception("database is locked")) from None

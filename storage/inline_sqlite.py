@@ -16,12 +16,14 @@ keeps its hop. Without WAL (a file system that refuses it) every call keeps its 
 Inside storage.engine's transactions (`directly`), SQLAlchemy's cursor goes further: its calls
 under the write lock are made straight on sqlite3, not as aiosqlite coroutines awaited
 through a greenlet switch each (three a statement: the cursor, the execution with its rows,
-the close). Elsewhere (an AsyncConnection's execute, which insists on awaiting something, the
-migrations, the benchmarks' observers) every call goes through aiosqlite as above.
+the close). Elsewhere (migrations, the benchmarks' observers, a task a transaction started)
+every call goes through aiosqlite as above. An AsyncConnection's execute insists on awaiting
+something, so inside those transactions statements go through the session.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import sqlite3
@@ -44,7 +46,9 @@ BEGIN = "BEGIN IMMEDIATE"  # how storage.engine begins every transaction
 CHECKPOINT_EVERY = 100  # commits to a file; SQLite's own: when the WAL reaches 4 MB
 CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"  # waits for nobody, copies what it can
 _commits: Counter[str] = Counter()  # by file, since its last checkpoint (any connection)
-_direct: ContextVar[bool] = ContextVar("firecircle_sqlite_direct", default=False)
+# The task in storage.engine's transaction (a task it starts copies the context, not the
+# transaction)
+_direct: ContextVar[asyncio.Task | None] = ContextVar("firecircle_sqlite_direct", default=None)
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -146,8 +150,10 @@ def adapted(dbapi: Any, connecting: Any) -> AsyncAdapt_aiosqlite_connection:
 
 @contextmanager
 def directly() -> Iterator[None]:
-    """Inside (storage.engine's transactions), the cursor's calls may skip aiosqlite."""
-    token = _direct.set(True)
+    """Inside (storage.engine's transactions), this task's cursor calls may skip aiosqlite.
+    Its statements must then go through the session: an AsyncConnection's execute insists
+    on awaiting something (SQLAlchemy raises AwaitRequired when nothing was)."""
+    token = _direct.set(asyncio.current_task())
     try:
         yield
     finally:
@@ -155,10 +161,12 @@ def directly() -> Iterator[None]:
 
 
 def _usable(connection: InlineConnection) -> bool:
-    """Whether sqlite3 may be called directly on this connection: inside directly(), under
-    WAL, the connection open."""
+    """Whether sqlite3 may be called directly on this connection: by the task inside
+    directly(), under WAL, the connection open."""
+    task = _direct.get()
     return (
-        _direct.get()
+        task is not None
+        and task is asyncio.current_task()
         and connection.inline
         and connection._running
         and connection._connection is not None

@@ -91,6 +91,37 @@ async def test_outside_storage_engines_transactions_the_calls_go_through_aiosqli
     assert "execute" in coroutines and "commit" in coroutines
 
 
+async def test_the_straight_path_gives_rows_counts_and_ids_as_sqlite_does(sessions, coroutines):
+    async with transaction(sessions) as session:
+        await session.exec(text("CREATE TABLE item (id INTEGER PRIMARY KEY, n INTEGER)"))
+        many = await session.exec(text("INSERT INTO item (n) VALUES (:n)"), params=[{"n": 1}] * 4)
+        assert many.rowcount == 4
+        one = await session.exec(text("INSERT INTO item (n) VALUES (2)"))
+        assert one.lastrowid == 5
+        returned = await session.exec(text("INSERT INTO item (n) VALUES (3) RETURNING id, n"))
+        assert returned.all() == [(6, 3)]
+        changed = await session.exec(text("UPDATE item SET n = n + 10 WHERE n = 1"))
+        assert changed.rowcount == 4
+        rows = await session.exec(text("SELECT n FROM item ORDER BY id"))
+        assert rows.scalars().all() == [11, 11, 11, 11, 2, 3]
+    assert coroutines == []  # all of it on the straight path
+
+
+async def test_a_task_a_transaction_starts_goes_through_aiosqlite(sessions, coroutines):
+    engine = sessions.kw["bind"]
+
+    async def apart() -> list[str]:  # its own connection: an AsyncConnection's execute works
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO note VALUES ('五')"))
+        return await _notes(sessions)
+
+    async with transaction(sessions) as session:
+        await session.exec(text("SELECT 1"))
+        task = asyncio.create_task(apart())  # waits for the write turn this transaction has
+    assert await task == ["五"]
+    assert "execute" in coroutines
+
+
 async def test_an_error_on_the_straight_path_is_sqlalchemys_and_rolls_back(sessions):
     async with transaction(sessions) as session:
         await session.exec(text("CREATE UNIQUE INDEX one_body ON note (body)"))
