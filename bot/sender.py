@@ -433,7 +433,7 @@ class OutboxSender:
         """Outcomes a failed transaction did not record (a database restart), put back before
         the newer ones and recorded again soon: their claims, left to go stale, would send
         the rows again."""
-        first = not self.settled and not self.cards
+        first = not self.settled  # cards come with their sends' outcomes
         for key, ids in batch.items():
             self.settled[key] = ids + self.settled.get(key, [])
         self.cards = delivered + self.cards

@@ -1,24 +1,21 @@
-"""SQLite statements run on the event loop's thread, not one thread hop each (issue 14: the
-hops were a quarter of a report's CPU, four of them a statement: cursor, execute, fetch,
-close, each a future resolved from aiosqlite's thread through the loop).
+"""SQLite statements made straight on sqlite3 on the event loop's thread (issue 14: through
+aiosqlite, each was a thread hop at first, four a statement, and then still three coroutines
+awaited across a greenlet switch each: the cursor, the execution with its rows, the close).
 
-Only what cannot wait runs at once. A transaction begins with BEGIN IMMEDIATE (storage.engine),
-tried at once without waiting: this process's writers take turns before it (storage.engine),
-so only another process (the CLI) can hold the write lock, and then it is waited for in
-aiosqlite's thread, where waiting blocks nobody. Once it holds the lock, a statement under WAL
-never waits for anyone (readers do not block a writer, nor a writer its readers), so it is as
-quick on the loop as the hop to run it elsewhere. COMMIT appends to the WAL without a sync
-(synchronous=NORMAL), so it runs at once too; what syncs the file is the checkpoint, which
-SQLite would run inside a commit now and then: here it is taken out of the commits and run in
-the thread every CHECKPOINT_EVERY commits to the file. A ROLLBACK with something to undo
-keeps its hop. Without WAL (a file system that refuses it) every call keeps its hop.
+Inside storage.engine's transactions (`directly`), SQLAlchemy's cursor calls sqlite3 at once.
+A transaction begins with BEGIN IMMEDIATE, tried at once without waiting: this process's
+writers take turns before it (storage.engine), so only another process (the CLI) can hold
+the write lock, and then it is waited for in aiosqlite's thread, where waiting blocks nobody.
+Once it holds the lock, a statement under WAL never waits for anyone (readers do not block a
+writer, nor a writer its readers). COMMIT appends to the WAL without a sync
+(synchronous=NORMAL); what syncs the file is the checkpoint, which SQLite would run inside a
+commit now and then: here it is taken out of the commits and run in the thread every
+CHECKPOINT_EVERY commits to the file. A ROLLBACK with something to undo goes to the thread.
 
-Inside storage.engine's transactions (`directly`), SQLAlchemy's cursor goes further: its calls
-under the write lock are made straight on sqlite3, not as aiosqlite coroutines awaited
-through a greenlet switch each (three a statement: the cursor, the execution with its rows,
-the close). Elsewhere (migrations, the benchmarks' observers, a task a transaction started)
-every call goes through aiosqlite as above. An AsyncConnection's execute insists on awaiting
-something, so inside those transactions statements go through the session.
+Elsewhere (migrations, the benchmarks' observers, a task a transaction started), and without
+WAL (a file system that refuses it), every call goes through aiosqlite and its thread. An
+AsyncConnection's execute insists on awaiting something, so inside storage.engine's
+transactions statements go through the session.
 """
 
 from __future__ import annotations
@@ -52,43 +49,31 @@ _direct: ContextVar[asyncio.Task | None] = ContextVar("firecircle_sqlite_direct"
 
 
 class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, with what the straight path needs to know and do."""
+
     inline = False  # set on connecting, once WAL is known to be on
     busy_ms = 0  # the connection's busy timeout, given back after a BEGIN tried at once
     database = ""
 
-    async def _execute(self, fn, *args, **kwargs):
-        connection = self._connection
-        if self.inline and connection is not None and self._running:
-            if _at_once(fn, connection):
-                return fn(*args, **kwargs)
-            if _begins(fn, args) and self._began_at_once(fn, connection):
-                return fn.__self__
-            if getattr(fn, "__self__", None) is connection and fn.__name__ == "commit":
-                return await self._commit(fn)
-        return await super()._execute(fn, *args, **kwargs)
-
-    def _checkpoints_next(self) -> bool:
-        """Whether the next commit to the file is the one that checkpoints it."""
-        return _commits[self.database] + 1 >= CHECKPOINT_EVERY
-
-    def _commit_now(self, commit: Any) -> bool:
-        """Commit; whether the file's checkpoint is now due."""
-        commit()
+    def _commit_now(self) -> bool:
+        """Commit at once; whether the file's checkpoint is now due."""
+        self._connection.commit()
         _commits[self.database] += 1
-        return _commits[self.database] >= CHECKPOINT_EVERY
-
-    async def _commit(self, commit: Any) -> None:
-        if not self._commit_now(commit):
-            return
+        if _commits[self.database] < CHECKPOINT_EVERY:
+            return False
         _commits[self.database] = 0
+        return True
+
+    async def _checkpoint_in_thread(self) -> None:
         try:
-            await super()._execute(_checkpoint, self._connection)
+            await self._execute(_checkpoint, self._connection)  # in the thread
         except Exception:  # the commit stands; the next checkpoint copies what this did not
             log.exception("could not checkpoint the SQLite WAL")
 
-    def _began_at_once(self, execute: Any, connection: sqlite3.Connection) -> bool:
+    def _began_at_once(self, execute: Any) -> bool:
         """BEGIN IMMEDIATE if nobody holds the write lock; False (nothing done) if someone
         does, to be waited for in the thread."""
+        connection = self._connection
         connection.execute("PRAGMA busy_timeout=0").close()  # a PRAGMA's row, done with
         try:
             execute(BEGIN)
@@ -101,24 +86,6 @@ class InlineConnection(aiosqlite.Connection):
 
 def _checkpoint(connection: sqlite3.Connection) -> None:
     connection.execute(CHECKPOINT).close()  # closed: a statement left open stops a commit
-
-
-def _at_once(fn: Any, connection: sqlite3.Connection) -> bool:
-    owner = getattr(fn, "__self__", None)
-    if isinstance(owner, sqlite3.Cursor):  # execute, fetch: only under the write lock
-        return fn.__name__ == "close" or connection.in_transaction
-    if owner is not connection:
-        return False
-    # A rollback with no transaction open (the pool's reset after a commit) touches nothing
-    return fn.__name__ == "cursor" or fn.__name__ == "rollback" and not connection.in_transaction
-
-
-def _begins(fn: Any, args: tuple) -> bool:
-    return (
-        isinstance(getattr(fn, "__self__", None), sqlite3.Cursor)
-        and fn.__name__ == "execute"
-        and args[:1] == (BEGIN,)
-    )
 
 
 def connect(database: str, **kwargs: Any) -> InlineConnection:
@@ -232,7 +199,7 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         connection = self._connection
         if not _usable(connection):
             return False
-        return connection._began_at_once(self._cursor._cursor.execute, connection._connection)
+        return connection._began_at_once(self._cursor._cursor.execute)
 
     async def _async_soft_close(self) -> None:
         """Closed, its rows kept (SQLAlchemy's asyncio results call this)."""
@@ -248,19 +215,21 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 class _Adapted(AsyncAdapt_aiosqlite_connection):
     """The connection whose cursors are _Cursor, and whose commit, and rollback with nothing
     to undo (the pool's, after a commit), are made at once in storage.engine's transactions
-    (a commit that checkpoints the file still goes to the thread)."""
+    (the checkpoint a commit makes due goes to the thread)."""
 
     __slots__ = ()
     _cursor_cls = _Cursor
 
     def commit(self) -> None:
         connection = self._connection
-        if not _straight(connection) or connection._checkpoints_next():
+        if not _straight(connection):
             return super().commit()
         try:
-            connection._commit_now(connection._connection.commit)
+            due = connection._commit_now()
         except Exception as error:
             self._handle_exception(error)
+        if due:
+            await_(connection._checkpoint_in_thread())
 
     def rollback(self) -> None:
         connection = self._connection
