@@ -48,6 +48,7 @@ from triage.protection.privacy import PrivacyDesk, Retention, apply_retention
 from triage.reports.followup import FollowUp
 from triage.surveys.desk import SurveyDesk
 from triage.tasks.desk import StaffDesk
+from triage.understanding import classify as understanding
 from web.app import build_web_app
 from web.open311.routes import Open311Api
 
@@ -127,9 +128,8 @@ class Service:
         self.retention = retention_from(settings)
         self.broadcasts = BroadcastDesk(self.sessions, Wording())
         self.surveys = SurveyDesk(self.sessions, SurveyWording(), timezone=self.policy.timezone)
-        frontdesk = FrontDesk(
-            self.sessions, self.intake, answers=AnswerDesk(self.sessions, self.intake)
-        )
+        self.answers = AnswerDesk(self.sessions, self.intake)
+        frontdesk = FrontDesk(self.sessions, self.intake, answers=self.answers)
         self.conversation = Conversation(
             self.sessions, self.intake, frontdesk, self.desk, self.broadcasts, surveys=self.surveys
         )
@@ -182,6 +182,7 @@ class Service:
         self.leadership = Leadership(self.engine)
         self.leading = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self.loading: asyncio.Task | None = None  # the classifier and answers, from start
         self._web: web.AppRunner | None = None
         self._listener = None
 
@@ -215,9 +216,21 @@ class Service:
         ]
         if self.inbox.shared:  # every instance handles updates, not only the leader
             self._tasks.append(asyncio.create_task(self.inbox.run_processor(), name=PROCESSOR))
+        self.loading = asyncio.create_task(self._load_understanding(), name="loading")
+        self._tasks.append(self.loading)
         if with_web:
             await self._start_web()
         log.info("firecircle is running as @%s", self.app.bot.username)
+
+    async def _load_understanding(self) -> None:
+        """What the first message and the first question would otherwise wait for, loaded
+        now, off the event loop: the classifier (≈ 0.13 s) and the knowledge base with
+        jieba's dictionary (≈ 0.9 s). A failure only leaves them to load on first use."""
+        try:
+            await asyncio.to_thread(understanding.load)
+            await self.answers.knowledge()
+        except Exception:
+            log.warning("could not load the classifier and answers ahead", exc_info=True)
 
     async def _initialize_bot(self) -> None:
         """The bot's first call (getMe): where a wrong address, token or proxy shows."""

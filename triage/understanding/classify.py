@@ -414,6 +414,18 @@ def classify_message(text: str) -> Classification:
     return classify(text)
 
 
+# Read by load(): a hazard in each language, so that every part of the reading is built.
+_LOADING_TEXTS = ("楼道里电动车充电，插座冒烟了", "There is smoke from the socket in the stairwell")
+
+
+def load() -> None:
+    """Build what classify builds on first use (the lexicon, its patterns, the model), so
+    that the first message after a start does not wait for it (issue 14: ≈ 0.13 s, on the
+    event loop). Safe beside classify in another thread: each part is cached once built."""
+    for text in _LOADING_TEXTS:
+        classify(text)
+
+
 def forget_texts() -> None:
     """What the caches remember of texts read: a benchmark reads the same texts again."""
     classify_message.cache_clear()
