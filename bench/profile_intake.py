@@ -4,8 +4,9 @@ Residents file whole reports (description, location, /skip, as tests/harness.py 
 does) and the on-duty worker presses 接单 on the task card: four updates a report. The residents
 and the worker are driven from a child process, so this process is the service alone: its CPU
 time per report is the service's (the emulator runs in a process of its own too). A few reports
-warm the service up (the classifier and the knowledge base load on first use); then a run
-without the profiler gives the true CPU per report, and a run under cProfile says where it goes.
+warm the service up (its caches of the directory and of statements); then a run
+without the profiler gives the true CPU per report, a run under cProfile says where it goes, and
+a run with every step of the event loop timed says which of the service's tasks spends it.
 At most CONCURRENCY reports are in flight at once: the figure is a cost, not a rate, and an
 overloaded service would add its backlog's polling to it.
 
@@ -307,11 +308,15 @@ async def profile(reports: int, top: int, postgres: bool, dump: str | None, text
                 profiler = cProfile.Profile(time.thread_time)  # CPU, not waiting
                 with counter.counting():  # as many reports as `plain`, alike: its statements too
                     traced = await run_phase(emu, service, counter, 12_000_000, reports, profiler)
+                clock = TaskClock()
+                with clock.timing():
+                    timed = await run_phase(emu, service, counter, 14_000_000, reports)
                 sampled = await spied(emu, service, counter, 13_000_000, reports)
         stats = pstats.Stats(profiler)
         if dump:
             stats.dump_stats(dump)
     show(plain, traced, stats, top, texts)
+    clock.show(timed)
     if sampled:
         show_samples(*sampled, top)
     print_tally(tally)
@@ -361,6 +366,53 @@ def show(plain: Phase, traced: Phase, stats: pstats.Stats, top: int, texts: int 
         print(f"    {r.own / own:>6.1%}  {r.calls / traced.reports:>8.1f}/report  {r.name}")
     # No cumulative table: SQLAlchemy's greenlet switches confuse cProfile's call stack
     # (on PostgreSQL our functions showed cumulative shares above 100 %); py-spy's stages below.
+
+
+class TaskClock:
+    """The event loop thread's CPU by the task each step of the loop ran (or the plain
+    callback): what cProfile cannot give across greenlet switches, and py-spy gives only by
+    stage. Timing every step costs, so its run is a run of its own."""
+
+    def __init__(self) -> None:
+        self.cpu: Counter[str] = Counter()
+
+    @contextmanager
+    def timing(self):
+        handle = asyncio.events.Handle
+        original, cpu = handle._run, self.cpu
+
+        def timed(step) -> None:
+            began = time.thread_time()
+            try:
+                original(step)
+            finally:
+                cpu[_owner(step._callback)] += time.thread_time() - began
+
+        handle._run = timed
+        try:
+            yield
+        finally:
+            handle._run = original
+
+    def show(self, phase: Phase, top: int = 10) -> None:
+        total = self.cpu.total()
+        print(
+            f"  by task (every step of the loop timed, a run of its own: "
+            f"{phase.per_report_ms(phase.main_cpu):.1f} ms on the loop's thread a report):"
+        )
+        for name, seconds in self.cpu.most_common(top):
+            print(f"    {seconds / total:>6.1%}  {phase.per_report_ms(seconds):>5.2f} ms  {name}")
+
+
+def _owner(callback) -> str:
+    """The task a step ran, by its coroutine; else the callback's name (never its repr: an
+    aiohttp response's reads headers it may not have yet)."""
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        return task.get_coro().__qualname__
+    if callback is None:
+        return "(cancelled)"
+    return f"callback {getattr(callback, '__qualname__', type(callback).__name__)}"
 
 
 @dataclass
