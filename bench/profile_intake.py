@@ -11,7 +11,8 @@ At most CONCURRENCY reports are in flight at once: the figure is a cost, not a r
 overloaded service would add its backlog's polling to it.
 
 SQL statements are counted with a `before_cursor_execute` listener on the service's engine
-(BEGIN IMMEDIATE on SQLite included; the driver's and the observer's statements are not).
+(the driver's and the observer's statements are not), and transactions with a `begin` one: on
+SQLite BEGIN IMMEDIATE goes straight to the driver, on PostgreSQL asyncpg begins by itself.
 cProfile (timed in thread CPU time) sees the event loop's thread only: the CPU of aiosqlite's
 database thread is the process's CPU minus the main thread's, printed apart. It gives own time
 by library and calls per report (a coroutine counts once per resumption); its cumulative times
@@ -203,14 +204,22 @@ class Statements:
     @contextmanager
     def counting(self):
         event.listen(self.engine, "before_cursor_execute", self.seen)
+        event.listen(self.engine, "begin", self.began)
         try:
             yield
         finally:
             event.remove(self.engine, "before_cursor_execute", self.seen)
+            event.remove(self.engine, "begin", self.began)
+
+    def began(self, _conn) -> None:
+        self.counts["BEGIN"] += 1
+        self.by_task[_task_name()] += 1
 
     def seen(self, _conn, _cursor, statement: str, *_args) -> None:
         words = statement.split(None, 3)
         kind = words[0].upper() if words else "?"
+        if kind == "BEGIN":  # counted by began() (SQLite's, when it waited for the lock)
+            return
         if kind in ("INSERT", "DELETE") and len(words) > 2:
             kind = f"{kind} {words[2]}"
         elif kind == "UPDATE" and len(words) > 1:
@@ -337,7 +346,7 @@ def show(plain: Phase, traced: Phase, stats: pstats.Stats, top: int, texts: int 
     total = sum(traced.statements.values())
     print(
         f"  SQL statements: {total / plain.reports:.1f} per report, "
-        f"{total / updates:.1f} per update"
+        f"{total / updates:.1f} per update, BEGIN (a transaction) counted as one"
     )
     for kind, count in traced.statements.most_common(14):
         print(f"    {count / plain.reports:>6.2f} per report  {kind}")

@@ -106,7 +106,8 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     def _on_begin(connection) -> None:
         # A deferred transaction that reads and then writes can fail with "database is
         # locked" when another writer got in between; taking the write lock up front waits.
-        connection.exec_driver_sql(inline_sqlite.BEGIN)
+        if not inline_sqlite.began_at_once(connection.connection.dbapi_connection):
+            connection.exec_driver_sql(inline_sqlite.BEGIN)
 
     return engine
 
