@@ -7,12 +7,23 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.bulk import chunks
 from storage.models import CardMessage, Report
+
+# Built once: written and read at every card delivered and every report changed.
+_REMEMBER = insert(CardMessage)
+_SHOWN = (
+    select(CardMessage.report_id, CardMessage.chat_id, CardMessage.message_id)
+    .where(col(CardMessage.report_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(CardMessage.id).desc())
+)
+_CHANGED = select(Report.id, Report.updated_at).where(
+    col(Report.id).in_(bindparam("ids", expanding=True))
+)
 
 
 async def remember(
@@ -23,7 +34,7 @@ async def remember(
         rows = [
             {"report_id": r, "chat_id": c, "message_id": m, "sent_at": at} for r, c, m, at in cards
         ]
-        await session.exec(insert(CardMessage), params=rows)
+        await session.exec(_REMEMBER, params=rows)
 
 
 async def shown(
@@ -33,11 +44,7 @@ async def shown(
     newest `per_chat` (a task reminded for hours leaves dozens, and the last ones are seen)."""
     found: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for chunk in chunks(sorted(set(report_ids))):
-        result = await session.exec(
-            select(CardMessage.report_id, CardMessage.chat_id, CardMessage.message_id)
-            .where(col(CardMessage.report_id).in_(chunk))
-            .order_by(col(CardMessage.id).desc())
-        )
+        result = await session.exec(_SHOWN, params={"ids": list(chunk)})
         per: dict[tuple[int, int], int] = defaultdict(int)
         for report_id, chat_id, message_id in result.all():
             per[report_id, chat_id] += 1
@@ -50,9 +57,7 @@ async def changed_since(*, session: AsyncSession, drawn: dict[int, datetime]) ->
     """The reports changed after their card was drawn (report: when its notice was written)."""
     changed = []
     for chunk in chunks(sorted(drawn)):
-        result = await session.exec(
-            select(Report.id, Report.updated_at).where(col(Report.id).in_(chunk))
-        )
+        result = await session.exec(_CHANGED, params={"ids": list(chunk)})
         changed += [r for r, at in result.all() if at is not None and at > drawn[r]]
     return changed
 

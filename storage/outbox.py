@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, or_, true, update
@@ -290,11 +291,25 @@ async def settle(
         values["last_error"] = error[:500]
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
-    if retry_at is not None and failed_attempt:  # waiting out a 429 is not a failure
-        values["attempts"] = _OUTBOX.c.attempts + 1
-    held = _OUTBOX.c.claimed_by == by if by is not None else true()
+    counted = retry_at is not None and failed_attempt  # waiting out a 429 is not a failure
+    statement = _settling(tuple(values), counted, by is not None)
+    params = {f"v_{name}": value for name, value in values.items()} | {"s_by": by}
     for chunk in chunks(ids):  # Core: the sender's session holds none of these rows
-        await session.exec(update(_OUTBOX).where(_OUTBOX.c.id.in_(chunk), held).values(**values))
+        await session.exec(statement, params=params | {"s_ids": list(chunk)})
+
+
+@lru_cache(maxsize=64)
+def _settling(columns: tuple[str, ...], counted: bool, held: bool):
+    """settle's UPDATE of these columns, built once a shape (built and keyed at every
+    outcome, it cost more than it ran: issue 14); `counted` adds one to the attempts, `held`
+    keeps it to the rows the sender still holds."""
+    statement = update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("s_ids", expanding=True)))
+    if held:
+        statement = statement.where(_OUTBOX.c.claimed_by == bindparam("s_by"))
+    values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
+    if counted:
+        values["attempts"] = _OUTBOX.c.attempts + 1
+    return statement.values(values)
 
 
 async def renew(

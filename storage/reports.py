@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Text, and_, bindparam, cast, func, insert, literal, or_, update
@@ -125,20 +126,32 @@ async def change_report(
 
     Two presses, jobs or instances racing for the same step: exactly one sees True.
     """
-    table = Report.__table__  # Core: the ORM's UPDATE cost more than running it (issue 14)
-    statement = update(table).where(
-        table.c.id == report_id, table.c.status.in_(list(from_statuses))
-    )
-    if assignee_id is not ...:
-        statement = statement.where(
-            table.c.assignee_id.is_(None)
-            if assignee_id is None
-            else table.c.assignee_id == assignee_id
-        )
-    result = await session.exec(statement.values(**values))
+    seen = "any" if assignee_id is ... else "none" if assignee_id is None else "one"
+    params = {f"v_{name}": value for name, value in values.items()}
+    params |= {"g_id": report_id, "g_statuses": list(from_statuses), "g_assignee": assignee_id}
+    if seen != "one":
+        del params["g_assignee"]
+    result = await session.exec(_guarded_update(tuple(values), seen), params=params)
     if result.rowcount == 1 and "next_deadline_at" in values:
         await touch(session, DEADLINES, values["next_deadline_at"])  # the scheduler's hint
     return result.rowcount == 1
+
+
+@lru_cache(maxsize=128)
+def _guarded_update(columns: tuple[str, ...], seen: str):
+    """change_report's UPDATE of these columns, the assignee as seen (any, none or one),
+    built once a shape: building and keying it at every change cost more than running it
+    (issue 14). Core: the ORM's UPDATE cost more still."""
+    table = Report.__table__
+    statement = update(table).where(
+        table.c.id == bindparam("g_id"),
+        table.c.status.in_(bindparam("g_statuses", expanding=True)),
+    )
+    if seen == "none":
+        statement = statement.where(table.c.assignee_id.is_(None))
+    elif seen == "one":
+        statement = statement.where(table.c.assignee_id == bindparam("g_assignee"))
+    return statement.values({name: bindparam(f"v_{name}") for name in columns})
 
 
 async def follow_on(*, session: AsyncSession, merged_into: int, now_into: int) -> int:

@@ -124,14 +124,20 @@ async def delete_draft(*, session: AsyncSession, resident_id: int) -> bool:
     return result.rowcount > 0
 
 
+# Built once: read at every change a resident is told of.
+_FOLLOWERS = (
+    select(Resident)
+    .join(Report, col(Report.resident_id) == Resident.id)
+    .where(
+        (Report.id == bindparam("report_id")) | (Report.merged_into_id == bindparam("report_id"))
+    )
+    .distinct()
+)
+
+
 async def followers_of(*, session: AsyncSession, report_id: int) -> list[Resident]:
     """Residents of the report and of the reports merged into it, each once."""
-    result = await session.exec(
-        select(Resident)
-        .join(Report, col(Report.resident_id) == Resident.id)
-        .where((Report.id == report_id) | (Report.merged_into_id == report_id))
-        .distinct()
-    )
+    result = await session.exec(_FOLLOWERS, params={"report_id": report_id})
     return list(result.all())
 
 
