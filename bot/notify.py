@@ -39,7 +39,7 @@ def calls_for(
     if notice.kind == CARDS:
         return edits(redraw, tz, now) if redraw is not None else []
     if notice.kind in CARDS_SENT:
-        markup = taskcard.buttons(lang, card, notice.extra.get("to_role", "worker"))
+        markup = taskcard.keyboard(lang, card, notice.extra.get("to_role", "worker"))
         text = taskcard.text(lang, card, tz, notice.extra, now)
         shown = _message(chat, text, markup)
         if card.get("review") != taskcard.ABUSE:  # 确认/驳回 stay until answered
@@ -87,22 +87,23 @@ def edits(redraw: Redraw, tz: tzinfo, now: datetime | None = None) -> list[Call]
     for shown in redraw.shown:
         card = redraw.card
         text = taskcard.text(shown.language, card, tz, {"redrawn": True}, now)
-        markup = taskcard.buttons(shown.language, card, shown.role, shown.actions)
+        markup = taskcard.keyboard(shown.language, card, shown.role, shown.actions)
         payload: dict[str, Any] = {
             "chat_id": shown.chat_id,
             "message_id": shown.message_id,
             "text": text,
         }
         if markup is not None:
-            payload["reply_markup"] = markup.to_dict()
+            payload["reply_markup"] = markup
         calls.append(("editMessageText", payload))
     return calls
 
 
 def _message(chat: int, text: str, markup: Any = None) -> Call:
+    """`markup`: python-telegram-bot's, or already the Bot API's dict (taskcard.keyboard)."""
     payload: dict[str, Any] = {"chat_id": chat, "text": text}
     if markup is not None:
-        payload["reply_markup"] = markup.to_dict()
+        payload["reply_markup"] = markup if isinstance(markup, dict) else markup.to_dict()
     return ("sendMessage", payload)
 
 

@@ -156,24 +156,32 @@ _BUTTONS = {
 def buttons(
     language: str, card: dict[str, Any], role: str = "worker", actions: list[str] | None = None
 ) -> InlineKeyboardMarkup | None:
+    """keyboard(), as python-telegram-bot's markup (for the chat's own calls)."""
+    markup = keyboard(language, card, role, actions)
+    return InlineKeyboardMarkup.de_json(markup, None) if markup is not None else None
+
+
+def keyboard(
+    language: str, card: dict[str, Any], role: str = "worker", actions: list[str] | None = None
+) -> dict[str, Any] | None:
     """What the lifecycle lets this person do to the task now (`actions`; else what their
-    role is offered in the card's state), two to a row, 标记骚扰 on its own."""
+    role is offered in the card's state), two to a row, 标记骚扰 on its own: the Bot API's
+    reply_markup, which the sender writes into a payload as it is (building python-telegram-
+    bot's objects and turning them back into this cost more than wording the card)."""
     report_id = card["report_id"]
 
-    def button(label: str, action: str, prefix: str = PREFIX) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            t(language, label), callback_data=f"{prefix}{action}:{report_id}"
-        )
+    def button(label: str, action: str, prefix: str = PREFIX) -> dict[str, str]:
+        return {"text": t(language, label), "callback_data": f"{prefix}{action}:{report_id}"}
 
     if card.get("review") == ABUSE:  # a coordinator asked to confirm 标记骚扰
-        return InlineKeyboardMarkup(
-            [
+        return {
+            "inline_keyboard": [
                 [
                     button("staff.btn_abuse_confirm", "ok", ABUSE_PREFIX),
                     button("staff.btn_abuse_reject", "no", ABUSE_PREFIX),
                 ]
             ]
-        )
+        }
     if actions is None:
         resident = card.get("resident", True)  # a card stored before it said
         actions = [str(a) for a in offered(card["status"], card["kind"], role, resident=resident)]
@@ -187,7 +195,7 @@ def buttons(
     rows = [row[i : i + 2] for i in range(0, len(row), 2)]
     if Action.FLAG_ABUSE in actions:
         rows.append([button("staff.btn_abuse_flag", "flag", ABUSE_PREFIX)])
-    return InlineKeyboardMarkup(rows) if rows else None
+    return {"inline_keyboard": rows} if rows else None
 
 
 DIGEST_CHUNK = 40  # reports a message lists at most
