@@ -72,8 +72,8 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     if query.data.startswith(f"{taskcard.PREFIX}hot:"):
         await keyboards.redraw(query, said(outcome))
         return
-    markup = taskcard.buttons(lang, card, _role(context), card.get("actions"))
-    await keyboards.redraw(query, taskcard.text(lang, card, tz), markup)
+    markup = taskcard.keyboard(lang, card, _role(context), card.get("actions"))
+    await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
 
 
 # The presses that only start or take a step: the desk's method, then the answer
