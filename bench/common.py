@@ -171,6 +171,7 @@ async def running_service(
         if before_start is not None:
             await before_start(service.sessions)
         await service.start(with_web=False)
+        await service.loading  # the classifier and answers: not on a measured phase's CPU
         try:
             yield service
         finally:

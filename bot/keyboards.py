@@ -18,7 +18,8 @@ from bot.texts import t
 from triage.broadcasts import Draft
 from triage.intake.reply import Step
 
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.editMessageText'")  # redraw_card
+# redraw_card calls the Bot API as it is, on purpose
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.editMessageText'")
 
 COMMUNITY_PREFIX = "community:"
 LANGUAGE_PREFIX = "lang:"
@@ -182,14 +183,14 @@ async def redraw_card(query: CallbackQuery, text: str, markup: dict | None) -> N
     """redraw, for a task card after its press: the Bot API's call made as it is, with the
     markup as the Bot API's dict (taskcard.keyboard), and Telegram's answer not read into
     python-telegram-bot's objects, which cost more than the rest of the edit (issue 14)."""
-    message = query.message
-    call = {"chat_id": message.chat_id, "message_id": message.message_id, "text": text}
+    message = query.message  # its chat: an inaccessible (too old) message has no chat_id
+    call = {"chat_id": message.chat.id, "message_id": message.message_id, "text": text}
     if markup is not None:  # without one, the buttons go, as edit_message_text does
         call["reply_markup"] = markup
     try:
         await query.get_bot().do_api_request("editMessageText", api_kwargs=call)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+    except BadRequest as exc:  # already reads so, or gone: what the press did is done
+        if not any(words in str(exc).lower() for words in GONE):
             raise
 
 

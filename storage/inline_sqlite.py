@@ -72,15 +72,17 @@ class InlineConnection(aiosqlite.Connection):
 
     def _began_at_once(self) -> bool:
         """BEGIN IMMEDIATE if nobody holds the write lock; False (nothing done) if someone
-        does, to be waited for in the thread."""
+        does, to be waited for in the thread, or if anything else went wrong: SQLAlchemy
+        then runs it, and says what is wrong in its own words."""
         connection = self._connection
-        connection.execute("PRAGMA busy_timeout=0").close()  # a PRAGMA's row, done with
         try:
-            connection.execute(BEGIN).close()
-        except sqlite3.OperationalError:  # locked: the thread waits, or says what is wrong
+            connection.execute("PRAGMA busy_timeout=0").close()  # a PRAGMA's row, done with
+            try:
+                connection.execute(BEGIN).close()
+            finally:
+                connection.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}").close()
+        except sqlite3.Error:
             return False
-        finally:
-            connection.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}").close()
         return True
 
 

@@ -1,8 +1,10 @@
-"""Redrawing a pressed message that already reads so (the sender redrew the card first)."""
+"""Redrawing a pressed message that already reads so (the sender redrew the card first), and a
+pressed task card redrawn with the Bot API's call as it is."""
 
 from __future__ import annotations
 
 import pytest
+from telegram import CallbackQuery, Chat, InaccessibleMessage, User
 from telegram.error import BadRequest
 
 from bot import keyboards
@@ -27,3 +29,49 @@ async def test_a_message_that_already_reads_so_is_fine():
 async def test_any_other_refusal_still_raises():
     with pytest.raises(BadRequest):
         await keyboards.redraw(Query("Message to edit not found"), "卡片")
+
+
+class Bot:
+    """What redraw_card asks of the Bot: one raw call, refused with `error` if given."""
+
+    def __init__(self, error: str | None = None):
+        self.error, self.calls = error, []
+
+    async def do_api_request(self, endpoint, api_kwargs=None):
+        self.calls.append((endpoint, api_kwargs))
+        if self.error:
+            raise BadRequest(self.error)
+        return True
+
+
+def _pressed(bot: Bot) -> CallbackQuery:
+    """A press on a card too old for Telegram to show it (its message is inaccessible)."""
+    old = InaccessibleMessage(chat=Chat(4242, Chat.PRIVATE), message_id=77)
+    query = CallbackQuery("9", User(4242, "王建国", False), "chat", message=old, data="t:ack:1")
+    query.set_bot(bot)
+    return query
+
+
+async def test_a_card_with_nothing_left_to_press_loses_its_buttons():
+    bot = Bot()
+    await keyboards.redraw_card(_pressed(bot), "卡片", None)
+    assert bot.calls == [("editMessageText", {"chat_id": 4242, "message_id": 77, "text": "卡片"})]
+
+
+async def test_a_card_keeps_the_buttons_it_is_given():
+    bot, markup = Bot(), {"inline_keyboard": [[{"text": "接单", "callback_data": "t:ack:1"}]]}
+    await keyboards.redraw_card(_pressed(bot), "卡片", markup)
+    assert bot.calls[0][1]["reply_markup"] == markup
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["Message is not modified: ...", "Message can't be edited", "Message to edit not found"],
+)
+async def test_a_card_that_reads_so_already_or_is_gone_is_fine(error):
+    await keyboards.redraw_card(_pressed(Bot(error)), "卡片", None)
+
+
+async def test_a_card_refused_for_another_reason_raises():
+    with pytest.raises(BadRequest):
+        await keyboards.redraw_card(_pressed(Bot("Chat not found")), "卡片", None)

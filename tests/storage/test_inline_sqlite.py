@@ -13,7 +13,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from storage import inline_sqlite
 from storage.engine import BUSY_TIMEOUT, make_engine, make_session_factory, transaction
@@ -130,6 +130,19 @@ async def test_an_error_on_the_straight_path_is_sqlalchemys_and_rolls_back(sessi
             await session.exec(text("INSERT INTO note VALUES ('四')"))
             await session.exec(text("INSERT INTO note VALUES ('四')"))
     assert await _notes(sessions) == []  # the first row went with the failed transaction
+
+
+async def test_a_begin_that_fails_otherwise_fails_in_sqlalchemys_words(sessions):
+    """BEGIN goes straight to sqlite3 (not through SQLAlchemy's execution); when it fails for
+    another reason than the lock, SQLAlchemy runs it again and says what went wrong."""
+    async with transaction(sessions) as session:
+        raw = await (await session.connection()).get_raw_connection()
+        driver = raw.dbapi_connection._connection._connection  # sqlite3's, under the pool
+    driver.close()
+    with pytest.raises(DBAPIError, match=r"closed database[\s\S]*BEGIN IMMEDIATE"):
+        await _write(sessions, "丢")
+    await _write(sessions, "在")  # the pool let the broken connection go
+    assert await _notes(sessions) == ["在"]
 
 
 async def test_a_lock_another_process_holds_is_waited_for_in_the_thread(sessions, sqlite_url, hops):
