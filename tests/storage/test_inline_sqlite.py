@@ -132,6 +132,26 @@ async def test_an_error_on_the_straight_path_is_sqlalchemys_and_rolls_back(sessi
     assert await _notes(sessions) == []  # the first row went with the failed transaction
 
 
+async def test_a_transaction_cancelled_midway_leaves_nothing_and_frees_the_lock(sessions):
+    """Commit and close are one trip into SQLAlchemy on SQLite (storage.engine._session): a
+    transaction cut short rolls back, and its connection and write turn are given back."""
+    began = asyncio.Event()
+
+    async def cut_short() -> None:
+        async with transaction(sessions) as session:
+            await session.exec(text("INSERT INTO note VALUES ('半')"))
+            began.set()
+            await asyncio.Event().wait()  # cancelled here, inside the transaction
+
+    task = asyncio.create_task(cut_short())
+    await began.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await _write(sessions, "整")
+    assert await _notes(sessions) == ["整"]
+
+
 async def test_a_begin_that_fails_otherwise_fails_in_sqlalchemys_words(sessions):
     """BEGIN goes straight to sqlite3 (not through SQLAlchemy's execution); when it fails for
     another reason than the lock, SQLAlchemy runs it again and says what went wrong."""
