@@ -157,7 +157,8 @@ async def _session(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     and a task for the close, ≈ 50 µs of a transaction's 300 (issue 14). On PostgreSQL a
     commit is a round trip a cancellation could cut short: SQLAlchemy's own, which sees its
     close through whatever happens."""
-    if factory.kw["bind"].dialect.name != "sqlite":
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
         async with factory() as session, session.begin():
             yield session
         return

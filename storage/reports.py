@@ -128,9 +128,9 @@ async def change_report(
     """
     seen = "any" if assignee_id is ... else "none" if assignee_id is None else "one"
     params = {f"v_{name}": value for name, value in values.items()}
-    params |= {"g_id": report_id, "g_statuses": list(from_statuses), "g_assignee": assignee_id}
-    if seen != "one":
-        del params["g_assignee"]
+    params |= {"g_id": report_id, "g_statuses": list(from_statuses)}
+    if seen == "one":
+        params["g_assignee"] = assignee_id
     result = await session.exec(_guarded_update(tuple(values), seen), params=params)
     if result.rowcount == 1 and "next_deadline_at" in values:
         await touch(session, DEADLINES, values["next_deadline_at"])  # the scheduler's hint
