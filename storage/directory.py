@@ -62,7 +62,10 @@ async def current(session: AsyncSession) -> Directory:
         held = await _read(session, version or 0)
         if engine not in _held or _held[engine].version <= held.version:
             _held[engine] = held
-    session.info[_LOOKED] = (transaction, held)
+    # The transaction as it is now: before its first statement SQLAlchemy had begun none
+    # (storage.engine's sessions begin with their first statement), and the next look must
+    # find this one.
+    session.info[_LOOKED] = (session.sync_session.get_transaction(), held)
     return held
 
 

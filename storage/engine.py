@@ -152,11 +152,12 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
 @asynccontextmanager
 async def _session(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """factory() in a transaction, committed at its end, rolled back on any error, closed.
-    On SQLite, whose commit and close run at once on the loop (storage.inline_sqlite), in
-    one trip into SQLAlchemy's greenlet: `async with factory() as s, s.begin()` took three,
-    and a task for the close, ≈ 50 µs of a transaction's 300 (issue 14). On PostgreSQL a
-    commit is a round trip a cancellation could cut short: SQLAlchemy's own, which sees its
-    close through whatever happens."""
+    On SQLite, in one trip into SQLAlchemy's greenlet: `async with factory() as s, s.begin()`
+    took three, and a task for the close, ≈ 50 µs of a transaction's 300 (issue 14). In
+    storage.engine's transactions on a WAL file the commit and close run at once on the loop
+    (storage.inline_sqlite), in the transaction's own task as they must; elsewhere they go
+    through aiosqlite's thread as before. On PostgreSQL a commit is a round trip that a
+    cancellation could cut short: SQLAlchemy's own, which sees its close through."""
     bind = factory.kw.get("bind")
     if bind is None or bind.dialect.name != "sqlite":
         async with factory() as session, session.begin():
@@ -166,7 +167,7 @@ async def _session(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     try:
         yield session
     except BaseException:
-        await greenlet_spawn(session.sync_session.close)  # rolls back what was begun
+        await greenlet_spawn(_rollback_then_close, session.sync_session)
         raise
     await greenlet_spawn(_commit_then_close, session.sync_session)
 
@@ -174,6 +175,18 @@ async def _session(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
 def _commit_then_close(session: Session) -> None:
     try:
         session.commit()
+    except BaseException:
+        # SQLite keeps its transaction, and the write lock, when COMMIT fails (a deferred
+        # foreign key, a full disk); the pool, told the connection is already reset, would
+        # not roll it back, and the next writer would wait out the busy timeout behind it.
+        _rollback_then_close(session)
+        raise
+    session.close()
+
+
+def _rollback_then_close(session: Session) -> None:
+    try:
+        session.rollback()
     finally:
         session.close()
 

@@ -216,3 +216,24 @@ async def test_a_checkpoint_that_fails_is_logged_and_its_commit_stands(
         await _write(sessions, str(n))
     assert "could not checkpoint" in caplog.text
     assert len(await _notes(sessions)) == CHECKPOINT_EVERY
+
+
+async def test_a_commit_that_fails_leaves_no_transaction_open(sessions, sqlite_url):
+    """SQLite keeps its transaction, and the write lock, when COMMIT fails (here a deferred
+    foreign key): the session rolls it back, so no writer waits behind it."""
+    async with transaction(sessions) as session:
+        await session.exec(text("CREATE TABLE p (id INTEGER PRIMARY KEY)"))
+        await session.exec(
+            text("CREATE TABLE c (pid INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)")
+        )
+    with pytest.raises(IntegrityError):
+        async with transaction(sessions) as session:
+            await session.exec(text("INSERT INTO c VALUES (42)"))
+    other = sqlite3.connect(make_url(sqlite_url).database, timeout=0.2)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the write lock is free
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await _write(sessions, "后")
+    assert await _notes(sessions) == ["后"]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import outbox
+from storage import directory, outbox
 from storage import reports as report_rows
 from storage.engine import (
     settle_before_telling,
@@ -216,3 +216,14 @@ async def test_a_step_flushes_only_what_it_changed(sessions, report_id, monkeypa
         assert flushes == [1]
     async with transaction(sessions) as session:
         assert (await session.get(Report, report_id)).text == "楼道堆物，已清理一半"
+
+
+async def test_the_directory_is_read_once_a_transaction_even_as_its_first_statement(sessions):
+    """A transaction begins with its first statement: the directory's first look, made
+    before any, is still the look the next one finds."""
+    versions = Statements(lambda words: "version" if "directoryversion" in words[-5:] else None)
+    with versions as said:
+        async with transaction(sessions) as session:
+            first = await directory.current(session)
+            assert await directory.current(session) is first
+    assert said == ["version"]
