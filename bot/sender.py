@@ -400,9 +400,10 @@ class OutboxSender:
         first = not self.settled
         self.settled.setdefault((status, retry_in, error, failed), []).append(row.id)
         if first:  # one transaction records every outcome of the next few milliseconds
-            asyncio.get_running_loop().call_later(
-                SETTLE_AFTER, lambda: asyncio.ensure_future(self._flush())
-            )
+            self._flush_in(SETTLE_AFTER)
+
+    def _flush_in(self, seconds: float) -> None:
+        asyncio.get_running_loop().call_later(seconds, lambda: asyncio.ensure_future(self._flush()))
 
     async def _flush(self) -> None:
         batch, self.settled = self.settled, {}
@@ -438,9 +439,7 @@ class OutboxSender:
             self.settled[key] = ids + self.settled.get(key, [])
         self.cards = delivered + self.cards
         if first:  # otherwise the newer outcomes' flush is on its way
-            asyncio.get_running_loop().call_later(
-                SETTLE_AGAIN, lambda: asyncio.ensure_future(self._flush())
-            )
+            self._flush_in(SETTLE_AGAIN)
 
     async def _remember(self, session, delivered: list[tuple], now: datetime) -> None:
         """The cards delivered, to edit when their report changes (see triage.tasks.cards)."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, insert
+from sqlalchemy import BindParameter, Insert, bindparam, insert
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,3 +63,14 @@ def chunks(ids: Sequence[int], size: int = 1000) -> list[list[int]]:
     """IN lists of bounded size (asyncpg takes at most 32,767 parameters a statement)."""
     ids = list(ids)
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def bound_values(columns: tuple[str, ...]) -> dict[str, BindParameter]:
+    """An UPDATE's SET of these columns as parameters (`v_<column>`), for a statement built
+    once a shape; bound_params gives the values."""
+    return {name: bindparam(f"v_{name}") for name in columns}
+
+
+def bound_params(values: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of bound_values(tuple(values))."""
+    return {f"v_{name}": value for name, value in values.items()}

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks, insert_with_ids, values_of
+from storage.bulk import bound_params, bound_values, chunks, insert_with_ids, values_of
 from storage.engine import insert_soon
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
@@ -293,7 +293,7 @@ async def settle(
         values["next_attempt_at"] = retry_at
     counted = retry_at is not None and failed_attempt  # waiting out a 429 is not a failure
     statement = _settling(tuple(values), counted, by is not None)
-    params = {f"v_{name}": value for name, value in values.items()} | {"s_by": by}
+    params = bound_params(values) | {"s_by": by}
     for chunk in chunks(ids):  # Core: the sender's session holds none of these rows
         await session.exec(statement, params=params | {"s_ids": list(chunk)})
 
@@ -306,7 +306,7 @@ def _settling(columns: tuple[str, ...], counted: bool, held: bool):
     statement = update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("s_ids", expanding=True)))
     if held:
         statement = statement.where(_OUTBOX.c.claimed_by == bindparam("s_by"))
-    values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
+    values: dict[str, Any] = bound_values(columns)
     if counted:
         values["attempts"] = _OUTBOX.c.attempts + 1
     return statement.values(values)

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import chunks
+from storage.bulk import bound_params, bound_values, chunks
 from storage.engine import insert_soon
 from storage.models import (
     Report,
@@ -127,8 +127,7 @@ async def change_report(
     Two presses, jobs or instances racing for the same step: exactly one sees True.
     """
     seen = "any" if assignee_id is ... else "none" if assignee_id is None else "one"
-    params = {f"v_{name}": value for name, value in values.items()}
-    params |= {"g_id": report_id, "g_statuses": list(from_statuses)}
+    params = bound_params(values) | {"g_id": report_id, "g_statuses": list(from_statuses)}
     if seen == "one":
         params["g_assignee"] = assignee_id
     result = await session.exec(_guarded_update(tuple(values), seen), params=params)
@@ -151,7 +150,7 @@ def _guarded_update(columns: tuple[str, ...], seen: str):
         statement = statement.where(table.c.assignee_id.is_(None))
     elif seen == "one":
         statement = statement.where(table.c.assignee_id == bindparam("g_assignee"))
-    return statement.values({name: bindparam(f"v_{name}") for name in columns})
+    return statement.values(bound_values(columns))
 
 
 async def follow_on(*, session: AsyncSession, merged_into: int, now_into: int) -> int:
