@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import inline_sqlite, signals
-from storage.bulk import insert_into, one_or_many
+from storage import compiled, inline_sqlite, signals
+from storage.bulk import insert_into
 
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before failing
@@ -316,7 +316,7 @@ async def write_waiting(session: AsyncSession) -> None:
 
 
 async def _insert(session: AsyncSession, model: type, rows: list[dict]) -> None:
-    await session.exec(insert_into(model), params=one_or_many(rows))
+    await compiled.execute(session, insert_into(model), rows)
 
 
 async def start_afresh(session: AsyncSession) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import one_or_many
+from storage import compiled
 from storage.models import InboxUpdate
 
 PENDING_LIMIT, PER_CHAT = 100, 10  # a pass over the pending updates: at most, and of a chat
@@ -37,7 +37,7 @@ async def store_updates(
     # One statement built once, its rows given as parameters: SQLAlchemy writes them in one
     # multi-row INSERT (insertmanyvalues) and returns the ids that were new.
     statement = _STORE[session.bind.dialect.name == "postgresql"]
-    return len((await session.exec(statement, params=rows)).all())
+    return len((await compiled.execute(session, statement, rows)).all())
 
 
 _INBOX = InboxUpdate.__table__
@@ -98,7 +98,7 @@ async def mark_all_processed(
     """Several updates handled in one transaction, marked in one executemany; `errors`: each
     update_id's error, None if it went well."""
     params = [{"b_update_id": u, "b_at": at, "b_error": e} for u, e in errors.items()]
-    await session.exec(_MARK, params=one_or_many(params))
+    await compiled.execute(session, _MARK, params)
 
 
 CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 key space)

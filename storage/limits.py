@@ -6,12 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import compiled
 from storage.models import Report, ResidentQuota
 from storage.types import UTCDateTime
 
@@ -43,7 +55,8 @@ def _count_statement(dialect):
                 "warned": case((over, False), else_=_QUOTA.c.warned),
             },
         )
-        .returning(_QUOTA.c.messages, _QUOTA.c.warned)
+        # warned as the driver gives it (0 or 1 on SQLite): read as is, by storage.compiled
+        .returning(_QUOTA.c.messages, type_coerce(_QUOTA.c.warned, Integer))
     )
 
 
@@ -64,7 +77,7 @@ async def count_message(
         "b_started": now,
         "b_window_start": window_start,
     }
-    messages, warned = (await session.exec(statement, params=params)).one()
+    messages, warned = (await compiled.execute(session, statement, params)).one()
     return messages, bool(warned)
 
 

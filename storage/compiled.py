@@ -1,0 +1,135 @@
+"""Hot statements run as the SQL SQLAlchemy compiled for them, given to the driver as it is.
+
+A Core statement built once is still, at every execution, looked up in the compiled cache by
+its key, given an execution context, its parameters processed through the compiled
+statement's machinery and its result wrapped: ≈ 65 µs of CPU, against ≈ 30 for the same SQL
+through `exec_driver_sql` (issue 14; bench/PROFILE.md). Here each statement is compiled once
+a dialect and a set of parameter names, by SQLAlchemy, and each execution only orders the
+values and runs its types' bind processors, then hands them to `exec_driver_sql` (so the
+engine's events still see the statement).
+
+Only writes on a Table whose compiled form does not depend on the values go this way: no
+expanding IN lists, every column with a Python-side default given (SQLAlchemy runs those
+defaults in the execution context this skips), rows of one shape, and what they return read
+as the driver gives it (ints, not a datetime from SQLite's text). Reads, the ORM's own
+statements and anything else take the usual path: `execute` checks and falls back, so a
+caller never has to know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect, Result
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.dml import UpdateBase
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.bulk import one_or_many
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    order: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    fixed: Mapping[str, Any]  # values written into the statement (`.values(error=None)`)
+    returns: bool  # rows back: one execution only (the usual path makes many rows one INSERT)
+
+
+_NOT_PLANNED = object()
+_plans: dict[tuple[int, str, frozenset[str]], tuple[ClauseElement, Any]] = {}
+
+
+async def execute(
+    session: AsyncSession,
+    statement: ClauseElement,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> Result:
+    """`session.exec(statement, params=params)`, cheaper when the statement allows it. The
+    statement must be built once (module level, or cached): plans are kept by its identity."""
+    rows = [params] if isinstance(params, Mapping) else list(params)
+    names = frozenset(rows[0]) if rows else frozenset()
+    plan = _plan(statement, session.bind.dialect, names) if rows else None
+    if plan is None or (plan.returns and len(rows) > 1) or _shapes_differ(rows, names):
+        return await session.exec(statement, params=one_or_many(rows))
+    values = [_values(plan, row) for row in rows]
+    return await session.run_sync(_run, plan.sql, values[0] if len(values) == 1 else values)
+
+
+def _run(session: Session, sql: str, values: tuple | list[tuple]) -> Result:
+    # No autoflush: the session does none for a statement on a Table either.
+    return session.connection().exec_driver_sql(sql, values)
+
+
+def _shapes_differ(rows: list[Mapping[str, Any]], names: frozenset[str]) -> bool:
+    return any(frozenset(row) != names for row in rows[1:])
+
+
+def _values(plan: _Plan, row: Mapping[str, Any]) -> tuple:
+    """As SQLAlchemy would bind them: every value through its type's processor, None too
+    (a JSON column's None is JSON's null)."""
+    out = []
+    for name, process in zip(plan.order, plan.processors, strict=True):
+        value = row[name] if name in row else plan.fixed[name]
+        out.append(process(value) if process is not None else value)
+    return tuple(out)
+
+
+def _plan(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) -> _Plan | None:
+    key = (id(statement), dialect.name, names)
+    found = _plans.get(key)
+    if found is not None and found[0] is statement:
+        return found[1] if found[1] is not _NOT_PLANNED else None
+    plan = _compile(statement, dialect, names)
+    # The statement is kept with its plan: its id cannot be taken by another while here.
+    _plans[key] = (statement, plan if plan is not None else _NOT_PLANNED)
+    return plan
+
+
+def _compile(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) -> _Plan | None:
+    if not isinstance(statement, UpdateBase) or _orm_enabled(statement):
+        return None  # a read's rows need their types' processing; the ORM's DML its session
+    compiled = statement.compile(dialect=dialect, column_keys=sorted(names))
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        return None  # expanding IN lists: the SQL depends on the values
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        return None  # Python-side defaults, run by the execution context skipped here
+    if not compiled.positional:
+        return None
+    order = tuple(compiled.positiontup or ())
+    processors = compiled._bind_processors
+    fixed = {
+        name: bind.effective_value
+        for name, bind in compiled.binds.items()
+        if name not in names and not bind.required
+    }
+    if any(name not in names and name not in fixed for name in order):
+        return None
+    if compiled.returning and _needs_processing(compiled, dialect):
+        return None
+    return _Plan(
+        compiled.string,
+        order,
+        tuple(processors.get(n) for n in order),
+        fixed,
+        returns=bool(compiled.returning),
+    )
+
+
+def _orm_enabled(statement: UpdateBase) -> bool:
+    """`update(Model)` rather than `update(table)`: SQLAlchemy's own marker for statements
+    whose execution the ORM takes part in (synchronising the session's objects)."""
+    return statement._propagate_attrs.get("compile_state_plugin") == "orm"
+
+
+def _needs_processing(compiled: Any, dialect: Dialect) -> bool:
+    """Whether a RETURNING column's type turns what the driver gives back into something
+    else (a datetime from SQLite's text): those go the usual way."""
+    for column in compiled.returning:
+        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+            return True
+    return False

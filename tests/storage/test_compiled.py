@@ -1,0 +1,144 @@
+"""Hot statements as SQL compiled once (storage.compiled), on real databases: they write what
+SQLAlchemy's usual path writes, value for value; what they cannot take (reads, expanding IN
+lists, omitted Python-side defaults, rows of other shapes, ORM statements) goes the usual
+way and works as before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import StatementError
+from sqlmodel import col, select
+
+from storage import compiled
+from storage.bulk import insert_into
+from storage.engine import transaction
+from storage.inbox import _MARK, _STORE
+from storage.limits import _COUNT
+from storage.models import InboxUpdate, OutboxMessage, Resident, ResidentQuota
+from storage.types import utcnow
+from tests.statements import Statements
+
+NOW = utcnow()
+
+
+def outbox_row(n: int, **changes) -> dict:
+    row = {
+        "chat_id": 10 + n,
+        "method": "sendMessage",
+        "payload": {"chat_id": 10 + n, "text": f"第{n}条", "nested": {"a": [1, None]}},
+        "priority": 30,
+        "status": "pending",
+        "attempts": 0,
+        "report_id": None,
+        "created_at": NOW,
+        "next_attempt_at": NOW + timedelta(seconds=n),
+    }
+    return row | changes
+
+
+def as_read(row: OutboxMessage) -> tuple:
+    return (
+        row.chat_id, row.method, row.payload, row.priority, row.status, row.attempts,
+        row.report_id, row.created_at, row.next_attempt_at,
+    )  # fmt: skip
+
+
+async def test_rows_written_compiled_read_back_as_the_usual_path_writes_them(sessions):
+    rows = [outbox_row(n) for n in range(3)] + [outbox_row(3, payload=None)]
+    async with transaction(sessions) as session:
+        await compiled.execute(session, insert_into(OutboxMessage), rows)
+        await session.exec(insert_into(OutboxMessage), params=rows)  # the usual path
+    async with transaction(sessions) as session:
+        read = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [as_read(r) for r in read[:4]] == [as_read(r) for r in read[4:]]
+    assert read[0].payload["nested"] == {"a": [1, None]} and read[0].created_at == NOW
+    assert read[3].payload is None and read[7].payload is None
+
+
+async def test_the_hot_statements_take_the_compiled_way(sessions):
+    """Each of these is planned (a change to one that loses its plan shows here)."""
+    dialect = sessions.kw["bind"].dialect
+    mark = frozenset({"b_update_id", "b_at", "b_error"})
+    count = frozenset({"b_resident_id", "b_now", "b_started", "b_window_start"})
+    postgres = dialect.name == "postgresql"
+    assert compiled._plan(insert_into(OutboxMessage), dialect, frozenset(outbox_row(0)))
+    assert compiled._plan(_MARK, dialect, mark)
+    assert compiled._plan(_COUNT[dialect.name], dialect, count)
+    store = frozenset({"update_id", "payload", "chat_id", "received_at"})
+    assert compiled._plan(_STORE[postgres], dialect, store)
+
+
+async def test_an_update_returning_and_a_mark_as_before(sessions):
+    payloads = [{"update_id": 7, "message": {"text": "你好"}}]
+    rows = [{"update_id": 7, "payload": payloads[0], "chat_id": 5, "received_at": NOW}]
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+    async with transaction(sessions) as session:
+        new = (await compiled.execute(session, _STORE[postgres], rows)).all()
+        again = (await compiled.execute(session, _STORE[postgres], rows)).all()
+        two = [rows[0] | {"update_id": 8}, rows[0] | {"update_id": 9}]
+        both = (await compiled.execute(session, _STORE[postgres], two)).all()  # the usual way
+        marks = [{"b_update_id": u, "b_at": NOW, "b_error": e} for u, e in ((7, None), (8, "坏"))]
+        await compiled.execute(session, _MARK, marks)
+    assert [r[0] for r in new] == [7] and again == [] and sorted(r[0] for r in both) == [8, 9]
+    async with transaction(sessions) as session:
+        stored = {u.update_id: u for u in (await session.exec(select(InboxUpdate))).all()}
+    assert stored[7].payload == payloads[0] and stored[7].processed_at == NOW
+    assert stored[8].error == "坏" and stored[9].processed_at is None
+
+
+async def test_a_count_returning_ints_on_both_databases(sessions):
+    async with transaction(sessions) as session:
+        resident = Resident(telegram_id=77, chat_id=77, name="小李")
+        session.add(resident)
+        await session.flush()
+        quota = ResidentQuota(resident_id=resident.id, window_started_at=NOW, messages=4)
+        session.add(quota)
+        quota.warned = True
+    params = {
+        "b_resident_id": resident.id,
+        "b_now": NOW,
+        "b_started": NOW,
+        "b_window_start": NOW - timedelta(minutes=1),
+    }
+    dialect = sessions.kw["bind"].dialect.name
+    async with transaction(sessions) as session:
+        messages, warned = (await compiled.execute(session, _COUNT[dialect], params)).one()
+    assert messages == 5 and warned  # 1 on SQLite, True on PostgreSQL: read with bool()
+
+
+async def test_what_it_cannot_take_goes_the_usual_way(sessions):
+    table = OutboxMessage.__table__
+    some = update(table).where(col(table.c.id).in_(bindparam("ids", expanding=True)))
+    some = some.values(status="sent")
+    defaults = insert(table)  # created_at, next_attempt_at: Python-side defaults left out
+    async with transaction(sessions) as session:
+        await compiled.execute(session, insert_into(OutboxMessage), [outbox_row(1)])
+        left_out = outbox_row(2)
+        del left_out["created_at"], left_out["next_attempt_at"]
+        await compiled.execute(session, defaults, left_out)
+        await compiled.execute(session, some, {"ids": [1, 2]})
+        shapes = [outbox_row(3), outbox_row(4, subject="另一种")]  # as SQLAlchemy takes them
+        await compiled.execute(session, insert_into(OutboxMessage), shapes)
+    async with transaction(sessions) as session:
+        read = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [r.status for r in read] == ["sent", "sent", "pending", "pending"]
+    assert read[1].created_at is not None and len(read) == 4
+    assert compiled._plan(defaults, sessions.kw["bind"].dialect, frozenset(left_out)) is None
+    assert compiled._plan(some, sessions.kw["bind"].dialect, frozenset({"ids"})) is None
+
+
+async def test_a_value_left_out_fails_as_it_would_the_usual_way(sessions):
+    with pytest.raises(StatementError):
+        async with transaction(sessions) as session:
+            await compiled.execute(session, _MARK, {"b_update_id": 1, "b_at": NOW})
+
+
+async def test_the_engines_events_see_each_statement(sessions):
+    with Statements(lambda words: words[0].upper()) as said:
+        async with transaction(sessions) as session:
+            await compiled.execute(session, insert_into(OutboxMessage), [outbox_row(1)])
+            await compiled.execute(session, _MARK, {"b_update_id": 1, "b_at": NOW, "b_error": None})
+    assert [s for s in said if s in ("INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
