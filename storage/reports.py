@@ -62,6 +62,7 @@ async def add_report(*, session: AsyncSession, report: Report, actor: str) -> Re
     report.id, report.reference = (await session.exec(_FILING[dialect], params=params)).one()
     make_transient_to_detached(report)  # what it holds is what was stored
     session.add(report)
+    _filed_here(session).add(report.id)
     await add_events(
         session=session,
         events=[
@@ -81,6 +82,28 @@ async def add_report(*, session: AsyncSession, report: Report, actor: str) -> Re
         ],
     )
     return report
+
+
+_FILED = "filed_here"  # session.info: (the transaction, the reports it filed)
+
+
+def _filed_here(session: AsyncSession) -> set[int]:
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_FILED)
+    if held is None or held[0] is not transaction:
+        held = session.info[_FILED] = (transaction, set())
+    return held[1]
+
+
+def filed_here(session: AsyncSession, report_id: int) -> bool:
+    """Whether the report was filed in this session's transaction: nobody outside has seen
+    it yet (no card of it has been sent)."""
+    held = session.info.get(_FILED)
+    return (
+        held is not None
+        and held[0] is session.sync_session.get_transaction()
+        and (report_id in held[1])
+    )
 
 
 def reference_for(report_id: int | None) -> str:

@@ -244,7 +244,9 @@ class Lifecycle:
             detail=_detail(detail, note, photos),
             at=now,
         )
-        if values:  # one place for every change: whatever did it, the cards show it
+        # One place for every change: whatever did it, the cards show it (a report filed in
+        # this transaction has none yet: its first assignment sends them).
+        if values and not report_rows.filed_here(session, report.id):
             await post(session, cards_changed([report.id]))
         card = await card_of(session, report)
         notices = []

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from firecircle.sample import load_sample_district
 from storage import reports as report_rows
 from storage.engine import make_engine, make_session_factory, transaction
-from storage.models import Report, Resident
+from storage.models import OutboxMessage, Report, Resident
+from storage.outbox import NOTICE
 from storage.types import utcnow
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
 from triage.lifecycle import Status
 from triage.reports.filing import NewReport, create_report
+from triage.reports.notices import CARDS
 from triage.tasks.desk import StaffDesk
 from triage.tasks.steps import order_terms
 
@@ -126,3 +129,21 @@ def test_order_terms_read_a_time_and_what_to_do():
     )
     assert order_terms("更换老化电线", default) == (default, "更换老化电线")
     assert order_terms("0天 清理", default) == (default, "清理")
+
+
+async def redraw_notices(desk: StaffDesk, report_id: int) -> int:
+    async with transaction(desk.sessions) as session:
+        rows = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.report_id == report_id))
+        ).all()
+    return sum(1 for row in rows if row.method == NOTICE and row.payload["kind"] == CARDS)
+
+
+async def test_a_report_filed_and_assigned_at_once_asks_for_no_redraw_of_cards(desk):
+    """Its cards are sent after the commit: a redraw asked for in the same transaction would
+    find none. A change after that redraws them."""
+    report = await filed(desk)
+    assert report.status == Status.ASSIGNED
+    assert await redraw_notices(desk, report.id) == 0
+    await desk.acknowledge(await desk.actor_for(2001), report.id)
+    assert await redraw_notices(desk, report.id) == 1
