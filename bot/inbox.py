@@ -9,9 +9,9 @@ chat's updates still go one at a time and in order. Updates of several chats tha
 together share a transaction, a few at a time, each handled as if alone. A button press has
 one of its own, whose answer goes straight to Telegram: on PostgreSQL the transaction, holding
 the chat, stays open until it is done; on SQLite, whose write lock must not wait on Telegram,
-what it did so far commits before Telegram is first called, the rest step by step, and its
-mark comes last (a crash in between handles it again). A payload python-telegram-bot cannot
-read is marked with the error and passed over.
+what it did so far commits with its mark before Telegram is first called, the rest step by
+step (a crash in between leaves the press unanswered: pressed again, it is told what became
+of it). A payload python-telegram-bot cannot read is marked with the error and passed over.
 """
 
 from __future__ import annotations
@@ -185,13 +185,17 @@ class Inbox:
             taken = await self._take(unit.session, chat, row)
             if taken:
                 unit.settles_early = _is_press(row) and not self.shared
+                if unit.settles_early:  # marked with what it did, before Telegram is called
+                    unit.at_settle = lambda session: _mark_all(session, {row.update_id: None})
                 error = await self._process_in(unit, row, then=write_waiting)
-                await self._mark(row, error)
+                if not unit.settled or error is not None:
+                    await self._mark(row, error)
         return taken is not None
 
     async def _mark(self, row: inbox.Update, error: str | None) -> None:
-        """The update's mark: a step of its unit, or of its own if the unit settled early (a
-        press on SQLite, committed when Telegram was first called)."""
+        """The update's mark: a step of its unit, or of its own if the unit settled early
+        and something went wrong after (a press on SQLite, otherwise marked when Telegram
+        was first called)."""
         async with transaction(self.sessions) as session:
             await _mark_all(session, {row.update_id: error})
 
