@@ -11,11 +11,12 @@ from sqlalchemy import bindparam, delete, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import compiled
 from storage.bulk import chunks
 from storage.models import CardMessage, Report
 
 # Built once: written and read at every card delivered and every report changed.
-_REMEMBER = insert(CardMessage)
+_REMEMBER = insert(CardMessage.__table__)
 _SHOWN = (
     select(CardMessage.report_id, CardMessage.chat_id, CardMessage.message_id)
     .where(col(CardMessage.report_id).in_(bindparam("ids", expanding=True)))
@@ -34,7 +35,7 @@ async def remember(
         rows = [
             {"report_id": r, "chat_id": c, "message_id": m, "sent_at": at} for r, c, m, at in cards
         ]
-        await session.exec(_REMEMBER, params=rows)
+        await compiled.execute(session, _REMEMBER, rows)
 
 
 async def shown(

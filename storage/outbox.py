@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import compiled
 from storage.bulk import bound_params, bound_values, chunks, insert_with_ids, values_of
 from storage.engine import insert_soon
 from storage.models import OutboxMessage
@@ -246,7 +247,7 @@ async def expand(
         for name, value in values.items():
             set_committed_value(notice, name, value)
     if reworded:
-        await session.exec(_REWORD, params=reworded)
+        await compiled.execute(session, _REWORD, reworded)
     await insert_with_ids(session, added)
     return parts
 

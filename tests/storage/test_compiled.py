@@ -14,10 +14,12 @@ from sqlmodel import col, select
 
 from storage import compiled
 from storage.bulk import insert_into
+from storage.cards import _REMEMBER
 from storage.engine import transaction
 from storage.inbox import _MARK, _STORE
 from storage.limits import _COUNT
 from storage.models import InboxUpdate, OutboxMessage, Resident, ResidentQuota
+from storage.outbox import _REWORD
 from storage.types import utcnow
 from tests.statements import Statements
 
@@ -69,6 +71,10 @@ async def test_the_hot_statements_take_the_compiled_way(sessions):
     assert compiled._plan(_COUNT[dialect.name], dialect, count)
     store = frozenset({"update_id", "payload", "chat_id", "received_at"})
     assert compiled._plan(_STORE[postgres], dialect, store)
+    reword = frozenset({"b_id", "b_chat_id", "b_method", "b_payload", "b_status"})
+    assert compiled._plan(_REWORD, dialect, reword)
+    card = frozenset({"report_id", "chat_id", "message_id", "sent_at"})
+    assert compiled._plan(_REMEMBER, dialect, card)
 
 
 async def test_an_update_returning_and_a_mark_as_before(sessions):
