@@ -255,7 +255,7 @@ class OutboxSender:
         now, once per claim however many changes it went through."""
         said = [(row, from_payload(row.payload)) for row in rows if row.method == outbox.NOTICE]
         changed = {n.report_id for _, n in said if n.kind == CARDS}
-        redrawn = await self._redraws(session, changed) if changed else {}
+        redrawn = await self._redraws(session, changed, now) if changed else {}
         return [
             (row, calls_for(n, self.tz, now, redrawn.pop(n.report_id, None)))
             if n.kind == CARDS
@@ -263,14 +263,26 @@ class OutboxSender:
             for row, n in said
         ]
 
-    async def _redraws(self, session, report_ids: set[int]) -> dict:
-        """Contained: cards left as they were must never stop the sending."""
+    async def _redraws(self, session, report_ids: set[int], now: datetime) -> dict:
+        """Contained: cards left as they were must never stop the sending. Cards delivered
+        and not remembered yet (the next flush does) are drawn too: a press within moments
+        of its card has it drawn at once, and the flush finds it drawn as of now."""
+        unsaved: dict[int, list[tuple[int, int]]] = {}
+        for report_id, chat, message, _ in self.cards:
+            if report_id in report_ids:
+                unsaved.setdefault(report_id, []).append((chat, message))
         try:
             async with contained(session):
-                return await redraws(session, report_ids)
+                found = await redraws(session, report_ids, unsaved)
         except Exception:
             log.exception("could not draw the cards of %d reports again", len(report_ids))
             return {}
+        drawn = {(r, card) for r, cards in unsaved.items() if r in found for card in cards}
+        self.cards = [  # not those delivered meanwhile: they were not drawn here
+            (r, chat, message, now if (r, (chat, message)) in drawn else worded)
+            for r, chat, message, worded in self.cards
+        ]
+        return found
 
     def _hold(self, row: outbox.Message) -> None:
         """In the queue in memory, in order: by priority, then as they were written (a

@@ -72,6 +72,8 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     if query.data.startswith(f"{taskcard.PREFIX}hot:"):
         await keyboards.redraw(query, said(outcome))
         return
+    if outcome.cards_follow:  # the sender edits every card of the report, this one too
+        return  # (drawn here as well, the card pressed was edited twice, then to no change)
     markup = taskcard.keyboard(lang, card, _role(context), card.get("actions"))
     await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
 

@@ -36,7 +36,15 @@ from triage.actors import SYSTEM as SYSTEM_ACTOR
 from triage.console.scope import scope_of
 from triage.escalation.policy import Policy
 from triage.permissions import assignee_values, is_follower, on_task, told_about
-from triage.reports.notices import Notice, card_of, cards_changed, post, to_followers
+from triage.reports.notices import (
+    REDRAW,
+    TASK,
+    Notice,
+    card_of,
+    cards_changed,
+    post,
+    to_followers,
+)
 
 
 class Status(StrEnum):
@@ -180,6 +188,7 @@ class Moved:
     previous: str | None = None
     card: dict[str, Any] | None = None
     notices: list[Notice] = field(default_factory=list)
+    redrawn: bool = False  # its cards, wherever they are, are drawn again by the sender
 
     @property
     def won(self) -> bool:
@@ -245,9 +254,12 @@ class Lifecycle:
             at=now,
         )
         # One place for every change: whatever did it, the cards show it (a report filed in
-        # this transaction has none yet: its first assignment sends them).
-        if values and not report_rows.filed_here(session, report.id):
-            await post(session, cards_changed([report.id]))
+        # this transaction has none yet: its first assignment sends them). Staff are looking
+        # at the card they pressed: theirs go with the tasks, not after the replies.
+        redrawn = bool(values) and not report_rows.filed_here(session, report.id)
+        if redrawn:
+            priority = TASK if actor.role in STAFF_ROLES else REDRAW
+            await post(session, cards_changed([report.id], priority=priority))
         card = await card_of(session, report)
         notices = []
         if rule.tell:
@@ -256,7 +268,7 @@ class Lifecycle:
             await report_rows.follow_on(
                 session=session, merged_into=report.id, now_into=args["into"]
             )
-        return Moved(report, None, previous, card, notices)
+        return Moved(report, None, previous, card, notices, redrawn)
 
     async def _write(
         self, session: AsyncSession, report: Report, rule: Rule, values: dict, seen: Any

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 from storage import outbox
 from storage import reports as report_rows
@@ -136,3 +137,29 @@ async def test_a_fix_past_its_deadline_turns_the_card_to_overdue(bot):
     await escalate_due(service.sessions, service.policy, utcnow())  # 督办
     overdue = await worker.wait_for(lambda: now_reads(worker, task, "⚠️ 整改已超时5分钟"), PATIENCE)
     assert "整改还剩" not in overdue["text"] and "办结" in labels(overdue)
+
+
+async def card_edits(bot, chat_id: int) -> list[OutboxMessage]:
+    async with transaction(bot.sessions) as session:
+        query = select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.method == "editMessageText"
+        )
+        return list((await session.exec(query)).all())
+
+
+@pytest.mark.parametrize("at_once", [True, False], ids=["pressed-at-once", "pressed-later"])
+async def test_the_card_pressed_is_drawn_once_by_the_sender_and_reads_as_the_task_now(bot, at_once):
+    """Whether the worker presses before the sender has remembered the card or after, the
+    card is edited once, to what it should read, and no edit comes back as no change."""
+    await file_report(bot.emulator, 1101, EBIKE)
+    worker = bot.staff(WORKER_1)
+    task = await task_card(worker)
+    if not at_once:
+        await settled_outbox(bot.sessions)  # delivered, remembered: a press seconds later
+    await worker.callback_answer(await worker.press(task, "接单"), PATIENCE)
+    taken = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"), PATIENCE)
+    assert "办结" in labels(taken) and "接单" not in labels(taken)
+    assert await settled_outbox(bot.sessions) <= {outbox.SENT, outbox.EXPANDED}
+    edits = await card_edits(bot, WORKER_1)
+    assert len(edits) == 1 and edits[0].last_error is None
+    assert edits[0].payload["message_id"] == task["message_id"]

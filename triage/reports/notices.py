@@ -92,8 +92,10 @@ def to_staff(
     return Notice(kind, staff.telegram_id, staff.language, card["report_id"], card, extra, priority)
 
 
-def cards_changed(report_ids: Iterable[int]) -> list[Notice]:
-    return [Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, priority=REDRAW) for r in report_ids]
+def cards_changed(report_ids: Iterable[int], priority: int = REDRAW) -> list[Notice]:
+    return [
+        Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, priority=priority) for r in report_ids
+    ]
 
 
 async def to_followers(

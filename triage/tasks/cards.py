@@ -42,9 +42,18 @@ class Redraw:
     shown: list[Shown] = field(default_factory=list)
 
 
-async def redraws(session: AsyncSession, report_ids: Iterable[int]) -> dict[int, Redraw]:
-    """What each report's remembered cards should show now; reports with none are left out."""
+async def redraws(
+    session: AsyncSession,
+    report_ids: Iterable[int],
+    unsaved: dict[int, list[tuple[int, int]]] | None = None,
+) -> dict[int, Redraw]:
+    """What each report's remembered cards should show now, and the cards `unsaved` (by
+    report: chat, message) delivered but not remembered yet; reports with none are left out."""
     found = await cards.shown(session=session, report_ids=list(report_ids), per_chat=PER_CHAT)
+    for report_id, more in (unsaved or {}).items():
+        known = found.setdefault(report_id, [])
+        known += [card for card in more if card not in known]
+    found = {report_id: shown for report_id, shown in found.items() if shown}
     if not found:
         return {}
     chats = sorted({chat for shown in found.values() for chat, _ in shown})
