@@ -21,6 +21,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -78,34 +79,65 @@ class Inbox:
         self._held = False  # a chat was in another instance's hands at the last look
         self._stopping = False
         self._arrived: asyncio.Event | None = None
+        # One instance (SQLite) stores every update and handles it: what waits is known here
+        # and a pass reads nothing (issue 14: a read a pass). None: not known (at start,
+        # after a failure): the next pass reads the database, and what is stored from then
+        # on is added here as well (an update read and added is one).
+        self._waiting: dict[int, inbox.Update] | None = None
 
     async def receive(self, payloads: list[Any]) -> int:
         """Store updates (webhook or polling). Returns how many were new."""
         valid = [updates.storable(p) for p in payloads if updates.problem(p) is None]
         if len(valid) != len(payloads):
             log.warning("dropped %d payloads that are not updates", len(payloads) - len(valid))
-        stored = await inbox.store(
-            self.sessions, payloads=valid, chats=[_chat_id(p) for p in valid]
-        )
-        counters.updates_received.inc(stored)
-        return stored
+        chats = [_chat_id(p) for p in valid]
+        stored = await inbox.store(self.sessions, payloads=valid, chats=chats)
+        counters.updates_received.inc(len(stored))
+        if self._waiting is not None and stored:
+            new = set(stored)
+            for payload, chat in zip(valid, chats, strict=True):
+                if payload["update_id"] in new:
+                    row = _Stored(payload["update_id"], payload, chat)
+                    self._waiting.setdefault(row.update_id, row)
+            if self._arrived is not None:  # the commit's wake-up may have come before these
+                self._arrived.set()
+        return len(stored)
 
     async def process_pending(self) -> int:
         """Process every stored, unprocessed update: each chat's in update_id order, the
         chats of a batch side by side (one resident's slow step must not hold up the rest)."""
         done, self._held = 0, False
-        while not self._stopping:
-            batch = await inbox.pending(self.sessions)
-            if not batch:
-                break
-            chats = _by_chat(batch)
-            handled = await self._handle_chats(chats)
-            done += handled
-            if not handled:  # every chat is in other instances' hands
-                break
-            if inbox.whole(len(batch), max(map(len, chats.values()))):
-                break  # nothing was left behind; what arrived since sets the arrival event
+        try:
+            while not self._stopping:
+                batch = await self._pending()
+                if not batch:
+                    break
+                chats = _by_chat(batch)
+                handled = await self._handle_chats(chats)
+                done += handled
+                if not handled:  # every chat is in other instances' hands
+                    break
+                if self._waiting is None and inbox.whole(len(batch), max(map(len, chats.values()))):
+                    break  # nothing was left behind; what arrived since sets the arrival event
+        except BaseException:
+            self._waiting = None  # the database says what is left
+            raise
         return done
+
+    async def _pending(self) -> Sequence[inbox.Update]:
+        """The next pass's updates: read, or taken from those known to wait (one instance)."""
+        if self._waiting is not None:
+            return inbox.take(self._waiting)
+        if self.shared:  # other instances store and handle them too
+            return await inbox.pending(self.sessions)
+        self._waiting = {}  # before the read: what is stored meanwhile is added too
+        read = await inbox.pending(self.sessions)
+        if read and not inbox.whole(len(read), max(map(len, _by_chat(read).values()))):
+            self._waiting = None  # more wait than a read takes: read again next pass
+            return read
+        for row in read:
+            self._waiting.setdefault(row.update_id, row)
+        return inbox.take(self._waiting)
 
     async def _handle_chats(self, chats: dict[int | str, list[inbox.Update]]) -> int:
         """Chats with a button press go update by update; the others a few chats to a
@@ -240,7 +272,7 @@ class Inbox:
     def run_processor(self) -> Coroutine[Any, Any, None]:
         """The processing loop, ready from this call: a stop() between now and the loop's
         first step is not forgotten."""
-        self._stopping = False
+        self._stopping, self._waiting = False, None  # what a stop left waits in the database
         return self._process_until_stopped()
 
     async def _process_until_stopped(self) -> None:
@@ -297,6 +329,15 @@ class Inbox:
 
 class _Redo(Exception):
     """Rolls back a unit of work in which a step failed."""
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """An update as stored (inbox.Update), known without reading it back."""
+
+    update_id: int
+    payload: dict[str, Any]
+    chat_id: int | None
 
 
 async def _mark_all(session: Session, errors: dict[int, str | None]) -> None:

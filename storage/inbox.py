@@ -24,20 +24,21 @@ async def store_updates(
     payloads: Sequence[dict[str, Any]],
     now: datetime,
     chats: Sequence[int | None] | None = None,
-) -> int:
+) -> list[int]:
     """Insert the updates not seen before; a second delivery of an update_id is a no-op.
-    `chats`, in the same order, says which chat each belongs to."""
+    `chats`, in the same order, says which chat each belongs to. Returns the update_ids
+    that were new."""
     chats = chats if chats is not None else [None] * len(payloads)
     rows = [
         {"update_id": p["update_id"], "payload": p, "chat_id": chat, "received_at": now}
         for p, chat in zip(payloads, chats, strict=True)
     ]
     if not rows:
-        return 0
+        return []
     # One statement built once, its rows given as parameters: SQLAlchemy writes them in one
     # multi-row INSERT (insertmanyvalues) and returns the ids that were new.
     statement = _STORE[session.bind.dialect.name == "postgresql"]
-    return len((await compiled.execute(session, statement, rows)).all())
+    return [row[0] for row in (await compiled.execute(session, statement, rows)).all()]
 
 
 _INBOX = InboxUpdate.__table__

@@ -21,11 +21,13 @@ from tests.harness import (
     WORKER_1,
     Running,
     next_text,
+    running_service,
     sample_service,
     service_settings,
     settled_outbox,
     task_card,
 )
+from tests.statements import Statements
 
 DESCRIPTION = "楼道里堆满了纸箱，还有人在充电"
 ERROR = "系统出了点问题"
@@ -107,3 +109,42 @@ async def test_one_failing_update_leaves_the_others_answered_once(
         await settled_outbox(running.sessions)
         for resident in residents:
             assert len(resident.messages) == 1, resident.messages
+
+
+def pending_reads() -> Statements:
+    """The reads of the pending updates (storage.inbox.pending_updates) while it is open."""
+    return Statements(lambda words: "pending" if "row_number()" in " ".join(words) else None)
+
+
+async def test_one_instance_reads_what_waits_once_then_knows_it(sqlite_url, monkeypatch):
+    """On SQLite the one process stores every update: after its first read it handles what
+    it stores without reading the inbox again, until a pass fails; then it reads it again,
+    and nothing stored meanwhile is lost or handled twice."""
+    async with running_service(sqlite_url) as running:
+        resident = running.emulator.user(2501, "小周")
+        await resident.send(DESCRIPTION)
+        assert "位置" in (await next_text(resident))["text"]
+        with pending_reads() as reads:
+            await resident.send_location(*INSIDE)
+            assert "照片" in (await next_text(resident))["text"]
+            await resident.command("/skip")
+            assert REFERENCE.search((await next_text(resident))["text"])
+        assert reads == []
+
+        inbox, failed = running.service.inbox, []
+        real = inbox._handle_chats
+
+        async def hiccup(chats):
+            if not failed:
+                failed.append(list(chats))
+                raise RuntimeError("the disk hiccuped")
+            return await real(chats)
+
+        monkeypatch.setattr(inbox, "_handle_chats", hiccup)
+        with pending_reads() as reads:
+            await resident.send("还有一处楼道堆了纸箱")
+            assert "位置" in (await next_text(resident))["text"]
+        assert failed and reads == ["pending"]
+        await settled_outbox(running.sessions)
+        at = await handled_at(running)
+        assert None not in at and len(resident.messages) == 4

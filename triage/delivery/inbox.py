@@ -32,9 +32,9 @@ def whole(batch: int, most_of_a_chat: int) -> bool:
 
 async def store(
     sessions: SessionFactory, *, payloads: Sequence[dict[str, Any]], chats: Sequence[int | None]
-) -> int:
+) -> list[int]:
     """The updates not seen before, with the chat each belongs to; wakes the processors.
-    Returns how many were new."""
+    Returns the update_ids that were new."""
     async with transaction(sessions) as session:
         added = await rows.store_updates(
             session=session, payloads=payloads, now=utcnow(), chats=chats
@@ -42,6 +42,24 @@ async def store(
         if added:
             await signals.touch(session, signals.INBOX)
     return added
+
+
+def take(waiting: dict[int, Update]) -> list[Update]:
+    """What a read of the pending updates would give (see storage.inbox.pending_updates),
+    taken out of those known to wait: the oldest, at most PER_CHAT of a chat."""
+    taken: list[Update] = []
+    of_chat: dict[int | None, int] = {}
+    for update_id in sorted(waiting):
+        row = waiting[update_id]
+        if of_chat.get(row.chat_id, 0) >= rows.PER_CHAT:
+            continue
+        of_chat[row.chat_id] = of_chat.get(row.chat_id, 0) + 1
+        taken.append(row)
+        if len(taken) >= rows.PENDING_LIMIT:
+            break
+    for row in taken:
+        del waiting[row.update_id]
+    return taken
 
 
 async def pending(sessions: SessionFactory) -> Sequence[Update]:
