@@ -35,7 +35,7 @@ from bot.notify import CARD_OF, calls_for
 from triage import counters
 from triage.delivery import outbox
 from triage.reports.notices import CARDS, from_payload
-from triage.tasks.cards import redraws, remember
+from triage.tasks.cards import already_drawn, redraws, remember
 from triage.units import SessionFactory, contained, transaction, utcnow
 
 log = logging.getLogger(__name__)
@@ -254,8 +254,8 @@ class OutboxSender:
         """The claimed notices' calls, worded now; a report's cards are drawn again as it is
         now, once per claim however many changes it went through."""
         said = [(row, from_payload(row.payload)) for row in rows if row.method == outbox.NOTICE]
-        changed = {n.report_id for _, n in said if n.kind == CARDS}
-        redrawn = await self._redraws(session, changed, now) if changed else {}
+        changes = [n for _, n in said if n.kind == CARDS]
+        redrawn = await self._redraws(session, changes, now) if changes else {}
         return [
             (row, calls_for(n, self.tz, now, redrawn.pop(n.report_id, None)))
             if n.kind == CARDS
@@ -263,17 +263,19 @@ class OutboxSender:
             for row, n in said
         ]
 
-    async def _redraws(self, session, report_ids: set[int], now: datetime) -> dict:
+    async def _redraws(self, session, changes: list, now: datetime) -> dict:
         """Contained: cards left as they were must never stop the sending. Cards delivered
-        and not remembered yet (the next flush does) are drawn too: a press within moments
-        of its card has it drawn at once, and the flush finds it drawn as of now."""
+        and not remembered yet (the next flush does) are drawn too, or left as the surface
+        drew them (the card pressed), and the flush finds them drawn as of now: a change
+        moments after a card went out (a quick press) has it drawn once, not twice."""
+        report_ids = {n.report_id for n in changes}
         unsaved: dict[int, list[tuple[int, int]]] = {}
         for report_id, chat, message, _ in self.cards:
             if report_id in report_ids:
                 unsaved.setdefault(report_id, []).append((chat, message))
         try:
             async with contained(session):
-                found = await redraws(session, report_ids, unsaved)
+                found = await redraws(session, report_ids, unsaved, already_drawn(changes))
         except Exception:
             log.exception("could not draw the cards of %d reports again", len(report_ids))
             return {}

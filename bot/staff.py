@@ -72,10 +72,12 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     if query.data.startswith(f"{taskcard.PREFIX}hot:"):
         await keyboards.redraw(query, said(outcome))
         return
-    if outcome.cards_follow:  # the sender edits every card of the report, this one too
-        return  # (drawn here as well, the card pressed was edited twice, then to no change)
     markup = taskcard.keyboard(lang, card, _role(context), card.get("actions"))
-    await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
+    try:
+        await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
+    except Exception:  # the change's own redraw leaves this card to us: asked for again
+        await services(context).desk.redraw_cards(card["report_id"])
+        raise
 
 
 # The presses that only start or take a step: the desk's method, then the answer
@@ -109,7 +111,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The card as pressed was drawn when last edited (a redraw shows the task as it was)
         message = query.message
         shown = (message.edit_date or message.date) if message is not None else None
-        outcome = await desk.acknowledge(actor, report_id, shown_at=shown)
+        pressed = (message.chat.id, message.message_id) if message is not None else None
+        outcome = await desk.acknowledge(actor, report_id, shown_at=shown, pressed=pressed)
     elif action == "ho":
         await _handover_choices(update, context, actor, report_id)
         return

@@ -36,15 +36,7 @@ from triage.actors import SYSTEM as SYSTEM_ACTOR
 from triage.console.scope import scope_of
 from triage.escalation.policy import Policy
 from triage.permissions import assignee_values, is_follower, on_task, told_about
-from triage.reports.notices import (
-    REDRAW,
-    TASK,
-    Notice,
-    card_of,
-    cards_changed,
-    post,
-    to_followers,
-)
+from triage.reports.notices import Notice, card_of, cards_changed, post, to_followers
 
 
 class Status(StrEnum):
@@ -188,7 +180,6 @@ class Moved:
     previous: str | None = None
     card: dict[str, Any] | None = None
     notices: list[Notice] = field(default_factory=list)
-    redrawn: bool = False  # its cards, wherever they are, are drawn again by the sender
 
     @property
     def won(self) -> bool:
@@ -220,13 +211,16 @@ class Lifecycle:
         detail: dict[str, Any] | None = None,
         seen_assignee: int | None | object = ...,
         say: dict[str, Any] | None = None,
+        drawn: tuple[int, int] | None = None,
         **args: Any,
     ) -> Moved:
         """Check the table and the actor's rights, make the change in one guarded update
         (in the state, and with the assignee, as read or as `seen_assignee` when the actor
         saw it earlier), write the event; a stale or concurrent try loses and says why.
-        `say`: what the followers' notice needs; `args`: what the action needs (to=,
-        level=, deadline=, stars=, text=), see triage.effects."""
+        `say`: what the followers' notice needs; `drawn`: a card (chat, message) the
+        surface draws itself with the change (the one pressed), left out of the redraw;
+        `args`: what the action needs (to=, level=, deadline=, stars=, text=), see
+        triage.effects."""
         refused = await refusal(session, report, action, actor)
         if refused is None and action in _WORDED and not (note or "").strip():
             refused = Refusal("note_needed", {"reference": report.reference})
@@ -254,12 +248,9 @@ class Lifecycle:
             at=now,
         )
         # One place for every change: whatever did it, the cards show it (a report filed in
-        # this transaction has none yet: its first assignment sends them). Staff are looking
-        # at the card they pressed: theirs go with the tasks, not after the replies.
-        redrawn = bool(values) and not report_rows.filed_here(session, report.id)
-        if redrawn:
-            priority = TASK if actor.role in STAFF_ROLES else REDRAW
-            await post(session, cards_changed([report.id], priority=priority))
+        # this transaction has none yet: its first assignment sends them).
+        if values and not report_rows.filed_here(session, report.id):
+            await post(session, cards_changed([report.id], drawn=drawn))
         card = await card_of(session, report)
         notices = []
         if rule.tell:
@@ -268,7 +259,7 @@ class Lifecycle:
             await report_rows.follow_on(
                 session=session, merged_into=report.id, now_into=args["into"]
             )
-        return Moved(report, None, previous, card, notices, redrawn)
+        return Moved(report, None, previous, card, notices)
 
     async def _write(
         self, session: AsyncSession, report: Report, rule: Rule, values: dict, seen: Any

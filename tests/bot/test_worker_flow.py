@@ -168,7 +168,7 @@ async def test_cards_that_cannot_be_drawn_again_never_stop_the_sending(bot, monk
 
     failed: list = []
 
-    async def broken(session, report_ids, unsaved=None):
+    async def broken(session, report_ids, *_):
         failed.append(report_ids)
         await session.exec(text("SELECT no_such_column FROM report"))
 

@@ -20,9 +20,6 @@ class Outcome:
     notices: tuple[Notice, ...] = ()
     card: dict[str, Any] | None = None  # the task after the change, to redraw its message
     refused: bool = False
-    # The change has every card of the report drawn again (the sender's edits), the one
-    # pressed too: the surface leaves it to them.
-    cards_follow: bool = False
 
 
 def refused(actor: Actor | None, why: Refusal) -> Outcome:
@@ -40,6 +37,4 @@ async def done(
     await post(session, moved.notices)
     actions = await available_actions(session, moved.report, actor)
     card = {**moved.card, "actions": [str(a) for a in actions]}
-    return Outcome(
-        say, actor.language, values, tuple(moved.notices), card, cards_follow=moved.redrawn
-    )
+    return Outcome(say, actor.language, values, tuple(moved.notices), card)
