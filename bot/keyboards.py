@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 from telegram import (
     CallbackQuery,
@@ -25,8 +26,14 @@ COMMUNITY_PREFIX = "community:"
 LANGUAGE_PREFIX = "lang:"
 
 
-def for_step(language: str, step: Step | None):
-    """The reply keyboard that belongs to a step of writing a report (none outside one)."""
+@cache
+def for_step(language: str, step: Step | None) -> dict:
+    """The reply keyboard that belongs to a step of writing a report (none outside one), as
+    the Bot API's dict: the same few for every resident, built once (issue 14)."""
+    return _step_keyboard(language, step).to_dict()
+
+
+def _step_keyboard(language: str, step: Step | None):
     if step == Step.LOCATION:
         return ReplyKeyboardMarkup(
             [
@@ -55,12 +62,13 @@ def for_step(language: str, step: Step | None):
     return ReplyKeyboardRemove()
 
 
-def location_request(language: str) -> ReplyKeyboardMarkup:
+@cache
+def location_request(language: str) -> dict:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(t(language, "buttons.share_location"), request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
-    )
+    ).to_dict()
 
 
 NEARBY_PREFIX = "nearby:"
@@ -103,12 +111,8 @@ FIX_PREFIX = "fix:"
 KIND_PREFIX = "kq:"  # kq:<hazard|question|other>:<label id>: what an unsure message is
 
 
-def emergency(language: str) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(t(language, "buttons.share_location"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+def emergency(language: str) -> dict:
+    return location_request(language)  # the same one button, once
 
 
 def correction(

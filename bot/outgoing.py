@@ -22,10 +22,13 @@ async def send(
     priority: int = RESIDENT,
     card_of: int | None = None,
 ) -> None:
-    """`card_of`: the report whose task card this is, kept current once sent."""
+    """`reply_markup`: python-telegram-bot's, or already the Bot API's dict (never changed
+    here: the keyboards module shares its dicts). `card_of`: the report whose task card this
+    is, kept current once sent."""
     payload: dict[str, Any] = {"chat_id": update.effective_chat.id, "text": text}
     if reply_markup is not None:
-        payload["reply_markup"] = reply_markup.to_dict()
+        dicts = isinstance(reply_markup, dict)
+        payload["reply_markup"] = reply_markup if dicts else reply_markup.to_dict()
     if card_of is not None:
         payload[CARD_OF] = card_of
     await outbox.post(

@@ -75,3 +75,14 @@ async def test_a_card_that_reads_so_already_or_is_gone_is_fine(error):
 async def test_a_card_refused_for_another_reason_raises():
     with pytest.raises(BadRequest):
         await keyboards.redraw_card(_pressed(Bot("Chat not found")), "卡片", None)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_steps_keyboard_is_the_bot_apis_dict_built_once(language):
+    from triage.intake.reply import Step
+
+    shown = keyboards.for_step(language, Step.LOCATION)
+    assert shown is keyboards.for_step(language, Step.LOCATION)
+    assert shown["keyboard"][0][0]["request_location"] is True and shown["resize_keyboard"]
+    assert keyboards.for_step(language, None) == {"remove_keyboard": True}
+    assert keyboards.emergency(language)["one_time_keyboard"] is True
