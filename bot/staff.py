@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
@@ -23,6 +25,8 @@ PRESSES = (
 )  # fmt: skip
 WITH_TARGET = ("hot", "dupok")  # t:<action>:<report id>:<target>
 
+log = logging.getLogger(__name__)
+
 
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome) -> None:
     """Reply to a staff member, pass on the notices, and redraw the task if it changed."""
@@ -31,10 +35,17 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Ou
     query = update.callback_query
     if query is None or not outcome.refused and outcome.card is None:
         await outgoing.send(update, context, text, reply_markup=_markup(outcome))
-    if query is not None:  # after the reply is written: a press's answer confirms it
+    if query is None:
+        return
+    redraw = outcome.card is not None and query.message is not None
+    try:  # after the reply is written: a press's answer confirms it
         await query.answer(text, show_alert=outcome.refused)
-        if outcome.card is not None and query.message is not None:
-            await _redraw(context, query, outcome)
+    except Exception:
+        if redraw:  # the change left the pressed card to us, and we shall not get to it
+            await services(context).desk.redraw_cards(outcome.card["report_id"])
+        raise
+    if redraw:
+        await _redraw(context, query, outcome)
 
 
 def _markup(outcome: Outcome) -> InlineKeyboardMarkup | None:
@@ -75,9 +86,11 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     markup = taskcard.keyboard(lang, card, _role(context), card.get("actions"))
     try:
         await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
-    except Exception:  # the change's own redraw leaves this card to us: asked for again
+    except Exception:  # the change left this card to us: the sender draws it instead
+        log.warning(
+            "the pressed card of report %s was not redrawn", card["report_id"], exc_info=True
+        )
         await services(context).desk.redraw_cards(card["report_id"])
-        raise
 
 
 # The presses that only start or take a step: the desk's method, then the answer

@@ -80,7 +80,7 @@ def _values(plan: _Plan, row: Mapping[str, Any]) -> tuple:
 
 
 def _plan(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) -> _Plan | None:
-    key = (id(statement), dialect.name, names)
+    key = (id(statement), type(dialect), names)  # the driver too: its paramstyle and casts
     found = _plans.get(key)
     if found is not None and found[0] is statement:
         return found[1] if found[1] is not _NOT_PLANNED else None

@@ -174,3 +174,18 @@ async def test_a_card_the_press_could_not_redraw_is_drawn_by_the_sender(bot):
     taken = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"), PATIENCE)
     assert "办结" in labels(taken)
     assert [edit.last_error for edit in await card_edits(bot, WORKER_1)] == [None]
+    await settled_outbox(bot.sessions)  # the 接单 stood: no word of a failure
+    assert not [m for m in worker.messages if "系统出了点问题" in m.get("text", "")]
+
+
+async def test_a_press_whose_answer_failed_has_its_card_drawn_by_the_sender(bot):
+    """Telegram refused the press's answer, so the press never got to redraw its card,
+    which the change had left to it."""
+    await file_report(bot.emulator, 1101, EBIKE)
+    worker = bot.staff(WORKER_1)
+    task = await task_card(worker)
+    await settled_outbox(bot.sessions)
+    bot.emulator.faults.add("answerCallbackQuery", status=500)
+    await worker.press(task, "接单")
+    taken = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"), PATIENCE)
+    assert "办结" in labels(taken) and "接单" not in labels(taken)
