@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Insert, bindparam, insert
+from sqlalchemy import BindParameter, Boolean, ColumnElement, Insert, any_, bindparam, insert
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -74,3 +77,39 @@ def bound_values(columns: tuple[str, ...]) -> dict[str, BindParameter]:
 def bound_params(values: dict[str, Any]) -> dict[str, Any]:
     """The parameters of bound_values(tuple(values))."""
     return {f"v_{name}": value for name, value in values.items()}
+
+
+class _AnyOf(ColumnElement[bool]):
+    __visit_name__ = "firecircle_any_of"
+    inherit_cache = True  # the cache key: the column and the parameter's name
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison: no "= 1" where booleans are integers
+
+    def __init__(self, column: ColumnElement, name: str) -> None:
+        self.column = column
+        self.name = name
+
+
+def any_of(column: ColumnElement, name: str) -> ColumnElement[bool]:
+    """`column IN` the list given as the parameter `name`. On PostgreSQL `column = ANY(:name)`,
+    an array: one statement whatever the list's length. asyncpg prepares, a round trip, every
+    statement a connection has not seen, and an IN list of one, two, three… ids is a statement
+    each: the sender's claims and outcomes missed the cache of a connection in two of three
+    (issue 14). Elsewhere an expanding IN."""
+    return _AnyOf(column, name)
+
+
+@compiles(_AnyOf)
+def _any_of_in(element: _AnyOf, compiler, **kw) -> str:
+    listed = bindparam(element.name, expanding=True, type_=element.column.type)
+    return compiler.process(element.column.in_(listed), **kw)
+
+
+@compiles(_AnyOf, "postgresql")
+def _any_of_array(element: _AnyOf, compiler, **kw) -> str:
+    array = bindparam(element.name, type_=ARRAY(element.column.type))
+    return compiler.process(element.column == any_(array), **kw)

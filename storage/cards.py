@@ -7,24 +7,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert
+from sqlalchemy import delete, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled
-from storage.bulk import chunks
+from storage.bulk import any_of, chunks
 from storage.models import CardMessage, Report
 
 # Built once: written and read at every card delivered and every report changed.
 _REMEMBER = insert(CardMessage.__table__)
 _SHOWN = (
     select(CardMessage.report_id, CardMessage.chat_id, CardMessage.message_id)
-    .where(col(CardMessage.report_id).in_(bindparam("ids", expanding=True)))
+    .where(any_of(CardMessage.__table__.c.report_id, "ids"))
     .order_by(col(CardMessage.id).desc())
 )
-_CHANGED = select(Report.id, Report.updated_at).where(
-    col(Report.id).in_(bindparam("ids", expanding=True))
-)
+_CHANGED = select(Report.id, Report.updated_at).where(any_of(Report.__table__.c.id, "ids"))
 
 
 async def remember(

@@ -13,6 +13,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled
+from storage.bulk import any_of
 from storage.models import InboxUpdate
 
 PENDING_LIMIT, PER_CHAT = 100, 10  # a pass over the pending updates: at most, and of a chat
@@ -141,12 +142,13 @@ async def take_chats(
         return held, set()
     # A statement of its own: its snapshot must be taken after the locks, so it sees what
     # the instances that held the chats committed.
-    waiting = await session.exec(
-        select(InboxUpdate.update_id).where(
-            col(InboxUpdate.update_id).in_(ids), col(InboxUpdate.processed_at).is_(None)
-        )
-    )
+    waiting = await session.exec(_STILL_WAITING, params={"ids": ids})
     return held, set(waiting.all())
+
+
+_STILL_WAITING = select(InboxUpdate.update_id).where(
+    any_of(InboxUpdate.__table__.c.update_id, "ids"), col(InboxUpdate.processed_at).is_(None)
+)
 
 
 def _lock_key(chat: int | str) -> int:

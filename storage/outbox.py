@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled
-from storage.bulk import bound_params, bound_values, chunks, insert_with_ids, values_of
+from storage.bulk import any_of, bound_params, bound_values, chunks, insert_with_ids, values_of
 from storage.engine import insert_soon
 from storage.models import OutboxMessage
 from storage.signals import OUTBOX, touch
@@ -169,7 +169,7 @@ _OUTBOX = OutboxMessage.__table__
 # the session's objects): the sender claims several times a second.
 _CLAIM = (
     update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    .where(any_of(_OUTBOX.c.id, "b_ids"))
     .values(
         status=bindparam("b_status"),
         claimed_at=bindparam("b_claimed_at"),
@@ -304,7 +304,7 @@ def _settling(columns: tuple[str, ...], counted: bool, held: bool):
     """settle's UPDATE of these columns, built once a shape (built and keyed at every
     outcome, it cost more than it ran: issue 14); `counted` adds one to the attempts, `held`
     keeps it to the rows the sender still holds."""
-    statement = update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("s_ids", expanding=True)))
+    statement = update(_OUTBOX).where(any_of(_OUTBOX.c.id, "s_ids"))
     if held:
         statement = statement.where(_OUTBOX.c.claimed_by == bindparam("s_by"))
     values: dict[str, Any] = bound_values(columns)
@@ -320,8 +320,9 @@ async def renew(
     for chunk in chunks(ids):
         await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(chunk), OutboxMessage.status == SENDING, _held_by(by))
-            .values(claimed_at=now)
+            .where(any_of(_OUTBOX.c.id, "ids"), OutboxMessage.status == SENDING, _held_by(by))
+            .values(claimed_at=now),
+            params={"ids": chunk},
         )
 
 
