@@ -84,6 +84,8 @@ class Action(StrEnum):
 
 
 OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED})
+# What filing a report does to it in the same transaction, before anyone has seen it
+FILING = frozenset({Action.ASSIGN, Action.FILE, Action.MERGE, Action.ANSWER_FROM_FAQ})
 ALIVE = frozenset(set(Status) - {Status.MERGED})
 STAFF = frozenset(STAFF_ROLES)
 ABOVE = frozenset({Role.COORDINATOR, Role.OFFICER, Role.ADMIN})
@@ -248,8 +250,10 @@ class Lifecycle:
             at=now,
         )
         # One place for every change: whatever did it, the cards show it (a report filed in
-        # this transaction has none yet: its first assignment sends them).
-        if values and not report_rows.filed_here(session, report.id):
+        # this transaction has none yet: its first assignment sends them, worded then, so
+        # a later change in the same transaction still asks for them to be drawn again).
+        filing = action in FILING and report_rows.filed_here(session, report.id)
+        if values and not filing:
             await post(session, cards_changed([report.id], drawn=drawn))
         card = await card_of(session, report)
         notices = []

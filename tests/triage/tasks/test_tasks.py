@@ -15,7 +15,7 @@ from storage.outbox import NOTICE
 from storage.types import utcnow
 from triage.districts.cache import DistrictCache
 from triage.escalation.policy import Policy
-from triage.lifecycle import Status
+from triage.lifecycle import Action, Lifecycle, Status
 from triage.reports.filing import NewReport, create_report
 from triage.reports.notices import CARDS
 from triage.tasks.desk import StaffDesk
@@ -147,3 +147,25 @@ async def test_a_report_filed_and_assigned_at_once_asks_for_no_redraw_of_cards(d
     assert await redraw_notices(desk, report.id) == 0
     await desk.acknowledge(await desk.actor_for(2001), report.id)
     assert await redraw_notices(desk, report.id) == 1
+
+
+async def test_a_change_after_filing_in_the_same_transaction_asks_for_the_redraw(desk):
+    """The task card goes out worded as the report was assigned: a later change in that
+    transaction (none does it today) must still have it drawn again."""
+    worker = await desk.actor_for(2001)
+    async with transaction(desk.sessions) as session:
+        resident = Resident(telegram_id=78, chat_id=78, name="小王")
+        session.add(resident)
+        await session.flush()
+        created = await create_report(
+            session,
+            resident=resident,
+            new=NewReport("楼道里有电动车在充电", *INSIDE),
+            policy=POLICY,
+            now=utcnow(),
+            district=await DistrictCache().current(session),
+        )
+        lifecycle = Lifecycle(POLICY, utcnow)
+        moved = await lifecycle.transition(session, created.report, Action.ACKNOWLEDGE, worker)
+    assert moved.won
+    assert await redraw_notices(desk, created.report.id) == 1
