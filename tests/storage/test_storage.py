@@ -13,7 +13,7 @@ from storage import inbox
 from storage import reports as report_rows
 from storage.engine import make_engine, transaction
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
-from storage.models import Report, Resident
+from storage.models import Report, ReportDraft, Resident
 from tests.databases import database
 
 
@@ -296,3 +296,15 @@ async def test_a_notice_of_one_call_becomes_that_call_in_its_own_row(sessions):
         (8, "甲", outbox.SENDING, "s:8"),
         (8, "乙", outbox.SENDING, "s:8"),
     ]
+
+
+def test_each_row_built_gets_lists_of_its_own():
+    """The list columns' default (a function, not `list`: issue 14) is a new list a row."""
+    first, second = (
+        Report(reference="", resident_id=1, text=""),
+        Report(reference="", resident_id=1, text=""),
+    )
+    first.photos.append("photo")
+    drafts = ReportDraft(resident_id=1), ReportDraft(resident_id=2)
+    drafts[0].photos.append("photo")
+    assert second.photos == [] and second.cues == [] and drafts[1].photos == []
