@@ -155,7 +155,8 @@ async def change_report(
         params["g_assignee"] = assignee_id
     result = await session.exec(_guarded_update(tuple(values), seen), params=params)
     if result.rowcount == 1 and "next_deadline_at" in values:
-        await touch(session, DEADLINES, values["next_deadline_at"])  # the scheduler's hint
+        # the scheduler's hint; other instances hear of it from the table's trigger
+        await touch(session, DEADLINES, values["next_deadline_at"], by_trigger=True)
     return result.rowcount == 1
 
 

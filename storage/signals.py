@@ -3,8 +3,9 @@
 Within a process an asyncio.Event per channel is set after the transaction commits. On
 PostgreSQL the other instances wake too, by a notification the same transaction sends (it is
 delivered at commit, and never for a rolled-back transaction or savepoint): the inbox's and
-the outbox's by the tables' own triggers on INSERT (migration 0025), whoever inserts; the
-deadlines' by one NOTIFY statement from `touch`. A process does not hear its own
+the outbox's by the tables' own triggers on INSERT (migration 0025), whoever inserts; a
+report's deadline by its table's trigger (0026); other deadlines (teams', field work's) by
+one NOTIFY statement from `touch`. A process does not hear its own
 notifications again (its engine's connections are known by their server pids): the commit
 woke it already, and said what changed.
 """
@@ -62,14 +63,17 @@ def wake_local(channel: str, said: list[object] | None = None) -> None:
         wake.set()
 
 
-async def touch(session: AsyncSession, channel: str, hint: object = UNSAID) -> None:
+async def touch(
+    session: AsyncSession, channel: str, hint: object = UNSAID, *, by_trigger: bool = False
+) -> None:
     """Say, as part of this transaction, that the channel has new work; `hint`, what changed
     (given to Hints waiters in this process after the commit). The inbox and the outbox are
-    touched where their rows are inserted: their triggers tell the other instances."""
+    touched where their rows are inserted, and a report's deadline where it is written
+    (`by_trigger`): their triggers tell the other instances."""
     info = session.sync_session.info
     info.setdefault("touched", set()).add(channel)
     info.setdefault("hints", {}).setdefault(channel, []).append(hint)
-    if channel in BY_TRIGGER or session.bind.dialect.name != "postgresql":
+    if by_trigger or channel in BY_TRIGGER or session.bind.dialect.name != "postgresql":
         return
     notified = info.setdefault("notified", set())
     if channel in notified:

@@ -12,7 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from storage import outbox, signals
+from storage import reports as report_rows
 from storage.engine import make_engine, make_session_factory, transaction
+from storage.models import Report, Resident
 from storage.types import utcnow
 from tests.databases import database
 
@@ -123,6 +125,40 @@ async def test_the_outbox_is_told_by_its_trigger_not_by_a_statement(stranger, da
         async with transaction(make_session_factory(engine)) as session:
             row = outbox.pending(7, "sendMessage", {"text": "x"}, priority=50, now=utcnow())
             await outbox.enqueue_values(session=session, rows=[row])
+        assert await asyncio.wait_for(heard, WAIT) in signals.own_backends(engine)
+        assert not [s for s in statements if "NOTIFY" in s.upper()], statements
+    finally:
+        await engine.dispose()
+
+
+async def test_a_reports_deadline_is_told_by_its_trigger_not_by_a_statement(stranger, database_url):
+    """A report's change that writes its deadline sends no NOTIFY statement (migration
+    0026), and another process's scheduler still hears of it, from the connection that
+    wrote it."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    try:
+        async with transaction(sessions) as session:
+            resident = Resident(telegram_id=9, chat_id=9)
+            session.add(resident)
+            await session.flush()
+            report = Report(resident_id=resident.id, text="x", status="assigned")
+            await report_rows.add_report(session=session, report=report, actor="system")
+        statements: list[str] = []
+        event.listen(
+            engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
+        heard: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        await stranger.add_listener(
+            "firecircle_deadlines", lambda _c, pid, _ch, _p: heard.done() or heard.set_result(pid)
+        )
+        async with transaction(sessions) as session:
+            assert await report_rows.change_report(
+                session=session,
+                report_id=report.id,
+                from_statuses=["assigned"],
+                values={"status": "acknowledged", "next_deadline_at": utcnow()},
+            )
         assert await asyncio.wait_for(heard, WAIT) in signals.own_backends(engine)
         assert not [s for s in statements if "NOTIFY" in s.upper()], statements
     finally:

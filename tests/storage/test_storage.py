@@ -226,7 +226,8 @@ async def test_survey_questions_waiting_at_the_upgrade_get_their_subject(kind, t
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 async def test_the_notify_triggers_go_with_a_downgrade_and_come_back(kind, tmp_path):
-    """0025: the inbox's and the outbox's triggers on PostgreSQL; nothing on SQLite."""
+    """0025 and 0026: the inbox's, the outbox's and the reports' deadlines' triggers on
+    PostgreSQL; nothing on SQLite."""
 
     async def triggers(engine) -> list[str]:
         if kind != "postgresql":
@@ -244,7 +245,8 @@ async def test_the_notify_triggers_go_with_a_downgrade_and_come_back(kind, tmp_p
     async with database(kind, tmp_path, migrated=False) as url:
         engine = make_engine(url)
         await upgrade(engine)
-        notifying = ["inboxupdate_notify", "outboxmessage_notify"] if kind == "postgresql" else []
+        notifying = ["inboxupdate_notify", "outboxmessage_notify", "report_deadline_notify"]
+        notifying = notifying if kind == "postgresql" else []
         assert await triggers(engine) == notifying
         await downgrade(engine, "0024")
         assert await current_revision(engine) == "0024" and await triggers(engine) == []
