@@ -19,7 +19,10 @@ from storage.models import (
 
 async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> list[Report]:
     """Open reports whose next deadline has passed, oldest first; on PostgreSQL each is
-    locked for this transaction and skipped by everyone else's."""
+    locked for this transaction and skipped by everyone else's. FOR NO KEY UPDATE, as an
+    UPDATE that keeps the key takes: FOR UPDATE also conflicts with the KEY SHARE lock a row
+    that refers to the report takes (a card remembered, an event, an outbox row), and a
+    report due while one was being written was skipped, left for a later pass."""
     statement = (
         select(Report)
         .where(
@@ -30,7 +33,7 @@ async def due_reports(*, session: AsyncSession, now: datetime, limit: int) -> li
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True, of=Report)
+        statement = statement.with_for_update(skip_locked=True, of=Report, key_share=True)
     return list((await session.exec(statement)).all())
 
 

@@ -96,7 +96,7 @@ async def due_calls(*, session: AsyncSession, now: datetime, limit: int) -> Sequ
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, key_share=True)  # as due_reports
     return (await session.exec(query)).all()
 
 

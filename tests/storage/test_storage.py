@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import text, update
 
-from storage import inbox
+from storage import cards, deadlines, inbox
 from storage import reports as report_rows
-from storage.engine import make_engine, transaction
+from storage.engine import make_engine, make_session_factory, transaction
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from storage.models import Report, ReportDraft, Resident
 from tests.databases import database
@@ -310,3 +310,28 @@ def test_each_row_built_gets_lists_of_its_own():
     drafts = ReportDraft(resident_id=1), ReportDraft(resident_id=2)
     drafts[0].photos.append("photo")
     assert second.photos == [] and second.cues == [] and drafts[1].photos == []
+
+
+async def test_a_due_report_is_not_skipped_while_a_row_referring_to_it_is_written(tmp_path):
+    """PostgreSQL: the scheduler's lock on a due report (FOR NO KEY UPDATE) does not wait
+    for, nor skip, a report whose card is being remembered in a transaction still open
+    (that insert holds a KEY SHARE lock on the report; FOR UPDATE SKIP LOCKED skipped it)."""
+    async with database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        sessions = make_session_factory(engine)
+        resident = await _resident(sessions)
+        due = datetime.now(UTC) - timedelta(minutes=1)
+        async with transaction(sessions) as session:
+            report = Report(resident_id=resident.id, text="x", status="assigned")
+            await report_rows.add_report(session=session, report=report, actor="system")
+            await session.exec(
+                update(Report).where(Report.id == report.id).values(next_deadline_at=due)
+            )
+        async with transaction(sessions) as writing:
+            await cards.remember(session=writing, cards=[(report.id, 2001, 7, due)])
+            async with transaction(sessions) as scheduler:
+                found = await deadlines.due_reports(
+                    session=scheduler, now=datetime.now(UTC), limit=10
+                )
+        assert [r.id for r in found] == [report.id]
+        await engine.dispose()
