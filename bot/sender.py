@@ -35,7 +35,7 @@ from bot.notify import CARD_OF, calls_for
 from triage import counters
 from triage.delivery import outbox
 from triage.reports.notices import CARDS, from_payload
-from triage.tasks.cards import already_drawn, redraws, remember
+from triage.tasks.cards import redraws, remember
 from triage.units import SessionFactory, contained, transaction, utcnow
 
 log = logging.getLogger(__name__)
@@ -265,9 +265,8 @@ class OutboxSender:
 
     async def _redraws(self, session, changes: list, now: datetime) -> dict:
         """Contained: cards left as they were must never stop the sending. Cards delivered
-        and not remembered yet (the next flush does) are drawn too, or left as the surface
-        drew them (the card pressed), and the flush finds them drawn as of now: a change
-        moments after a card went out (a quick press) has it drawn once, not twice."""
+        and not remembered yet (the next flush does) are drawn too, and the flush finds them
+        drawn as of now: a change moments after a card went out has it drawn once, not twice."""
         report_ids = {n.report_id for n in changes}
         unsaved: dict[int, list[tuple[int, int]]] = {}
         for report_id, chat, message, _ in self.cards:
@@ -275,7 +274,7 @@ class OutboxSender:
                 unsaved.setdefault(report_id, []).append((chat, message))
         try:
             async with contained(session):
-                found = await redraws(session, report_ids, unsaved, already_drawn(changes))
+                found = await redraws(session, report_ids, unsaved)
         except Exception:
             log.exception("could not draw the cards of %d reports again", len(report_ids))
             return {}

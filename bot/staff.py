@@ -37,14 +37,11 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Ou
         await outgoing.send(update, context, text, reply_markup=_markup(outcome))
     if query is None:
         return
-    redraw = outcome.card is not None and query.message is not None
     try:  # after the reply is written: a press's answer confirms it
         await query.answer(text, show_alert=outcome.refused)
-    except Exception:
-        if redraw:  # the change left the pressed card to us, and we shall not get to it
-            await services(context).desk.redraw_cards(outcome.card["report_id"])
-        raise
-    if redraw:
+    except Exception:  # what the press did stands: no apology, and its card is still redrawn
+        log.warning("the answer to a press of %s was not delivered", query.data, exc_info=True)
+    if outcome.card is not None and query.message is not None:
         await _redraw(context, query, outcome)
 
 
@@ -86,11 +83,10 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     markup = taskcard.keyboard(lang, card, _role(context), card.get("actions"))
     try:
         await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
-    except Exception:  # the change left this card to us: the sender draws it instead
+    except Exception:  # the change's redraw of every card draws this one too
         log.warning(
             "the pressed card of report %s was not redrawn", card["report_id"], exc_info=True
         )
-        await services(context).desk.redraw_cards(card["report_id"])
 
 
 # The presses that only start or take a step: the desk's method, then the answer
@@ -124,8 +120,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The card as pressed was drawn when last edited (a redraw shows the task as it was)
         message = query.message
         shown = (message.edit_date or message.date) if message is not None else None
-        pressed = (message.chat.id, message.message_id) if message is not None else None
-        outcome = await desk.acknowledge(actor, report_id, shown_at=shown, pressed=pressed)
+        outcome = await desk.acknowledge(actor, report_id, shown_at=shown)
     elif action == "ho":
         await _handover_choices(update, context, actor, report_id)
         return

@@ -213,15 +213,12 @@ class Lifecycle:
         detail: dict[str, Any] | None = None,
         seen_assignee: int | None | object = ...,
         say: dict[str, Any] | None = None,
-        drawn: tuple[int, int] | None = None,
         **args: Any,
     ) -> Moved:
         """Check the table and the actor's rights, make the change in one guarded update
         (in the state, and with the assignee, as read or as `seen_assignee` when the actor
         saw it earlier), write the event; a stale or concurrent try loses and says why.
-        `say`: what the followers' notice needs; `drawn`: a card (chat, message) the
-        surface draws itself with the change (the one pressed), left out of the redraw;
-        `args`: what the action needs (to=, level=, deadline=, stars=, text=), see
+        `say`: what the followers' notice needs; `args`: what the action needs (to=, level=, deadline=, stars=, text=), see
         triage.effects."""
         refused = await refusal(session, report, action, actor)
         if refused is None and action in _WORDED and not (note or "").strip():
@@ -254,7 +251,7 @@ class Lifecycle:
         # a later change in the same transaction still asks for them to be drawn again).
         filing = action in FILING and report_rows.filed_here(session, report.id)
         if values and not filing:
-            await post(session, cards_changed([report.id], drawn=drawn))
+            await post(session, cards_changed([report.id]))
         card = await card_of(session, report)
         notices = []
         if rule.tell:

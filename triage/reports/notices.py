@@ -26,7 +26,6 @@ EMERGENCY, ESCALATION, TASK, RESIDENT, REDRAW, BULK = 0, 10, 20, 30, 40, 90
 # A report changed: its cards in staff chats are drawn again. Addressed to no one chat (the
 # sender finds the cards when it sends), so one notice covers however many there are.
 CARDS = "cards_changed"
-DRAWN = "drawn"  # in a cards_changed notice's extra: cards already drawn as it reads now
 
 
 @dataclass(frozen=True)
@@ -93,13 +92,12 @@ def to_staff(
     return Notice(kind, staff.telegram_id, staff.language, card["report_id"], card, extra, priority)
 
 
-def cards_changed(report_ids: Iterable[int], drawn: tuple[int, int] | None = None) -> list[Notice]:
-    """`drawn`: a card (chat, message) already drawn as the report reads after the change
-    (the surface redrew the card pressed): not drawn again for it."""
-    extra = {DRAWN: [list(drawn)]} if drawn is not None else {}
+def cards_changed(report_ids: Iterable[int]) -> list[Notice]:
+    """Every card of these reports drawn again as each reads when the sender claims this
+    (the card a press came from too: the press redraws it at once, but an edit the sender
+    worded before the press may reach Telegram after it)."""
     return [
-        Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, dict(extra), priority=REDRAW)
-        for r in report_ids
+        Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, {}, priority=REDRAW) for r in report_ids
     ]
 
 

@@ -20,7 +20,7 @@ from storage import staff as staff_rows
 from storage.models import Report
 from triage.actors import staff_actor
 from triage.lifecycle import Status, available_actions
-from triage.reports.notices import DRAWN, Notice, card_of, cards_changed, post
+from triage.reports.notices import card_of, cards_changed, post
 
 PER_CHAT = 3  # a chat's newest cards of a report that are kept current
 
@@ -42,27 +42,14 @@ class Redraw:
     shown: list[Shown] = field(default_factory=list)
 
 
-def already_drawn(notices: Iterable[Notice]) -> dict[int, set[tuple[int, int]]]:
-    """By report, the cards that each of its cards_changed notices says were drawn as it
-    reads after that change (the card pressed, redrawn by the surface): a change that says
-    nothing of them leaves them to be drawn."""
-    drawn: dict[int, set[tuple[int, int]]] = {}
-    for notice in notices:
-        cards = {(chat, message) for chat, message in notice.extra.get(DRAWN, [])}
-        known = drawn.get(notice.report_id)
-        drawn[notice.report_id] = cards if known is None else known & cards
-    return drawn
-
-
 async def redraws(
     session: AsyncSession,
     report_ids: Iterable[int],
     unsaved: dict[int, list[tuple[int, int]]] | None = None,
-    drawn: dict[int, set[tuple[int, int]]] | None = None,
 ) -> dict[int, Redraw]:
     """What each report's remembered cards should show now, and the cards `unsaved` (by
-    report: chat, message) delivered but not remembered yet, but those `drawn` already
-    (already_drawn); reports with no card are left out."""
+    report: chat, message) delivered but not remembered yet; reports with no card are left
+    out."""
     found = await cards.shown(session=session, report_ids=list(report_ids), per_chat=PER_CHAT)
     for report_id, more in (unsaved or {}).items():
         known = found.setdefault(report_id, [])
@@ -81,10 +68,7 @@ async def redraws(
             continue
         redraw = out[report_id] = Redraw(await card_of(session, report))
         offers: dict[int, list[str]] = {}
-        skip = (drawn or {}).get(report_id, set())
         for chat, message in shown:
-            if (chat, message) in skip:
-                continue
             person = staff.get(chat)
             if chat not in offers:
                 offers[chat] = await _offer(session, report, person)
