@@ -85,11 +85,16 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
+        # aiohttp's errors name the address, the token in it, and a traceback prints the
+        # cause whatever the log's handler: the message says what they said, token masked,
+        # and the cause is the system's error under them, if any.
         except TimeoutError as exc:
-            raise TimedOut from exc
+            raise TimedOut(_TOKEN.sub(r"\1***", str(exc)) or None) from None
         except (aiohttp.ClientError, ProxyError, ProxyConnectionError) as exc:
             reason = _TOKEN.sub(r"\1***", str(exc))
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from getattr(
+                exc, "os_error", None
+            )
 
 
 def _body(request_data: RequestData | None) -> tuple[object, dict[str, str] | None]:

@@ -419,8 +419,8 @@ def _http_status(exc: BaseException) -> int:
 
 
 def _reason(exc: NetworkError) -> str:
-    cause = exc.__cause__
-    os_error = getattr(cause, "os_error", None)  # aiohttp's connection errors
+    cause = exc.__cause__  # bot.transport: the system's error under aiohttp's, if any
+    os_error = cause if isinstance(cause, OSError) else getattr(cause, "os_error", None)
     if isinstance(os_error, OSError) and os_error.strerror:
         return os_error.strerror
     return str(cause or exc.message)

@@ -41,7 +41,7 @@ class _Plan:
 
 
 _NOT_PLANNED = object()
-_plans: dict[tuple[int, str, frozenset[str]], tuple[ClauseElement, Any]] = {}
+_plans: dict[tuple[int, type, frozenset[str]], tuple[ClauseElement, Any]] = {}
 
 
 async def execute(

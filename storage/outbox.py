@@ -321,7 +321,8 @@ async def renew(
         await session.exec(
             update(OutboxMessage)
             .where(any_of(_OUTBOX.c.id, "ids"), OutboxMessage.status == SENDING, _held_by(by))
-            .values(claimed_at=now),
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False),  # no objects here; no RETURNING
             params={"ids": chunk},
         )
 
