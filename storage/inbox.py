@@ -121,6 +121,12 @@ _TAKE_ALL = text(
 )
 
 
+# Which of the held chats' updates still wait (see take_chats)
+_STILL_WAITING = select(InboxUpdate.update_id).where(
+    any_of(InboxUpdate.__table__.c.update_id, "ids"), col(InboxUpdate.processed_at).is_(None)
+)
+
+
 async def take_chats(
     *, session: AsyncSession, chats: dict[int | str, list[int]]
 ) -> tuple[set[int | str], set[int]]:
@@ -144,11 +150,6 @@ async def take_chats(
     # the instances that held the chats committed.
     waiting = await session.exec(_STILL_WAITING, params={"ids": ids})
     return held, set(waiting.all())
-
-
-_STILL_WAITING = select(InboxUpdate.update_id).where(
-    any_of(InboxUpdate.__table__.c.update_id, "ids"), col(InboxUpdate.processed_at).is_(None)
-)
 
 
 def _lock_key(chat: int | str) -> int:

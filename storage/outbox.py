@@ -319,10 +319,9 @@ async def renew(
     """Keep the claims on rows a sender still holds, so they are never taken as stale."""
     for chunk in chunks(ids):
         await session.exec(
-            update(OutboxMessage)
-            .where(any_of(_OUTBOX.c.id, "ids"), OutboxMessage.status == SENDING, _held_by(by))
-            .values(claimed_at=now)
-            .execution_options(synchronize_session=False),  # no objects here; no RETURNING
+            update(_OUTBOX)  # the table's: the sender's session holds none of these rows
+            .where(any_of(_OUTBOX.c.id, "ids"), _OUTBOX.c.status == SENDING, _held_by(by))
+            .values(claimed_at=now),
             params={"ids": chunk},
         )
 
@@ -331,7 +330,7 @@ def _held_by(sender: str | None):
     """Rows claimed by this sender (any claim, for callers that name none)."""
     if sender is None:
         return true()
-    return col(OutboxMessage.claimed_by) == sender
+    return _OUTBOX.c.claimed_by == sender
 
 
 async def next_attempt_at(*, session: AsyncSession, after: datetime) -> datetime | None:

@@ -218,8 +218,8 @@ class Lifecycle:
         """Check the table and the actor's rights, make the change in one guarded update
         (in the state, and with the assignee, as read or as `seen_assignee` when the actor
         saw it earlier), write the event; a stale or concurrent try loses and says why.
-        `say`: what the followers' notice needs; `args`: what the action needs (to=, level=, deadline=, stars=, text=), see
-        triage.effects."""
+        `say`: what the followers' notice needs; `args`: what the action needs (to=, level=,
+        deadline=, stars=, text=), see triage.effects."""
         refused = await refusal(session, report, action, actor)
         if refused is None and action in _WORDED and not (note or "").strip():
             refused = Refusal("note_needed", {"reference": report.reference})
