@@ -177,16 +177,20 @@ class Inbox:
                 if row.update_id not in waiting:
                     continue
                 errors[row.update_id] = await self._process_in(unit, row, then=start_afresh)
-            if errors:
-                await _mark_all(unit.session, errors)
+            if not self.shared and len(errors) < len(waiting):  # a stop came first
+                await inbox.left(unit.session, [u for u in waiting if u not in errors])
+            await self._mark_all(unit.session, errors)
+        _count(errors)
         return done + len(errors)
 
     async def _take_all(self, session: Session, rows: list[inbox.Update]) -> tuple[set[int], int]:
         """The updates of these rows to handle now, and how many others are done already
-        (another instance handled them). On PostgreSQL their chats are held for the
-        transaction; a chat another instance holds is left to it."""
+        (another instance handled them; here, erased by another process). On PostgreSQL
+        their chats are held for the transaction; a chat another instance holds is left to
+        it. Here (SQLite) they are marked at once (inbox.start)."""
         if not self.shared:
-            return {row.update_id for row in rows}, 0
+            waiting = await inbox.start(session, [row.update_id for row in rows])
+            return waiting, len(rows) - len(waiting)
         chats = {c: [row.update_id for row in of] for c, of in _by_chat(rows).items()}
         held, waiting = await inbox.hold_chats(session, chats)
         if len(held) < len(chats):
@@ -213,23 +217,33 @@ class Inbox:
             return await self._attempt(chat, row, careful=True)
 
     async def _attempt(self, chat: int | str, row: inbox.Update, *, careful: bool) -> bool:
+        error: str | None = None
         async with unit_of_work(self.sessions, careful=careful) as unit:
             taken = await self._take(unit.session, chat, row)
             if taken:
+                # A press on SQLite: marked at the start, what it did commits before
+                # Telegram is called
                 unit.settles_early = _is_press(row) and not self.shared
-                if unit.settles_early:  # marked with what it did, before Telegram is called
-                    unit.at_settle = lambda session: _mark_all(session, {row.update_id: None})
                 error = await self._process_in(unit, row, then=write_waiting)
-                if not unit.settled or error is not None:
+                if self.shared or error is not None:  # else marked at the start
                     await self._mark(row, error)
+        if taken:
+            _count({row.update_id: error})
         return taken is not None
 
     async def _mark(self, row: inbox.Update, error: str | None) -> None:
         """The update's mark: a step of its unit, or of its own if the unit settled early
-        and something went wrong after (a press on SQLite, otherwise marked when Telegram
-        was first called)."""
+        (a press on SQLite) and something went wrong after."""
         async with transaction(self.sessions) as session:
-            await _mark_all(session, {row.update_id: error})
+            await self._mark_all(session, {row.update_id: error})
+
+    async def _mark_all(self, session: Session, errors: dict[int, str | None]) -> None:
+        """Updates handled: here (SQLite) marked at the start of their transaction, and only
+        what went wrong is left to mark."""
+        if not self.shared:
+            errors = {u: e for u, e in errors.items() if e is not None}
+        if errors:
+            await inbox.all_done(session, errors)
 
     async def _process_in(
         self, unit: Unit, row: inbox.Update, *, then: Callable[[Session], Awaitable[None]]
@@ -246,8 +260,9 @@ class Inbox:
         return error
 
     async def _take(self, session: Session, chat: int | str, row: inbox.Update) -> bool | None:
-        if not self.shared:
-            return True
+        """Whether the update is to be handled; None: another instance holds its chat."""
+        if not self.shared:  # marked at once; erased meanwhile by another process: not
+            return row.update_id in await inbox.start(session, [row.update_id])
         return await inbox.hold_chat(session, chat=chat, update_id=row.update_id)
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
@@ -340,8 +355,8 @@ class _Stored:
     chat_id: int | None
 
 
-async def _mark_all(session: Session, errors: dict[int, str | None]) -> None:
-    await inbox.all_done(session, errors)
+def _count(errors: dict[int, str | None]) -> None:
+    """Updates whose marks committed, each once, with what went wrong (None: nothing)."""
     for error in errors.values():
         counters.updates_handled.labels("handled" if error is None else "unhandled").inc()
         if error is not None:

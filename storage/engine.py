@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -242,8 +242,6 @@ class Unit:
     # Set by the owner: what the task did so far commits before it first tells anyone
     # outside (settle_before_telling); its later steps commit apart.
     settles_early: bool = False
-    # What the owner commits with what settles early, last (an update's "processed" mark).
-    at_settle: Callable[[AsyncSession], Awaitable[None]] | None = None
     settled: bool = False
     steps_open: int = 0  # steps (transaction blocks) inside the unit, now
     _release: Callable[[], None] = lambda: None  # the SQLite write turn, given back
@@ -281,8 +279,6 @@ async def settle_before_telling() -> None:
         return
     try:
         await write_waiting(unit.session)
-        if unit.at_settle is not None:
-            await unit.at_settle(unit.session)
         await unit.session.commit()
     except BaseException:
         unit.spoiled = True

@@ -94,6 +94,33 @@ async def pending_updates(
     return (await session.exec(statement)).all()
 
 
+# One instance (SQLite): the updates it is about to handle, marked at the start of their
+# transaction, and which of them it found still stored and waiting.
+_START = (
+    update(_INBOX)
+    .where(any_of(_INBOX.c.update_id, "b_ids"), _INBOX.c.processed_at.is_(None))
+    .values(processed_at=bindparam("b_at"))
+    .returning(_INBOX.c.update_id)
+)
+_REOPEN = (
+    update(_INBOX).where(any_of(_INBOX.c.update_id, "b_ids")).values(processed_at=None, error=None)
+)
+
+
+async def start_processing(
+    *, session: AsyncSession, update_ids: Sequence[int], at: datetime
+) -> set[int]:
+    """Mark these updates processed now, in the transaction that handles them; which of them
+    were still there to mark (another process may have erased some: `residents forget`)."""
+    result = await session.exec(_START, params={"b_ids": list(update_ids), "b_at": at})
+    return set(result.scalars().all())
+
+
+async def reopen(*, session: AsyncSession, update_ids: Sequence[int]) -> None:
+    """Updates marked by start_processing and then left unhandled (a stop came first)."""
+    await session.exec(_REOPEN, params={"b_ids": list(update_ids)})
+
+
 async def mark_all_processed(
     *, session: AsyncSession, errors: dict[int, str | None], at: datetime
 ) -> None:

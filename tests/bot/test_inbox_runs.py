@@ -4,6 +4,8 @@ fails, the others are neither lost nor answered twice."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,8 +16,10 @@ from bot.emulator import BotApiEmulator
 from storage import outbox
 from storage.engine import transaction
 from storage.models import InboxUpdate
+from storage.residents import resident_by_telegram_id
 from tests.harness import (
     INSIDE,
+    PATIENCE,
     REFERENCE,
     TOKEN,
     WORKER_1,
@@ -28,6 +32,7 @@ from tests.harness import (
     task_card,
 )
 from tests.statements import Statements
+from triage.protection.privacy import forget_resident
 
 DESCRIPTION = "楼道里堆满了纸箱，还有人在充电"
 ERROR = "系统出了点问题"
@@ -148,3 +153,51 @@ async def test_one_instance_reads_what_waits_once_then_knows_it(sqlite_url, monk
         await settled_outbox(running.sessions)
         at = await handled_at(running)
         assert None not in at and len(resident.messages) == 4
+
+
+async def test_updates_erased_while_they_waited_are_not_handled(sqlite_url, monkeypatch):
+    """On SQLite the inbox knows what waits without reading it again; a resident erased
+    meanwhile by another process (`firecircle residents forget`) must not have their waiting
+    messages handled: nothing of them is stored again, and nobody answers them. Those of
+    others waiting beside them are handled as usual."""
+    async with running_service(sqlite_url) as running:
+        erased, other, later = (running.emulator.user(2601 + i, f"居民{i}") for i in range(3))
+        await erased.send(DESCRIPTION)
+        assert "位置" in (await next_text(erased))["text"]
+
+        inbox, held, release, stored = running.service.inbox, asyncio.Event(), asyncio.Event(), []
+        real_handle, real_receive = inbox._handle_chats, inbox.receive
+
+        async def hold_first(chats):  # the first pass waits: what comes meanwhile waits too
+            if not held.is_set():
+                held.set()
+                await release.wait()
+            return await real_handle(chats)
+
+        arrived = asyncio.Event()
+
+        async def receive(payloads):
+            stored.extend(payloads)
+            if len(stored) >= 3:
+                arrived.set()
+            return await real_receive(payloads)
+
+        monkeypatch.setattr(inbox, "_handle_chats", hold_first)
+        monkeypatch.setattr(inbox, "receive", receive)
+        await later.command("/help")
+        await asyncio.wait_for(held.wait(), PATIENCE)
+        await erased.send_location(*INSIDE)
+        await other.send(DESCRIPTION)
+        await asyncio.wait_for(arrived.wait(), PATIENCE)
+        await forget_resident(running.sessions, erased.id)
+        release.set()
+
+        assert "位置" in (await next_text(other))["text"]
+        await next_text(later)
+        await settled_outbox(running.sessions)
+        async with transaction(running.sessions) as session:
+            row = await resident_by_telegram_id(session=session, telegram_id=erased.id)
+            assert row is None or (row.name, row.last_latitude) == ("", None), row  # blanked
+            left = (await session.exec(select(InboxUpdate.payload))).all()
+        assert [p for p in left if str(erased.id) in json.dumps(p)] == []
+        assert len(erased.messages) == 1, erased.messages

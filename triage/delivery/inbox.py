@@ -82,6 +82,19 @@ async def hold_chats(
     return await rows.take_chats(session=session, chats=chats)
 
 
+async def start(session: Session, update_ids: Sequence[int]) -> set[int]:
+    """One instance (SQLite), knowing what waits without reading it: these updates are
+    marked done by the transaction about to handle them, which commits the mark with their
+    work (their errors, if any, are marked at its end). Those still waiting: another process
+    may have erased some meanwhile (`residents forget`), and they are not to be handled."""
+    return await rows.start_processing(session=session, update_ids=update_ids, at=utcnow())
+
+
+async def left(session: Session, update_ids: Sequence[int]) -> None:
+    """Updates start() marked that the transaction then left unhandled: waiting again."""
+    await rows.reopen(session=session, update_ids=update_ids)
+
+
 async def all_done(session: Session, errors: dict[int, str | None]) -> None:
     """Updates handled in this transaction, each with what went wrong (None: nothing)."""
     await rows.mark_all_processed(session=session, errors=errors, at=utcnow())
