@@ -169,6 +169,8 @@ class Inbox:
 
     async def _attempt_together(self, rows: list[inbox.Update]) -> int:
         errors: dict[int, str | None] = {}
+        if self._stopping:  # came while the group waited its turn: nothing marked, nor undone
+            return 0
         async with unit_of_work(self.sessions) as unit:
             waiting, done = await self._take_all(unit.session, rows)
             for row in rows:

@@ -258,6 +258,8 @@ class InboxUpdate(SQLModel, table=True):
     # pass takes only a few of one chat, so one that floods holds up no other.
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     received_at: datetime = _created()
+    # Set by the transaction that handled it, which commits it with the work: on SQLite when
+    # that transaction began (bot.inbox), on PostgreSQL, and wherever it failed, at its end.
     processed_at: datetime | None = _time(index=True)
     error: str | None = Field(default=None, sa_type=Text)
 

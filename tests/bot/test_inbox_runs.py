@@ -155,6 +155,43 @@ async def test_one_instance_reads_what_waits_once_then_knows_it(sqlite_url, monk
         assert None not in at and len(resident.messages) == 4
 
 
+@asynccontextmanager
+async def held_inbox(
+    running: Running, monkeypatch, stored: int
+) -> AsyncIterator[tuple[asyncio.Event, asyncio.Event]]:
+    """The inbox's next pass waits until the block ends, and the block goes on once `stored`
+    more updates are stored: they wait in the inbox's memory meanwhile."""
+    inbox, held, release, arrived = running.service.inbox, *(asyncio.Event() for _ in range(3))
+    real_handle, real_receive, received = inbox._handle_chats, inbox.receive, []
+
+    async def hold_first(chats):
+        if not held.is_set():
+            held.set()
+            await release.wait()
+        return await real_handle(chats)
+
+    async def receive(payloads):
+        new = await real_receive(payloads)  # committed: what the block erases is stored
+        received.extend(payloads)
+        if len(received) >= stored:
+            arrived.set()
+        return new
+
+    monkeypatch.setattr(inbox, "_handle_chats", hold_first)
+    monkeypatch.setattr(inbox, "receive", receive)
+    yield held, arrived
+    release.set()
+
+
+async def erased_and_unanswered(running: Running, erased) -> None:
+    async with transaction(running.sessions) as session:
+        row = await resident_by_telegram_id(session=session, telegram_id=erased.id)
+        assert row is None or (row.name, row.last_latitude) == ("", None), row  # blanked
+        left = (await session.exec(select(InboxUpdate.payload))).all()
+    assert [p for p in left if str(erased.id) in json.dumps(p)] == []
+    assert len(erased.messages) == 1, erased.messages
+
+
 async def test_updates_erased_while_they_waited_are_not_handled(sqlite_url, monkeypatch):
     """On SQLite the inbox knows what waits without reading it again; a resident erased
     meanwhile by another process (`firecircle residents forget`) must not have their waiting
@@ -164,40 +201,62 @@ async def test_updates_erased_while_they_waited_are_not_handled(sqlite_url, monk
         erased, other, later = (running.emulator.user(2601 + i, f"居民{i}") for i in range(3))
         await erased.send(DESCRIPTION)
         assert "位置" in (await next_text(erased))["text"]
-
-        inbox, held, release, stored = running.service.inbox, asyncio.Event(), asyncio.Event(), []
-        real_handle, real_receive = inbox._handle_chats, inbox.receive
-
-        async def hold_first(chats):  # the first pass waits: what comes meanwhile waits too
-            if not held.is_set():
-                held.set()
-                await release.wait()
-            return await real_handle(chats)
-
-        arrived = asyncio.Event()
-
-        async def receive(payloads):
-            stored.extend(payloads)
-            if len(stored) >= 3:
-                arrived.set()
-            return await real_receive(payloads)
-
-        monkeypatch.setattr(inbox, "_handle_chats", hold_first)
-        monkeypatch.setattr(inbox, "receive", receive)
-        await later.command("/help")
-        await asyncio.wait_for(held.wait(), PATIENCE)
-        await erased.send_location(*INSIDE)
-        await other.send(DESCRIPTION)
-        await asyncio.wait_for(arrived.wait(), PATIENCE)
-        await forget_resident(running.sessions, erased.id)
-        release.set()
-
+        async with held_inbox(running, monkeypatch, stored=3) as (held, arrived):
+            await later.command("/help")  # the pass that waits
+            await asyncio.wait_for(held.wait(), PATIENCE)
+            await erased.send_location(*INSIDE)  # these two wait together, in memory
+            await other.send(DESCRIPTION)
+            await asyncio.wait_for(arrived.wait(), PATIENCE)
+            await forget_resident(running.sessions, erased.id)
         assert "位置" in (await next_text(other))["text"]
         await next_text(later)
         await settled_outbox(running.sessions)
-        async with transaction(running.sessions) as session:
-            row = await resident_by_telegram_id(session=session, telegram_id=erased.id)
-            assert row is None or (row.name, row.last_latitude) == ("", None), row  # blanked
-            left = (await session.exec(select(InboxUpdate.payload))).all()
-        assert [p for p in left if str(erased.id) in json.dumps(p)] == []
-        assert len(erased.messages) == 1, erased.messages
+        await erased_and_unanswered(running, erased)
+
+
+async def test_an_update_erased_while_it_waited_alone_is_not_handled(sqlite_url, monkeypatch):
+    async with running_service(sqlite_url) as running:
+        erased, later = running.emulator.user(2701, "小吴"), running.emulator.user(2702, "小郑")
+        await erased.send(DESCRIPTION)
+        assert "位置" in (await next_text(erased))["text"]
+        async with held_inbox(running, monkeypatch, stored=2) as (held, arrived):
+            await later.command("/help")
+            await asyncio.wait_for(held.wait(), PATIENCE)
+            await erased.send_location(*INSIDE)
+            await asyncio.wait_for(arrived.wait(), PATIENCE)
+            await forget_resident(running.sessions, erased.id)
+        await next_text(later)
+        await later.command("/help")  # handled after the erased update's pass
+        await next_text(later)
+        await settled_outbox(running.sessions)
+        await erased_and_unanswered(running, erased)
+
+
+async def test_a_stop_inside_a_group_leaves_the_rest_waiting(sqlite_url, residents, monkeypatch):
+    """On SQLite a group's updates are marked when its transaction begins: those a stop
+    left unhandled wait again, and are answered once, after the processor is back."""
+    stopped = []
+
+    async def act(emulator):
+        residents.extend(emulator.user(2801 + i, f"居民{i}") for i in range(3))
+        for resident in residents:
+            await resident.send(DESCRIPTION)
+
+    async with started_after(sqlite_url, act) as running:
+        inbox = running.service.inbox
+        real = inbox._process
+
+        async def then_stop(payload):
+            error = await real(payload)
+            if not stopped:
+                stopped.append(payload["update_id"])
+                inbox.stop()
+            return error
+
+        monkeypatch.setattr(inbox, "_process", then_stop)
+        for resident in residents:
+            assert "位置" in (await next_text(resident))["text"]
+        assert stopped, "no stop came: the test tested nothing"
+        await settled_outbox(running.sessions)
+        assert [len(resident.messages) for resident in residents] == [1, 1, 1]
+        assert None not in await handled_at(running)
