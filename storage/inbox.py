@@ -95,12 +95,15 @@ async def pending_updates(
 
 
 # One instance (SQLite): the updates it is about to handle, marked at the start of their
-# transaction, and which of them it found still stored and waiting.
+# transaction (an executemany compiled once, as the marks at the end were), and, should some
+# be missing, which of them it marked.
 _START = (
     update(_INBOX)
-    .where(any_of(_INBOX.c.update_id, "b_ids"), _INBOX.c.processed_at.is_(None))
+    .where(_INBOX.c.update_id == bindparam("b_update_id"), _INBOX.c.processed_at.is_(None))
     .values(processed_at=bindparam("b_at"))
-    .returning(_INBOX.c.update_id)
+)
+_MARKED = select(InboxUpdate.update_id).where(
+    any_of(_INBOX.c.update_id, "b_ids"), _INBOX.c.processed_at == bindparam("b_at")
 )
 _REOPEN = (
     update(_INBOX).where(any_of(_INBOX.c.update_id, "b_ids")).values(processed_at=None, error=None)
@@ -112,8 +115,10 @@ async def start_processing(
 ) -> set[int]:
     """Mark these updates processed now, in the transaction that handles them; which of them
     were still there to mark (another process may have erased some: `residents forget`)."""
-    result = await session.exec(_START, params={"b_ids": list(update_ids), "b_at": at})
-    return set(result.scalars().all())
+    params = [{"b_update_id": u, "b_at": at} for u in update_ids]
+    if (await compiled.execute(session, _START, params)).rowcount == len(params):
+        return set(update_ids)
+    return set((await session.exec(_MARKED, params={"b_ids": list(update_ids), "b_at": at})).all())
 
 
 async def reopen(*, session: AsyncSession, update_ids: Sequence[int]) -> None:
