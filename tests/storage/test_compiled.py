@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import col, select
 
-from storage import compiled
+from storage import compiled, inline_sqlite
 from storage.bulk import insert_into
 from storage.cards import _REMEMBER
 from storage.engine import transaction
@@ -148,3 +148,40 @@ async def test_the_engines_events_see_each_statement(sessions):
             await compiled.execute(session, insert_into(OutboxMessage), [outbox_row(1)])
             await compiled.execute(session, _MARK, {"b_update_id": 1, "b_at": NOW, "b_error": None})
     assert [s for s in said if s in ("INSERT", "UPDATE")] == ["INSERT", "UPDATE"]
+
+
+async def test_on_sqlite_they_go_to_sqlite3_itself_and_give_the_same(sessions, monkeypatch):
+    """Inside a transaction on a WAL file, a compiled statement skips SQLAlchemy's execution
+    (storage.inline_sqlite.run): its rows, its count of changed rows and its errors are what
+    the usual way gives."""
+    if sessions.kw["bind"].dialect.name != "sqlite":
+        pytest.skip("SQLite's straight path")
+    went, real = [], inline_sqlite.run
+
+    def spy(*args):
+        done = real(*args)
+        went.append(done is not None)
+        return done
+
+    monkeypatch.setattr(inline_sqlite, "run", spy)
+    rows = [{"update_id": 7, "payload": {"text": "你好"}, "chat_id": 5, "received_at": NOW}]
+    async with transaction(sessions) as session:
+        new = (await compiled.execute(session, _STORE[False], rows)).all()
+        again = (await compiled.execute(session, _STORE[False], rows)).all()
+        marks = [{"b_update_id": u, "b_at": NOW, "b_error": None} for u in (7, 8)]
+        marked = (await compiled.execute(session, _MARK, marks)).rowcount
+    assert [r[0] for r in new] == [7] and again == [] and marked == 1
+    assert went == [True, True, True]
+    with pytest.raises(IntegrityError):  # as SQLAlchemy raises it
+        async with transaction(sessions) as session:
+            row = {"report_id": 999_999, "chat_id": 1, "message_id": 1, "sent_at": NOW}
+            await compiled.execute(session, _REMEMBER, row)  # no such report
+    assert went[-1] is True
+    async with transaction(sessions) as session:
+        stored = (await session.exec(select(InboxUpdate))).all()
+    assert [(u.update_id, u.processed_at) for u in stored] == [(7, NOW)]
+    tried = len(went)
+    with Statements(lambda words: words[0].upper()) as said:
+        async with transaction(sessions) as session:
+            await compiled.execute(session, _MARK, marks[:1])
+    assert "UPDATE" in said and len(went) == tried  # listeners see it: the usual way
