@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect, Result
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import UpdateBase
@@ -43,6 +44,7 @@ class _Plan:
     processors: tuple[Callable[[Any], Any] | None, ...]
     fixed: Mapping[str, Any]  # values written into the statement (`.values(error=None)`)
     returns: bool  # rows back: one execution only (the usual path makes many rows one INSERT)
+    sqlite: bool  # may go to sqlite3 itself (storage.inline_sqlite.run)
 
 
 _NOT_PLANNED = object()
@@ -63,9 +65,10 @@ async def execute(
         return await session.exec(statement, params=one_or_many(rows))
     values = [_values(plan, row) for row in rows]
     given = values[0] if len(values) == 1 else values
-    done = _straight(_held(session), plan.sql, given)
-    if done is not None:  # no trip into SQLAlchemy's greenlet either
-        return done
+    if plan.sqlite:
+        done = _straight(_held(session), plan.sql, given)
+        if done is not None:  # no trip into SQLAlchemy's greenlet either
+            return done
     return await session.run_sync(_run, plan.sql, given)
 
 
@@ -80,7 +83,9 @@ def _run(session: Session, sql: str, values: tuple | list[tuple]) -> Result | Do
 
 def _straight(connection: Connection | None, sql: str, values: tuple | list[tuple]) -> Done | None:
     """On sqlite3 itself, if the connection may (storage.inline_sqlite.run) and no listener
-    waits for the engine's statements (the tests' and the bench's counts, who must see them)."""
+    waits for the engine's statements (the tests' and the bench's counts, who must see them).
+    The engine's other execution events (before_execute, handle_error) are not told: the
+    project listens to none of them."""
     if connection is None:
         return None
     dispatch = connection.dispatch
@@ -90,14 +95,19 @@ def _straight(connection: Connection | None, sql: str, values: tuple | list[tupl
 
 
 def _held(session: AsyncSession) -> Connection | None:
-    """The connection the session's transaction already holds, if any: taking it needs no
-    trip into SQLAlchemy's greenlet (opening one would). SQLAlchemy keeps it by engine in
-    the transaction's `_connections` (not public: were that to change, None, and the
-    statement goes the way before)."""
-    transaction = session.sync_session.get_transaction()
-    held = getattr(transaction, "_connections", None) if transaction is not None else None
-    found = held.get(session.sync_session.bind) if held else None
-    return found[0] if found else None
+    """The connection the session's innermost transaction has used itself, if it is active:
+    taking it needs no trip into SQLAlchemy's greenlet (opening one would). A savepoint
+    that has not used the connection yet has not been begun on it (SQLAlchemy sends the
+    SAVEPOINT at its first use): then None, and the statement goes the way that begins it,
+    so that the savepoint's rollback undoes it."""
+    sync = session.sync_session
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return None
+    try:
+        return transaction.bound_connection()
+    except InvalidRequestError:  # none used yet
+        return None
 
 
 def _shapes_differ(rows: list[Mapping[str, Any]], names: frozenset[str]) -> bool:
@@ -152,6 +162,7 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) 
         tuple(processors.get(n) for n in order),
         fixed,
         returns=bool(compiled.returning),
+        sqlite=dialect.name == "sqlite",
     )
 
 

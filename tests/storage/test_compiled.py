@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from storage import compiled, inline_sqlite
 from storage.bulk import insert_into
 from storage.cards import _REMEMBER
-from storage.engine import transaction
+from storage.engine import transaction, unit_of_work
 from storage.inbox import _MARK, _STORE
 from storage.limits import _COUNT
 from storage.models import InboxUpdate, OutboxMessage, Resident, ResidentQuota
@@ -185,3 +185,25 @@ async def test_on_sqlite_they_go_to_sqlite3_itself_and_give_the_same(sessions, m
         async with transaction(sessions) as session:
             await compiled.execute(session, _MARK, marks[:1])
     assert "UPDATE" in said and len(went) == tried  # listeners see it: the usual way
+
+
+async def test_a_failed_step_of_a_careful_unit_undoes_its_compiled_writes(sessions):
+    """A careful unit runs each step in a savepoint: a step whose first statement is a
+    compiled write, and which then fails, leaves nothing of it (the savepoint must be begun
+    before that write, on either database)."""
+    rows = [{"update_id": 7, "payload": {"text": "你好"}, "chat_id": 5, "received_at": NOW}]
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+    async with unit_of_work(sessions, careful=True) as unit:
+        async with transaction(sessions) as step:
+            await compiled.execute(step, _STORE[postgres], rows)
+        with pytest.raises(RuntimeError):
+            async with transaction(sessions) as step:
+                marks = {"b_update_id": 7, "b_at": NOW, "b_error": None}
+                await compiled.execute(step, _MARK, marks)
+                raise RuntimeError("the step failed after its write")
+        async with transaction(sessions) as step:  # the unit goes on
+            await compiled.execute(step, _STORE[postgres], [rows[0] | {"update_id": 8}])
+        assert not unit.spoiled
+    async with transaction(sessions) as session:
+        stored = (await session.exec(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
+    assert [(u.update_id, u.processed_at) for u in stored] == [(7, None), (8, None)]
