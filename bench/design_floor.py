@@ -82,7 +82,6 @@ class DesignFloor(Floor):
     def __init__(self, db: sqlite3.Connection) -> None:
         super().__init__(db)  # type: ignore[arg-type]  # sqlite3's, not aiosqlite's
         self.queued = asyncio.Event()
-        self.sender: asyncio.Task | None = None
 
     @contextmanager
     def transaction(self, update: Update) -> Iterator[sqlite3.Connection]:
@@ -118,8 +117,6 @@ class DesignFloor(Floor):
         return cursor.lastrowid, None
 
     async def store(self, update: Update, _context) -> None:
-        if self.sender is None:
-            self.sender = asyncio.create_task(self.send_forever(_context.bot))
         self.db.execute(
             "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
@@ -249,13 +246,14 @@ async def design_application(tmp: Path, api_url: str) -> AsyncIterator[Applicati
     db.execute("PRAGMA foreign_keys=ON")
     db.executescript(SCHEMA)
     design = DesignFloor(db)
+    app = application(api_url, design, httpx=False)
+    sender = asyncio.create_task(design.send_forever(app.bot))  # sends once the app is up
     try:
-        yield application(api_url, design, httpx=False)
+        yield app
     finally:
-        if design.sender is not None:
-            design.sender.cancel()
-            with suppress(asyncio.CancelledError):
-                await design.sender
+        sender.cancel()
+        with suppress(asyncio.CancelledError):
+            await sender
         db.close()
 
 

@@ -66,7 +66,7 @@ async def execute(
     values = [_values(plan, row) for row in rows]
     given = values[0] if len(values) == 1 else values
     if plan.sqlite:
-        done = _straight(_held(session), plan.sql, given)
+        done = _on_sqlite3(_held(session), plan.sql, given)
         if done is not None:  # no trip into SQLAlchemy's greenlet either
             return done
     return await session.run_sync(_run, plan.sql, given)
@@ -75,13 +75,15 @@ async def execute(
 def _run(session: Session, sql: str, values: tuple | list[tuple]) -> Result | Done:
     # No autoflush: the session does none for a statement on a Table either.
     connection = session.connection()
-    done = _straight(connection, sql, values)
+    done = _on_sqlite3(connection, sql, values)
     if done is not None:
         return done
     return connection.exec_driver_sql(sql, values)
 
 
-def _straight(connection: Connection | None, sql: str, values: tuple | list[tuple]) -> Done | None:
+def _on_sqlite3(
+    connection: Connection | None, sql: str, values: tuple | list[tuple]
+) -> Done | None:
     """On sqlite3 itself, if the connection may (storage.inline_sqlite.run) and no listener
     waits for the engine's statements (the tests' and the bench's counts, who must see them).
     The engine's other execution events (before_execute, handle_error) are not told: the

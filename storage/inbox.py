@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select, update
+from sqlmodel import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled
@@ -154,8 +154,8 @@ _TAKE_ALL = text(
 
 
 # Which of the held chats' updates still wait (see take_chats)
-_STILL_WAITING = select(InboxUpdate.update_id).where(
-    any_of(InboxUpdate.__table__.c.update_id, "ids"), col(InboxUpdate.processed_at).is_(None)
+_STILL_WAITING = select(_INBOX.c.update_id).where(
+    any_of(_INBOX.c.update_id, "ids"), _INBOX.c.processed_at.is_(None)
 )
 
 
