@@ -178,7 +178,7 @@ async def against_the_floor(reports: int, floor: float, design: float) -> None:
     """firecircle's CPU per report on the same reports, this run, beside issue 14's targets."""
     print(f"  firecircle, the same {reports} reports (bench/profile_intake.py, no profiler):")
     for postgres in (False, True):
-        if postgres and skip_postgres("firecircle's CPU per report on PostgreSQL"):
+        if postgres and skip_postgres("firecircle's CPU per report"):
             continue
         service = await profile_intake.cost(reports, postgres)
         ratio = service / floor
