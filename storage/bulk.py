@@ -3,11 +3,22 @@ batch of hundreds of escalations cannot afford."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Insert, any_, bindparam, insert
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Insert,
+    String,
+    TypeDecorator,
+    any_,
+    bindparam,
+    insert,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -99,14 +110,32 @@ def any_of(column: ColumnElement, name: str) -> ColumnElement[bool]:
     an array: one statement whatever the list's length. asyncpg prepares, a round trip, every
     statement a connection has not seen, and an IN list of one, two, three… ids is a statement
     each: the sender's claims and outcomes missed the cache of a connection in two of three
-    (issue 14). Elsewhere an expanding IN."""
+    (issue 14). On SQLite `column IN (SELECT value FROM json_each(:name))`, the list as JSON:
+    one statement too, so storage.compiled can take it (an expanding IN's SQL depends on the
+    list's length). Elsewhere an expanding IN. The values: ints or strings."""
     return _AnyOf(column, name)
+
+
+class _JsonList(TypeDecorator):
+    """A list bound as its JSON text (for SQLite's json_each)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str:
+        return json.dumps(list(value), ensure_ascii=False)
 
 
 @compiles(_AnyOf)
 def _any_of_in(element: _AnyOf, compiler, **kw) -> str:
     listed = bindparam(element.name, expanding=True, type_=element.column.type)
     return compiler.process(element.column.in_(listed), **kw)
+
+
+@compiles(_AnyOf, "sqlite")
+def _any_of_json(element: _AnyOf, compiler, **kw) -> str:
+    listed = compiler.process(bindparam(element.name, type_=_JsonList()), **kw)
+    return f"{compiler.process(element.column, **kw)} IN (SELECT value FROM json_each({listed}))"
 
 
 @compiles(_AnyOf, "postgresql")

@@ -43,9 +43,10 @@ async def shown(
     newest `per_chat` (a task reminded for hours leaves dozens, and the last ones are seen)."""
     found: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for chunk in chunks(sorted(set(report_ids))):
-        result = await session.exec(_SHOWN, params={"ids": list(chunk)})
         per: dict[tuple[int, int], int] = defaultdict(int)
-        for report_id, chat_id, message_id in result.all():
+        for report_id, chat_id, message_id in await compiled.read(
+            session, _SHOWN, {"ids": list(chunk)}
+        ):
             per[report_id, chat_id] += 1
             if per[report_id, chat_id] <= per_chat:
                 found[report_id].append((chat_id, message_id))
@@ -56,8 +57,8 @@ async def changed_since(*, session: AsyncSession, drawn: dict[int, datetime]) ->
     """The reports changed after their card was drawn (report: when its notice was written)."""
     changed = []
     for chunk in chunks(sorted(drawn)):
-        result = await session.exec(_CHANGED, params={"ids": list(chunk)})
-        changed += [r for r, at in result.all() if at is not None and at > drawn[r]]
+        found = await compiled.read(session, _CHANGED, {"ids": list(chunk)})
+        changed += [r for r, at in found if at is not None and at > drawn[r]]
     return changed
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import compiled
 from storage.models import DirectoryVersion, GridCell, GridDuty, Staff
 
 TABLES = frozenset({"staff", "gridduty", "gridcell"})
@@ -55,7 +56,7 @@ async def current(session: AsyncSession) -> Directory:
     if seen is not None and seen[0] is transaction:
         version = seen[1]
     else:
-        version = await session.scalar(_VERSION)
+        version = next(iter(await compiled.read(session, _VERSION, {})), None)
     engine = session.bind.sync_engine if hasattr(session.bind, "sync_engine") else session.bind
     held = _held.get(engine)
     if held is None or held.version != version:

@@ -21,6 +21,7 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled, inline_sqlite, signals
+from storage import session as storage_session
 from storage.bulk import insert_into
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -130,7 +131,7 @@ def _private_file(path: Path) -> None:
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(engine, class_=storage_session.Session, expire_on_commit=False)
 
 
 @asynccontextmanager

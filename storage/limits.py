@@ -139,7 +139,10 @@ def _open_and_counted(limit: int):
         .outerjoin(
             Report,
             and_(
-                col(Report.resident_id) == bindparam("b_resident_id"), col(Report.status).in_(OPEN)
+                col(Report.resident_id) == bindparam("b_resident_id"),
+                # Written into the statement, not an expanding IN: its SQL is then the same at
+                # every call, and storage.compiled takes it.
+                col(Report.status).in_([literal(status) for status in OPEN]),
             ),
         )
         .order_by(col(Report.id).desc())
@@ -162,7 +165,7 @@ async def open_reports_and_count(
 ) -> tuple[list[Report], int]:
     """open_reports_of and reports_since at once (two statements cost twice one)."""
     params = {"b_resident_id": resident_id, "b_since": since}
-    rows = (await session.exec(_OPEN_AND_COUNTED, params=params)).all()
+    rows = await compiled.read(session, _OPEN_AND_COUNTED, params)
     return [report for _, report in rows if report is not None], rows[0][0]
 
 

@@ -185,12 +185,18 @@ class Report(SQLModel, table=True):
 LEVELS = {"escalated": "level", "rated": "stars"}
 
 
-def _event_level(context) -> int | None:
-    """Copied from the detail of an `escalated` or `rated` event by whoever inserts it."""
-    row = context.get_current_parameters()
-    key = LEVELS.get(row.get("action"))
-    value = (row.get("detail") or {}).get(key) if key else None
+def event_level(action: str | None, detail: dict[str, Any] | None) -> int | None:
+    """The level an event's history row keeps: from the detail of an `escalated` or `rated`
+    event, None for others."""
+    key = LEVELS.get(action or "")
+    value = (detail or {}).get(key) if key else None
     return int(value) if value is not None else None
+
+
+def _event_level(context) -> int | None:
+    """Copied from the detail by whoever inserts the row without giving it."""
+    row = context.get_current_parameters()
+    return event_level(row.get("action"), row.get("detail"))
 
 
 class ReportEvent(SQLModel, table=True):

@@ -148,7 +148,10 @@ async def claim(
         statement = statement.where(
             or_(col(OutboxMessage.priority) < priority, col(OutboxMessage.chat_id).not_in(chats))
         )
-    found = list((await session.exec(statement, params=params)).all())
+    if more_urgent_than is None and not full:  # the statement built once
+        found = await compiled.read(session, statement, params)
+    else:
+        found = list((await session.exec(statement, params=params)).all())
     rows = []
     for row in found:
         chat = row.chat_id
@@ -188,7 +191,7 @@ async def _claimed(
     values = {"status": SENDING, "claimed_at": now, "claimed_by": by}
     for chunk in chunks([row.id for row in rows]):
         params = {"b_ids": chunk, "b_status": SENDING, "b_claimed_at": now, "b_claimed_by": by}
-        await session.exec(_CLAIM, params=params)
+        await compiled.execute(session, _CLAIM, params)
     for row in rows:
         for name, value in values.items():
             set_committed_value(row, name, value)
@@ -296,7 +299,7 @@ async def settle(
     statement = _settling(tuple(values), counted, by is not None)
     params = bound_params(values) | {"s_by": by}
     for chunk in chunks(ids):  # Core: the sender's session holds none of these rows
-        await session.exec(statement, params=params | {"s_ids": list(chunk)})
+        await compiled.execute(session, statement, params | {"s_ids": list(chunk)})
 
 
 @lru_cache(maxsize=64)

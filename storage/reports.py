@@ -14,11 +14,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.bulk import bound_params, bound_values, chunks
+from storage import compiled
+from storage.bulk import any_of, bound_params, bound_values, chunks
 from storage.engine import insert_soon
 from storage.models import (
     Report,
     ReportEvent,
+    event_level,
 )
 from storage.signals import DEADLINES, touch
 from storage.types import utcnow
@@ -59,7 +61,7 @@ async def add_report(*, session: AsyncSession, report: Report, actor: str) -> Re
     The report joins the session as stored (later steps change it like a row they read)."""
     dialect = "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
     params = {f"v_{name}": getattr(report, name) for name in _FILED_COLUMNS}
-    report.id, report.reference = (await session.exec(_FILING[dialect], params=params)).one()
+    report.id, report.reference = (await compiled.execute(session, _FILING[dialect], params)).one()
     make_transient_to_detached(report)  # what it holds is what was stored
     session.add(report)
     _filed_here(session).add(report.id)
@@ -153,7 +155,7 @@ async def change_report(
     params = bound_params(values) | {"g_id": report_id, "g_statuses": list(from_statuses)}
     if seen == "one":
         params["g_assignee"] = assignee_id
-    result = await session.exec(_guarded_update(tuple(values), seen), params=params)
+    result = await compiled.execute(session, _guarded_update(tuple(values), seen), params)
     if result.rowcount == 1 and "next_deadline_at" in values:
         # the scheduler's hint; other instances hear of it from the table's trigger
         await touch(session, DEADLINES, values["next_deadline_at"], by_trigger=True)
@@ -168,7 +170,7 @@ def _guarded_update(columns: tuple[str, ...], seen: str):
     table = Report.__table__
     statement = update(table).where(
         table.c.id == bindparam("g_id"),
-        table.c.status.in_(bindparam("g_statuses", expanding=True)),
+        any_of(table.c.status, "g_statuses"),
     )
     if seen == "none":
         statement = statement.where(table.c.assignee_id.is_(None))
@@ -315,4 +317,7 @@ async def add_events(*, session: AsyncSession, events: Sequence[dict[str, Any]])
     """Many history entries, as column values, in one statement (ids are not read back;
     in an update's unit of work, with its other entries when it is done)."""
     if events:
-        await insert_soon(session, ReportEvent, events)
+        # The level given, not left to the column's default: a default computed in Python
+        # sends the INSERT the long way round (storage.compiled).
+        rows = [{"level": event_level(e.get("action"), e.get("detail")), **e} for e in events]
+        await insert_soon(session, ReportEvent, rows)

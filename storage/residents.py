@@ -7,11 +7,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, event, exists
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import directory, surveys
+from storage import compiled, directory, surveys
 from storage.engine import forget_missing, keep, known_missing, remember_missing
 from storage.models import (
     DirectoryVersion,
@@ -24,17 +23,6 @@ from storage.models import (
 
 # Built once: read at every update, it is not built and keyed again each time.
 _BY_TELEGRAM_ID = select(Resident).where(col(Resident.telegram_id) == bindparam("telegram_id"))
-_DRAFT = select(ReportDraft).where(col(ReportDraft.resident_id) == bindparam("key"))
-_PENDING = select(PendingInput).where(col(PendingInput.telegram_id) == bindparam("key"))
-
-
-async def _by_key(session: AsyncSession, model: type, statement, key: int):
-    """session.get with its statement built once: a row already in the session is taken from
-    there (by session.get, without SQL), otherwise read (session.get builds and keys its
-    SELECT at every call)."""
-    if session.sync_session.identity_map.get(identity_key(model, key)) is not None:
-        return await session.get(model, key)
-    return (await session.exec(statement, params={"key": key})).first()
 
 
 # Who wrote, what the bot waits for from them, the report they are writing, whether a
@@ -61,7 +49,8 @@ async def visitor(*, session: AsyncSession, telegram_id: int) -> Resident | None
     ask for: their draft and pending input (held by the session, or remembered as missing),
     whether a questionnaire is theirs to finish (storage.surveys) and the directory's version
     (storage.directory takes it instead of reading it)."""
-    found = (await session.exec(_VISITOR, params={"telegram_id": telegram_id})).first()
+    rows = await compiled.read(session, _VISITOR, {"telegram_id": telegram_id})
+    found = rows[0] if rows else None
     if found is None:  # no directoryversion row: a database the migrations never reached
         return await resident_by_telegram_id(session=session, telegram_id=telegram_id)
     version, resident, pending, draft, asked = found
@@ -97,7 +86,7 @@ _NO_PENDING = "telegram_ids_without_pending_input"
 async def draft_of(*, session: AsyncSession, resident_id: int) -> ReportDraft | None:
     if known_missing(session, _NO_DRAFT, resident_id):
         return None
-    draft = await _by_key(session, ReportDraft, _DRAFT, resident_id)
+    draft = await session.get(ReportDraft, resident_id)
     if draft is None:
         remember_missing(session, _NO_DRAFT, resident_id)
     return draft
@@ -137,14 +126,13 @@ _FOLLOWERS = (
 
 async def followers_of(*, session: AsyncSession, report_id: int) -> list[Resident]:
     """Residents of the report and of the reports merged into it, each once."""
-    result = await session.exec(_FOLLOWERS, params={"report_id": report_id})
-    return list(result.all())
+    return await compiled.read(session, _FOLLOWERS, {"report_id": report_id})
 
 
 async def pending_input(*, session: AsyncSession, telegram_id: int) -> PendingInput | None:
     if known_missing(session, _NO_PENDING, telegram_id):
         return None
-    return await _by_key(session, PendingInput, _PENDING, telegram_id)
+    return await session.get(PendingInput, telegram_id)
 
 
 async def expect_input(

@@ -1,7 +1,7 @@
 """Hot statements as SQL compiled once (storage.compiled), on real databases: they write what
-SQLAlchemy's usual path writes, value for value; what they cannot take (reads, expanding IN
-lists, omitted Python-side defaults, rows of other shapes, ORM statements) goes the usual
-way and works as before."""
+SQLAlchemy's usual path writes, value for value, and reads of columns give what it reads;
+what they cannot take (expanding IN lists, omitted Python-side defaults, rows of other
+shapes, ORM statements, reads of table objects) goes the usual way and works as before."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from storage import compiled, inline_sqlite
-from storage.bulk import insert_into
-from storage.cards import _REMEMBER
+from storage import compiled, directory, inline_sqlite, limits, outbox, residents
+from storage.bulk import any_of, insert_into
+from storage.cards import _CHANGED, _REMEMBER, _SHOWN
 from storage.engine import transaction, unit_of_work
 from storage.inbox import _MARK, _STORE
 from storage.limits import _COUNT
@@ -207,3 +208,60 @@ async def test_a_failed_step_of_a_careful_unit_undoes_its_compiled_writes(sessio
     async with transaction(sessions) as session:
         stored = (await session.exec(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
     assert [(u.update_id, u.processed_at) for u in stored] == [(7, None), (8, None)]
+
+
+_OUT = OutboxMessage.__table__
+_READ = (
+    select(OutboxMessage.chat_id, OutboxMessage.payload, OutboxMessage.created_at)
+    .where(any_of(_OUT.c.id, "ids"))
+    .order_by(col(OutboxMessage.id))
+)
+_CHATS = select(OutboxMessage.chat_id).where(any_of(_OUT.c.id, "ids")).order_by(_OUT.c.id)
+
+
+async def test_a_read_gives_what_the_usual_path_gives(sessions, monkeypatch):
+    """Values through their types (JSON, a time), tuples or a column's values; on SQLite
+    straight on sqlite3, the first statement of a transaction too."""
+    went, real = [], inline_sqlite.run
+    monkeypatch.setattr(inline_sqlite, "run", lambda *a: went.append(real(*a)) or went[-1])
+    async with transaction(sessions) as session:
+        await session.exec(insert_into(OutboxMessage), params=[outbox_row(n) for n in range(3)])
+        ids = (await session.exec(select(OutboxMessage.id).order_by(OutboxMessage.id))).all()
+    chosen = {"ids": [ids[2], ids[0]]}
+    async with transaction(sessions) as session:
+        read = await compiled.read(session, _READ, chosen)
+        chats = await compiled.read(session, _CHATS, chosen)
+        usual = [tuple(r) for r in (await session.exec(_READ, params=chosen)).all()]
+    assert read == usual and chats == [10, 12]
+    assert read[0] == (10, outbox_row(0)["payload"], NOW)
+    sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+    assert (len(went) == 2 and all(d is not None for d in went)) if sqlite else went == []
+
+
+async def test_a_read_of_a_models_columns_sees_the_sessions_changes_first(sessions):
+    """As the ORM's autoflush would: rows added or changed and not yet flushed are read."""
+    named = select(Resident.name).where(col(Resident.telegram_id) == bindparam("t"))
+    async with transaction(sessions) as session:
+        resident = Resident(telegram_id=77, chat_id=77, name="王")
+        session.add(resident)
+        assert await compiled.read(session, named, {"t": 77}) == ["王"]
+        resident.name = "李"
+        assert await compiled.read(session, named, {"t": 77}) == ["李"]
+        assert await compiled.read(session, named, {"t": 78}) == []
+
+
+async def test_the_hot_reads_are_planned_on_sqlite(sessions):
+    dialect = sessions.kw["bind"].dialect
+    reads = [
+        (_SHOWN, {"ids"}),
+        (_CHANGED, {"ids"}),
+        (directory._VERSION, set()),
+        (residents._VISITOR, {"telegram_id"}),
+        (residents._FOLLOWERS, {"report_id"}),
+        (limits._OPEN_AND_COUNTED, {"b_resident_id", "b_since"}),
+        (outbox._DUE[False], {"b_now", "b_limit"}),
+    ]
+    planned = [compiled._plan(r, dialect, frozenset(names)) is not None for r, names in reads]
+    assert planned == [dialect.name == "sqlite"] * len(reads)
+    other = aliased(OutboxMessage)  # not the table's own columns: the ORM's to load
+    assert compiled._plan(select(other), dialect, frozenset()) is None
