@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Insert,
+    Integer,
     String,
     TypeDecorator,
     any_,
@@ -24,6 +25,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.sqltypes import AutoString
 
 
 async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
@@ -112,18 +114,24 @@ def any_of(column: ColumnElement, name: str) -> ColumnElement[bool]:
     each: the sender's claims and outcomes missed the cache of a connection in two of three
     (issue 14). On SQLite `column IN (SELECT value FROM json_each(:name))`, the list as JSON:
     one statement too, so storage.compiled can take it (an expanding IN's SQL depends on the
-    list's length). Elsewhere an expanding IN. The values: ints or strings."""
+    list's length) for a column of ints or strings. Elsewhere an expanding IN."""
     return _AnyOf(column, name)
 
 
 class _JsonList(TypeDecorator):
-    """A list bound as its JSON text (for SQLite's json_each)."""
+    """A list bound as its JSON text (for SQLite's json_each), each value as the column's
+    type takes it: an int, or a string (an int given for a text column matches as text, as
+    it would in an IN list)."""
 
     impl = String
     cache_ok = True
 
+    def __init__(self, element: type) -> None:
+        super().__init__()
+        self.element = element
+
     def process_bind_param(self, value: Any, dialect: Any) -> str:
-        return json.dumps(list(value), ensure_ascii=False)
+        return json.dumps([self.element(v) for v in value], ensure_ascii=False)
 
 
 @compiles(_AnyOf)
@@ -134,8 +142,22 @@ def _any_of_in(element: _AnyOf, compiler, **kw) -> str:
 
 @compiles(_AnyOf, "sqlite")
 def _any_of_json(element: _AnyOf, compiler, **kw) -> str:
-    listed = compiler.process(bindparam(element.name, type_=_JsonList()), **kw)
+    kind = _json_kind(element.column.type)
+    if kind is None:  # a time, a number with decimals…: the expanding IN, typed as usual
+        return _any_of_in(element, compiler, **kw)
+    listed = compiler.process(bindparam(element.name, type_=_JsonList(kind)), **kw)
     return f"{compiler.process(element.column, **kw)} IN (SELECT value FROM json_each({listed}))"
+
+
+def _json_kind(column_type: Any) -> type | None:
+    """int or str, if the column holds those plainly (JSON carries them as they are)."""
+    if isinstance(column_type, Integer):
+        return int
+    if isinstance(column_type, AutoString) or (
+        isinstance(column_type, String) and not isinstance(column_type, TypeDecorator)
+    ):
+        return str
+    return None
 
 
 @compiles(_AnyOf, "postgresql")

@@ -18,6 +18,9 @@ as the driver gives it (ints, not a datetime from SQLite's text). The ORM's own 
 and anything else take the usual path: `execute` checks and falls back, so a caller never
 has to know.
 
+ORM events are not told of these statements (do_orm_execute): a write to a table whose changes
+something listens for (storage.directory's staff, duties and cells) must not come this way.
+
 Reads (`read`) go this way on SQLite: their values through their types' result processors,
 table objects made as the ORM would load them (storage.loading), the session's changes
 flushed first where the ORM would. Elsewhere they take the usual path.
@@ -222,6 +225,8 @@ def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) ->
     """A read's plan: its SQL the same whatever the values, each table object in it a plain
     mapped table's with all of its columns (storage.loading)."""
     if dialect.name != "sqlite":
+        return None
+    if statement._execution_options:  # populate_existing and the like: the ORM's to honour
         return None
     compiled = statement.compile(dialect=dialect)
     if compiled.post_compile_params or compiled.literal_execute_params or not compiled.positional:

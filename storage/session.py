@@ -20,7 +20,7 @@ class Session(AsyncSession):
     async def get(self, entity: Any, ident: Any, **options: Any) -> Any:
         """As AsyncSession.get; with options (locks, loader options…) exactly that."""
         statement = None if options else _by_key(entity)
-        if statement is None or isinstance(ident, tuple | dict):
+        if statement is None or type(ident) not in (int, str):  # a tuple, a dict, None…
             return await super().get(entity, ident, **options)
         held = self.sync_session.identity_map.get(identity_key(entity, ident))
         if held is not None:

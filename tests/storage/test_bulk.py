@@ -5,6 +5,8 @@ statements whose SQL does not depend on the values)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select, update
 
 from storage.bulk import any_of, insert_into
@@ -67,3 +69,19 @@ async def test_an_update_by_the_list_changes_those_rows_only(sessions):
             await session.exec(select(OutboxMessage.status).order_by(OutboxMessage.id))
         ).all()
     assert statuses == ["sent", "pending", "sent"]
+
+
+async def test_a_list_of_times_finds_its_rows(sessions):
+    """Values the column's type converts (times) find their rows as an IN list would."""
+    now = utcnow()
+    row = {"method": "sendMessage", "payload": {}, "priority": 30, "status": "pending",
+           "attempts": 0, "next_attempt_at": now}  # fmt: skip
+    times = [now - timedelta(minutes=n) for n in range(3)]
+    rows = [row | {"chat_id": n, "created_at": t} for n, t in enumerate(times)]
+    by_time = select(_TABLE.c.chat_id).where(any_of(_TABLE.c.created_at, "at"))
+    async with transaction(sessions) as session:
+        await session.exec(insert_into(OutboxMessage), params=rows)
+        at = (
+            await session.exec(by_time.order_by(_TABLE.c.chat_id), params={"at": times[1:]})
+        ).all()
+    assert at == [1, 2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import bindparam, inspect, update
+from sqlalchemy.exc import SAWarning
 from sqlmodel import col, select
 
 from storage import compiled, inline_sqlite, residents
@@ -108,3 +109,24 @@ async def test_on_sqlite_the_rows_go_to_sqlite3_itself(sessions, monkeypatch):
         assert (await session.get(Resident, id_)).telegram_id == 6
         [found] = await compiled.read(session, _BY_TELEGRAM, {"t": 6})
     assert len(went) == 2 and None not in went and found.id == id_
+
+
+async def test_get_of_no_key_or_a_key_of_another_shape_is_the_orms_get(sessions):
+    """None finds nothing (SQLAlchemy warns), a one-item list is the key it holds."""
+    [id_] = await stored(sessions, resident(7))
+    async with transaction(sessions) as session:
+        with pytest.warns(SAWarning):
+            assert await session.get(Resident, None) is None
+        assert (await session.get(Resident, [id_])).telegram_id == 7
+
+
+async def test_a_read_that_asks_the_orm_to_refresh_is_the_orms(sessions):
+    """populate_existing: the held object is refreshed from the row, on both databases."""
+    [id_] = await stored(sessions, resident(8))
+    fresh = _BY_TELEGRAM.execution_options(populate_existing=True)
+    async with transaction(sessions) as session:
+        held = await session.get(Resident, id_)
+        table = Resident.__table__
+        await session.exec(update(table).where(table.c.id == id_).values(name="刷新"))
+        [read] = await compiled.read(session, fresh, {"t": 8})
+    assert read is held and held.name == "刷新"
