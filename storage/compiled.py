@@ -91,9 +91,10 @@ async def read(session: AsyncSession, statement: Select, params: Mapping[str, An
     tuples (plain ones), or the values of a select of one column or one table object. Each
     value as its type reads it, each table object as the ORM would load it. On SQLite
     without SQLAlchemy's execution around it (≈ 100 µs a statement, the ORM's loading ≈ 130
-    more; issue 14); elsewhere the usual way."""
+    more; issue 14); elsewhere table objects are read through Core, without the ORM's
+    loading, and anything else the usual way."""
     plan = _plan(statement, session.bind.dialect, frozenset(params))
-    if plan is None or not plan.sqlite:
+    if plan is None:
         result = await session.exec(statement, params=params)
         if isinstance(result, ScalarResult):  # sqlmodel's select of one column or object
             return list(result.all())
@@ -102,11 +103,14 @@ async def read(session: AsyncSession, statement: Select, params: Mapping[str, An
         return [tuple(row) for row in result.all()]
     if plan.flushes and session.autoflush and (session.new or session.dirty or session.deleted):
         await session.flush()  # as the ORM's autoflush would before this read
-    values = _values(plan, params)
-    done = _on_sqlite3(_held(session), plan.sql, values)
-    if done is None:
-        done = await session.run_sync(_run, plan.sql, values)
-    rows = _processed(done.all(), plan.results)
+    if plan.sqlite:
+        values = _values(plan, params)
+        done = _on_sqlite3(_held(session), plan.sql, values)
+        if done is None:
+            done = await session.run_sync(_run, plan.sql, values)
+        rows = _processed(done.all(), plan.results)
+    else:  # Core's execution and types, the ORM's loading skipped
+        rows = await session.run_sync(_core_rows, statement, params)
     if not plan.parts:
         return [v for (v,) in rows] if len(plan.results) == 1 else rows
     sync, parts = session.sync_session, plan.parts
@@ -121,6 +125,11 @@ def _processed(rows: list, processors: tuple[Callable[[Any], Any] | None, ...]) 
     if not any(processors):
         return [tuple(row) for row in rows]
     return [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+
+
+def _core_rows(session: Session, statement: Select, params: Mapping[str, Any]) -> list[tuple]:
+    """A select of table objects run as Core runs it: a row of their columns."""
+    return [tuple(row) for row in session.connection().execute(statement, params)]
 
 
 def _run(session: Session, sql: str, values: tuple | list[tuple]) -> Result | Done:
@@ -222,13 +231,21 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) 
 
 
 def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) -> _Plan | None:
-    """A read's plan: its SQL the same whatever the values, each table object in it a plain
-    mapped table's with all of its columns (storage.loading)."""
-    if dialect.name != "sqlite":
-        return None
+    """A read's plan: each table object in it a plain mapped table's with all of its columns
+    (storage.loading). On SQLite its SQL the same whatever the values; elsewhere only table
+    objects are worth a plan (Core runs the statement, the ORM's loading is what is saved)."""
     if statement._execution_options:  # populate_existing and the like: the ORM's to honour
         return None
     compiled = statement.compile(dialect=dialect)
+    parts = _parts(statement, [_column(rc.objects) for rc in compiled._result_columns])
+    if parts is None:
+        return None
+    objects = parts if any(isinstance(p, Shape) for p in parts) else ()
+    if dialect.name != "sqlite":
+        if not objects:
+            return None
+        flushes = _orm_enabled(statement)
+        return _Plan("", (), (), {}, returns=True, sqlite=False, flushes=flushes, parts=objects)
     if compiled.post_compile_params or compiled.literal_execute_params or not compiled.positional:
         return None
     order = tuple(compiled.positiontup or ())
@@ -238,10 +255,6 @@ def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) ->
         if name not in names and not bind.required
     }
     if any(name not in names and name not in fixed for name in order):
-        return None
-    columns = [_column(rc.objects) for rc in compiled._result_columns]
-    parts = _parts(statement, columns)
-    if parts is None:
         return None
     processors = compiled._bind_processors
     return _Plan(
@@ -256,7 +269,7 @@ def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) ->
             for rc in compiled._result_columns
         ),
         flushes=_orm_enabled(statement),
-        parts=parts if any(isinstance(p, Shape) for p in parts) else (),
+        parts=objects,
     )
 
 
