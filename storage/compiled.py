@@ -207,10 +207,20 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) 
         return None  # expanding IN lists: the SQL depends on the values
     if compiled.insert_prefetch or compiled.update_prefetch:
         return None  # Python-side defaults, run by the execution context skipped here
+    binds = _binds(compiled, names)
+    if binds is None or (compiled.returning and _needs_processing(compiled, dialect)):
+        return None
+    return _Plan(
+        compiled.string, *binds, returns=bool(compiled.returning), sqlite=dialect.name == "sqlite"
+    )
+
+
+def _binds(compiled: Any, names: frozenset[str]) -> tuple | None:
+    """A positional statement's parameters in order, their bind processors and the values
+    written into it; None if it is not positional or a parameter would be missing."""
     if not compiled.positional:
         return None
     order = tuple(compiled.positiontup or ())
-    processors = compiled._bind_processors
     fixed = {
         name: bind.effective_value
         for name, bind in compiled.binds.items()
@@ -218,16 +228,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) 
     }
     if any(name not in names and name not in fixed for name in order):
         return None
-    if compiled.returning and _needs_processing(compiled, dialect):
-        return None
-    return _Plan(
-        compiled.string,
-        order,
-        tuple(processors.get(n) for n in order),
-        fixed,
-        returns=bool(compiled.returning),
-        sqlite=dialect.name == "sqlite",
-    )
+    processors = compiled._bind_processors
+    return order, tuple(processors.get(n) for n in order), fixed
 
 
 def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) -> _Plan | None:
@@ -246,22 +248,12 @@ def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) ->
             return None
         flushes = _orm_enabled(statement)
         return _Plan("", (), (), {}, returns=True, sqlite=False, flushes=flushes, parts=objects)
-    if compiled.post_compile_params or compiled.literal_execute_params or not compiled.positional:
+    binds = None if compiled.post_compile_params else _binds(compiled, names)
+    if binds is None or compiled.literal_execute_params:
         return None
-    order = tuple(compiled.positiontup or ())
-    fixed = {
-        name: bind.effective_value
-        for name, bind in compiled.binds.items()
-        if name not in names and not bind.required
-    }
-    if any(name not in names and name not in fixed for name in order):
-        return None
-    processors = compiled._bind_processors
     return _Plan(
         compiled.string,
-        order,
-        tuple(processors.get(n) for n in order),
-        fixed,
+        *binds,
         returns=True,
         sqlite=True,
         results=tuple(
