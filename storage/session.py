@@ -13,10 +13,17 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import compiled
+from storage import compiled, flushing
 
 
 class Session(AsyncSession):
+    async def flush(self, objects: Any = None) -> None:
+        """As AsyncSession.flush; one object's change as one compiled statement when it may
+        (storage.flushing)."""
+        if objects is None and (self.new or self.dirty) and await flushing.flushed(self):
+            return
+        await super().flush(objects)
+
     async def get(self, entity: Any, ident: Any, **options: Any) -> Any:
         """As AsyncSession.get; with options (locks, loader options…) exactly that."""
         statement = None if options else _by_key(entity)

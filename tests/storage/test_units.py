@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import directory, outbox
 from storage import reports as report_rows
@@ -21,6 +20,7 @@ from storage.engine import (
     write_waiting,
 )
 from storage.models import OutboxMessage, Report, ReportEvent, Resident
+from storage.session import Session
 from storage.types import utcnow
 from tests.statements import Statements
 
@@ -200,13 +200,13 @@ async def test_a_unit_that_cannot_settle_is_spoiled_and_commits_nothing(sessions
 
 async def test_a_step_flushes_only_what_it_changed(sessions, report_id, monkeypatch):
     flushes = []
-    flush = AsyncSession.flush
+    flush = Session.flush
 
     async def counted(self, *args, **kwargs):
         flushes.append(1)
         return await flush(self, *args, **kwargs)
 
-    monkeypatch.setattr(AsyncSession, "flush", counted)
+    monkeypatch.setattr(Session, "flush", counted)
     async with unit_of_work(sessions):
         async with transaction(sessions) as session:  # a step that reads only
             await session.get(Report, report_id)
