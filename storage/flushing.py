@@ -26,17 +26,12 @@ from sqlalchemy.orm import ColumnProperty, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import compiled
+from storage import compiled, loading
 from storage.directory import TABLES
 
-_NOTHING = object()
+_NOTHING = object()  # a changed object whose values are all as stored: no statement
 # Listeners these statements would not tell (none today): their mapper's flushes are the ORM's
-_MAPPER_EVENTS = (
-    "before_insert",
-    "after_insert",
-    "before_update",
-    "after_update",
-)  # a changed object whose values are all as stored: no statement
+_MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 
 
 async def flushed(session: AsyncSession) -> bool:
@@ -49,7 +44,7 @@ async def flushed(session: AsyncSession) -> bool:
         return False
     state = inspect(pending[0])
     mapper = state.mapper
-    if not _plain(mapper):
+    if not _taken(mapper):
         return False
     write = _insert_of(state, mapper) if state.key is None else _update_of(state, mapper)
     if write is None:
@@ -64,14 +59,11 @@ async def flushed(session: AsyncSession) -> bool:
     return True
 
 
-def _plain(mapper: Any) -> bool:
-    table = mapper.local_table
+def _taken(mapper: Any) -> bool:
     return (
-        mapper.inherits is None
-        and mapper.persist_selectable is table
+        loading.plain(mapper) is not None
         and mapper.version_id_col is None
-        and len(mapper.primary_key) == 1
-        and table.name not in TABLES
+        and mapper.local_table.name not in TABLES
         and not any(getattr(mapper.dispatch, e) for e in _MAPPER_EVENTS)
     )
 
@@ -79,20 +71,20 @@ def _plain(mapper: Any) -> bool:
 def _insert_of(state: Any, mapper: Any) -> tuple | None:
     """The INSERT and its values, as the ORM's flush would make them (None: leave it to it)."""
     key_column = mapper.primary_key[0]
-    values = {}
+    values, chosen = {}, False
     for prop in mapper.column_attrs:
         column = prop.columns[0]
         value = state.dict.get(prop.key)
         if value is None and column is key_column:
             if column is not mapper.local_table.autoincrement_column:
                 return None  # no key, none to choose: the ORM's flush refuses it
-            continue  # chosen by the database
+            chosen = True  # by the database
+            continue
         if value is None and (column.default is not None or column.server_default is not None):
             return None  # a default the ORM's flush computes or fetches
         if hasattr(value, "__clause_element__"):
             return None
         values[column.name] = value
-    chosen = state.dict.get(mapper.get_property_by_column(key_column).key) is None
     return _inserting(mapper.local_table, chosen), values, chosen
 
 

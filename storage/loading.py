@@ -31,15 +31,24 @@ class Shape:
     identity: tuple[int, ...]  # positions in the row
 
 
+def plain(model: Any) -> Mapper | None:
+    """The mapper of a model mapped to one table of its own, with a key of one column (no
+    inheritance, not an alias): the only ones read, got and flushed the short way."""
+    mapper = inspect(model, raiseerr=False)
+    if not isinstance(mapper, Mapper) or mapper.inherits is not None:
+        return None
+    if mapper.persist_selectable is not mapper.local_table or len(mapper.primary_key) != 1:
+        return None
+    return mapper
+
+
 def shape_of(model: type, columns: Sequence[Any], start: int) -> Shape | None:
     """The shape of `model`'s columns at `start` in a select's result columns, if all of its
-    columns are there in a row (a plain mapped table: no inheritance, no deferred column)."""
-    mapper = inspect(model)
-    if not isinstance(mapper, Mapper):  # an alias of a model
+    columns are there in a row (a plain mapped table, no deferred column)."""
+    mapper = plain(model)
+    if mapper is None:
         return None
     table = mapper.local_table
-    if mapper.inherits is not None or mapper.persist_selectable is not table:
-        return None
     keys: list[str] = []
     at = start
     while at < len(columns) and isinstance(columns[at], Column) and columns[at].table is table:
@@ -47,9 +56,7 @@ def shape_of(model: type, columns: Sequence[Any], start: int) -> Shape | None:
         at += 1
     if set(keys) != {p.key for p in mapper.column_attrs} or len(keys) != len(set(keys)):
         return None
-    identity = tuple(
-        start + keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key
-    )
+    identity = (start + keys.index(mapper.get_property_by_column(mapper.primary_key[0]).key),)
     return Shape(model, start, tuple(keys), identity)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import compiled, flushing
+from storage import compiled, flushing, loading
 
 
 class Session(AsyncSession):
@@ -43,7 +43,7 @@ class Session(AsyncSession):
 def _by_key(model: Any) -> Any:
     """A model's SELECT by its one-column primary key, built once (None: a key of several
     columns, or not a plain table's model: the usual way)."""
-    mapper = inspect(model, raiseerr=False)
-    if mapper is None or len(mapper.primary_key) != 1 or mapper.inherits is not None:
+    mapper = loading.plain(model)
+    if mapper is None:
         return None
     return select(model).where(mapper.primary_key[0] == bindparam("key"))
