@@ -21,15 +21,20 @@ has to know.
 ORM events are not told of these statements (do_orm_execute): a write to a table whose changes
 something listens for (storage.directory's staff, duties and cells) must not come this way.
 
-Reads (`read`) go this way on SQLite: their values through their types' result processors,
+On PostgreSQL through asyncpg, a statement in a transaction that already holds its
+connection goes to asyncpg itself (storage.inline_asyncpg.run: ≈ 80 µs, its round trip to
+the server included, where `exec_driver_sql` took ≈ 125), by the same rule about listeners.
+
+Reads (`read`) go the same way: their values through their types' result processors,
 table objects made as the ORM would load them (storage.loading), the session's changes
-flushed first where the ORM would. Elsewhere they take the usual path.
+flushed first where the ORM would. With another driver, only table objects are read this
+way (Core runs the statement, the ORM's loading is skipped); the rest take the usual path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Column
@@ -40,7 +45,7 @@ from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import inline_sqlite, loading
+from storage import inline_asyncpg, inline_sqlite, loading
 from storage.bulk import one_or_many
 from storage.inline_sqlite import Done
 from storage.loading import Shape
@@ -53,12 +58,18 @@ class _Plan:
     processors: tuple[Callable[[Any], Any] | None, ...]
     fixed: Mapping[str, Any]  # values written into the statement (`.values(error=None)`)
     returns: bool  # rows back: one execution only (the usual path makes many rows one INSERT)
-    sqlite: bool  # may go to sqlite3 itself (storage.inline_sqlite.run)
+    # may go to the driver itself: sqlite3 (storage.inline_sqlite) or asyncpg (inline_asyncpg)
+    inline: bool
     # A read's: each column's result processor (None: as the driver gives it), and whether
     # the ORM would flush the session's changes before it (a select of a model's columns)
     results: tuple[Callable[[Any], Any] | None, ...] = ()
     flushes: bool = False
     parts: tuple[Shape | int, ...] = ()  # with table objects: what each item of a row is
+    # On PostgreSQL a result processor depends on the column's type as the server gives it
+    # (its oid), known once the statement ran: the columns' types, and their processors by
+    # the oids they came with
+    types: tuple[Any, ...] = ()
+    by_oids: dict[tuple[int, ...], tuple] = field(default_factory=dict, compare=False)
 
 
 _NOT_PLANNED = object()
@@ -79,8 +90,8 @@ async def execute(
         return await session.exec(statement, params=one_or_many(rows))
     values = [_values(plan, row) for row in rows]
     given = values[0] if len(values) == 1 else values
-    if plan.sqlite:
-        done = _on_sqlite3(_held(session), plan.sql, given)
+    if plan.inline:
+        done = await _straight(session, plan.sql, given)
         if done is not None:  # no trip into SQLAlchemy's greenlet either
             return done
     return await session.run_sync(_run, plan.sql, given)
@@ -89,10 +100,10 @@ async def execute(
 async def read(session: AsyncSession, statement: Select, params: Mapping[str, Any]) -> list:
     """The rows of a SELECT, as `session.exec(statement, params=params).all()` gives them:
     tuples (plain ones), or the values of a select of one column or one table object. Each
-    value as its type reads it, each table object as the ORM would load it. On SQLite
-    without SQLAlchemy's execution around it (≈ 100 µs a statement, the ORM's loading ≈ 130
-    more; issue 14); elsewhere table objects are read through Core, without the ORM's
-    loading, and anything else the usual way."""
+    value as its type reads it, each table object as the ORM would load it. On sqlite3 and
+    asyncpg without SQLAlchemy's execution around it (≈ 100 µs a statement on SQLite, the
+    ORM's loading ≈ 130 more; issue 14); elsewhere table objects are read through Core,
+    without the ORM's loading, and anything else the usual way."""
     plan = _plan(statement, session.bind.dialect, frozenset(params))
     if plan is None:
         result = await session.exec(statement, params=params)
@@ -103,22 +114,57 @@ async def read(session: AsyncSession, statement: Select, params: Mapping[str, An
         return [tuple(row) for row in result.all()]
     if plan.flushes and session.autoflush and (session.new or session.dirty or session.deleted):
         await session.flush()  # as the ORM's autoflush would before this read
-    if plan.sqlite:
-        values = _values(plan, params)
-        done = _on_sqlite3(_held(session), plan.sql, values)
-        if done is None:
-            done = await session.run_sync(_run, plan.sql, values)
-        rows = _processed(done.all(), plan.results)
-    else:  # Core's execution and types, the ORM's loading skipped
-        rows = await session.run_sync(_core_rows, statement, params)
+    rows = await _rows(session, plan, statement, params)
     if not plan.parts:
-        return [v for (v,) in rows] if len(plan.results) == 1 else rows
+        return [v for (v,) in rows] if len(plan.types) == 1 else rows
     sync, parts = session.sync_session, plan.parts
     made = [
         tuple(loading.joined(sync, p, row) if isinstance(p, Shape) else row[p] for p in parts)
         for row in rows
     ]
     return [v for (v,) in made] if len(parts) == 1 else made
+
+
+async def _rows(
+    session: AsyncSession, plan: _Plan, statement: Select, params: Mapping[str, Any]
+) -> list[tuple]:
+    """A read's rows, each value as its type reads it."""
+    dialect = session.bind.dialect
+    if plan.inline:
+        values = _values(plan, params)
+        done = await _straight(session, plan.sql, values)
+        if isinstance(done, inline_asyncpg.Fetched):
+            return _processed(done.all(), _by_oids(plan, dialect, done.type_oids))
+        if dialect.name == "sqlite":
+            if done is None:
+                done = await session.run_sync(_run, plan.sql, values)
+            return _processed(done.all(), plan.results)
+    # Core's execution and types, the ORM's loading skipped
+    return await session.run_sync(_core_rows, statement, params)
+
+
+def _by_oids(plan: _Plan, dialect: Dialect, oids: tuple[int, ...]) -> tuple:
+    """The result processors SQLAlchemy would choose for columns of these types (oids)."""
+    found = plan.by_oids.get(oids)
+    if found is None:
+        found = plan.by_oids[oids] = tuple(
+            kind._cached_result_processor(dialect, oid)
+            for kind, oid in zip(plan.types, oids, strict=True)
+        )
+    return found
+
+
+async def _straight(session: AsyncSession, sql: str, values: tuple | list[tuple]) -> Done | None:
+    """The statement on the driver itself, on the connection the session's transaction
+    holds; None, nothing done, where it may not go that way."""
+    connection = _held(session)
+    if connection is None:
+        return None
+    if connection.dialect.name == "sqlite":
+        return _on_sqlite3(connection, sql, values)
+    if inline_asyncpg.accepts(connection):
+        return await inline_asyncpg.run(connection, sql, values)
+    return None
 
 
 def _processed(rows: list, processors: tuple[Callable[[Any], Any] | None, ...]) -> list[tuple]:
@@ -210,9 +256,12 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: frozenset[str]) 
     binds = _binds(compiled, names)
     if binds is None or (compiled.returning and _needs_processing(compiled, dialect)):
         return None
-    return _Plan(
-        compiled.string, *binds, returns=bool(compiled.returning), sqlite=dialect.name == "sqlite"
-    )
+    return _Plan(compiled.string, *binds, returns=bool(compiled.returning), inline=_inline(dialect))
+
+
+def _inline(dialect: Dialect) -> bool:
+    """Whether a statement may go to the dialect's driver itself (see _straight)."""
+    return dialect.name == "sqlite" or dialect.driver == "asyncpg"
 
 
 def _binds(compiled: Any, names: frozenset[str]) -> tuple | None:
@@ -234,8 +283,9 @@ def _binds(compiled: Any, names: frozenset[str]) -> tuple | None:
 
 def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) -> _Plan | None:
     """A read's plan: each table object in it a plain mapped table's with all of its columns
-    (storage.loading). On SQLite its SQL the same whatever the values; elsewhere only table
-    objects are worth a plan (Core runs the statement, the ORM's loading is what is saved)."""
+    (storage.loading), its SQL the same whatever the values. Where the driver cannot be
+    called itself, only table objects are worth a plan (Core runs the statement, the ORM's
+    loading is what is saved)."""
     if statement._execution_options:  # populate_existing and the like: the ORM's to honour
         return None
     compiled = statement.compile(dialect=dialect)
@@ -243,25 +293,22 @@ def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) ->
     if parts is None:
         return None
     objects = parts if any(isinstance(p, Shape) for p in parts) else ()
-    if dialect.name != "sqlite":
-        if not objects:
+    flushes = _orm_enabled(statement)
+    binds = None
+    if _inline(dialect) and not (compiled.post_compile_params or compiled.literal_execute_params):
+        binds = _binds(compiled, names)
+    if binds is None:
+        if not objects or dialect.name == "sqlite":
             return None
-        flushes = _orm_enabled(statement)
-        return _Plan("", (), (), {}, returns=True, sqlite=False, flushes=flushes, parts=objects)
-    binds = None if compiled.post_compile_params else _binds(compiled, names)
-    if binds is None or compiled.literal_execute_params:
-        return None
+        return _Plan("", (), (), {}, returns=True, inline=False, flushes=flushes, parts=objects)
+    kinds = tuple(rc.type for rc in compiled._result_columns)
+    if dialect.name != "sqlite":  # processors chosen once the server says the types
+        return _Plan(
+            compiled.string, *binds, True, True, flushes=flushes, parts=objects, types=kinds
+        )
+    results = tuple(kind.dialect_impl(dialect).result_processor(dialect, None) for kind in kinds)
     return _Plan(
-        compiled.string,
-        *binds,
-        returns=True,
-        sqlite=True,
-        results=tuple(
-            rc.type.dialect_impl(dialect).result_processor(dialect, None)
-            for rc in compiled._result_columns
-        ),
-        flushes=_orm_enabled(statement),
-        parts=objects,
+        compiled.string, *binds, True, True, results, flushes=flushes, parts=objects, types=kinds
     )
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from storage import compiled, directory, inline_sqlite, limits, outbox, residents
+from storage import compiled, directory, inline_asyncpg, inline_sqlite, limits, outbox, residents
 from storage.bulk import any_of, insert_into
 from storage.cards import _CHANGED, _REMEMBER, _SHOWN
 from storage.engine import transaction, unit_of_work
@@ -173,8 +173,15 @@ async def test_on_sqlite_they_go_to_sqlite3_itself_and_give_the_same(sessions, m
         marked = (await compiled.execute(session, _MARK, marks)).rowcount
     assert [r[0] for r in new] == [7] and again == [] and marked == 1
     assert went == [True, True, True]
+    await _errors_and_listeners_as_the_usual_way(sessions, went, marks)
+
+
+async def _errors_and_listeners_as_the_usual_way(sessions, went: list, marks: list) -> None:
+    """The straight path's error is SQLAlchemy's, and a statement the engine's listeners
+    wait for goes the usual way (`went`: the straight path's spy, True for each it took)."""
     with pytest.raises(IntegrityError):  # as SQLAlchemy raises it
         async with transaction(sessions) as session:
+            await session.exec(select(InboxUpdate))  # the transaction holds its connection
             row = {"report_id": 999_999, "chat_id": 1, "message_id": 1, "sent_at": NOW}
             await compiled.execute(session, _REMEMBER, row)  # no such report
     assert went[-1] is True
@@ -184,8 +191,58 @@ async def test_on_sqlite_they_go_to_sqlite3_itself_and_give_the_same(sessions, m
     tried = len(went)
     with Statements(lambda words: words[0].upper()) as said:
         async with transaction(sessions) as session:
+            await session.exec(select(InboxUpdate))
             await compiled.execute(session, _MARK, marks[:1])
     assert "UPDATE" in said and len(went) == tried  # listeners see it: the usual way
+
+
+async def test_on_postgresql_they_go_to_asyncpg_itself_and_give_the_same(sessions, monkeypatch):
+    """In a transaction holding its connection, a compiled statement skips SQLAlchemy's
+    execution (storage.inline_asyncpg.run): its rows, its count of changed rows and its
+    errors are what the usual way gives; the first statement of a transaction and a
+    statement the engine's listeners wait for go the usual way."""
+    if sessions.kw["bind"].dialect.driver != "asyncpg":
+        pytest.skip("asyncpg's straight path")
+    went, real = [], inline_asyncpg.run
+
+    async def spy(*args):
+        went.append(True)
+        return await real(*args)
+
+    monkeypatch.setattr(inline_asyncpg, "run", spy)
+    rows = [{"update_id": 7, "payload": {"text": "你好"}, "chat_id": 5, "received_at": NOW}]
+    marks = [{"b_update_id": u, "b_at": NOW, "b_error": None} for u in (7, 8)]
+    async with transaction(sessions) as session:
+        first = (await compiled.execute(session, _STORE[True], rows)).all()  # connects
+        again = (await compiled.execute(session, _STORE[True], rows)).all()
+        marked = (await compiled.execute(session, _MARK, marks[0])).rowcount
+        none = (await compiled.execute(session, _MARK, marks[1])).rowcount
+        both = await compiled.execute(session, _MARK, marks)  # executemany
+    assert [r[0] for r in first] == [7] and again == [] and (marked, none) == (1, 0)
+    assert went == [True] * 4 and both.rowcount == -1  # all but the first
+    await _errors_and_listeners_as_the_usual_way(sessions, went, marks)
+
+
+async def test_on_postgresql_a_lost_connection_is_given_up_as_the_engine_gives_it_up(sessions):
+    """The server ends the connection under a statement made on asyncpg itself: the error is
+    SQLAlchemy's, saying the connection was invalidated, and the next transaction gets a
+    working one."""
+    if sessions.kw["bind"].dialect.driver != "asyncpg":
+        pytest.skip("asyncpg's straight path")
+    async with transaction(sessions) as session:
+        mine = (await session.exec(select(func.pg_backend_pid()))).one()
+    with pytest.raises(DBAPIError) as raised:
+        async with transaction(sessions) as session:
+            assert (await session.exec(select(func.pg_backend_pid()))).one() == mine
+            async with transaction(sessions) as other:
+                await other.exec(select(func.pg_terminate_backend(mine)))
+            await compiled.execute(session, _MARK, {"b_update_id": 1, "b_at": NOW, "b_error": None})
+    assert raised.value.connection_invalidated
+    async with transaction(sessions) as session:
+        marked = await compiled.execute(
+            session, _MARK, {"b_update_id": 1, "b_at": NOW, "b_error": None}
+        )
+    assert marked.rowcount == 0
 
 
 async def test_a_failed_step_of_a_careful_unit_undoes_its_compiled_writes(sessions):
@@ -251,7 +308,8 @@ async def test_a_read_of_a_models_columns_sees_the_sessions_changes_first(sessio
 
 
 async def test_the_hot_reads_are_planned(sessions):
-    """On SQLite all of them; elsewhere those of table objects (their loading is saved)."""
+    """On SQLite and asyncpg all of them (another driver would plan only those of table
+    objects: their loading is saved)."""
     dialect = sessions.kw["bind"].dialect
     reads = [
         (_SHOWN, {"ids"}),
@@ -263,7 +321,6 @@ async def test_the_hot_reads_are_planned(sessions):
         (outbox._DUE[False], {"b_now", "b_limit"}),
     ]
     planned = [compiled._plan(r, dialect, frozenset(names)) is not None for r, names in reads]
-    sqlite = dialect.name == "sqlite"
-    assert planned == [sqlite, sqlite, sqlite, True, True, True, True]
+    assert planned == [True] * 7
     other = aliased(OutboxMessage)  # not the table's own columns: the ORM's to load
     assert compiled._plan(select(other), dialect, frozenset()) is None
