@@ -156,8 +156,12 @@ def _by_oids(plan: _Plan, dialect: Dialect, oids: tuple[int, ...]) -> tuple:
 
 async def _straight(session: AsyncSession, sql: str, values: tuple | list[tuple]) -> Done | None:
     """The statement on the driver itself, on the connection the session's transaction
-    holds; None, nothing done, where it may not go that way."""
+    holds (on asyncpg taken first if it holds none yet); None, nothing done, where it may
+    not go that way."""
     connection = _held(session)
+    if connection is None and session.bind.dialect.driver == "asyncpg":
+        await session.connection()  # one trip into the greenlet, not a whole execution
+        connection = _held(session)
     if connection is None:
         return None
     if connection.dialect.name == "sqlite":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, func, text
+from sqlalchemy import ARRAY, Integer, Row, bindparam, cast, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -83,15 +83,21 @@ _MARK = (
 
 async def pending_updates(
     *, session: AsyncSession, limit: int = PENDING_LIMIT, per_chat: int = PER_CHAT
-) -> Sequence[Row]:
+) -> Sequence[Waiting | Row]:
     """The oldest unprocessed updates, at most per_chat of each chat (its first ones): a
     chat with hundreds waiting must not fill the pass while other chats wait behind it.
     Each row has update_id, payload and chat_id."""
-    statement = (
-        _PENDING if (limit, per_chat) == (PENDING_LIMIT, PER_CHAT) else
-        _pending_statement(limit, per_chat)
-    )  # fmt: skip
-    return (await session.exec(statement)).all()
+    if (limit, per_chat) == (PENDING_LIMIT, PER_CHAT):  # the statement built once
+        return [Waiting(*row) for row in await compiled.read(session, _PENDING, {})]
+    return (await session.exec(_pending_statement(limit, per_chat))).all()
+
+
+class Waiting(NamedTuple):
+    """A pending update, as pending_updates reads it."""
+
+    update_id: int
+    payload: dict[str, Any]
+    chat_id: int | None
 
 
 # One instance (SQLite): the updates it is about to handle, marked at the start of their
@@ -147,9 +153,10 @@ async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -
     return update_id in waiting if held else None
 
 
-_TAKE_ALL = text(
-    "SELECT key FROM unnest(CAST(:keys AS integer[])) AS key"
-    " WHERE pg_try_advisory_xact_lock(:space, key)"
+_KEYS = func.unnest(cast(bindparam("keys"), ARRAY(Integer))).table_valued("key").render_derived()
+# SELECT key FROM unnest(CAST(:keys AS INTEGER[])) AS k(key) WHERE pg_try_advisory_xact_lock(…)
+_TAKE_ALL = select(_KEYS.c.key).where(
+    func.pg_try_advisory_xact_lock(bindparam("space", type_=Integer), _KEYS.c.key)
 )
 
 
@@ -165,23 +172,15 @@ async def take_chats(
     """take_chat for several chats (each with its update_ids) in two statements: the chats
     now held for this transaction, and which of their updates still wait."""
     keys = {chat: _lock_key(chat) for chat in chats}
-    locked = set(
-        (
-            await session.exec(
-                _TAKE_ALL, params={"keys": sorted(set(keys.values())), "space": CHAT_LOCKS}
-            )
-        )
-        .scalars()
-        .all()
-    )
+    params = {"keys": sorted(set(keys.values())), "space": CHAT_LOCKS}
+    locked = set(await compiled.read(session, _TAKE_ALL, params))
     held = {chat for chat, key in keys.items() if key in locked}
     ids = [update_id for chat in held for update_id in chats[chat]]
     if not ids:
         return held, set()
     # A statement of its own: its snapshot must be taken after the locks, so it sees what
     # the instances that held the chats committed.
-    waiting = await session.exec(_STILL_WAITING, params={"ids": ids})
-    return held, set(waiting.all())
+    return held, set(await compiled.read(session, _STILL_WAITING, {"ids": ids}))
 
 
 def _lock_key(chat: int | str) -> int:

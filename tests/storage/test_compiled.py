@@ -199,8 +199,8 @@ async def _errors_and_listeners_as_the_usual_way(sessions, went: list, marks: li
 async def test_on_postgresql_they_go_to_asyncpg_itself_and_give_the_same(sessions, monkeypatch):
     """In a transaction holding its connection, a compiled statement skips SQLAlchemy's
     execution (storage.inline_asyncpg.run): its rows, its count of changed rows and its
-    errors are what the usual way gives; the first statement of a transaction and a
-    statement the engine's listeners wait for go the usual way."""
+    errors are what the usual way gives, the first statement of a transaction too; a
+    statement the engine's listeners wait for goes the usual way."""
     if sessions.kw["bind"].dialect.driver != "asyncpg":
         pytest.skip("asyncpg's straight path")
     went, real = [], inline_asyncpg.run
@@ -213,13 +213,13 @@ async def test_on_postgresql_they_go_to_asyncpg_itself_and_give_the_same(session
     rows = [{"update_id": 7, "payload": {"text": "你好"}, "chat_id": 5, "received_at": NOW}]
     marks = [{"b_update_id": u, "b_at": NOW, "b_error": None} for u in (7, 8)]
     async with transaction(sessions) as session:
-        first = (await compiled.execute(session, _STORE[True], rows)).all()  # connects
+        first = (await compiled.execute(session, _STORE[True], rows)).all()
         again = (await compiled.execute(session, _STORE[True], rows)).all()
         marked = (await compiled.execute(session, _MARK, marks[0])).rowcount
         none = (await compiled.execute(session, _MARK, marks[1])).rowcount
         both = await compiled.execute(session, _MARK, marks)  # executemany
     assert [r[0] for r in first] == [7] and again == [] and (marked, none) == (1, 0)
-    assert went == [True] * 4 and both.rowcount == -1  # all but the first
+    assert went == [True] * 5 and both.rowcount == -1
     await _errors_and_listeners_as_the_usual_way(sessions, went, marks)
 
 
