@@ -20,7 +20,8 @@ class Session(AsyncSession):
     async def flush(self, objects: Any = None) -> None:
         """As AsyncSession.flush; one object's change as one compiled statement when it may
         (storage.flushing)."""
-        if objects is None and (self.new or self.dirty) and await flushing.flushed(self):
+        changes = self.new or self.dirty or self.deleted
+        if objects is None and changes and await flushing.flushed(self):
             return
         await super().flush(objects)
 

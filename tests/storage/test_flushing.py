@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, inspect, update
-from sqlalchemy.exc import IntegrityError, InvalidRequestError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, SAWarning
 from sqlalchemy.orm.exc import FlushError, StaleDataError
 from sqlmodel import select
 
@@ -99,14 +99,15 @@ async def test_a_second_resident_with_the_same_telegram_id_is_the_databases_erro
 
 
 async def test_what_it_does_not_take_is_the_orms_flush(sessions, monkeypatch):
-    """Two objects at once, a deletion, a savepoint (whose rollback takes the new object out
-    of the session again, as only the ORM's flush knows to)."""
+    """Two objects at once, a deletion with a new object, a savepoint (whose rollback takes
+    the new object out of the session again, as only the ORM's flush knows to)."""
     taken = spy(monkeypatch)
     async with transaction(sessions) as session:
         session.add_all([resident(5), resident(6)])
         await session.flush()
         [gone] = (await session.exec(select(Resident).where(Resident.telegram_id == 6))).all()
         await session.delete(gone)
+        session.add(resident(8))
         await session.flush()
         inner = await session.begin_nested()
         lost = resident(7)
@@ -114,10 +115,25 @@ async def test_what_it_does_not_take_is_the_orms_flush(sessions, monkeypatch):
         await session.flush()
         await inner.rollback()
         assert inspect(lost).transient
-    assert taken == [False, False]  # a deletion alone is not even asked
+    assert taken == [False, False, False]
     async with transaction(sessions) as session:
         found = (await session.exec(select(Resident.telegram_id))).all()
-    assert sorted(found) == [5]
+    assert sorted(found) == [5, 8]
+
+
+async def test_a_deleted_object_is_one_delete_and_then_gone(sessions, monkeypatch):
+    id_ = await stored_resident(sessions, 9)
+    taken = spy(monkeypatch)
+    with Statements(lambda w: w[0].upper()) as said:
+        async with transaction(sessions) as session:
+            held = await session.get(Resident, id_)
+            await session.delete(held)
+            await session.flush()
+            assert inspect(held).deleted and not session.deleted
+            assert await session.get(Resident, id_) is None
+    assert taken == [True] and words(said) == ["DELETE"]
+    async with transaction(sessions) as session:
+        assert await session.get(Resident, id_) is None
 
 
 @pytest.fixture(params=["compiled", "orm"])
@@ -222,3 +238,30 @@ async def test_a_row_without_its_key_is_refused_and_nothing_stored(sessions, way
             await session.flush()
     async with transaction(sessions) as session:
         assert (await session.exec(select(ReportDraft))).all() == [], way
+
+
+async def test_after_a_rollback_a_deleted_object_is_stored_again(sessions, way):
+    id_ = await stored_resident(sessions, 20)
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            held = await session.get(Resident, id_)
+            await session.delete(held)
+            await session.flush()
+            raise RuntimeError("the transaction failed after the flush")
+    assert not inspect(held).deleted and not inspect(held).was_deleted, way
+    async with transaction(sessions) as session:
+        assert (await session.get(Resident, id_)).name == "居民20", way
+
+
+async def test_a_row_deleted_meanwhile_is_the_orms_warning(sessions, way):
+    """Deleting an object whose row is already gone matches no row: the ORM warns, and
+    nothing fails."""
+    id_ = await stored_resident(sessions, 21)
+    table = Resident.__table__
+    async with transaction(sessions) as session:
+        held = await session.get(Resident, id_)
+        await session.exec(delete(table).where(table.c.id == id_))
+        await session.delete(held)
+        with pytest.warns(SAWarning, match="expected to delete 1 row"):
+            await session.flush()
+        assert inspect(held).deleted, way
