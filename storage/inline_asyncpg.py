@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Connection
 from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util.concurrency import is_exit_exception
 
-from storage.inline_sqlite import Done
+from storage.inline_sqlite import Done, heard
 
 _STATUS = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")  # as the adapter reads it
 
@@ -42,11 +43,10 @@ class Fetched(Done):
 def accepts(connection: Connection | None) -> bool:
     """Whether a statement may go to asyncpg itself on this connection: SQLAlchemy's asyncpg
     adapter, and nobody waiting to see the engine's statements (the tests' and the bench's
-    counts) or to log them (echo)."""
+    counts: storage.inline_sqlite.heard) or to log them (echo)."""
     if connection is None or connection._echo:
         return False
-    dispatch = connection.dispatch
-    if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+    if heard(connection):
         return False
     fairy = connection._dbapi_connection
     return fairy is not None and isinstance(fairy.dbapi_connection, AsyncAdapt_asyncpg_connection)
@@ -71,22 +71,31 @@ async def run(connection: Connection, sql: str, values: tuple | list[tuple]) -> 
                 status = _STATUS.match(prepared.get_statusmsg() or "")
             except Exception as error:
                 adapted._handle_exception(error)  # raises it as the DB-API's error
-    except Exception as error:
+    except BaseException as error:  # a cancellation too: the wire's state is unknown
         await _raise_as_sqlalchemy(connection, error, sql, values)
-    except BaseException as error:  # cancelled mid-statement: the wire's state is unknown
-        connection.invalidate(error)
-        raise
     oids = tuple(attribute.type.oid for attribute in attributes or ())
     return Fetched([tuple(row) for row in rows], int(status.group(1)) if status else -1, oids)
 
 
 async def _raise_as_sqlalchemy(
-    connection: Connection, error: Exception, sql: str, values: Any
+    connection: Connection, error: BaseException, sql: str, values: Any
 ) -> None:
-    """What the engine does with a statement's error: wrapped in SQLAlchemy's exception, a
-    disconnect invalidating the connection (which may need SQLAlchemy's greenlet), and the
-    dialect's cache of types dropped where asyncpg says its prepared statements went stale."""
+    """What the engine does with a statement's error, in SQLAlchemy's greenlet as there: a
+    DB-API error wrapped in SQLAlchemy's exception, a disconnect, a timeout or a
+    cancellation invalidating the connection (closed gracefully, so that asyncpg cancels
+    the statement on the server and its locks go), the dialect's cache of types dropped
+    where asyncpg says its prepared statements went stale. Anything else as it came, as the
+    engine gives it with its execution context."""
     dbapi = connection.dialect.loaded_dbapi
     if isinstance(error, (dbapi.InvalidCachedStatementError, dbapi.InternalServerError)):
         connection.dialect._invalidate_schema_cache()
-    await greenlet_spawn(connection._handle_dbapi_exception, error, sql, values, None, None)
+    if not isinstance(error, dbapi.Error) and not is_exit_exception(error):
+        raise error
+    await greenlet_spawn(_handle, connection, error, sql, values)
+
+
+def _handle(connection: Connection, error: BaseException, sql: str, values: Any) -> None:
+    try:
+        raise error  # the engine's handler reads the error being handled (sys.exc_info)
+    except BaseException as raised:
+        connection._handle_dbapi_exception(raised, sql, values, None, None)

@@ -178,6 +178,19 @@ class Done:
         return self._rows[0]
 
 
+def heard(connection: Any) -> bool:
+    """Whether someone listens for the engine's statements (the tests' and the bench's
+    counts): then they go through SQLAlchemy's execution, to be heard. The ORM's events
+    (do_orm_execute) are not told of statements that go straight, on either driver."""
+    dispatch = connection.dispatch
+    return bool(
+        dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
+        or dispatch.before_execute
+        or dispatch.after_execute
+    )
+
+
 def run(dbapi_connection: Any, sql: str, values: tuple | list[tuple]) -> Done | None:
     """A statement compiled once (storage.compiled) made on sqlite3 itself, when it may go
     straight (see _straight): SQLAlchemy's execution around a statement (its context, cursor

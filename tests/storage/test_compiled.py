@@ -5,18 +5,20 @@ shapes, ORM statements, reads of table objects) goes the usual way and works as 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, literal, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from storage import compiled, directory, inline_asyncpg, inline_sqlite, limits, outbox, residents
 from storage.bulk import any_of, insert_into
 from storage.cards import _CHANGED, _REMEMBER, _SHOWN
-from storage.engine import transaction, unit_of_work
+from storage.engine import make_session_factory, transaction, unit_of_work
 from storage.inbox import _MARK, _STORE
 from storage.limits import _COUNT
 from storage.models import InboxUpdate, OutboxMessage, Resident, ResidentQuota
@@ -243,6 +245,84 @@ async def test_on_postgresql_a_lost_connection_is_given_up_as_the_engine_gives_i
             session, _MARK, {"b_update_id": 1, "b_at": NOW, "b_error": None}
         )
     assert marked.rowcount == 0
+
+
+async def test_on_postgresql_a_cancelled_statement_ends_on_the_server_too(sessions):
+    """A task cancelled in the middle of a statement made on asyncpg itself: as the engine
+    does, the connection is given up gracefully, asyncpg cancels the statement on the server,
+    and its transaction's row locks go at once (not when the statement would have ended)."""
+    if sessions.kw["bind"].dialect.driver != "asyncpg":
+        pytest.skip("asyncpg's straight path")
+    stored = [{"update_id": 9, "payload": {}, "chat_id": 5, "received_at": NOW}]
+    async with transaction(sessions) as session:
+        await compiled.execute(session, _STORE[True], stored)
+    server = asyncio.get_running_loop().create_future()
+
+    async def cancelled() -> None:
+        async with transaction(sessions) as session:
+            server.set_result((await session.exec(select(func.pg_backend_pid()))).one())
+            marks = {"b_update_id": 9, "b_at": NOW, "b_error": "locked"}
+            await compiled.execute(session, _MARK, marks)  # the row is locked
+            await compiled.read(session, select(func.pg_sleep(120)), {})
+
+    task = asyncio.create_task(cancelled())
+    pid = await server
+    async with asyncio.timeout(60):  # until the server runs the sleep
+        while not await _sleeping(sessions, pid):
+            await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with transaction(sessions) as session:
+        await session.exec(text("SET LOCAL lock_timeout = '20s'"))  # the sleep ran 120 s
+        table = InboxUpdate.__table__
+        await session.exec(update(table).values(error="next").where(table.c.update_id == 9))
+
+
+async def _sleeping(sessions, pid: int) -> bool:
+    said = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p AND query LIKE '%pg_sleep%'")
+    async with transaction(sessions) as session:
+        return (await session.exec(said, params={"p": pid})).one()[0] == 1
+
+
+async def test_on_postgresql_asyncpgs_timeout_comes_out_as_the_engine_gives_it(database_url):
+    """asyncpg's command_timeout: TimeoutError as through SQLAlchemy's execution, the
+    connection given up, and the next transaction gets a working one."""
+    if not database_url.startswith("postgresql+asyncpg"):
+        pytest.skip("asyncpg's straight path")
+    engine = create_async_engine(database_url, connect_args={"command_timeout": 0.5})
+    sessions = make_session_factory(engine)
+    try:
+        with pytest.raises(TimeoutError):
+            async with transaction(sessions) as session:
+                await compiled.read(session, select(func.pg_sleep(30)), {})
+        assert engine.sync_engine.pool.checkedout() == 0
+        async with transaction(sessions) as session:
+            assert await compiled.read(session, select(literal(7)), {}) == [7]
+    finally:
+        await engine.dispose()
+
+
+async def test_several_rows_read_back_give_what_one_statement_gives(sessions, monkeypatch):
+    """An INSERT … RETURNING of several rows: on sqlite3 one execution a row (its executemany
+    returns nothing), elsewhere one statement of many VALUES; the same rows back, the same
+    stored, a row already there (or twice in the rows) returned once."""
+    went, real = [], inline_sqlite.run
+    monkeypatch.setattr(inline_sqlite, "run", lambda *a: went.append(real(*a)) or went[-1])
+    postgres = sessions.kw["bind"].dialect.name == "postgresql"
+
+    def row(n):
+        return {"update_id": n, "payload": {"n": n}, "chat_id": 5, "received_at": NOW}
+
+    async with transaction(sessions) as session:
+        first = (await compiled.execute(session, _STORE[postgres], [row(1), row(2)])).all()
+        again = await compiled.execute(session, _STORE[postgres], [row(2), row(3), row(3)])
+        again = again.all()
+    assert sorted(r[0] for r in first) == [1, 2] and [r[0] for r in again] == [3]
+    assert len(went) == (0 if postgres else 5) and all(d is not None for d in went)
+    async with transaction(sessions) as session:
+        stored = (await session.exec(select(InboxUpdate).order_by(InboxUpdate.update_id))).all()
+    assert [(u.update_id, u.payload) for u in stored] == [(n, {"n": n}) for n in (1, 2, 3)]
 
 
 async def test_a_failed_step_of_a_careful_unit_undoes_its_compiled_writes(sessions):
