@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, inspect
-from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import InstanceState, Mapper, Session
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ def shape_of(model: type, columns: Sequence[Any], start: int) -> Shape | None:
     """The shape of `model`'s columns at `start` in a select's result columns, if all of its
     columns are there in a row (a plain mapped table, no deferred column)."""
     mapper = plain(model)
-    if mapper is None:
-        return None
+    if mapper is None or mapper.class_manager.dispatch.load:
+        return None  # not a plain table, or someone listens for its objects' loading
     table = mapper.local_table
     keys: list[str] = []
     at = start
@@ -77,6 +77,18 @@ def joined(session: Session, shape: Shape, row: Sequence[Any]) -> Any:
         return held
     instance = inspect(shape.model).class_manager.new_instance()
     instance.__dict__.update(zip(shape.keys, values, strict=True))
-    make_transient_to_detached(instance)  # its values as stored, its identity its key
-    session.add(instance)
+    _persistent(session, instance_state(instance), key)
     return instance
+
+
+def _persistent(session: Session, state: InstanceState, key: tuple) -> None:
+    """As the ORM's loading joins a row's new object to the session: its identity its key,
+    its values as stored (nothing to flush), in the identity map (the key checked absent),
+    and the session's loaded_as_persistent listeners told. Not `session.add`, which would
+    also look for changes to cascade and treat it as coming back from elsewhere."""
+    state.key, state.identity_token = key, None
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
+    state._commit_all(state.dict, session.identity_map)
+    if session.dispatch.loaded_as_persistent:
+        session.dispatch.loaded_as_persistent(session, state)

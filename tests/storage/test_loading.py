@@ -53,6 +53,29 @@ async def test_a_read_object_is_the_one_the_orm_loads(sessions):
         assert orm.located_at == NOW and orm.last_latitude == 31.2
 
 
+@pytest.mark.parametrize("way", ["compiled", "orm"])
+async def test_after_a_rollback_a_read_object_is_read_again_as_the_orms(sessions, way):
+    """Rolled back, an object read in the transaction is expired, still persistent in the
+    session, and reads the row again when next used, whichever way it was read."""
+    [id_] = await stored(sessions, resident(5))
+    async with sessions() as session:  # a session that lives on after its rollback
+        if way == "compiled":
+            [read] = await compiled.read(session, _BY_TELEGRAM, {"t": 5})
+        else:
+            read = (await session.exec(_BY_TELEGRAM, params={"t": 5})).one()
+        read.name = "改了又撤回"
+        await session.flush()
+        await session.rollback()
+        state = inspect(read)
+        assert state.persistent and state.expired_attributes and not session.dirty
+        assert await session.get(Resident, id_) is read
+        assert (
+            await session.exec(select(Resident.name).where(Resident.id == id_))
+        ).one() == "居民5"
+        await session.refresh(read)
+        assert read.name == "居民5"
+
+
 async def test_an_object_the_session_holds_is_given_as_it_holds_it(sessions):
     """As the ORM does: not overwritten by the row (what it holds may be newer), but an
     attribute it had expired is filled in from the row."""
