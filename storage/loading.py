@@ -1,6 +1,7 @@
-"""Table objects made from rows storage.compiled read on sqlite3 itself, joined to the session
-as the ORM's own reading would have joined them (issue 14: the ORM's execution and loading of
-one row cost ≈ 230 µs, the statement on sqlite3 ≈ 10, the object made here ≈ 20).
+"""Table objects made from rows storage.compiled read on the driver itself (sqlite3, asyncpg),
+joined to the session as the ORM's own reading would have joined them (issue 14: the ORM's
+execution and loading of one row cost ≈ 230 µs, the statement on sqlite3 ≈ 10, the object
+made here ≈ 20).
 
 What the ORM does that matters here is kept: a row whose object the session holds already
 gives that object, unchanged (what it holds may be newer than the row), with only the
