@@ -128,3 +128,43 @@ async def test_a_pool_dropped_unnoticed_costs_one_transaction_at_most(
     after = await asyncio.gather(*(_pid(sessions) for _ in range(POOLED)))
     assert not set(after) & pids
     assert pings == []
+
+
+async def test_a_transaction_cancelled_during_its_commit_leaves_nothing_held(pool):
+    """COMMIT is a round trip (here a slow one: a deferred trigger sleeps in it). A task
+    cancelled meanwhile: its connection is given up, nothing stays checked out of the pool,
+    its row is not stored, and the next transaction works."""
+    sessions, _ = pool
+    async with transaction(sessions) as session:
+        for ddl in (
+            "CREATE TABLE slow_commit (id int PRIMARY KEY)",
+            "CREATE FUNCTION slow_commit_sleep() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$",
+            "CREATE CONSTRAINT TRIGGER slow_commit_at_commit AFTER INSERT ON slow_commit"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit_sleep()",
+        ):
+            await session.exec(text(ddl))
+    pid = asyncio.get_running_loop().create_future()
+
+    async def cancelled() -> None:
+        async with transaction(sessions) as session:
+            pid.set_result((await session.exec(text("SELECT pg_backend_pid()"))).scalar_one())
+            await session.exec(text("INSERT INTO slow_commit VALUES (1)"))
+
+    task = asyncio.create_task(cancelled())
+    mine = await pid
+    watching = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p AND query = 'COMMIT;'")
+    async with asyncio.timeout(WAIT):  # until the server runs the COMMIT
+        while True:
+            async with transaction(sessions) as session:
+                if (await session.exec(watching, params={"p": mine})).scalar_one():
+                    break
+            await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    engine = sessions.kw["bind"]
+    assert engine.sync_engine.pool.checkedout() == 0
+    async with transaction(sessions) as session:
+        stored = (await session.exec(text("SELECT count(*) FROM slow_commit"))).scalar_one()
+    assert stored == 0
