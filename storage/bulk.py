@@ -27,6 +27,8 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.sqltypes import AutoString
 
+from storage import compiled
+
 
 async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
     """New table objects of one type in one multi-row INSERT, each given the id the database
@@ -35,7 +37,8 @@ async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> No
         return
     postgresql = session.bind.dialect.name == "postgresql"
     statement = _returning_ids(type(rows[0]), postgresql)
-    ids = (await session.exec(statement, params=[values_of(row) for row in rows])).scalars().all()
+    done = await compiled.execute(session, statement, [values_of(row) for row in rows])
+    ids = [id_ for (id_,) in done.all()]
     for row, id_ in zip(rows, ids if postgresql else sorted(ids), strict=True):
         row.id = id_
 
@@ -57,12 +60,6 @@ def insert_into(model: type[SQLModel]) -> Insert:
     the statement each time cost more than running it (issue 14). Values by column name;
     the ids the database chooses are not read back (inline: no RETURNING for one row)."""
     return insert(model.__table__).inline()
-
-
-def one_or_many(params: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
-    """A statement's parameters: one row is not an executemany (asyncpg's costs a prepared
-    statement and a pipeline)."""
-    return params[0] if len(params) == 1 else params
 
 
 def values_of(row: SQLModel) -> dict[str, Any]:

@@ -46,7 +46,6 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import inline_asyncpg, inline_sqlite, loading
-from storage.bulk import one_or_many
 from storage.inline_sqlite import Done
 from storage.loading import Shape
 
@@ -87,7 +86,7 @@ async def execute(
     names = frozenset(rows[0]) if rows else frozenset()
     plan = _plan(statement, session.bind.dialect, names) if rows else None
     if plan is None or _shapes_differ(rows, names):
-        return await session.exec(statement, params=one_or_many(rows))
+        return await session.exec(statement, params=_one_or_many(rows))
     values = [_values(plan, row) for row in rows]
     if plan.returns and len(rows) > 1:
         if session.bind.dialect.name == "sqlite":
@@ -243,6 +242,12 @@ def _held(session: AsyncSession) -> Connection | None:
         return transaction.bound_connection()
     except InvalidRequestError:  # none used yet
         return None
+
+
+def _one_or_many(params: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """A statement's parameters: one row is not an executemany (asyncpg's costs a prepared
+    statement and a pipeline)."""
+    return params[0] if len(params) == 1 else params
 
 
 def _shapes_differ(rows: list[Mapping[str, Any]], names: frozenset[str]) -> bool:
