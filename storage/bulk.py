@@ -39,7 +39,10 @@ async def insert_with_ids(session: AsyncSession, rows: Sequence[SQLModel]) -> No
     statement = _returning_ids(type(rows[0]), postgresql)
     done = await compiled.execute(session, statement, [values_of(row) for row in rows])
     ids = [id_ for (id_,) in done.all()]
-    for row, id_ in zip(rows, ids if postgresql else sorted(ids), strict=True):
+    given = [row.id for row in rows]
+    if not postgresql:  # ids given stay theirs; chosen ones ascend in the rows' order
+        ids = given if None not in given else sorted(ids)
+    for row, id_ in zip(rows, ids, strict=True):
         row.id = id_
 
 

@@ -110,7 +110,7 @@ async def read(session: AsyncSession, statement: Select, params: Mapping[str, An
     ORM's loading ≈ 130 more; issue 14); elsewhere table objects are read through Core,
     without the ORM's loading, and anything else the usual way."""
     plan = _plan(statement, session.bind.dialect, frozenset(params))
-    if plan is None:
+    if plan is None or any(isinstance(p, Shape) and loading.heard(p) for p in plan.parts):
         result = await session.exec(statement, params=params)
         if isinstance(result, ScalarResult):  # sqlmodel's select of one column or object
             return list(result.all())
@@ -216,16 +216,29 @@ async def _taken(session: AsyncSession) -> Connection | None:
 def _each_on_sqlite3(connection: Connection | None, sql: str, values: list[tuple]) -> Done | None:
     """Rows whose RETURNING is read back (sqlite3's executemany gives none): one execution
     each, on sqlite3 itself, ≈ 10 µs each where SQLAlchemy's statement of many VALUES costs
-    ≈ 200. None, nothing done, if the first may not go that way (nor then may the others)."""
-    done = _on_sqlite3(connection, sql, values[0])
-    if done is None:
+    ≈ 200; all or none of them, as that one statement (a savepoint around them, SQLite not
+    undoing the rows before a failed one). None, nothing done, if they may not go that way."""
+    if _on_sqlite3(connection, _ROWS_BEGIN, ()) is None:
         return None
-    rows, count = list(done.all()), done.rowcount
-    for more in values[1:]:
-        done = _on_sqlite3(connection, sql, more)
-        rows += done.all()
-        count += done.rowcount
+    rows: list[tuple] = []
+    count = 0
+    try:
+        for row in values:
+            done = _on_sqlite3(connection, sql, row)
+            rows += done.all()
+            count += done.rowcount
+    except BaseException:
+        _on_sqlite3(connection, _ROWS_UNDONE, ())
+        raise
+    finally:
+        _on_sqlite3(connection, _ROWS_END, ())
     return Done(rows, count)
+
+
+# Named apart from SQLAlchemy's own (sa_savepoint_N), which may be open around them
+_ROWS_BEGIN = "SAVEPOINT fc_rows"
+_ROWS_UNDONE = "ROLLBACK TO SAVEPOINT fc_rows"
+_ROWS_END = "RELEASE SAVEPOINT fc_rows"
 
 
 def _held(session: AsyncSession) -> Connection | None:

@@ -139,7 +139,9 @@ async def _read(session: AsyncSession, version: int) -> Directory:
 
 
 @event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: object) -> None:
+def flushed(session: Session, _context: object) -> None:
+    """A flush that changed staff, duties or cells: what the transaction read of them is
+    read again (storage.flushing never takes those tables, so need not tell this)."""
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(row, Staff | GridDuty | GridCell) for row in changed):
         session.info.pop(_LOOKED, None)

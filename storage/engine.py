@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -160,31 +160,46 @@ async def _session(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     as they must; elsewhere they go through aiosqlite's thread as before. A cancellation
     during PostgreSQL's COMMIT is the engine's to handle, as ever: it gives the connection
     up (its state on the wire unknown), and the rollback and close that follow find
-    nothing left to do on it."""
+    nothing left to do on it.
+
+    On PostgreSQL the block is the session's `with session.begin()`, entered at once (no
+    I/O until used): a commit or rollback inside it closes it, and the next statement is
+    refused, as there. On SQLite a unit of work commits inside it and goes on (settle_before_
+    telling), its later steps committed at the end."""
     session = factory()
+    sync = session.sync_session
+    guard = None if sync.bind.dialect.name == "sqlite" else sync.begin().__enter__()
     try:
         yield session
-    except BaseException:
-        await greenlet_spawn(_rollback_then_close, session.sync_session)
+    except BaseException as error:
+        await greenlet_spawn(_rollback_then_close, sync, guard, error)
         raise
-    await greenlet_spawn(_commit_then_close, session.sync_session)
+    await greenlet_spawn(_commit_then_close, sync, guard)
 
 
-def _commit_then_close(session: Session) -> None:
+def _commit_then_close(session: Session, guard: SessionTransaction | None = None) -> None:
     try:
-        session.commit()
-    except BaseException:
+        if guard is None:
+            session.commit()
+        else:
+            guard.__exit__(None, None, None)  # as leaving `with session.begin()`
+    except BaseException as error:
         # SQLite keeps its transaction, and the write lock, when COMMIT fails (a deferred
         # foreign key, a full disk); the pool, told the connection is already reset, would
         # not roll it back, and the next writer would wait out the busy timeout behind it.
-        _rollback_then_close(session)
+        _rollback_then_close(session, guard, error)
         raise
     session.close()
 
 
-def _rollback_then_close(session: Session) -> None:
+def _rollback_then_close(
+    session: Session, guard: SessionTransaction | None = None, error: BaseException | None = None
+) -> None:
     try:
-        session.rollback()
+        if guard is None or error is None:
+            session.rollback()
+        else:
+            guard.__exit__(type(error), error, error.__traceback__)
     finally:
         session.close()
 

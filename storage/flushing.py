@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled, loading
 from storage.directory import TABLES
+from storage.directory import flushed as directory_flushed
 
 _NOTHING = object()  # a changed object whose values are all as stored: no statement
 # Listeners these statements would not tell (none today): their mapper's flushes are the ORM's
@@ -42,8 +43,8 @@ _MAPPER_EVENTS = (
 async def flushed(session: AsyncSession) -> bool:
     """Whether the session's one change was written here (False: nothing done)."""
     sync = session.sync_session
-    if not sync.is_active or sync.in_nested_transaction():
-        return False  # a failed flush's session: the ORM's flush says so
+    if not sync.is_active or sync.in_nested_transaction() or _heard(sync):
+        return False  # a failed flush's session (the ORM's flush says so), a savepoint…
     changed = [*sync.new, *sync.dirty, *sync.deleted]
     if len(changed) != 1:
         return False
@@ -71,6 +72,14 @@ def _write_of(state: Any, mapper: Any, deleting: bool) -> tuple | object | None:
     if deleting:
         return _delete_of(state, mapper)
     return _insert_of(state, mapper) if state.key is None else _update_of(state, mapper)
+
+
+def _heard(session: Session) -> bool:
+    """Whether the session's flush listeners would want to hear of this flush: any but
+    storage.directory's, which looks only for the tables not taken here."""
+    dispatch = session.dispatch
+    listeners = (*dispatch.before_flush, *dispatch.after_flush, *dispatch.after_flush_postexec)
+    return any(listener is not directory_flushed for listener in listeners)
 
 
 def _taken(mapper: Any) -> bool:

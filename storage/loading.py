@@ -47,8 +47,8 @@ def shape_of(model: type, columns: Sequence[Any], start: int) -> Shape | None:
     """The shape of `model`'s columns at `start` in a select's result columns, if all of its
     columns are there in a row (a plain mapped table, no deferred column)."""
     mapper = plain(model)
-    if mapper is None or mapper.class_manager.dispatch.load:
-        return None  # not a plain table, or someone listens for its objects' loading
+    if mapper is None:
+        return None
     table = mapper.local_table
     keys: list[str] = []
     at = start
@@ -59,6 +59,13 @@ def shape_of(model: type, columns: Sequence[Any], start: int) -> Shape | None:
         return None
     identity = (start + keys.index(mapper.get_property_by_column(mapper.primary_key[0]).key),)
     return Shape(model, start, tuple(keys), identity)
+
+
+def heard(shape: Shape) -> bool:
+    """Whether someone listens for the loading of these objects (load, refresh events):
+    then the ORM's loading, which tells them, must make them."""
+    events = shape.model._sa_class_manager.dispatch
+    return bool(events.load or events.refresh)
 
 
 def joined(session: Session, shape: Shape, row: Sequence[Any]) -> Any:
@@ -90,6 +97,6 @@ def _persistent(session: Session, state: InstanceState, key: tuple) -> None:
     state.key, state.identity_token = key, None
     state.session_id = session.hash_key
     session.identity_map._add_unpresent(state, key)
-    state._commit_all(state.dict, session.identity_map)
     if session.dispatch.loaded_as_persistent:
         session.dispatch.loaded_as_persistent(session, state)
+    state._commit_all(state.dict, session.identity_map)  # a listener's change too, as there

@@ -308,7 +308,14 @@ async def test_several_rows_read_back_give_what_one_statement_gives(sessions, mo
     returns nothing), elsewhere one statement of many VALUES; the same rows back, the same
     stored, a row already there (or twice in the rows) returned once."""
     went, real = [], inline_sqlite.run
-    monkeypatch.setattr(inline_sqlite, "run", lambda *a: went.append(real(*a)) or went[-1])
+
+    def spy(*args):
+        done = real(*args)
+        if args[1].startswith("INSERT"):
+            went.append(done)
+        return done
+
+    monkeypatch.setattr(inline_sqlite, "run", spy)
     postgres = sessions.kw["bind"].dialect.name == "postgresql"
 
     def row(n):
