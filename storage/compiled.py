@@ -21,9 +21,12 @@ has to know.
 ORM events are not told of these statements (do_orm_execute): a write to a table whose changes
 something listens for (storage.directory's staff, duties and cells) must not come this way.
 
-On PostgreSQL through asyncpg, a statement in a transaction that already holds its
-connection goes to asyncpg itself (storage.inline_asyncpg.run: ≈ 80 µs, its round trip to
-the server included, where `exec_driver_sql` took ≈ 125), by the same rule about listeners.
+On PostgreSQL through asyncpg, a statement goes to asyncpg itself on the connection the
+session's transaction holds (taken first if it holds none yet; storage.inline_asyncpg.run:
+≈ 80 µs, its round trip to the server included, where `exec_driver_sql` took ≈ 125), by
+the same rule about listeners. Several rows read back by RETURNING go one at a time on
+sqlite3 (its executemany returns none), inside a savepoint so that all or none are stored;
+elsewhere they are SQLAlchemy's one statement of many VALUES.
 
 Reads (`read`) go the same way: their values through their types' result processors,
 table objects made as the ORM would load them (storage.loading), the session's changes
@@ -56,7 +59,7 @@ class _Plan:
     order: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     fixed: Mapping[str, Any]  # values written into the statement (`.values(error=None)`)
-    returns: bool  # rows back: on sqlite3 one execution a row, else many rows are the usual way
+    returns: bool  # rows back (several rows: see the module's doc)
     # may go to the driver itself: sqlite3 (storage.inline_sqlite) or asyncpg (inline_asyncpg)
     inline: bool
     # A read's: each column's result processor (None: as the driver gives it), and whether
@@ -245,8 +248,8 @@ def _held(session: AsyncSession) -> Connection | None:
     """The connection the session's innermost transaction has used itself, if it is active:
     taking it needs no trip into SQLAlchemy's greenlet (opening one would). A savepoint
     that has not used the connection yet has not been begun on it (SQLAlchemy sends the
-    SAVEPOINT at its first use): then None, and the statement goes the way that begins it,
-    so that the savepoint's rollback undoes it."""
+    SAVEPOINT at its first use): then None, and `_taken` asks the session for the
+    connection, which begins the savepoint first, so that its rollback undoes the statement."""
     sync = session.sync_session
     transaction = sync.get_nested_transaction() or sync.get_transaction()
     if transaction is None or not transaction.is_active:

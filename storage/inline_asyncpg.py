@@ -10,8 +10,10 @@ cursor would send it: under the adapter's lock, the transaction begun first if i
 been, the statement prepared once per connection (the adapter's own cache of prepared
 statements, so both ways share it) and its rows fetched.
 
-Errors come out as SQLAlchemy's, as through the engine: a disconnect invalidates the
-connection, a cancellation too (SQLAlchemy cannot know what state the wire was left in).
+Errors go through the engine's own handler, inside SQLAlchemy's greenlet as there, and come
+out as through the engine: a disconnect invalidates the connection (and the pool), and a
+timeout or a cancellation gives the connection up gracefully, so that asyncpg cancels the
+statement on the server and its transaction's locks go.
 """
 
 from __future__ import annotations
@@ -44,9 +46,7 @@ def accepts(connection: Connection | None) -> bool:
     """Whether a statement may go to asyncpg itself on this connection: SQLAlchemy's asyncpg
     adapter, and nobody waiting to see the engine's statements (the tests' and the bench's
     counts: storage.inline_sqlite.heard) or to log them (echo)."""
-    if connection is None or connection._echo:
-        return False
-    if heard(connection):
+    if connection is None or connection._echo or heard(connection):
         return False
     fairy = connection._dbapi_connection
     return fairy is not None and isinstance(fairy.dbapi_connection, AsyncAdapt_asyncpg_connection)
