@@ -123,19 +123,19 @@ async def add_event(
     to_status: str | None = None,
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> ReportEvent:
-    event = ReportEvent(
-        report_id=report_id,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        detail=detail or {},
-        at=at or utcnow(),
-    )
-    # A Core INSERT (its id is not read back): an ORM add and flush cost twice as much.
-    await add_events(session=session, events=[event.model_dump(exclude={"id", "level"})])
-    return event
+) -> None:
+    # Its column values as they are (a Core INSERT, its id not read back): an ORM add and
+    # flush cost twice as much, a table object built only to be dumped again half as much.
+    event = {
+        "report_id": report_id,
+        "at": at or utcnow(),
+        "actor": actor,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "detail": detail or {},
+    }
+    await add_events(session=session, events=[event])
 
 
 async def change_report(
