@@ -118,6 +118,8 @@ class OutboxSender:
         self.held: Counter[int] = Counter()  # rows in `ready`, per chat
         self.settled: dict[tuple, list[int]] = {}
         self._inflight: set[asyncio.Task] = set()
+        self._flushes: set[asyncio.Task] = set()  # outcomes being recorded
+        self._flush_timer: asyncio.TimerHandle | None = None
         self._claim_began = 0.0
         self._more = False  # the last claim took as many as it asked for: there may be more
         self._freed = False  # a chat at its cap sent a row: the next of its rows may come
@@ -416,7 +418,12 @@ class OutboxSender:
             self._flush_in(SETTLE_AFTER)
 
     def _flush_in(self, seconds: float) -> None:
-        asyncio.get_running_loop().call_later(seconds, lambda: asyncio.ensure_future(self._flush()))
+        self._flush_timer = asyncio.get_running_loop().call_later(seconds, self._flush_now)
+
+    def _flush_now(self) -> None:
+        task = asyncio.ensure_future(self._flush())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
 
     async def _flush(self) -> None:
         batch, self.settled = self.settled, {}
@@ -468,6 +475,13 @@ class OutboxSender:
         self.ready = []
         self.held.clear()
         await self._flush()
+        # All recorded: a flush still timed has nothing to do, and would start as the loop
+        # closes, never to run. What could not be recorded keeps its retry (another sender
+        # may take over in this process: leadership lost, not the process stopped).
+        if self._flush_timer is not None and not self.settled and not self.cards:
+            self._flush_timer.cancel()
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
 
 
 async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
