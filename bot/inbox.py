@@ -21,7 +21,6 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -97,7 +96,7 @@ class Inbox:
             new = set(stored)
             for payload, chat in zip(valid, chats, strict=True):
                 if payload["update_id"] in new:
-                    row = _Stored(payload["update_id"], payload, chat)
+                    row = inbox.Waiting(payload["update_id"], payload, chat)
                     self._waiting.setdefault(row.update_id, row)
             if self._arrived is not None:  # the commit's wake-up may have come before these
                 self._arrived.set()
@@ -346,15 +345,6 @@ class Inbox:
 
 class _Redo(Exception):
     """Rolls back a unit of work in which a step failed."""
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """An update as stored (inbox.Update), known without reading it back."""
-
-    update_id: int
-    payload: dict[str, Any]
-    chat_id: int | None
 
 
 def _count(errors: dict[int, str | None]) -> None:

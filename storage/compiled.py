@@ -350,14 +350,13 @@ def _compile_read(statement: Select, dialect: Dialect, names: frozenset[str]) ->
             return None
         return _Plan("", (), (), {}, returns=True, inline=False, flushes=flushes, parts=objects)
     kinds = tuple(rc.type for rc in compiled._result_columns)
-    if dialect.name != "sqlite":  # processors chosen once the server says the types
-        return _Plan(
-            compiled.string, *binds, True, True, flushes=flushes, parts=objects, types=kinds
-        )
-    results = tuple(kind.dialect_impl(dialect).result_processor(dialect, None) for kind in kinds)
+    results = ()  # on PostgreSQL chosen once the server says the types (_by_oids)
+    if dialect.name == "sqlite":
+        results = tuple(k.dialect_impl(dialect).result_processor(dialect, None) for k in kinds)
     return _Plan(
-        compiled.string, *binds, True, True, results, flushes=flushes, parts=objects, types=kinds
-    )
+        compiled.string, *binds, returns=True, inline=True, results=results, flushes=flushes,
+        parts=objects, types=kinds,
+    )  # fmt: skip
 
 
 def _parts(statement: Select, columns: list[Any]) -> tuple[Shape | int, ...] | None:

@@ -14,6 +14,9 @@ from storage.engine import SessionFactory, transaction
 from storage.types import utcnow
 from triage.units import Session
 
+# An update as stored, known without reading it back (one instance: what it stored waits)
+Waiting = rows.Waiting
+
 
 class Update(Protocol):
     """A stored update as processing reads it (a row, not a loaded model object)."""
