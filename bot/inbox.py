@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -27,7 +26,7 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot import updates
+from bot import transport, updates
 from triage import counters
 from triage.delivery import inbox
 from triage.units import (
@@ -50,9 +49,6 @@ LOOK_AGAIN = 0.5  # seconds before looking again at chats another instance held
 # a reply's wait (bench/PROFILE.md: 16 and 32 helped SQLite at 75/s, 16 hurt PostgreSQL).
 RUN = 8
 GROUPS_AT_ONCE = 2  # on PostgreSQL, groups handled side by side (their round trips overlap)
-
-# Raw getUpdates keeps one malformed update from failing the whole batch's parsing.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
 
 
 class Inbox:
@@ -321,14 +317,13 @@ class Inbox:
         backoff = 1.0
         while True:
             try:
-                batch = await self.app.bot.do_api_request(
-                    "getUpdates",
-                    api_kwargs={
-                        "offset": offset,
-                        "timeout": POLL_TIMEOUT,
-                        "allowed_updates": ALLOWED_UPDATES,
-                    },
-                    read_timeout=POLL_TIMEOUT + 10,
+                # Raw dicts, not Update objects: one malformed update must not fail the
+                # whole batch's parsing (each is read when it is handled).
+                asked = {"timeout": POLL_TIMEOUT, "allowed_updates": ALLOWED_UPDATES}
+                if offset is not None:
+                    asked["offset"] = offset
+                batch = await transport.call(
+                    self.app.bot, "getUpdates", asked, read_timeout=POLL_TIMEOUT + 10
                 )
                 if batch:
                     await self.receive(batch)  # stored before the next offset confirms them

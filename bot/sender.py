@@ -23,7 +23,6 @@ import logging
 import math
 import time
 import uuid
-import warnings
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import transport
 from bot.notify import CARD_OF, calls_for
 from triage import counters
 from triage.delivery import outbox
@@ -39,7 +39,6 @@ from triage.tasks.cards import redraws, remember
 from triage.units import SessionFactory, contained, transaction, utcnow
 
 log = logging.getLogger(__name__)
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.")  # raw calls are on purpose
 STALE_CLAIM = timedelta(seconds=60)
 RENEW_EVERY = 20.0  # seconds; well inside STALE_CLAIM
 MAX_CLAIM_SIZE = 250  # rows; the queue in memory holds up to twice this
@@ -360,7 +359,7 @@ class OutboxSender:
         began = time.monotonic()
         try:
             try:
-                sent = await self.bot.do_api_request(row.method, api_kwargs=kwargs)
+                sent = await transport.call(self.bot, row.method, kwargs)
             finally:
                 counters.send_latency.observe(time.monotonic() - began)
             if card_of is not None and isinstance(sent, dict) and "message_id" in sent:

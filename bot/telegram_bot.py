@@ -8,6 +8,7 @@ import logging
 
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
+from telegram.request import BaseRequest
 
 from triage.units import settle_before_telling
 
@@ -16,6 +17,12 @@ TOO_LATE = "query is too old"
 
 
 class FirecircleBot(ExtBot):
+    @property
+    def updates_request(self) -> BaseRequest:
+        """The request getUpdates is made with (its own connection: a long poll must not hold
+        one the replies need); `request` is the other calls'."""
+        return self._request[0]
+
     async def _do_post(self, *args, **kwargs):
         # A press's unit of work on SQLite commits what it did so far before the worker is
         # answered: the answer confirms what is stored, and the write lock waits on no call.

@@ -12,11 +12,14 @@ to HTTP proxies itself; SOCKS5 goes through aiohttp-socks' connector.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import aiohttp
 from aiohttp_socks import ProxyConnector
 from python_socks import ProxyConnectionError, ProxyError
+from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -95,6 +98,39 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {reason}") from getattr(
                 exc, "os_error", None
             )
+
+
+async def call(
+    bot: Bot,
+    method: str,
+    parameters: dict[str, Any],
+    *,
+    read_timeout: Any = BaseRequest.DEFAULT_NONE,
+) -> Any:
+    """A Bot API call whose parameters are JSON already (an outbox row's payload, getUpdates'
+    offset), sent by the bot's request for it: its pooled session and timeouts, and
+    python-telegram-bot's reading of the answer into its errors (RetryAfter, Forbidden,
+    BadRequest…), which the sender and the inbox rely on. The Bot's layers above the request
+    turn each parameter into an object and back to JSON: ≈ 0.1 ms a call that such
+    parameters do not need (issue 14)."""
+    polling = method == "getUpdates" and hasattr(bot, "updates_request")
+    request = bot.updates_request if polling else bot.request
+    return await request.post(
+        f"{bot.base_url}/{method}", _Json(parameters), read_timeout=read_timeout
+    )
+
+
+class _Json(RequestData):
+    """Parameters encoded once, as they are (python-telegram-bot's RequestData encodes each
+    value, then the whole)."""
+
+    def __init__(self, parameters: dict[str, Any]):
+        super().__init__()
+        self._payload = json.dumps(parameters, ensure_ascii=False).encode()
+
+    @property
+    def json_payload(self) -> bytes:
+        return self._payload
 
 
 def _body(request_data: RequestData | None) -> tuple[object, dict[str, str] | None]:
