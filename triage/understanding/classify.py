@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 from triage.understanding import lexicon as lx
 from triage.understanding import severity as definition
 from triage.understanding.model import TriageModel, shipped
+from triage.understanding.needed_chars import Searches
 from triage.understanding.normalise import normalise as plain_form
 from triage.understanding.taxonomy import Category, Kind, Severity
 
@@ -78,6 +79,7 @@ class _Lexicon:
     groups: dict[str, _Group]
     category_terms: tuple[tuple[Category, re.Pattern[str], int], ...]
     category_combos: tuple[tuple[Category, re.Pattern[str], int], ...]
+    category_searches: Searches  # the terms', then the combos' regexes
     severity_rules: tuple[tuple[Category | None, re.Pattern[str], Severity], ...]
     out_of_scope: tuple[tuple[re.Pattern[str], int], ...]
 
@@ -85,6 +87,14 @@ class _Lexicon:
 @cache
 def _lexicon() -> _Lexicon:
     """Compile the lexicon once per process."""
+    terms = tuple(
+        (category, re.compile(pattern), weight)
+        for category, group in lx.CATEGORY_TERMS.items()
+        for pattern, weight in group
+    )
+    combos = tuple(
+        (category, re.compile(pattern), weight) for category, pattern, weight in lx.CATEGORY_COMBOS
+    )
     groups = {
         name: _Group(patterns)
         for name, patterns in {
@@ -124,15 +134,9 @@ def _lexicon() -> _Lexicon:
         false_friends=re.compile("|".join(f"(?:{p})" for p in lx.FALSE_FRIENDS)),
         negated_fire=re.compile("|".join(f"(?:{p})" for p in lx.NEGATED_FIRE)),
         groups=groups,
-        category_terms=tuple(
-            (category, re.compile(pattern), weight)
-            for category, terms in lx.CATEGORY_TERMS.items()
-            for pattern, weight in terms
-        ),
-        category_combos=tuple(
-            (category, re.compile(pattern), weight)
-            for category, pattern, weight in lx.CATEGORY_COMBOS
-        ),
+        category_terms=terms,
+        category_combos=combos,
+        category_searches=Searches([regex for _, regex, _ in terms + combos]),
         severity_rules=tuple(
             (category, re.compile(pattern), severity)
             for category, pattern, severity in lx.SEVERITY_RULES
@@ -281,9 +285,12 @@ def _category_matches(text: str) -> tuple[tuple[Category, int, str], ...]:
     """Each category term or combo found in the text, with its weight and words: a message's
     rules and the model's tokens both ask, and 150 searches a time cost more than the rest."""
     lex = _lexicon()
+    searched = lex.category_terms + lex.category_combos
     return tuple(
         (category, weight, _short(match.group(0)))
-        for category, regex, weight in lex.category_terms + lex.category_combos
+        for category, regex, weight in map(
+            searched.__getitem__, lex.category_searches.candidates(text)
+        )
         if (match := regex.search(text))
     )
 

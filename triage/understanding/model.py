@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "kind_model.json"
@@ -34,6 +34,12 @@ def features(plain: str) -> Counter[str]:
     for n in NGRAMS:
         grams.update(text[i : i + n] for i in range(len(text) - n + 1))
     return grams
+
+
+@lru_cache(maxsize=16)
+def _grams(plain: str) -> tuple[tuple[str, int], ...]:
+    """features(), counted once for the three heads that read one message."""
+    return tuple(features(plain).items())
 
 
 @dataclass(frozen=True)
@@ -62,18 +68,20 @@ class KindModel:
         """Each class's probability for a message in its plain form (and the rules' tokens)."""
         logits = list(self.intercepts)
         known = []
-        for gram, count in features(plain).items():
+        for gram, count in _grams(plain):
             row = self.weights.get(gram)
             if row is not None:
                 known.append(((1.0 + math.log(count)) * row[0], row[1]))
         norm = math.sqrt(sum(value * value for value, _ in known)) or 1.0
-        for value, per_class in known:
+        for value, per_class in known:  # each class's sum in the same order as ever
             share = value / norm
-            for index, weight in enumerate(per_class):
-                logits[index] += share * weight
+            logits = [
+                logit + share * weight for logit, weight in zip(logits, per_class, strict=True)
+            ]
         for token in tokens:
-            for index, weight in enumerate(self.tokens.get(token, ())):
-                logits[index] += weight
+            per_class = self.tokens.get(token)
+            if per_class is not None:
+                logits = [logit + weight for logit, weight in zip(logits, per_class, strict=True)]
         top = max(logits)
         exps = [math.exp(logit - top) for logit in logits]
         total = sum(exps)
