@@ -401,11 +401,12 @@ async def _turn(engine: AsyncEngine | None) -> AsyncIterator[Callable[[], None]]
         return
     lock = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
     try:
-        # On Python 3.11 wait_for runs the acquire as a task, so the loop turns once even for
-        # a free lock: asyncio.timeout instead (no turn) made 3 % more statements, as fewer
-        # updates and outcomes gathered per transaction, for no less CPU (bench/PROFILE.md,
-        # seventh pass)
-        await asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT)
+        # A free lock taken at once. wait_for ran the acquire as a task, so the loop turned
+        # once even then: ≈ 50 µs of a transaction's 260 on SQLite. The turn let a few more
+        # updates gather in a transaction at the bench's 8 reports in flight, which came
+        # out about even (bench/PROFILE.md, the seventh and fourteenth passes).
+        async with asyncio.timeout(BUSY_TIMEOUT):
+            await lock.acquire()
     except TimeoutError:
         raise OperationalError("BEGIN", None, Exception("database is locked")) from None
     held = True
