@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from functools import cache
 
 from telegram import (
@@ -20,7 +19,6 @@ from triage.broadcasts import Draft
 from triage.intake.reply import Step
 
 # redraw_card calls the Bot API as it is, on purpose
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.editMessageText'")
 
 COMMUNITY_PREFIX = "community:"
 LANGUAGE_PREFIX = "lang:"
@@ -192,7 +190,7 @@ async def redraw_card(query: CallbackQuery, text: str, markup: dict | None) -> N
     if markup is not None:  # without one, the buttons go, as edit_message_text does
         call["reply_markup"] = markup
     try:
-        await query.get_bot().do_api_request("editMessageText", api_kwargs=call)
+        await query.get_bot().call("editMessageText", call)
     except BadRequest as exc:  # already reads so, or gone: what the press did is done
         if not any(words in str(exc).lower() for words in GONE):
             raise

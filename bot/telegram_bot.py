@@ -5,11 +5,13 @@ too late (or twice) taken as what it is — the spinner already gone — instead
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
+from bot import transport
 from triage.units import settle_before_telling
 
 log = logging.getLogger(__name__)
@@ -29,11 +31,35 @@ class FirecircleBot(ExtBot):
         await settle_before_telling()
         return await super()._do_post(*args, **kwargs)
 
-    async def answer_callback_query(self, *args, **kwargs) -> bool:
-        # Telegram forgets a press after some seconds; by then the client has stopped its
-        # spinner and nothing is lost: what the press did is stored and told all the same.
+    async def call(self, method: str, parameters: dict[str, Any], **timeouts: Any) -> Any:
+        """A Bot API call whose parameters are JSON already, as transport.call makes it, what
+        a press did so far committed first (as _do_post)."""
+        await settle_before_telling()
+        return await transport.call(self, method, parameters, **timeouts)
+
+    async def answer_callback_query(
+        self,
+        callback_query_id: str,
+        text: str | None = None,
+        show_alert: bool | None = None,
+        url: str | None = None,
+        cache_time: int | None = None,
+        *,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        api_kwargs: dict[str, Any] | None = None,
+        **_other_timeouts: Any,
+    ) -> bool:
+        """A press answered with its parameters as they are (see transport.call). Telegram
+        forgets a press after some seconds; by then the client has stopped its spinner and
+        nothing is lost: what the press did is stored and told all the same."""
+        given = {"text": text, "show_alert": show_alert, "url": url, "cache_time": cache_time}
+        parameters = {"callback_query_id": callback_query_id} | {
+            name: value for name, value in given.items() if value is not None
+        }
         try:
-            return await super().answer_callback_query(*args, **kwargs)
+            return await self.call(
+                "answerCallbackQuery", parameters | (api_kwargs or {}), read_timeout=read_timeout
+            )
         except BadRequest as exc:
             if TOO_LATE not in exc.message.lower():
                 raise

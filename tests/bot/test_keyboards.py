@@ -37,8 +37,8 @@ class Bot:
     def __init__(self, error: str | None = None):
         self.error, self.calls = error, []
 
-    async def do_api_request(self, endpoint, api_kwargs=None):
-        self.calls.append((endpoint, api_kwargs))
+    async def call(self, endpoint, parameters):
+        self.calls.append((endpoint, parameters))
         if self.error:
             raise BadRequest(self.error)
         return True
