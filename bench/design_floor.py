@@ -13,7 +13,8 @@ runs firecircle's), no ORM, no classification, no limits, no texts but the repli
 - every change of a report is an event; its deadline is a column;
 - nothing is sent from a handler: replies are outbox rows written with the work, and a sender
   claims them, sends them and records each outcome (the callback's answer is direct, as in
-  firecircle);
+  firecircle); the sends and the answer go to python-telegram-bot's request with their JSON
+  as it is (bot.transport.call), as firecircle's do;
 - 接单 is a conditional UPDATE of the report's status.
 
 What firecircle costs beyond this is its own code: the ORM and its flushes, the domain's
@@ -38,6 +39,7 @@ from telegram.ext import Application
 
 from bench.common import header
 from bench.floor import Floor, application, measure
+from bot import transport
 
 SCHEMA = """
 CREATE TABLE inbox (update_id INTEGER PRIMARY KEY, payload TEXT NOT NULL,
@@ -198,7 +200,8 @@ class DesignFloor(Floor):
                     text=f"{query.message.text}\n已接单",
                 )
                 self.queue(db, chat, "sendMessage", text="网格员已接单")
-        await query.answer("已接单" if taken else "已处理")
+        answer = {"callback_query_id": query.id, "text": "已接单" if taken else "已处理"}
+        await transport.call(query.get_bot(), "answerCallbackQuery", answer)  # as firecircle
 
     @staticmethod
     def event(db: sqlite3.Connection, report: int, actor: str, action: str, status: str) -> None:
@@ -219,7 +222,7 @@ class DesignFloor(Floor):
                 ).fetchall()
             outcomes = await asyncio.gather(
                 *(
-                    bot.do_api_request(method, api_kwargs=json.loads(payload))
+                    transport.call(bot, method, json.loads(payload))
                     for _id, method, payload in rows
                 ),
                 return_exceptions=True,
