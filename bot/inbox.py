@@ -140,11 +140,13 @@ class Inbox:
         as in a transaction of its own."""
         alone = {c: rows for c, rows in chats.items() if any(map(_is_press, rows))}
         together = _groups([rows for c, rows in chats.items() if c not in alone])
-        results = await asyncio.gather(
+        work = [
             *(self._handle_all(c, rows) for c, rows in alone.items()),
             *(self._handle_together(rows) for rows in together),
-            return_exceptions=True,
-        )
+        ]
+        if len(work) == 1:  # one chat or group, as most passes are but under load: no task
+            return await work[0]
+        results = await asyncio.gather(*work, return_exceptions=True)
         for result in results:  # raised once every chat is done: none works on a retry
             if isinstance(result, BaseException):
                 raise result
