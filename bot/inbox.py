@@ -321,9 +321,11 @@ class Inbox:
             try:
                 # Raw dicts, not Update objects: one malformed update must not fail the
                 # whole batch's parsing (each is read when it is handled).
-                asked = {"timeout": POLL_TIMEOUT, "allowed_updates": ALLOWED_UPDATES}
-                if offset is not None:
-                    asked["offset"] = offset
+                asked = {
+                    "offset": offset,
+                    "timeout": POLL_TIMEOUT,
+                    "allowed_updates": ALLOWED_UPDATES,
+                }
                 batch = await transport.call(
                     self.app.bot, "getUpdates", asked, read_timeout=POLL_TIMEOUT + 10
                 )

@@ -5,6 +5,7 @@ too late (or twice) taken as what it is — the spinner already gone — instead
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest
@@ -43,22 +44,27 @@ class FirecircleBot(ExtBot):
         text: str | None = None,
         show_alert: bool | None = None,
         url: str | None = None,
-        cache_time: int | None = None,
+        cache_time: int | timedelta | None = None,
         *,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
         api_kwargs: dict[str, Any] | None = None,
-        **_other_timeouts: Any,
+        rate_limit_args: Any = None,  # no rate limiter here: the sender keeps the limits
+        **timeouts: Any,
     ) -> bool:
         """A press answered with its parameters as they are (see transport.call). Telegram
         forgets a press after some seconds; by then the client has stopped its spinner and
         nothing is lost: what the press did is stored and told all the same."""
-        given = {"text": text, "show_alert": show_alert, "url": url, "cache_time": cache_time}
-        parameters = {"callback_query_id": callback_query_id} | {
-            name: value for name, value in given.items() if value is not None
+        if isinstance(cache_time, timedelta):
+            cache_time = int(cache_time.total_seconds())
+        parameters = {
+            "callback_query_id": callback_query_id,
+            "text": text,
+            "show_alert": show_alert,
+            "url": url,
+            "cache_time": cache_time,
         }
         try:
             return await self.call(
-                "answerCallbackQuery", parameters | (api_kwargs or {}), read_timeout=read_timeout
+                "answerCallbackQuery", parameters | (api_kwargs or {}), **timeouts
             )
         except BadRequest as exc:
             if TOO_LATE not in exc.message.lower():

@@ -104,29 +104,30 @@ async def call(
     bot: Bot,
     method: str,
     parameters: dict[str, Any],
-    *,
-    read_timeout: Any = BaseRequest.DEFAULT_NONE,
+    **timeouts: Any,
 ) -> Any:
     """A Bot API call whose parameters are JSON already (an outbox row's payload, getUpdates'
     offset), sent by the bot's request for it: its pooled session and timeouts, and
     python-telegram-bot's reading of the answer into its errors (RetryAfter, Forbidden,
     BadRequest…), which the sender and the inbox rely on. The Bot's layers above the request
     turn each parameter into an object and back to JSON: ≈ 0.1 ms a call that such
-    parameters do not need (issue 14)."""
+    parameters do not need (issue 14). `timeouts`: read_timeout and the others, as
+    BaseRequest.post takes them."""
     polling = method == "getUpdates" and hasattr(bot, "updates_request")
     request = bot.updates_request if polling else bot.request
-    return await request.post(
-        f"{bot.base_url}/{method}", _Json(parameters), read_timeout=read_timeout
-    )
+    return await request.post(f"{bot.base_url}/{method}", _Json(parameters), **timeouts)
 
 
 class _Json(RequestData):
     """Parameters encoded once, as they are (python-telegram-bot's RequestData encodes each
-    value, then the whole)."""
+    value, then the whole); one that is None left out, as the Bot leaves it out (Telegram
+    refuses some as null: "Object expected as reply markup"), and anything not ASCII
+    escaped, as there (a lone surrogate cannot be sent as UTF-8)."""
 
     def __init__(self, parameters: dict[str, Any]):
         super().__init__()
-        self._payload = json.dumps(parameters, ensure_ascii=False).encode()
+        given = {name: value for name, value in parameters.items() if value is not None}
+        self._payload = json.dumps(given).encode()
 
     @property
     def json_payload(self) -> bytes:

@@ -132,3 +132,24 @@ async def test_outcomes_a_failed_transaction_lost_are_recorded_again_not_sent_tw
         assert await settled_outbox(bot.sessions) == {outbox.SENT}
         assert failures
         assert len(resident.messages) == 1  # and not sent again
+
+
+async def test_a_row_says_only_the_parameters_it_has_and_in_its_own_words(sqlite_url):
+    """A parameter that is None is left out (Telegram refuses a null reply_markup), nested
+    markup goes as an object, and text goes as it was written, emoji and Chinese alike."""
+    async with running_service(sqlite_url) as bot:
+        resident = bot.emulator.user(1990, "居民")
+        await resident.command("/start")
+        await resident.next_message(timeout=10)
+        keyboard = {"inline_keyboard": [[{"text": "好的 👍", "callback_data": "x"}]]}
+        for payload in (
+            {"chat_id": 1990, "text": "好", "reply_markup": None, "parse_mode": None},
+            {"chat_id": 1990, "text": "👷 已接单", "reply_markup": keyboard},
+        ):
+            await delivery.post(
+                bot.sessions, chat_id=1990, method="sendMessage", payload=payload, priority=0
+            )
+            await resident.next_message(timeout=10)
+        sent = [c.params for c in bot.emulator.calls_to("sendMessage") if c.params["text"] != ""]
+        assert {"chat_id": 1990, "text": "好"} in sent
+        assert {"chat_id": 1990, "text": "👷 已接单", "reply_markup": keyboard} in sent
