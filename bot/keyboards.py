@@ -18,8 +18,6 @@ from bot.texts import t
 from triage.broadcasts import Draft
 from triage.intake.reply import Step
 
-# redraw_card calls the Bot API as it is, on purpose
-
 COMMUNITY_PREFIX = "community:"
 LANGUAGE_PREFIX = "lang:"
 

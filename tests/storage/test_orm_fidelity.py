@@ -61,14 +61,28 @@ def counted_flushes(taken: list):
 
 
 async def both(make):
-    """make(n) run through storage.flushing (asserted taken) and through the ORM's flush."""
+    """make(n) run through storage.flushing (asserted taken) and through the ORM's flush,
+    each required to end alike."""
     taken: list = []
     with counted_flushes(taken):
         short = await make(100)
     assert True in taken, "storage.flushing did not take the case"
     with orm_flush():
         orm = await make(200)
-    return short, orm
+    assert short == orm, (short, orm)
+
+
+async def deleted(session, id_: int) -> Resident:
+    """The stored resident, deleted and flushed in the session's transaction."""
+    held = await session.get(Resident, id_)
+    await session.delete(held)
+    await session.flush()
+    return held
+
+
+async def is_stored(sessions, id_: int) -> bool:
+    async with transaction(sessions) as session:
+        return (await session.get(Resident, id_)) is not None
 
 
 # --- one deleted object's flush (storage.flushing) ----------------------------------------
@@ -82,13 +96,10 @@ async def test_delete_flush_tells_the_sessions_flush_listeners(sessions):
             for name in ("before_flush", "after_flush", "after_flush_postexec",
                          "persistent_to_deleted"):  # fmt: skip
                 event.listen(session.sync_session, name, lambda *a, name=name: seen.append(name))
-            held = await session.get(Resident, id_)
-            await session.delete(held)
-            await session.flush()
+            await deleted(session, id_)
         return seen
 
-    short, orm = await both(make)
-    assert short == orm, (short, orm)
+    await both(make)
 
 
 async def test_fk_violation_same_error_and_session_state(sessions):
@@ -121,8 +132,7 @@ async def test_fk_violation_same_error_and_session_state(sessions):
             out["stored"] = (await session.get(Resident, id_)).name == f"居民{n}"
         return out
 
-    short, orm = await both(make)
-    assert short == orm, (short, orm)
+    await both(make)
 
 
 async def test_changed_then_deleted_then_committed_and_rolled_back(sessions):
@@ -151,8 +161,7 @@ async def test_changed_then_deleted_then_committed_and_rolled_back(sessions):
                               sorted(st.expired_attributes) != [], st.modified)  # fmt: skip
         return out
 
-    short, orm = await both(make)
-    assert short == orm, (short, orm)
+    await both(make)
 
 
 async def test_deleted_then_readded_or_reinserted(sessions):
@@ -160,9 +169,7 @@ async def test_deleted_then_readded_or_reinserted(sessions):
         out = {}
         id_ = await stored_resident(sessions, n)
         async with transaction(sessions) as session:
-            held = await session.get(Resident, id_)
-            await session.delete(held)
-            await session.flush()
+            held = await deleted(session, id_)
             try:
                 session.add(held)
             except InvalidRequestError as error:
@@ -171,12 +178,10 @@ async def test_deleted_then_readded_or_reinserted(sessions):
             session.add(held)
             await session.flush()
             out["after"] = (inspect(held).persistent, held.id == id_)
-        async with transaction(sessions) as session:
-            out["stored"] = (await session.get(Resident, id_)) is not None
+        out["stored"] = await is_stored(sessions, id_)
         return out
 
-    short, orm = await both(make)
-    assert short == orm, (short, orm)
+    await both(make)
 
 
 async def test_delete_then_savepoint(sessions):
@@ -184,19 +189,15 @@ async def test_delete_then_savepoint(sessions):
         out = {}
         id_ = await stored_resident(sessions, n)
         async with transaction(sessions) as session:
-            held = await session.get(Resident, id_)
-            await session.delete(held)
-            await session.flush()
+            held = await deleted(session, id_)
             inner = await session.begin_nested()
             await session.exec(select(Resident.id))
             await inner.rollback()
             out["after savepoint rollback"] = (inspect(held).deleted, held in session)
-        async with transaction(sessions) as session:
-            out["stored"] = (await session.get(Resident, id_)) is not None
+        out["stored"] = await is_stored(sessions, id_)
         return out
 
-    short, orm = await both(make)
-    assert short == orm, (short, orm)
+    await both(make)
 
 
 # --- a row's new object (storage.loading) -------------------------------------------------
@@ -341,6 +342,12 @@ async def old_and_new(pg, make):
     return new, old
 
 
+async def ends_alike(pg, body) -> None:
+    """body(sessions, base) ends alike both ways: what it raised, committed and told."""
+    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
+    assert new == old, (new, old)
+
+
 async def _stored(sessions, table, base):
     async with transaction(sessions) as session:
         rows = (
@@ -382,8 +389,7 @@ async def test_a_deferred_fk_failing_at_commit(pg):
             await session.exec(text(f"INSERT INTO rv_parent VALUES ({base})"))
             await session.exec(text(f"INSERT INTO rv_child VALUES ({base}, -1)"))
 
-    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
-    assert new == old, (new, old)
+    await ends_alike(pg, body)
 
 
 async def test_a_rollback_inside_the_block_then_more_work(pg):
@@ -395,8 +401,7 @@ async def test_a_rollback_inside_the_block_then_more_work(pg):
             await signals.touch(session, signals.OUTBOX)
             await session.exec(text(f"INSERT INTO rv_parent VALUES ({base + 2})"))
 
-    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
-    assert new == old, (new, old)
+    await ends_alike(pg, body)
 
 
 async def test_a_commit_inside_the_block_then_more_work(pg):
@@ -407,8 +412,7 @@ async def test_a_commit_inside_the_block_then_more_work(pg):
             await signals.touch(session, signals.OUTBOX)
             await session.exec(text(f"INSERT INTO rv_parent VALUES ({base + 2})"))
 
-    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
-    assert new == old, (new, old)
+    await ends_alike(pg, body)
 
 
 async def test_a_commit_inside_the_block_as_settle_before_telling(pg):
@@ -418,8 +422,7 @@ async def test_a_commit_inside_the_block_as_settle_before_telling(pg):
             await session.exec(text(f"INSERT INTO rv_parent VALUES ({base + 1})"))
             await session.commit()
 
-    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
-    assert new == old, (new, old)
+    await ends_alike(pg, body)
 
 
 async def test_a_savepoint_left_open(pg):
@@ -429,8 +432,7 @@ async def test_a_savepoint_left_open(pg):
             await session.begin_nested()
             await session.exec(text(f"INSERT INTO rv_parent VALUES ({base + 2})"))
 
-    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
-    assert new == old, (new, old)
+    await ends_alike(pg, body)
 
 
 async def test_a_failure_inside_a_savepoint_then_the_block_fails(pg):
@@ -446,8 +448,7 @@ async def test_a_failure_inside_a_savepoint_then_the_block_fails(pg):
             async with session.begin_nested():
                 await session.exec(text(f"INSERT INTO rv_child VALUES ({base + 3}, -5)"))
 
-    new, old = await old_and_new(pg, lambda s, b: _outcome(s, b, body))
-    assert new == old, (new, old)
+    await ends_alike(pg, body)
 
 
 # --- several rows' INSERT … RETURNING (storage.compiled, storage.bulk) --------------------
