@@ -41,6 +41,12 @@ from triage.units import (
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
+POLL_LIMIT = 100  # updates a getUpdates call returns at most (Telegram's default)
+# After a batch that was not full, polling waits this long before asking again, so that the
+# next call brings the updates of that moment together (issue 14): asked at once, under load
+# a call and its storing transaction carried 1-2 updates. An update waits at most this much
+# longer; idle, the long poll still returns with the first update.
+GATHER = 0.01
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 RETRY_AFTER_ERROR = 1.0
 LOOK_AGAIN = 0.5  # seconds before looking again at chats another instance held
@@ -323,6 +329,7 @@ class Inbox:
                 # whole batch's parsing (each is read when it is handled).
                 asked = {
                     "offset": offset,
+                    "limit": POLL_LIMIT,
                     "timeout": POLL_TIMEOUT,
                     "allowed_updates": ALLOWED_UPDATES,
                 }
@@ -333,6 +340,8 @@ class Inbox:
                     await self.receive(batch)  # stored before the next offset confirms them
                     offset = _next_offset(batch, offset)
                 backoff = 1.0
+                if batch and len(batch) < POLL_LIMIT:  # a full one: more wait already
+                    await asyncio.sleep(GATHER)
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
             except Exception as exc:  # network, Telegram or database: wait and ask again
