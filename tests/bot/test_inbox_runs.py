@@ -88,6 +88,26 @@ async def test_updates_waiting_together_are_each_answered_as_if_alone(database_u
             assert [m for m in resident.messages if ERROR in m.get("text", "")] == []
 
 
+async def test_more_updates_than_a_poll_takes_are_each_stored_and_answered_once(sqlite_url):
+    """A getUpdates call takes POLL_LIMIT at most: the rest come with the next, asked at once
+    after a full batch, and the offset confirms each update once."""
+    from bot.inbox import POLL_LIMIT
+
+    waiting: list = []
+
+    async def act(emulator):
+        waiting.extend(emulator.user(5001 + i, f"居民{i}") for i in range(POLL_LIMIT + 5))
+        for resident in waiting:
+            await resident.command("/help")
+
+    async with started_after(sqlite_url, act) as running:
+        for resident in waiting:
+            await next_text(resident)
+        assert len(await handled_at(running)) == POLL_LIMIT + 5
+        await settled_outbox(running.sessions)
+        assert [len(r.messages) for r in waiting] == [1] * len(waiting)
+
+
 async def test_one_failing_update_leaves_the_others_answered_once(
     database_url, residents, monkeypatch
 ):
