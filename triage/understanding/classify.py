@@ -77,9 +77,8 @@ class _Lexicon:
     false_friends: re.Pattern[str]
     negated_fire: re.Pattern[str]
     groups: dict[str, _Group]
-    category_terms: tuple[tuple[Category, re.Pattern[str], int], ...]
-    category_combos: tuple[tuple[Category, re.Pattern[str], int], ...]
-    category_searches: Searches  # the terms', then the combos' regexes
+    category_rules: tuple[tuple[Category, re.Pattern[str], int], ...]  # terms, then combos
+    category_searches: Searches  # of category_rules' regexes
     severity_rules: tuple[tuple[Category | None, re.Pattern[str], Severity], ...]
     out_of_scope: tuple[tuple[re.Pattern[str], int], ...]
 
@@ -134,8 +133,7 @@ def _lexicon() -> _Lexicon:
         false_friends=re.compile("|".join(f"(?:{p})" for p in lx.FALSE_FRIENDS)),
         negated_fire=re.compile("|".join(f"(?:{p})" for p in lx.NEGATED_FIRE)),
         groups=groups,
-        category_terms=terms,
-        category_combos=combos,
+        category_rules=terms + combos,
         category_searches=Searches([regex for _, regex, _ in terms + combos]),
         severity_rules=tuple(
             (category, re.compile(pattern), severity)
@@ -285,11 +283,11 @@ def _category_matches(text: str) -> tuple[tuple[Category, int, str], ...]:
     """Each category term or combo found in the text, with its weight and words: a message's
     rules and the model's tokens both ask, and 150 searches a time cost more than the rest."""
     lex = _lexicon()
-    searched = lex.category_terms + lex.category_combos
+    rules = lex.category_rules
     return tuple(
         (category, weight, _short(match.group(0)))
         for category, regex, weight in map(
-            searched.__getitem__, lex.category_searches.candidates(text)
+            rules.__getitem__, lex.category_searches.candidates(text)
         )
         if (match := regex.search(text))
     )
