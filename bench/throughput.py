@@ -14,18 +14,21 @@ service and database, so one rate's backlog does not spill into the next. The la
 SQLite, then on PostgreSQL (with FIRECIRCLE_BENCH_POSTGRES_URL set: first the 100/s target with
 one instance, alone with `python -m bench.throughput --postgres-target`), then with a second
 `firecircle serve` process on the same PostgreSQL database: every instance handles updates.
-The simulated residents share the first service's process and event loop: about six HTTP
-calls per report, small next to the service's own work per report. Each settled run also
-prints this process's CPU time per report, the figure that says how many reports a core can
-take (the second instance's and PostgreSQL's server's CPU are not in it).
+The simulated residents and the watch on the workers' chats run in a child process of their
+own (`--drive`), as Telegram's users are not in the service's process: this process is the
+service alone. Each settled run also prints its CPU time per report, the figure that says how
+many reports a core can take (the driver's, the second instance's and PostgreSQL's server's
+CPU are not in it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import re
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -209,16 +212,51 @@ async def measure(
             running_service(emu, **SETTINGS, **settings),
             _others(emu, instances, settings.get("database_url")),
         ):
-            watch = await CardWatch.start(emu, run)
             cpu = time.process_time()
             try:
-                await file_reports(emu, run, residents)
+                await driven(emu, run, first_id, count)
             finally:
-                run.stopped = time.perf_counter()
                 run.cpu = time.process_time() - cpu
-                await watch.stop()
     run.log = tally
     return run
+
+
+async def driven(emu: Emulator, run: Run, first_id: int, count: int) -> None:
+    """The residents and the card watch in a child process (`drive`); its timings fill `run`."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.throughput",
+        "--drive",
+        emu.url,
+        str(run.rate),
+        str(first_id),
+        str(count),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"the driver failed ({child.returncode})")
+    found = json.loads(out)
+    run.skipped, run.carded = found["skipped"], found["carded"]
+    run.started, run.stopped = found["started"], found["stopped"]
+
+
+async def drive(url: str, rate: float, first_id: int, count: int) -> None:
+    """The child's side: file the reports at `rate`, watch for their cards, print the times."""
+    import aiohttp
+
+    run = Run(rate, count / rate)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        emu = Emulator(url, http)
+        watch = await CardWatch.start(emu, run)
+        try:
+            await file_reports(emu, run, list(range(first_id, first_id + count)))
+        finally:
+            run.stopped = time.perf_counter()
+            await watch.stop()
+    found = {"skipped": run.skipped, "carded": run.carded, "started": run.started}
+    print(json.dumps(found | {"stopped": run.stopped}))
 
 
 async def create_residents(emu: Emulator, ids: list[int]) -> None:
@@ -333,7 +371,7 @@ def show(run: Run) -> None:
     )
     if not run.late:  # a run that fell behind did work it has no card for yet
         print(
-            f"        CPU per report (service and residents): {cpu_per_report(run) * 1000:.0f} ms"
+            f"        CPU per report (the service's process): {cpu_per_report(run) * 1000:.0f} ms"
         )
     print_tally(run.log)
 
@@ -345,6 +383,8 @@ def cpu_per_report(run: Run) -> float:
 
 
 if __name__ == "__main__":
-    import sys
-
-    asyncio.run(postgres_target_only() if "--postgres-target" in sys.argv[1:] else main())
+    if sys.argv[1:2] == ["--drive"]:
+        url, rate, first, count = sys.argv[2:6]
+        asyncio.run(drive(url, float(rate), int(first), int(count)))
+    else:
+        asyncio.run(postgres_target_only() if "--postgres-target" in sys.argv[1:] else main())
