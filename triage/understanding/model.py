@@ -66,22 +66,23 @@ class KindModel:
 
     def probabilities(self, plain: str, tokens: Iterable[str] = ()) -> dict[str, float]:
         """Each class's probability for a message in its plain form (and the rules' tokens)."""
-        logits = list(self.intercepts)
         known = []
         for gram, count in _grams(plain):
             row = self.weights.get(gram)
             if row is not None:
                 known.append(((1.0 + math.log(count)) * row[0], row[1]))
         norm = math.sqrt(sum(value * value for value, _ in known)) or 1.0
-        for value, per_class in known:  # each class's sum in the same order as ever
-            share = value / norm
-            logits = [
-                logit + share * weight for logit, weight in zip(logits, per_class, strict=True)
-            ]
-        for token in tokens:
-            per_class = self.tokens.get(token)
-            if per_class is not None:
-                logits = [logit + weight for logit, weight in zip(logits, per_class, strict=True)]
+        shares = [(value / norm, per_class) for value, per_class in known]
+        rows = [row for token in tokens if (row := self.tokens.get(token)) is not None]
+        logits = []
+        # Class by class, each sum in the same order as ever (n-grams, then tokens): the same
+        # floats bit for bit as a new list of logits a gram, for a third less time (issue 14)
+        for j, logit in enumerate(self.intercepts):
+            for share, per_class in shares:
+                logit += share * per_class[j]
+            for per_class in rows:
+                logit += per_class[j]
+            logits.append(logit)
         top = max(logits)
         exps = [math.exp(logit - top) for logit in logits]
         total = sum(exps)
