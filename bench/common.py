@@ -115,6 +115,18 @@ async def _wait_until_up(http: aiohttp.ClientSession, url: str, what: str = "the
     raise RuntimeError(f"{what} did not start")
 
 
+async def drive_from_child(module: str, *args: object) -> bytes:
+    """`python -m module --drive args…`: a benchmark's simulated residents and workers, in a
+    process of their own so that this one's CPU is the service's alone; what they printed."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, "--drive", *map(str, args), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"the driver ({module}) failed ({child.returncode})")
+    return out
+
+
 @asynccontextmanager
 async def second_instance(emulator: Emulator, database_url: str, **settings) -> AsyncIterator[None]:
     """Another `firecircle serve`, a process of its own, on the same PostgreSQL database

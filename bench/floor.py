@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -38,7 +37,7 @@ from telegram.ext import (
 )
 
 from bench import profile_intake
-from bench.common import TOKEN, emulator_process, header, skip_postgres
+from bench.common import TOKEN, drive_from_child, emulator_process, header, skip_postgres
 from bench.report_latency import cells
 from bot.transport import AiohttpRequest
 
@@ -120,12 +119,7 @@ def application(api_url: str, floor: Floor, *, httpx: bool) -> Application:
 
 
 async def drive(url: str, first_id: int, count: int) -> None:
-    child = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bench.profile_intake", "--drive", url, str(first_id), str(count)),
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-    if await child.wait():
-        raise RuntimeError("the driver failed")
+    await drive_from_child("bench.profile_intake", url, first_id, count)
 
 
 @asynccontextmanager

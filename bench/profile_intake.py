@@ -53,6 +53,7 @@ from sqlalchemy import event, func, select
 
 from bench.common import (
     Emulator,
+    drive_from_child,
     emulator_process,
     header,
     postgres_database,
@@ -242,19 +243,7 @@ async def run_phase(
     if profiler:
         profiler.enable()
     try:
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.profile_intake",
-            "--drive",
-            emu.url,
-            str(first_id),
-            str(count),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await child.communicate()
-        if child.returncode:
-            raise RuntimeError(f"the driver failed ({child.returncode})")
+        await drive_from_child("bench.profile_intake", emu.url, first_id, count)
         await settled(service.settings.database_url)
     finally:
         if profiler:

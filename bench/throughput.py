@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from bench.common import (
     Emulator,
+    drive_from_child,
     emulator_process,
     header,
     percentiles,
@@ -223,20 +224,7 @@ async def measure(
 
 async def driven(emu: Emulator, run: Run, first_id: int, count: int) -> None:
     """The residents and the card watch in a child process (`drive`); its timings fill `run`."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.throughput",
-        "--drive",
-        emu.url,
-        str(run.rate),
-        str(first_id),
-        str(count),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await child.communicate()
-    if child.returncode:
-        raise RuntimeError(f"the driver failed ({child.returncode})")
+    out = await drive_from_child("bench.throughput", emu.url, run.rate, first_id, count)
     found = json.loads(out)
     run.skipped, run.carded = found["skipped"], found["carded"]
     run.started, run.stopped = found["started"], found["stopped"]
