@@ -43,7 +43,7 @@ def main() -> int:
     # The longest last: escalation lag runs 100,000 deadlines over two minutes, twice.
     for bench in (
         report_latency,
-        floor,  # the stack's and the design's floors, three rounds (~2–3 min), beside the service's
+        floor,  # the stack's and the design's floors, three rounds (~2 min), beside the service's
         throughput,
         outbox_flood,
         fairness,

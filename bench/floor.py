@@ -154,7 +154,7 @@ async def measure(reports: int, *, httpx: bool = False, build: Building | None =
 
 
 async def main(reports: int = 100, rounds: int = ROUNDS) -> float:
-    """`python -m bench`: ~3 min (5 with PostgreSQL). The floors and firecircle are measured
+    """`python -m bench`: ~2 min with PostgreSQL at 100 reports. The floors and firecircle are measured
     in turn, `rounds` times (each round in another order), so a slow minute weighs on every
     figure alike; the ratios are of the medians."""
     from bench import design_floor  # it builds on this module

@@ -141,8 +141,8 @@ class OutboxSender:
         wake, self._news = outbox.arrivals(), outbox.arrivals()
         wake.set()
         claiming: asyncio.Task | None = None
-        await self._adopt_orphans()
-        try:
+        try:  # the events forgotten however it ends, a cancellation while adopting too
+            await self._adopt_orphans()
             while True:
                 claim_in = None
                 if claiming is None or claiming.done():

@@ -5,11 +5,13 @@ outcomes of sends that a failed transaction did not record are recorded again, n
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.emulator import BotApiEmulator
-from storage import outbox
+from storage import outbox, signals
 from storage.engine import transaction
 from storage.models import OutboxMessage
 from storage.types import utcnow
@@ -153,3 +155,26 @@ async def test_a_row_says_only_the_parameters_it_has_and_in_its_own_words(sqlite
         sent = [c.params for c in bot.emulator.calls_to("sendMessage") if c.params["text"] != ""]
         assert {"chat_id": 1990, "text": "好"} in sent
         assert {"chat_id": 1990, "text": "👷 已接单", "reply_markup": keyboard} in sent
+
+
+async def test_a_sender_stopped_while_taking_back_claims_stays_registered_nowhere(sqlite_url):
+    """A leader that loses its term while it is still taking back a dead sender's claims:
+    the sender's events stop being told of new rows, as they do when it stops later."""
+    async with running_service(sqlite_url) as bot:
+        service = bot.service  # a second sender beside its own, as the next leader's
+        sender = type(service.sender)(service.sessions, service.app.bot, service.policy.timezone)
+        adopting, never = asyncio.Event(), asyncio.Event()
+
+        async def slow_adopt() -> None:
+            adopting.set()
+            await never.wait()
+
+        before = set(signals._events[signals.OUTBOX])
+        sender._adopt_orphans = slow_adopt
+        run = asyncio.create_task(sender.run())
+        await adopting.wait()
+        assert len(signals._events[signals.OUTBOX] - before) == 2  # wake and _news
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        assert signals._events[signals.OUTBOX] - before == set()

@@ -56,13 +56,18 @@ class KindModel:
 
     @classmethod
     def from_json(cls, data: dict) -> KindModel:
-        return cls(
+        head = cls(
             classes=tuple(data["classes"]),
             intercepts=tuple(data["intercepts"]),
             weights={gram: (row[0], tuple(row[1:])) for gram, row in data["features"].items()},
             thresholds=dict(data.get("thresholds", {})),
             tokens={token: tuple(row) for token, row in data.get("tokens", {}).items()},
         )
+        # probabilities() reads a weight per class by position: checked once, here
+        rows = [per_class for _, per_class in head.weights.values()] + list(head.tokens.values())
+        if any(len(row) != len(head.classes) for row in [head.intercepts, *rows]):
+            raise ValueError("a model row without one weight per class")
+        return head
 
     def probabilities(self, plain: str, tokens: Iterable[str] = ()) -> dict[str, float]:
         """Each class's probability for a message in its plain form (and the rules' tokens)."""

@@ -202,3 +202,14 @@ def test_classify_carries_the_shipped_models_reading_as_a_cue():
     label = classify("灭火器多久要换一次？")
     assert any(cue.startswith("model:question:") for cue in label.cues)
     assert json.dumps(label.as_dict(), ensure_ascii=False)
+
+
+def test_a_model_row_without_one_weight_per_class_is_refused_at_load():
+    """probabilities() reads a weight per class by position: a short or long row is a
+    broken model file, refused when read (the rules then work alone), not misread."""
+    short = {**TINY, "tokens": {"rule-kind=hazard": [1.0]}}
+    long = {**TINY, "intercepts": [0.0, 0.5, 1.0]}
+    for data in (short, long):
+        with pytest.raises(ValueError, match="one weight per class"):
+            KindModel.from_json(data)
+    assert KindModel.from_json(TINY).classes == tuple(TINY["classes"])
