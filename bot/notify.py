@@ -9,6 +9,7 @@ from typing import Any
 from telegram import ForceReply
 
 from bot import fieldwork, keyboards, taskcard, team
+from bot.taskcard import CARD_OF
 from bot.texts import duration, t
 from triage.reports.notices import CARDS, Notice
 from triage.tasks.cards import Redraw
@@ -25,9 +26,6 @@ TEAM_NOTICES = (
     "team_passed",
     "team_passed_none",
 )
-# In a card's payload, the report it shows: the sender takes it out before sending and
-# remembers the message, to edit it when the report changes.
-CARD_OF = "_card_of"
 
 
 def calls_for(

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.context import services
-from bot.notify import CARD_OF
+from bot.taskcard import CARD_OF
 from triage.delivery import outbox
 from triage.reports.notices import RESIDENT
 

@@ -32,7 +32,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import transport
-from bot.notify import CARD_OF, calls_for
+from bot.notify import calls_for
+from bot.taskcard import CARD_OF
 from triage import counters
 from triage.delivery import outbox
 from triage.reports.notices import CARDS, from_payload

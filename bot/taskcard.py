@@ -13,6 +13,9 @@ from triage.reports.lengths import quoted
 
 PREFIX = "t:"  # callback data: t:<action>:<report id>[:<argument>], well under 64 bytes
 ABUSE_PREFIX = "ab:"  # ab:flag|ok|no:<report id> — 标记骚扰 and the coordinator's answer
+# In a card's payload, the report it shows: the sender takes it out before sending and
+# remembers the message, to edit it when the report changes.
+CARD_OF = "_card_of"
 ABUSE = "abuse"  # a card marked for review (triage.protection.abuse.REVIEW)
 # Of a report's up to 4,096 characters, and of a hand-over's reason: the card's other lines
 # must fit in the same message.

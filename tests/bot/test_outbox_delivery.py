@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.emulator import BotApiEmulator
+from bot.sender import OutboxSender
 from storage import outbox, signals
 from storage.engine import transaction
 from storage.models import OutboxMessage
@@ -162,7 +163,7 @@ async def test_a_sender_stopped_while_taking_back_claims_stays_registered_nowher
     the sender's events stop being told of new rows, as they do when it stops later."""
     async with running_service(sqlite_url) as bot:
         service = bot.service  # a second sender beside its own, as the next leader's
-        sender = type(service.sender)(service.sessions, service.app.bot, service.policy.timezone)
+        sender = OutboxSender(service.sessions, service.app.bot, service.policy.timezone)
         adopting, never = asyncio.Event(), asyncio.Event()
 
         async def slow_adopt() -> None:
