@@ -118,10 +118,6 @@ def application(api_url: str, floor: Floor, *, httpx: bool) -> Application:
     return app
 
 
-async def drive(url: str, first_id: int, count: int) -> None:
-    await drive_from_child("bench.profile_intake", url, first_id, count)
-
-
 @asynccontextmanager
 async def floor_application(tmp: Path, api_url: str, *, httpx: bool) -> AsyncIterator[Application]:
     """The floor's application, storing each update in its own SQLite file under tmp."""
@@ -143,9 +139,9 @@ async def measure(reports: int, *, httpx: bool = False, build: Building | None =
                 await app.start()
                 await app.updater.start_polling(poll_interval=0, timeout=10)
                 try:
-                    await drive(emu.url, 20_000_000, WARMUP)
+                    await drive_from_child("bench.profile_intake", emu.url, 20_000_000, WARMUP)
                     cpu = time.process_time()
-                    await drive(emu.url, 21_000_000, reports)
+                    await drive_from_child("bench.profile_intake", emu.url, 21_000_000, reports)
                     cpu = time.process_time() - cpu
                 finally:
                     await app.updater.stop()
@@ -154,21 +150,22 @@ async def measure(reports: int, *, httpx: bool = False, build: Building | None =
 
 
 async def main(reports: int = 100, rounds: int = ROUNDS) -> float:
-    """`python -m bench`: ~2 min with PostgreSQL at 100 reports. The floors and firecircle are measured
-    in turn, `rounds` times (each round in another order), so a slow minute weighs on every
-    figure alike; the ratios are of the medians."""
+    """`python -m bench`: ~2 min with PostgreSQL at 100 reports. The floors and firecircle
+    are measured in turn, `rounds` times (each round in another order), so a slow minute
+    weighs on every figure alike; the ratios are of the medians."""
     from bench import design_floor  # it builds on this module
 
     header(f"the floor: a minimal python-telegram-bot application, {reports} reports (SQLite)")
     plain = await measure(reports, httpx=True)
     print(f"  with python-telegram-bot's own httpx transport: {plain:.1f} ms CPU per report")
+    services = {"SQLite": partial(profile_intake.cost, reports, False)}
+    if not skip_postgres("firecircle's CPU per report"):
+        services["PostgreSQL"] = partial(profile_intake.cost, reports, True)
     runs = {
         "floor": partial(measure, reports),
         "design": partial(measure, reports, build=design_floor.design_application),
-        "SQLite": partial(profile_intake.cost, reports, False),
+        **services,
     }
-    if not skip_postgres("firecircle's CPU per report"):
-        runs["PostgreSQL"] = partial(profile_intake.cost, reports, True)
     found: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
     for n in range(rounds):
@@ -182,7 +179,7 @@ async def main(reports: int = 100, rounds: int = ROUNDS) -> float:
         f" in raw SQL): {design:.1f} ms CPU per report"
     )
     print(f"  firecircle, the same {reports} reports (bench/profile_intake.py, no profiler):")
-    for name in names[2:]:
+    for name in services:
         against_the_floor(name, statistics.median(found[name]), floor, design)
     return floor
 

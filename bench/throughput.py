@@ -225,9 +225,8 @@ async def measure(
 async def driven(emu: Emulator, run: Run, first_id: int, count: int) -> None:
     """The residents and the card watch in a child process (`drive`); its timings fill `run`."""
     out = await drive_from_child("bench.throughput", emu.url, run.rate, first_id, count)
-    found = json.loads(out)
-    run.skipped, run.carded = found["skipped"], found["carded"]
-    run.started, run.stopped = found["started"], found["stopped"]
+    for name, value in json.loads(out).items():
+        setattr(run, name, value)
 
 
 async def drive(url: str, rate: float, first_id: int, count: int) -> None:
@@ -243,8 +242,8 @@ async def drive(url: str, rate: float, first_id: int, count: int) -> None:
         finally:
             run.stopped = time.perf_counter()
             await watch.stop()
-    found = {"skipped": run.skipped, "carded": run.carded, "started": run.started}
-    print(json.dumps(found | {"stopped": run.stopped}))
+    fields = ("skipped", "carded", "started", "stopped")
+    print(json.dumps({name: getattr(run, name) for name in fields}))
 
 
 async def create_residents(emu: Emulator, ids: list[int]) -> None:
