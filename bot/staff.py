@@ -83,10 +83,18 @@ async def _redraw(context: ContextTypes.DEFAULT_TYPE, query, outcome: Outcome) -
     markup = taskcard.keyboard(lang, card, _role(context), card.get("actions"))
     try:
         await keyboards.redraw_card(query, taskcard.text(lang, card, tz), markup)
-    except Exception:  # the change's redraw of every card draws this one too
+    except Exception:  # the sender draws it (the change may have left that to this press)
         log.warning(
             "the pressed card of report %s was not redrawn", card["report_id"], exc_info=True
         )
+        await _drawn_by_the_sender(context, card["report_id"])
+
+
+async def _drawn_by_the_sender(context: ContextTypes.DEFAULT_TYPE, report_id: int) -> None:
+    try:
+        await services(context).desk.draw_cards_again(report_id)
+    except Exception:
+        log.exception("the cards of report %s were left as they were", report_id)
 
 
 # The presses that only start or take a step: the desk's method, then the answer
@@ -120,7 +128,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The card as pressed was drawn when last edited (a redraw shows the task as it was)
         message = query.message
         shown = (message.edit_date or message.date) if message is not None else None
-        outcome = await desk.acknowledge(actor, report_id, shown_at=shown)
+        card = (message.chat.id, message.message_id) if message is not None else None
+        outcome = await desk.acknowledge(actor, report_id, shown_at=shown, card=card)
     elif action == "ho":
         await _handover_choices(update, context, actor, report_id)
         return

@@ -7,13 +7,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import compiled
 from storage.bulk import any_of, chunks
-from storage.models import CardMessage, Report
+from storage.models import CardMessage, OutboxMessage, Report
+from storage.outbox import PENDING, SENDING
 
 # Built once: written and read at every card delivered and every report changed.
 _REMEMBER = insert(CardMessage.__table__)
@@ -23,6 +24,13 @@ _SHOWN = (
     .order_by(col(CardMessage.id).desc())
 )
 _CHANGED = select(Report.id, Report.updated_at).where(any_of(Report.__table__.c.id, "ids"))
+_out, _card = OutboxMessage.__table__.c, CardMessage.__table__.c
+_ON_ITS_WAY = (
+    select(_out.id)
+    .where(_out.report_id == bindparam("r"), or_(_out.status == PENDING, _out.status == SENDING))
+    .limit(1)
+)
+_ALL_OF = select(_card.chat_id, _card.message_id).where(_card.report_id == bindparam("r"))
 
 
 async def remember(
@@ -51,6 +59,21 @@ async def shown(
             if per[report_id, chat_id] <= per_chat:
                 found[report_id].append((chat_id, message_id))
     return {r: cards[::-1] for r, cards in found.items()}
+
+
+async def only_card(*, session: AsyncSession, report_id: int, card: tuple[int, int]) -> bool:
+    """Whether `card` (chat, message id) is the report's one card and nothing of the report's
+    is on its way: no card being sent, no edit, no notice not yet worded. Read after the
+    report's row was written in this transaction. A sender records a card's row as sent and
+    remembers the card in one transaction, then reads whether its report changed since: if it
+    read the report before this change was committed, its row was still on its way when read
+    here, or the card it remembered is read here (each statement reads what was committed
+    before it, on PostgreSQL as on SQLite, whose writers take turns)."""
+    if await compiled.read(session, _ON_ITS_WAY, {"r": report_id}):
+        return False
+    return all(
+        tuple(row) == card for row in await compiled.read(session, _ALL_OF, {"r": report_id})
+    )
 
 
 async def changed_since(*, session: AsyncSession, drawn: dict[int, datetime]) -> list[int]:

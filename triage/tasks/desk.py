@@ -25,7 +25,7 @@ from triage.escalation.policy import Policy
 from triage.lifecycle import Action, Lifecycle, Refusal, Status
 from triage.permissions import may_see
 from triage.reports.lengths import CLOSE_REASON_MAX, quoted
-from triage.reports.notices import RESIDENT, TASK, card_of, post, to_staff
+from triage.reports.notices import RESIDENT, TASK, card_of, cards_changed, post, to_staff
 from triage.tasks import handing, prompts, steps
 from triage.tasks.handing import NOT_MY_GRID, TO_COORDINATOR
 from triage.tasks.outcome import Outcome, done, refused
@@ -73,9 +73,11 @@ class StaffDesk:
         actor: Actor,
         report_id: int,
         shown_at: datetime | None = None,
+        card: tuple[int, int] | None = None,
     ) -> Outcome:
         """接单 (or 接手 from higher up). `shown_at`: when the card pressed was sent; a task
-        handed to someone else since then is theirs, whoever presses the old card."""
+        handed to someone else since then is theirs, whoever presses the old card. `card`:
+        the card pressed (chat, message id), which the caller draws again itself."""
         async with transaction(self.sessions) as session:
             report = await session.get(Report, report_id)
             why = await self.lifecycle.refusal(session, report, Action.ACKNOWLEDGE, actor)
@@ -83,8 +85,15 @@ class StaffDesk:
                 why = await self._handed_since(session, report, shown_at)
             if why is not None:
                 return refused(actor, why)
-            moved = await self.lifecycle.transition(session, report, Action.ACKNOWLEDGE, actor)
+            moved = await self.lifecycle.transition(
+                session, report, Action.ACKNOWLEDGE, actor, drawn=card
+            )
             return await done(session, actor, moved, "acknowledged_ok")
+
+    async def draw_cards_again(self, report_id: int) -> None:
+        """A card the caller meant to draw itself could not be: the sender draws them all."""
+        async with transaction(self.sessions) as session:
+            await post(session, cards_changed([report_id]))
 
     async def _handed_since(
         self, session: AsyncSession, report: Report, shown_at: datetime | None

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from firecircle.sample import load_sample_district
+from storage import cards as card_rows
+from storage import outbox
 from storage import reports as report_rows
 from storage.engine import make_engine, make_session_factory, transaction
 from storage.models import OutboxMessage, Report, Resident
@@ -169,3 +172,61 @@ async def test_a_change_after_filing_in_the_same_transaction_asks_for_the_redraw
         moved = await lifecycle.transition(session, created.report, Action.ACKNOWLEDGE, worker)
     assert moved.won
     assert await redraw_notices(desk, created.report.id) == 1
+
+
+async def delivered(desk: StaffDesk, report_id: int, *cards: tuple[int, int]) -> None:
+    """The report's messages sent and its cards (chat, message id) remembered, as the sender
+    leaves them once it has recorded how sending went."""
+    async with transaction(desk.sessions) as session:
+        await session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.report_id == report_id)
+            .values(status=outbox.SENT)
+        )
+        await card_rows.remember(
+            session=session, cards=[(report_id, chat, message, utcnow()) for chat, message in cards]
+        )
+
+
+async def test_a_press_on_the_reports_only_card_leaves_its_redraw_to_the_press(desk):
+    """The press draws its card itself: the sender drawing it again would say the same."""
+    report = await filed(desk)
+    await delivered(desk, report.id, (2001, 5))
+    outcome = await desk.acknowledge(await desk.actor_for(2001), report.id, card=(2001, 5))
+    assert not outcome.refused and outcome.card["status"] == Status.ACKNOWLEDGED
+    assert await redraw_notices(desk, report.id) == 0
+
+
+@pytest.mark.parametrize(
+    "cards, on_its_way",
+    [
+        ([(2001, 5), (3001, 9)], False),  # a coordinator's card of it too
+        ([(2001, 5), (2001, 7)], False),  # the worker's card from /tasks as well
+        ([(2001, 5)], True),  # something of the report not sent yet (its card, an edit)
+        ([], True),  # the card pressed not remembered yet: its row still being sent
+    ],
+    ids=["another-chat", "another-card", "on-its-way", "not-remembered"],
+)
+async def test_the_sender_draws_the_cards_unless_the_pressed_one_is_all_there_is(
+    desk, cards, on_its_way
+):
+    report = await filed(desk)
+    if not on_its_way:
+        await delivered(desk, report.id, *cards)
+    else:
+        async with transaction(desk.sessions) as session:
+            await card_rows.remember(
+                session=session, cards=[(report.id, c, m, utcnow()) for c, m in cards]
+            )
+    await desk.acknowledge(await desk.actor_for(2001), report.id, card=(2001, 5))
+    assert await redraw_notices(desk, report.id) == 1
+
+
+async def test_a_press_that_names_no_card_has_them_all_drawn_by_the_sender(desk):
+    """The console's 接单, or a card Telegram no longer shows (too old to have a chat)."""
+    report = await filed(desk)
+    await delivered(desk, report.id, (2001, 5))
+    await desk.acknowledge(await desk.actor_for(2001), report.id)
+    assert await redraw_notices(desk, report.id) == 1
+    await desk.draw_cards_again(report.id)  # a press that could not draw its card
+    assert await redraw_notices(desk, report.id) == 2
