@@ -80,11 +80,13 @@ class Inbox:
         self.shared = shared
         self._held = False  # a chat was in another instance's hands at the last look
         self._stopping = False
-        self._arrived: asyncio.Event | None = None
-        # One instance (SQLite) stores every update and handles it: what waits is known here
-        # and a pass reads nothing (issue 14: a read a pass). None: not known (at start,
-        # after a failure): the next pass reads the database, and what is stored from then
-        # on is added here as well (an update read and added is one).
+        self._arrived: inbox.Arrivals | None = None
+        # What waits, known here without a read (issue 14: a read a pass): what this process
+        # stored since it last read the database. None: not known (at start, after a failure;
+        # on PostgreSQL also once another instance stored updates or held a chat): the next
+        # pass reads the database, and what is stored from then on is added here as well (an
+        # update read and added is one). On PostgreSQL it is what to try: holding the chats
+        # says which updates still wait, another instance may have handled them.
         self._waiting: dict[int, inbox.Update] | None = None
 
     async def receive(self, payloads: list[Any]) -> int:
@@ -116,6 +118,8 @@ class Inbox:
                     break
                 chats = _by_chat(batch)
                 handled = await self._handle_chats(chats)
+                if self._held:  # their updates left to that instance: read again when looking
+                    self._waiting = None
                 done += handled
                 if not handled:  # every chat is in other instances' hands
                     break
@@ -130,8 +134,6 @@ class Inbox:
         """The next pass's updates: read, or taken from those known to wait (one instance)."""
         if self._waiting is not None:
             return inbox.take(self._waiting)
-        if self.shared:  # other instances store and handle them too
-            return await inbox.pending(self.sessions)
         self._waiting = {}  # before the read: what is stored meanwhile is added too
         read = await inbox.pending(self.sessions)
         if read and not inbox.whole(len(read), max(map(len, _by_chat(read).values()))):
@@ -300,7 +302,8 @@ class Inbox:
         self._arrived = inbox.arrivals()
         try:
             while not self._stopping:
-                self._arrived.clear()
+                if inbox.stored_elsewhere(self._arrived):  # only a read finds those
+                    self._waiting = None
                 try:
                     await self.process_pending()
                 except Exception:  # the database hiccuped: the rows are still there

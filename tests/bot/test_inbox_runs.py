@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,9 +15,11 @@ from sqlmodel import select
 
 from bot.emulator import BotApiEmulator
 from storage import outbox
-from storage.engine import transaction
+from storage.engine import make_engine, make_session_factory, transaction
+from storage.inbox import store_updates
 from storage.models import InboxUpdate
 from storage.residents import resident_by_telegram_id
+from storage.types import utcnow
 from tests.harness import (
     INSIDE,
     PATIENCE,
@@ -173,6 +176,62 @@ async def test_one_instance_reads_what_waits_once_then_knows_it(sqlite_url, monk
         await settled_outbox(running.sessions)
         at = await handled_at(running)
         assert None not in at and len(resident.messages) == 4
+
+
+async def test_an_instance_on_postgresql_reads_the_inbox_only_for_what_others_stored(
+    database_url,
+):
+    """On PostgreSQL too an instance handles the updates it stored without reading the
+    inbox; an update another instance stored (its notification heard) is read and handled."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("another instance's notification needs PostgreSQL")
+    async with running_service(database_url) as running:
+        resident = running.emulator.user(2501, "小周")
+        await resident.send(DESCRIPTION)
+        assert "位置" in (await next_text(resident))["text"]
+        with pending_reads() as reads:
+            await resident.send_location(*INSIDE)
+            assert "照片" in (await next_text(resident))["text"]
+            await resident.command("/skip")
+            assert REFERENCE.search((await next_text(resident))["text"])
+        assert reads == []
+
+        other = running.emulator.user(2502, "小吴")
+        with pending_reads() as reads:
+            await stored_by_another_instance(database_url, start_from(2502, "小吴"))
+            assert "您好，小吴" in (await next_text(other))["text"]
+        assert reads, "an update another instance stored was found without a read"
+        await settled_outbox(running.sessions)
+        assert None not in await handled_at(running)
+
+
+def start_from(user_id: int, name: str) -> dict:
+    """A /start as Telegram would deliver it, with an update_id the emulator never gives."""
+    person = {"id": user_id, "is_bot": False, "first_name": name, "language_code": "zh"}
+    message = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": name},
+        "from": person,
+        "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }
+    return {"update_id": 900_000_001, "message": message}
+
+
+async def stored_by_another_instance(url: str, payload: dict) -> None:
+    """Stored through an engine of its own, as another instance stores what it received."""
+    engine = make_engine(url)
+    try:
+        async with transaction(make_session_factory(engine)) as session:
+            await store_updates(
+                session=session,
+                payloads=[payload],
+                now=utcnow(),
+                chats=[payload["message"]["chat"]["id"]],
+            )
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager

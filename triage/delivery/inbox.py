@@ -14,8 +14,10 @@ from storage.engine import SessionFactory, transaction
 from storage.types import utcnow
 from triage.units import Session
 
-# An update as stored, known without reading it back (one instance: what it stored waits)
+# An update as stored, known without reading it back (what this process stored waits)
 Waiting = rows.Waiting
+STORED = "stored"  # what store() says of its touch: the caller knows the rows it stored
+Arrivals = signals.Hints
 
 
 class Update(Protocol):
@@ -43,7 +45,7 @@ async def store(
             session=session, payloads=payloads, now=utcnow(), chats=chats
         )
         if added:
-            await signals.touch(session, signals.INBOX)
+            await signals.touch(session, signals.INBOX, STORED)
     return added
 
 
@@ -103,9 +105,15 @@ async def all_done(session: Session, errors: dict[int, str | None]) -> None:
     await rows.mark_all_processed(session=session, errors=errors, at=utcnow())
 
 
-def arrivals() -> asyncio.Event:
+def arrivals() -> Arrivals:
     """Set whenever updates are stored (here or, on PostgreSQL, by another instance)."""
-    return signals.waiter(signals.INBOX)
+    return signals.waiter(signals.INBOX, hints=True)
+
+
+def stored_elsewhere(arrival: Arrivals) -> bool:
+    """Whether updates were stored by another process since the last look (PostgreSQL: an
+    instance's notification), which only a read of the database finds; the event cleared."""
+    return any(said is not STORED for said in arrival.take())
 
 
 def forget(arrival: asyncio.Event) -> None:
