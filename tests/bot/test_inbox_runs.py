@@ -144,20 +144,26 @@ def pending_reads() -> Statements:
     return Statements(lambda words: "pending" if "row_number()" in " ".join(words) else None)
 
 
+async def files_a_report_read_once(running: Running):
+    """A resident files a report: the inbox is read for the first update, then not again."""
+    resident = running.emulator.user(2501, "小周")
+    await resident.send(DESCRIPTION)
+    assert "位置" in (await next_text(resident))["text"]
+    with pending_reads() as reads:
+        await resident.send_location(*INSIDE)
+        assert "照片" in (await next_text(resident))["text"]
+        await resident.command("/skip")
+        assert REFERENCE.search((await next_text(resident))["text"])
+    assert reads == []
+    return resident
+
+
 async def test_one_instance_reads_what_waits_once_then_knows_it(sqlite_url, monkeypatch):
     """On SQLite the one process stores every update: after its first read it handles what
     it stores without reading the inbox again, until a pass fails; then it reads it again,
     and nothing stored meanwhile is lost or handled twice."""
     async with running_service(sqlite_url) as running:
-        resident = running.emulator.user(2501, "小周")
-        await resident.send(DESCRIPTION)
-        assert "位置" in (await next_text(resident))["text"]
-        with pending_reads() as reads:
-            await resident.send_location(*INSIDE)
-            assert "照片" in (await next_text(resident))["text"]
-            await resident.command("/skip")
-            assert REFERENCE.search((await next_text(resident))["text"])
-        assert reads == []
+        resident = await files_a_report_read_once(running)
 
         inbox, failed = running.service.inbox, []
         real = inbox._handle_chats
@@ -186,15 +192,7 @@ async def test_an_instance_on_postgresql_reads_the_inbox_only_for_what_others_st
     if not database_url.startswith("postgresql"):
         pytest.skip("another instance's notification needs PostgreSQL")
     async with running_service(database_url) as running:
-        resident = running.emulator.user(2501, "小周")
-        await resident.send(DESCRIPTION)
-        assert "位置" in (await next_text(resident))["text"]
-        with pending_reads() as reads:
-            await resident.send_location(*INSIDE)
-            assert "照片" in (await next_text(resident))["text"]
-            await resident.command("/skip")
-            assert REFERENCE.search((await next_text(resident))["text"])
-        assert reads == []
+        await files_a_report_read_once(running)
 
         other = running.emulator.user(2502, "小吴")
         with pending_reads() as reads:
