@@ -185,7 +185,7 @@ class Inbox:
                 if row.update_id not in waiting:
                     continue
                 errors[row.update_id] = await self._process_in(unit, row, then=start_afresh)
-            if len(errors) < len(waiting):  # a stop came first
+            if not self.shared and len(errors) < len(waiting):  # a stop came first
                 await inbox.left(unit.session, [u for u in waiting if u not in errors])
             await self._mark_all(unit.session, errors)
         _count(errors)
@@ -193,9 +193,9 @@ class Inbox:
 
     async def _take_all(self, session: Session, rows: list[inbox.Update]) -> tuple[set[int], int]:
         """The updates of these rows to handle now, and how many others are done already
-        (another instance handled them; erased by another process). Those to handle are
-        marked at once, the mark committed with their work; on PostgreSQL their chats are
-        held for the transaction first, and a chat another instance holds is left to it."""
+        (another instance handled them; here, erased by another process). On PostgreSQL
+        their chats are held for the transaction; a chat another instance holds is left to
+        it. Here (SQLite) they are marked at once (inbox.start)."""
         if not self.shared:
             waiting = await inbox.start(session, [row.update_id for row in rows])
             return waiting, len(rows) - len(waiting)
@@ -233,7 +233,7 @@ class Inbox:
                 # Telegram is called
                 unit.settles_early = _is_press(row) and not self.shared
                 error = await self._process_in(unit, row, then=write_waiting)
-                if error is not None:  # marked at the start, what went wrong is added
+                if self.shared or error is not None:  # else marked at the start
                     await self._mark(row, error)
         if taken:
             _count({row.update_id: error})
@@ -246,9 +246,10 @@ class Inbox:
             await self._mark_all(session, {row.update_id: error})
 
     async def _mark_all(self, session: Session, errors: dict[int, str | None]) -> None:
-        """Updates handled: marked at the start of their transaction, and only what went
-        wrong is left to mark."""
-        errors = {u: e for u, e in errors.items() if e is not None}
+        """Updates handled: here (SQLite) marked at the start of their transaction, and only
+        what went wrong is left to mark."""
+        if not self.shared:
+            errors = {u: e for u, e in errors.items() if e is not None}
         if errors:
             await inbox.all_done(session, errors)
 

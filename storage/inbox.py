@@ -144,15 +144,12 @@ async def mark_all_processed(
 CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 key space)
 
 
-async def take_chat(
-    *, session: AsyncSession, chat: int | str, update_id: int, at: datetime
-) -> bool | None:
+async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -> bool | None:
     """PostgreSQL, several instances handling updates: hold the update's chat for the rest of
     this transaction unless another instance holds it (None), and say whether the update
-    still waited (False: another instance has just handled it); if so it is marked handled
-    at `at` by this transaction, as start_processing marks. Two chats that share a key only
-    wait for each other."""
-    held, waiting = await take_chats(session=session, chats={chat: [update_id]}, at=at)
+    still waits (False: another instance has just handled it). Two chats that share a key
+    only wait for each other."""
+    held, waiting = await take_chats(session=session, chats={chat: [update_id]})
     return update_id in waiting if held else None
 
 
@@ -163,20 +160,17 @@ _TAKE_ALL = select(_KEYS.c.key).where(
 )
 
 
-# The held chats' updates that still wait, marked as start_processing marks (see take_chats)
-_START_WAITING = (
-    update(_INBOX)
-    .where(any_of(_INBOX.c.update_id, "ids"), _INBOX.c.processed_at.is_(None))
-    .values(processed_at=bindparam("b_at"))
-    .returning(_INBOX.c.update_id)
+# Which of the held chats' updates still wait (see take_chats)
+_STILL_WAITING = select(_INBOX.c.update_id).where(
+    any_of(_INBOX.c.update_id, "ids"), _INBOX.c.processed_at.is_(None)
 )
 
 
 async def take_chats(
-    *, session: AsyncSession, chats: dict[int | str, list[int]], at: datetime
+    *, session: AsyncSession, chats: dict[int | str, list[int]]
 ) -> tuple[set[int | str], set[int]]:
     """take_chat for several chats (each with its update_ids) in two statements: the chats
-    now held for this transaction, and which of their updates still waited (now marked)."""
+    now held for this transaction, and which of their updates still wait."""
     keys = {chat: _lock_key(chat) for chat in chats}
     params = {"keys": sorted(set(keys.values())), "space": CHAT_LOCKS}
     locked = set(await compiled.read(session, _TAKE_ALL, params))
@@ -186,8 +180,7 @@ async def take_chats(
         return held, set()
     # A statement of its own: its snapshot must be taken after the locks, so it sees what
     # the instances that held the chats committed.
-    marked = await compiled.execute(session, _START_WAITING, {"ids": ids, "b_at": at})
-    return held, {row[0] for row in marked.all()}
+    return held, set(await compiled.read(session, _STILL_WAITING, {"ids": ids}))
 
 
 def _lock_key(chat: int | str) -> int:

@@ -91,35 +91,6 @@ async def test_inbox_stores_each_update_id_once(sessions):
     assert pending[0].payload == updates[0]
 
 
-class _Undone(Exception):
-    pass
-
-
-async def test_a_chat_held_on_postgresql_has_its_updates_marked_with_the_work(
-    sessions, database_url
-):
-    """The instance holding a chat marks its waiting updates in the transaction that handles
-    them: another meanwhile cannot hold it; rolled back, the update waits again; committed,
-    it no longer does."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("chats are held on PostgreSQL")
-    now = datetime.now(UTC)
-    async with transaction(sessions) as session:
-        await inbox.store_updates(session=session, payloads=[{"update_id": 31}], now=now, chats=[5])
-    with pytest.raises(_Undone):
-        async with transaction(sessions) as first:
-            assert await inbox.take_chat(session=first, chat=5, update_id=31, at=now) is True
-            async with transaction(sessions) as second:
-                assert await inbox.take_chat(session=second, chat=5, update_id=31, at=now) is None
-            raise _Undone
-    async with transaction(sessions) as session:
-        assert [u.update_id for u in await inbox.pending_updates(session=session)] == [31]
-        assert await inbox.take_chat(session=session, chat=5, update_id=31, at=now) is True
-    async with transaction(sessions) as session:
-        assert await inbox.take_chat(session=session, chat=5, update_id=31, at=now) is False
-        assert await inbox.pending_updates(session=session) == []
-
-
 async def test_the_outbox_claims_in_priority_order_and_never_past_the_bound(sessions):
     from datetime import timedelta
 

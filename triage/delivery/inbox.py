@@ -75,24 +75,23 @@ async def pending(sessions: SessionFactory) -> Sequence[Update]:
 
 async def hold_chat(session: Session, *, chat: int | str, update_id: int) -> bool | None:
     """Hold the update's chat for this transaction: None if another instance holds it, else
-    whether the update still waited (then marked, as start() marks)."""
-    return await rows.take_chat(session=session, chat=chat, update_id=update_id, at=utcnow())
+    whether the update still waits."""
+    return await rows.take_chat(session=session, chat=chat, update_id=update_id)
 
 
 async def hold_chats(
     session: Session, chats: dict[int | str, list[int]]
 ) -> tuple[set[int | str], set[int]]:
     """Hold these chats (each with its pending update_ids) for this transaction: the chats
-    held (not another instance's), and which of their updates still waited (then marked, as
-    start() marks)."""
-    return await rows.take_chats(session=session, chats=chats, at=utcnow())
+    held (not another instance's), and which of their updates still wait."""
+    return await rows.take_chats(session=session, chats=chats)
 
 
 async def start(session: Session, update_ids: Sequence[int]) -> set[int]:
-    """One instance (SQLite): these updates are marked done by the transaction about to
-    handle them, which commits the mark with their work (their errors, if any, are marked
-    at its end). Those still waiting: another process may have erased some meanwhile
-    (`residents forget`), and they are not to be handled."""
+    """One instance (SQLite), knowing what waits without reading it: these updates are
+    marked done by the transaction about to handle them, which commits the mark with their
+    work (their errors, if any, are marked at its end). Those still waiting: another process
+    may have erased some meanwhile (`residents forget`), and they are not to be handled."""
     return await rows.start_processing(session=session, update_ids=update_ids, at=utcnow())
 
 
