@@ -204,6 +204,8 @@ class Inbox:
         if len(held) < len(chats):
             self._held = True  # that instance goes on with the chat, in order
         done_elsewhere = sum(1 for c in held for u in chats[c] if u not in waiting)
+        if done_elsewhere:  # or behind an older one stored elsewhere: what waits is read
+            self._waiting = None
         return waiting, done_elsewhere
 
     async def _handle_all(self, chat: int | str, rows: list[inbox.Update]) -> int:
@@ -271,7 +273,10 @@ class Inbox:
         """Whether the update is to be handled; None: another instance holds its chat."""
         if not self.shared:  # marked at once; erased meanwhile by another process: not
             return row.update_id in await inbox.start(session, [row.update_id])
-        return await inbox.hold_chat(session, chat=chat, update_id=row.update_id)
+        taken = await inbox.hold_chat(session, chat=chat, update_id=row.update_id)
+        if taken is False:  # or behind an older one stored elsewhere: what waits is read
+            self._waiting = None
+        return taken
 
     async def _process(self, payload: dict[str, Any]) -> str | None:
         """Handle one update; what cannot be handled is said (and marked on it), and the

@@ -67,8 +67,14 @@ async def only_card(*, session: AsyncSession, report_id: int, card: tuple[int, i
     report's row was written in this transaction. A sender records a card's row as sent and
     remembers the card in one transaction, then reads whether its report changed since: if it
     read the report before this change was committed, its row was still on its way when read
-    here, or the card it remembered is read here (each statement reads what was committed
-    before it, on PostgreSQL as on SQLite, whose writers take turns)."""
+    here, or the card it remembered is read here.
+
+    SQLite only: its writers take turns, so a card worded elsewhere (a /tasks list) was either
+    written before this transaction, and is read here, or worded after it, as the report is
+    now. On PostgreSQL a card worded while this transaction is open shows the report as it
+    was and may be written after these reads; nothing would draw it again. False there."""
+    if session.bind.dialect.name != "sqlite":
+        return False
     if await compiled.read(session, _ON_ITS_WAY, {"r": report_id}):
         return False
     return all(

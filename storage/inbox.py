@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, Integer, Row, bindparam, cast, func
+from sqlalchemy import ARRAY, Integer, Row, bindparam, cast, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -147,8 +147,9 @@ CHAT_LOCKS = 0x0F1E  # the namespace of the chats' advisory locks (the two-int4 
 async def take_chat(*, session: AsyncSession, chat: int | str, update_id: int) -> bool | None:
     """PostgreSQL, several instances handling updates: hold the update's chat for the rest of
     this transaction unless another instance holds it (None), and say whether the update
-    still waits (False: another instance has just handled it). Two chats that share a key
-    only wait for each other."""
+    still waits (False: another instance has just handled it, or an older update of the
+    chat waits that this instance did not know of). Two chats that share a key only wait for
+    each other."""
     held, waiting = await take_chats(session=session, chats={chat: [update_id]})
     return update_id in waiting if held else None
 
@@ -160,9 +161,18 @@ _TAKE_ALL = select(_KEYS.c.key).where(
 )
 
 
-# Which of the held chats' updates still wait (see take_chats)
+# Which of the held chats' updates still wait and may go now (see take_chats): not one of a
+# chat with an older update waiting that is not among them (stored by another instance).
+_OLDER = _INBOX.alias("older")
 _STILL_WAITING = select(_INBOX.c.update_id).where(
-    any_of(_INBOX.c.update_id, "ids"), _INBOX.c.processed_at.is_(None)
+    any_of(_INBOX.c.update_id, "ids"),
+    _INBOX.c.processed_at.is_(None),
+    ~exists().where(
+        _OLDER.c.chat_id == _INBOX.c.chat_id,
+        _OLDER.c.processed_at.is_(None),
+        _OLDER.c.update_id < _INBOX.c.update_id,
+        ~any_of(_OLDER.c.update_id, "ids"),
+    ),
 )
 
 
@@ -170,7 +180,9 @@ async def take_chats(
     *, session: AsyncSession, chats: dict[int | str, list[int]]
 ) -> tuple[set[int | str], set[int]]:
     """take_chat for several chats (each with its update_ids) in two statements: the chats
-    now held for this transaction, and which of their updates still wait."""
+    now held for this transaction, and which of their updates still wait. An update of a
+    chat with an older one waiting that is not given (another instance stored it; this one
+    knew only its own) does not: the caller reads what waits and takes them in order."""
     keys = {chat: _lock_key(chat) for chat in chats}
     params = {"keys": sorted(set(keys.values())), "space": CHAT_LOCKS}
     locked = set(await compiled.read(session, _TAKE_ALL, params))

@@ -436,8 +436,9 @@ async def _cards_changed(
     session: AsyncSession, report_id: int, drawn: tuple[int, int] | None
 ) -> None:
     """Every card of the report drawn again by the sender; not when the one pressed is its only
-    card and nothing of it is on its way: the press draws that one itself, and the sender's
-    edit would say the same again (issue 14: ≈ 7 % of a report's CPU on SQLite)."""
+    card and nothing of it is on its way (SQLite, see storage.cards.only_card): the press
+    draws that one itself, and the sender's edit would say the same again (issue 14: ≈ 7 %
+    of a report's CPU)."""
     if drawn is None or not await card_rows.only_card(
         session=session, report_id=report_id, card=drawn
     ):

@@ -14,7 +14,8 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import BotApiEmulator
-from storage import outbox
+from bot.inbox import Inbox
+from storage import outbox, signals
 from storage.engine import make_engine, make_session_factory, transaction
 from storage.inbox import store_updates
 from storage.models import InboxUpdate
@@ -337,3 +338,66 @@ async def test_a_stop_inside_a_group_leaves_the_rest_waiting(sqlite_url, residen
         await settled_outbox(running.sessions)
         assert [len(resident.messages) for resident in residents] == [1, 1, 1]
         assert None not in await handled_at(running)
+
+
+class _Recording:
+    """An application that records the updates it handles; a chat's may be slow."""
+
+    bot = None
+
+    def __init__(self, slow_chat: int, watched: int) -> None:
+        self.handled: list[tuple[int, int]] = []
+        self.slow_chat, self.busy = slow_chat, asyncio.Event()
+        self.watched, self.two_of_watched = watched, asyncio.Event()
+
+    def of(self, chat: int) -> list[int]:
+        return [u for c, u in self.handled if c == chat]
+
+    async def process_update(self, update) -> None:
+        chat = update.effective_chat.id
+        self.handled.append((chat, update.update_id))
+        if len(self.of(self.watched)) == 2:
+            self.two_of_watched.set()
+        if chat == self.slow_chat:
+            self.busy.set()
+            await asyncio.sleep(0.5)  # the pass is busy while the other instance stores
+
+
+def _message(update_id: int, chat: int) -> dict:
+    person = {"id": chat, "is_bot": False, "first_name": "居民"}
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "chat": {"id": chat, "type": "private"},
+        "from": person,
+        "text": f"第{update_id}条",
+    }
+    return {"update_id": update_id, "message": message}
+
+
+async def test_a_chats_updates_stored_by_two_instances_are_handled_in_order(database_url):
+    """On PostgreSQL, an update this instance stored waits behind an older one of its chat
+    that another instance stored, though this one knew only its own."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several instances need PostgreSQL")
+    engine, theirs = make_engine(database_url), make_engine(database_url)
+    listening = await signals.listen(engine)
+    app = _Recording(slow_chat=100, watched=7)
+    inbox = Inbox(make_session_factory(engine), app, chats_at_once=16, shared=True)
+    processing = asyncio.create_task(inbox.run_processor())
+    try:
+        await inbox.receive([_message(1, 100)])  # a slow update of another chat
+        await asyncio.wait_for(app.busy.wait(), PATIENCE)
+        async with transaction(make_session_factory(theirs)) as session:  # the other instance
+            await store_updates(
+                session=session, payloads=[_message(10, 7)], now=utcnow(), chats=[7]
+            )
+        await inbox.receive([_message(11, 7)])
+        await asyncio.wait_for(app.two_of_watched.wait(), PATIENCE)
+    finally:
+        inbox.stop()
+        await processing
+        await listening.close()
+        await engine.dispose()
+        await theirs.dispose()
+    assert app.of(7) == [10, 11]

@@ -75,7 +75,8 @@ async def pending(sessions: SessionFactory) -> Sequence[Update]:
 
 async def hold_chat(session: Session, *, chat: int | str, update_id: int) -> bool | None:
     """Hold the update's chat for this transaction: None if another instance holds it, else
-    whether the update still waits."""
+    whether the update still waits and may go now (False too behind an older update of the
+    chat that another instance stored)."""
     return await rows.take_chat(session=session, chat=chat, update_id=update_id)
 
 
@@ -83,7 +84,8 @@ async def hold_chats(
     session: Session, chats: dict[int | str, list[int]]
 ) -> tuple[set[int | str], set[int]]:
     """Hold these chats (each with its pending update_ids) for this transaction: the chats
-    held (not another instance's), and which of their updates still wait."""
+    held (not another instance's), and which of their updates still wait and may go now
+    (not those behind an older update of their chat that another instance stored)."""
     return await rows.take_chats(session=session, chats=chats)
 
 

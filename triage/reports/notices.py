@@ -95,8 +95,9 @@ def to_staff(
 def cards_changed(report_ids: Iterable[int]) -> list[Notice]:
     """Every card of these reports drawn again as each reads when the sender claims this
     (the card a press came from too: the press redraws it at once, but an edit the sender
-    worded before the press may reach Telegram after it; triage.lifecycle leaves the card
-    to the press when it is the report's only one and nothing of the report is on its way)."""
+    worded before the press may reach Telegram after it; on SQLite triage.lifecycle leaves
+    the card to the press when it is the report's only one and nothing of the report is on
+    its way)."""
     return [
         Notice(CARDS, NO_CHAT, "zh", r, {"report_id": r}, {}, priority=REDRAW) for r in report_ids
     ]

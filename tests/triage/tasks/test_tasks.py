@@ -188,13 +188,16 @@ async def delivered(desk: StaffDesk, report_id: int, *cards: tuple[int, int]) ->
         )
 
 
-async def test_a_press_on_the_reports_only_card_leaves_its_redraw_to_the_press(desk):
-    """The press draws its card itself: the sender drawing it again would say the same."""
+async def test_a_press_on_the_reports_only_card_leaves_its_redraw_to_the_press(desk, database_url):
+    """The press draws its card itself: the sender drawing it again would say the same. On
+    PostgreSQL the sender still does: a card worded by another transaction while this one
+    was open could be written after its reads (storage.cards.only_card)."""
     report = await filed(desk)
     await delivered(desk, report.id, (2001, 5))
     outcome = await desk.acknowledge(await desk.actor_for(2001), report.id, card=(2001, 5))
     assert not outcome.refused and outcome.card["status"] == Status.ACKNOWLEDGED
-    assert await redraw_notices(desk, report.id) == 0
+    postgresql = database_url.startswith("postgresql")
+    assert await redraw_notices(desk, report.id) == (1 if postgresql else 0)
 
 
 @pytest.mark.parametrize(
