@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot import sender as sender_module
+from bot import staff as staff_module
 from storage import outbox
 from storage import reports as report_rows
 from storage.engine import transaction
@@ -229,3 +230,30 @@ async def test_a_press_whose_answer_failed_still_redraws_its_card_and_stands(bot
     assert "办结" in labels(taken) and "接单" not in labels(taken)
     await settled_outbox(bot.sessions)  # the 接单 stood: no word of a failure
     assert not [m for m in worker.messages if "系统出了点问题" in m.get("text", "")]
+
+
+async def test_a_card_left_offering_acknowledge_is_drawn_as_it_is_when_pressed_again(
+    sqlite_url, monkeypatch
+):
+    """The press's own redraw lost (a crash just after its commit: on SQLite nothing else
+    draws a report's only card): pressed again, the worker is told the task is already
+    theirs, and the card is drawn as the task is now."""
+    async with running_service(sqlite_url) as bot:
+        await file_report(bot.emulator, 1101, EBIKE)
+        worker = bot.staff(WORKER_1)
+        task = await task_card(worker)
+        await settled_outbox(bot.sessions)
+        lost = []
+
+        async def lose(_context, _query, outcome) -> None:
+            lost.append(outcome)
+
+        monkeypatch.setattr(staff_module, "_redraw", lose)
+        await worker.callback_answer(await worker.press(task, "接单"), PATIENCE)
+        monkeypatch.undo()
+        await settled_outbox(bot.sessions)
+        assert lost and "接单" in labels(worker._message(task))  # still offered
+        answer = await worker.callback_answer(await worker.press(task, "接单"), PATIENCE)
+        assert "已由王建国接单" in answer["text"] and answer["show_alert"]
+        taken = await worker.wait_for(lambda: now_reads(worker, task, "王建国已接单"), PATIENCE)
+        assert "办结" in labels(taken) and "接单" not in labels(taken)

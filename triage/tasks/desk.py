@@ -84,11 +84,22 @@ class StaffDesk:
             if why is None and report.assignee_id != actor.id:
                 why = await self._handed_since(session, report, shown_at)
             if why is not None:
-                return refused(actor, why)
+                return await self._refused_on_a_stale_card(session, report, actor, why)
             moved = await self.lifecycle.transition(
                 session, report, Action.ACKNOWLEDGE, actor, drawn=card
             )
             return await done(session, actor, moved, "acknowledged_ok")
+
+    async def _refused_on_a_stale_card(
+        self, session: AsyncSession, report: Report | None, actor: Actor, why: Refusal
+    ) -> Outcome:
+        """接单 on a task already theirs: the card pressed still offered it (its redraw was
+        lost, say), so it is drawn as the task is now along with the refusal."""
+        if why.key != "already_acknowledged" or report is None or report.assignee_id != actor.id:
+            return refused(actor, why)
+        actions = await self.lifecycle.available_actions(session, report, actor)
+        card = {**await card_of(session, report), "actions": [str(a) for a in actions]}
+        return Outcome(why.key, actor.language, dict(why.values), card=card, refused=True)
 
     async def draw_cards_again(self, report_id: int) -> None:
         """A card the caller meant to draw itself could not be: the sender draws them all."""
