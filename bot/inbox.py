@@ -192,10 +192,11 @@ class Inbox:
         return done + len(errors)
 
     async def _take_all(self, session: Session, rows: list[inbox.Update]) -> tuple[set[int], int]:
-        """The updates of these rows to handle now, and how many others are done already
-        (another instance handled them; here, erased by another process). On PostgreSQL
-        their chats are held for the transaction; a chat another instance holds is left to
-        it. Here (SQLite) they are marked at once (inbox.start)."""
+        """The updates of these rows to handle now, and how many others are not to be handled
+        now: another instance handled them (on SQLite: erased by another process), or they wait
+        behind an older update of their chat stored elsewhere. On PostgreSQL their chats are
+        held for the transaction; a chat another instance holds is left to it. Here (SQLite)
+        they are marked at once (inbox.start)."""
         if not self.shared:
             waiting = await inbox.start(session, [row.update_id for row in rows])
             return waiting, len(rows) - len(waiting)

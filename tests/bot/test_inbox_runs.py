@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlmodel import select
 
-from bot.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator, objects
+from bot.emulator.markup import command_entities
 from bot.inbox import Inbox
 from storage import outbox, signals
 from storage.engine import make_engine, make_session_factory, transaction
@@ -197,25 +198,23 @@ async def test_an_instance_on_postgresql_reads_the_inbox_only_for_what_others_st
 
         other = running.emulator.user(2502, "小吴")
         with pending_reads() as reads:
-            await stored_by_another_instance(database_url, start_from(2502, "小吴"))
+            await stored_by_another_instance(
+                database_url, update_from(900_000_001, 2502, "小吴", "/start")
+            )
             assert "您好，小吴" in (await next_text(other))["text"]
         assert reads, "an update another instance stored was found without a read"
         await settled_outbox(running.sessions)
         assert None not in await handled_at(running)
 
 
-def start_from(user_id: int, name: str) -> dict:
-    """A /start as Telegram would deliver it, with an update_id the emulator never gives."""
-    person = {"id": user_id, "is_bot": False, "first_name": name, "language_code": "zh"}
-    message = {
-        "message_id": 1,
-        "date": int(time.time()),
-        "chat": {"id": user_id, "type": "private", "first_name": name},
-        "from": person,
-        "text": "/start",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-    }
-    return {"update_id": 900_000_001, "message": message}
+def update_from(update_id: int, user_id: int, name: str, text: str) -> dict:
+    """A private chat's text as Telegram delivers it (ids the emulator never gives out)."""
+    sender = objects.person(user_id, name, language_code="zh")
+    said = objects.message(
+        update_id, int(time.time()), objects.private_chat(sender), sender,
+        text=text, entities=command_entities(text) or None,
+    )  # fmt: skip
+    return {"update_id": update_id, "message": said}
 
 
 async def stored_by_another_instance(url: str, payload: dict) -> None:
@@ -364,15 +363,7 @@ class _Recording:
 
 
 def _message(update_id: int, chat: int) -> dict:
-    person = {"id": chat, "is_bot": False, "first_name": "居民"}
-    message = {
-        "message_id": update_id,
-        "date": int(time.time()),
-        "chat": {"id": chat, "type": "private"},
-        "from": person,
-        "text": f"第{update_id}条",
-    }
-    return {"update_id": update_id, "message": message}
+    return update_from(update_id, chat, "居民", f"第{update_id}条")
 
 
 async def test_a_chats_updates_stored_by_two_instances_are_handled_in_order(database_url):
@@ -380,7 +371,7 @@ async def test_a_chats_updates_stored_by_two_instances_are_handled_in_order(data
     that another instance stored, though this one knew only its own."""
     if not database_url.startswith("postgresql"):
         pytest.skip("several instances need PostgreSQL")
-    engine, theirs = make_engine(database_url), make_engine(database_url)
+    engine = make_engine(database_url)
     listening = await signals.listen(engine)
     app = _Recording(slow_chat=100, watched=7)
     inbox = Inbox(make_session_factory(engine), app, chats_at_once=16, shared=True)
@@ -388,10 +379,7 @@ async def test_a_chats_updates_stored_by_two_instances_are_handled_in_order(data
     try:
         await inbox.receive([_message(1, 100)])  # a slow update of another chat
         await asyncio.wait_for(app.busy.wait(), PATIENCE)
-        async with transaction(make_session_factory(theirs)) as session:  # the other instance
-            await store_updates(
-                session=session, payloads=[_message(10, 7)], now=utcnow(), chats=[7]
-            )
+        await stored_by_another_instance(database_url, _message(10, 7))
         await inbox.receive([_message(11, 7)])
         await asyncio.wait_for(app.two_of_watched.wait(), PATIENCE)
     finally:
@@ -399,5 +387,4 @@ async def test_a_chats_updates_stored_by_two_instances_are_handled_in_order(data
         await processing
         await listening.close()
         await engine.dispose()
-        await theirs.dispose()
     assert app.of(7) == [10, 11]

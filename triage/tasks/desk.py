@@ -97,8 +97,7 @@ class StaffDesk:
         lost, say), so it is drawn as the task is now along with the refusal."""
         if why.key != "already_acknowledged" or report is None or report.assignee_id != actor.id:
             return refused(actor, why)
-        actions = await self.lifecycle.available_actions(session, report, actor)
-        card = {**await card_of(session, report), "actions": [str(a) for a in actions]}
+        card = await self.card_for(session, report, actor)
         return Outcome(why.key, actor.language, dict(why.values), card=card, refused=True)
 
     async def draw_cards_again(self, report_id: int) -> None:
